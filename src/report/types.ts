@@ -1,0 +1,52 @@
+/** What the snapshot summary shows per client and backup set. */
+export interface LatestSnapshot {
+  id: string;
+  shortId: string;
+  time: string; // ISO 8601 as restic prints it
+  ageSeconds: number;
+  paths: string[];
+  tags: string[];
+}
+
+/** The runner script's status file for the set's last run. */
+export interface LastRun {
+  status: 'ok' | 'failed' | 'running' | 'skipped';
+  start?: string; // ISO 8601
+  end?: string;
+  exitCode?: number;
+  snapshotId?: string;
+  message?: string; // short, from the host: escape before embedding
+}
+
+export interface SetStatus {
+  setId: string; // free text id from the inventory ("odoo volume")
+  slug: string; // its file/cron-safe name
+  latest?: LatestSnapshot;
+  lastRun?: LastRun;
+  stale: boolean; // newest snapshot older than stale-after, or none at all
+  failing: boolean; // last run failed
+}
+
+export interface HostSnapshots {
+  host: string;
+  status: 'ok' | 'failed';
+  reason?: string; // why the host could not be read
+  sets: SetStatus[];
+}
+
+export interface SnapshotReport {
+  generatedAt: string; // ISO 8601
+  staleAfterSeconds: number;
+  hosts: HostSnapshots[];
+}
+
+/** One line of the final per-host table after plan/apply. */
+export interface HostResult {
+  host: string;
+  outcome: 'ok' | 'changed' | 'failed' | 'skipped';
+  changed: number; // changes applied (apply) or planned (plan)
+  reason?: string; // for failed/skipped
+  durationMs: number;
+  roundTrips?: number;
+  bytes?: number;
+}

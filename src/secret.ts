@@ -1,0 +1,111 @@
+import { inspect } from 'node:util';
+
+/**
+ * A secret value. It prints as `***` everywhere (String(), JSON, util.inspect,
+ * template literals) and is revealed only by `reveal()`, which only code that
+ * writes to stdin or a 0600 file should call.
+ *
+ * Every Secret registers its value (and common encodings) with the process-wide
+ * registry the moment it is created, so masking (core.setSecret) and our own
+ * redaction of API bodies/outputs know it before anything can print it.
+ */
+export class Secret {
+  readonly #value: string;
+  /** Where the value came from, for messages: "env VAULT_X", "vault group_vars/client/vault.yml". Never the value. */
+  readonly origin: string;
+
+  constructor(value: string, origin: string) {
+    this.#value = value;
+    this.origin = origin;
+    registerSecretValue(value);
+  }
+
+  reveal(): string {
+    return this.#value;
+  }
+
+  /** A new secret computed from this one (e.g. a URL with the password inside); registered too. */
+  derive(fn: (v: string) => string, origin = this.origin): Secret {
+    return new Secret(fn(this.#value), origin);
+  }
+
+  toString(): string {
+    return '***';
+  }
+  toJSON(): string {
+    return '***';
+  }
+  [inspect.custom](): string {
+    return 'Secret(***)';
+  }
+}
+
+export const isSecret = (v: unknown): v is Secret => v instanceof Secret;
+
+/** A string that may hold a secret: plain strings are public. */
+export type MaybeSecret = string | Secret;
+export const reveal = (v: MaybeSecret): string => (typeof v === 'string' ? v : v.reveal());
+
+/**
+ * Joins parts into one value; the result is a Secret when any part is one.
+ * Used by templating ("rest:http://{{ user }}:{{ pass }}@...") and desired state.
+ */
+export function concatMaybeSecret(parts: MaybeSecret[], origin = 'derived'): MaybeSecret {
+  if (!parts.some(isSecret)) return (parts as string[]).join('');
+  const origins = parts.filter(isSecret).map((p) => p.origin);
+  return new Secret(parts.map(reveal).join(''), origins.length ? origins.join(', ') : origin);
+}
+
+// ---- registry ---------------------------------------------------------------
+
+type Sink = (value: string) => void;
+const values = new Set<string>();
+const sinks: Sink[] = [];
+
+/** Secrets shorter than this are not masked by substring (too many false hits); they are still never printed. */
+const MIN_MASK_LENGTH = 3;
+
+/** Called for every new secret value; the action adds core.setSecret here. */
+export function addSecretSink(sink: Sink): void {
+  sinks.push(sink);
+  for (const v of values) sink(v);
+}
+
+/** Registers a raw value and the encodings it is likely to travel in. */
+export function registerSecretValue(value: string): void {
+  if (value.length < MIN_MASK_LENGTH) return;
+  for (const form of encodedForms(value)) {
+    if (values.has(form)) continue;
+    values.add(form);
+    for (const sink of sinks) sink(form);
+  }
+}
+
+function encodedForms(value: string): string[] {
+  const forms = new Set<string>([value]);
+  forms.add(encodeURIComponent(value));
+  forms.add(JSON.stringify(value).slice(1, -1));
+  const b64 = Buffer.from(value).toString('base64');
+  forms.add(b64.replace(/=+$/, ''));
+  return [...forms].filter((f) => f.length >= MIN_MASK_LENGTH);
+}
+
+/** All registered secret values, longest first (so a longer secret is replaced before its substrings). */
+export function registeredSecretValues(): string[] {
+  return [...values].sort((a, b) => b.length - a.length);
+}
+
+/** Replaces every registered secret value (and its encodings) in text with `***`. */
+export function redact(text: string): string {
+  let out = text;
+  for (const v of registeredSecretValues()) {
+    if (out.includes(v)) out = out.split(v).join('***');
+  }
+  return out;
+}
+
+/** Test helper: forget all registered values. */
+export function clearSecretRegistryForTests(): void {
+  values.clear();
+  sinks.length = 0;
+}
