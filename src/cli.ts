@@ -1,5 +1,159 @@
-/** The CLI door: same engine as the action. */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { applyCommand, loadDesired, planCommand, type InventoryOptions, type RemoteOptions } from './engine/commands.js';
+import { consoleLogger } from './engine/logger.js';
+import { InventoryError, formatDiagnostic } from './inventory/types.js';
+import { renderPlanText, renderResultTable } from './report/plan-text.js';
+import { Secret, redact } from './secret.js';
+
+const USAGE = `usage: restic-fleet <command> -i <inventory dir> [options]
+
+commands:
+  validate            check the inventory; every problem with file:line:col
+  render [--host H]   print the desired state (secrets as ***)
+  plan                read every host and print what apply would change
+  apply               plan, then apply exactly that plan
+  snapshots           latest snapshot and last run of every backup set
+  restore --host H --set ID [--snapshot ID|latest] [--target in-place|PATH] [--dry-run]
+
+options:
+  -i, --inventory DIR         inventory directory (with hosts.yml)
+      --root DIR              repository root for paths in messages (default: git top level, else cwd)
+  -l, --limit LIST            hosts or groups, comma-separated
+  -c, --concurrency N         hosts at once (default 10)
+      --key FILE              SSH private key (default $RESTIC_FLEET_SSH_KEY_FILE, ~/.ssh/id_ed25519)
+      --known-hosts FILE      pinned host keys (default ~/.ssh/known_hosts)
+      --insecure-skip-host-key-check   accept any host key (loud warning)
+      --vault-password-file FILE       ansible-vault password
+      --env-file FILE         KEY=VALUE lines with secrets, added to the environment
+      --plan-hash HASH        apply only if the live plan has this hash
+      --stale-after DURATION  snapshots older than this are stale (default 26h)
+      --json                  machine-readable output
+`;
+
+function gitTopLevel(dir: string): string | undefined {
+  try {
+    return execFileSync('git', ['-C', dir, 'rev-parse', '--show-toplevel'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** KEY=VALUE lines (comments and blank lines ignored; optional quotes stripped). */
+export function parseEnvFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+    if (!m) continue;
+    out[m[1]!] = m[2]!.trim().replace(/^(['"])(.*)\1$/, '$2');
+  }
+  return out;
+}
+
+/** The CLI door: same engine as the action. Returns the exit code. */
 export async function runCli(argv: string[]): Promise<number> {
-  console.error(`not implemented: ${argv.join(' ')}`);
-  return 2;
+  const { values: v, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      inventory: { type: 'string', short: 'i' },
+      root: { type: 'string' },
+      limit: { type: 'string', short: 'l' },
+      concurrency: { type: 'string', short: 'c', default: '10' },
+      key: { type: 'string' },
+      'known-hosts': { type: 'string' },
+      'insecure-skip-host-key-check': { type: 'boolean', default: false },
+      'vault-password-file': { type: 'string' },
+      'env-file': { type: 'string' },
+      'plan-hash': { type: 'string' },
+      'stale-after': { type: 'string', default: '26h' },
+      host: { type: 'string' },
+      set: { type: 'string' },
+      snapshot: { type: 'string', default: 'latest' },
+      target: { type: 'string', default: 'in-place' },
+      'dry-run': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const command = positionals[0];
+  if (v.help || !command) {
+    console.log(USAGE);
+    return command || v.help ? 0 : 2;
+  }
+  if (!v.inventory) {
+    console.error('restic-fleet: -i/--inventory is required\n');
+    console.error(USAGE);
+    return 2;
+  }
+
+  const env: Record<string, string | undefined> = { ...process.env };
+  if (v['env-file']) Object.assign(env, parseEnvFile(readFileSync(v['env-file'], 'utf8')));
+  const inventoryAbs = path.resolve(v.inventory);
+  const repoRoot = path.resolve(v.root ?? gitTopLevel(inventoryAbs) ?? process.cwd());
+  const base: InventoryOptions = {
+    repoRoot,
+    inventory: inventoryAbs,
+    env,
+    vaultPassword: v['vault-password-file']
+      ? new Secret(readFileSync(v['vault-password-file'], 'utf8').replace(/\r?\n$/, ''), 'vault password file')
+      : env.ANSIBLE_VAULT_PASSWORD
+        ? new Secret(env.ANSIBLE_VAULT_PASSWORD, 'env ANSIBLE_VAULT_PASSWORD')
+        : undefined,
+    limit: v.limit ? [v.limit] : undefined,
+    log: consoleLogger,
+  };
+
+  try {
+    switch (command) {
+      case 'validate': {
+        const loaded = await loadDesired(base);
+        for (const d of loaded.diagnostics) console.log(formatDiagnostic(d));
+        console.log(`ok: ${loaded.hosts.length} hosts (${loaded.desired.filter((d) => d.server).length} servers, ${loaded.desired.filter((d) => d.client).length} clients)`);
+        return 0;
+      }
+      case 'render': {
+        const loaded = await loadDesired({ ...base, limit: v.host ? [v.host] : base.limit });
+        for (const d of loaded.diagnostics) console.error(formatDiagnostic(d));
+        // Secrets serialise as "***" (Secret.toJSON); redact() is the second guard.
+        console.log(redact(JSON.stringify(loaded.desired, null, 2)));
+        return 0;
+      }
+      case 'plan':
+      case 'apply': {
+        const keyFile = v.key ?? env.RESTIC_FLEET_SSH_KEY_FILE ?? path.join(os.homedir(), '.ssh', 'id_ed25519');
+        const remote: RemoteOptions = {
+          ...base,
+          concurrency: Math.max(1, Number(v.concurrency) || 10),
+          ssh: {
+            privateKey: new Secret(readFileSync(keyFile, 'utf8'), `key file ${keyFile}`),
+            knownHosts: readFileSync(v['known-hosts'] ?? path.join(os.homedir(), '.ssh', 'known_hosts'), 'utf8'),
+            insecureSkipHostKeyCheck: v['insecure-skip-host-key-check'],
+          },
+        };
+        const out = command === 'plan' ? await planCommand(remote) : await applyCommand(remote, v['plan-hash']);
+        for (const d of out.loaded.diagnostics) console.error(formatDiagnostic(d));
+        if (v.json) console.log(redact(JSON.stringify({ plan: out.run.plan, results: out.results }, null, 2)));
+        else {
+          console.log(redact(renderPlanText(out.run.plan)));
+          console.log(redact(renderResultTable(out.results)));
+        }
+        return out.results.some((r) => r.outcome === 'failed') ? 1 : 0;
+      }
+      default:
+        console.error(`restic-fleet: unknown command ${command}\n`);
+        console.error(USAGE);
+        return 2;
+    }
+  } catch (err) {
+    if (err instanceof InventoryError) {
+      for (const d of err.diagnostics) console.error(formatDiagnostic(d));
+      return 1;
+    }
+    console.error(`restic-fleet: ${redact(err instanceof Error ? err.message : String(err))}`);
+    return 1;
+  }
 }

@@ -1,6 +1,179 @@
+import path from 'node:path';
 import * as core from '@actions/core';
+import { annotate } from './action/annotations.js';
+import { readInputs, type ActionInputs } from './action/inputs.js';
+import { actionLogger } from './action/logger.js';
+import { commentPlan, extractBaseInventory, pullRequest, runUrl } from './action/pull-request.js';
+import { applyCommand, loadDesired, planCommand, type InventoryOptions, type RemoteOptions } from './engine/commands.js';
+import { snapshotsCommand } from './engine/snapshots.js';
+import { InventoryError } from './inventory/types.js';
+import { offlinePlan } from './plan/offline.js';
+import type { Plan } from './plan/types.js';
+import { changedHostsOf, failedHostsOf, setActionOutputs } from './report/outputs.js';
+import { renderPlanText, renderResultTable } from './report/plan-text.js';
+import {
+  planSummaryMarkdown,
+  restoreLogText,
+  restoreSummaryHtml,
+  resultTableHtml,
+  snapshotLogText,
+  snapshotSummaryHtml,
+  staleWarnings,
+  writeJobSummary,
+} from './report/summary.js';
+import type { HostResult, SnapshotReport } from './report/types.js';
+import { restoreCommand } from './restore/command.js';
+import { addSecretSink, redact } from './secret.js';
 
 /** The GitHub Action door: reads inputs, calls the engine, reports. */
 export async function run(): Promise<void> {
-  core.setFailed('not implemented yet');
+  // First: every secret created from here on is masked in the log before it can be printed.
+  addSecretSink((v) => core.setSecret(v));
+  try {
+    const inputs = readInputs();
+    const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
+    const base: InventoryOptions = {
+      repoRoot: workspace,
+      inventory: inputs.inventory,
+      env: process.env,
+      vaultPassword: inputs.vaultPassword,
+      limit: inputs.limit,
+      log: actionLogger,
+    };
+    switch (inputs.command) {
+      case 'validate':
+        return await validate(base);
+      case 'plan':
+        return inputs.sshPrivateKey ? await plan(remote(base, inputs), inputs) : await planOffline(base, inputs, workspace);
+      case 'apply':
+        return await apply(remote(base, inputs), inputs);
+      case 'snapshots':
+        return await snapshots(remote(base, inputs), inputs);
+      case 'restore':
+        return await restore(remote(base, inputs), inputs);
+    }
+  } catch (err) {
+    if (err instanceof InventoryError) {
+      annotate(err.diagnostics);
+      const n = err.diagnostics.filter((d) => d.severity === 'error').length;
+      core.setFailed(`the inventory has ${n} error${n === 1 ? '' : 's'} (see the annotations); nothing was changed`);
+    } else {
+      core.setFailed(redact(err instanceof Error ? err.message : String(err)));
+    }
+  }
+}
+
+function remote(base: InventoryOptions, inputs: ActionInputs): RemoteOptions {
+  if (!inputs.sshPrivateKey) throw new Error(`command ${inputs.command} needs the ssh-private-key input`);
+  if (!inputs.knownHosts && !inputs.insecureSkipHostKeyCheck) {
+    throw new Error('the known-hosts input is empty: pin the hosts\' keys (ssh-keyscan output) or set insecure-skip-host-key-check: true');
+  }
+  return {
+    ...base,
+    concurrency: inputs.concurrency,
+    ssh: { privateKey: inputs.sshPrivateKey, knownHosts: inputs.knownHosts, insecureSkipHostKeyCheck: inputs.insecureSkipHostKeyCheck },
+  };
+}
+
+async function validate(base: InventoryOptions): Promise<void> {
+  const loaded = await loadDesired(base);
+  annotate(loaded.diagnostics);
+  core.info(`inventory ${loaded.inventoryDir}: ${loaded.hosts.length} hosts, no errors`);
+}
+
+function finish(results: HostResult[], what: string): void {
+  core.info(redact(renderResultTable(results)));
+  for (const r of results.filter((x) => x.outcome === 'failed')) core.error(redact(`${r.host}: ${r.reason ?? 'failed'}`), { title: `restic-fleet ${what}` });
+  const failed = failedHostsOf(results);
+  if (failed.length) core.setFailed(`${failed.length} host${failed.length === 1 ? '' : 's'} failed: ${failed.join(', ')}`);
+}
+
+async function publishPlan(p: Plan, inputs: ActionInputs, offlineNote?: string): Promise<void> {
+  core.info(redact(renderPlanText(p)));
+  const pr = pullRequest();
+  if (pr && inputs.comment && inputs.githubToken) {
+    try {
+      core.info(await commentPlan(inputs.githubToken, pr, p, offlineNote));
+    } catch (err) {
+      core.warning(redact(`could not post the plan comment: ${err instanceof Error ? err.message : String(err)}`));
+    }
+  }
+}
+
+async function plan(o: RemoteOptions, inputs: ActionInputs): Promise<void> {
+  const out = await planCommand(o);
+  annotate(out.loaded.diagnostics);
+  await publishPlan(out.run.plan, inputs);
+  await writeJobSummary([planSummaryMarkdown(out.run.plan, { runUrl: runUrl() }), resultTableHtml(out.results, 'Hosts (plan)')]);
+  setActionOutputs({ planHash: out.run.plan.hash, changedHosts: changedHostsOf(out.results), failedHosts: failedHostsOf(out.results) });
+  finish(out.results, 'plan');
+}
+
+/** No SSH key (a fork's pull request gets no secrets): desired state of the PR vs. the base branch. */
+async function planOffline(base: InventoryOptions, inputs: ActionInputs, workspace: string): Promise<void> {
+  const head = await loadDesired({ ...base, offline: true });
+  annotate(head.diagnostics);
+  const pr = pullRequest();
+  let baseHosts: typeof head.desired = [];
+  let against = 'an empty inventory (no base branch: not a pull request)';
+  if (pr?.baseSha) {
+    const rel = path.relative(workspace, path.resolve(workspace, inputs.inventory));
+    const dir = extractBaseInventory(workspace, rel, pr.baseSha);
+    against = `the base branch ${pr.baseRef ?? ''} (${pr.baseSha.slice(0, 7)})`.replace('  ', ' ');
+    if (dir) baseHosts = (await loadDesired({ ...base, repoRoot: dir, inventory: rel, offline: true })).desired;
+    else against += ', which has no inventory at that path';
+  }
+  const { plan: p, removedHosts } = offlinePlan(head.desired, baseHosts);
+  const note =
+    `No SSH key was available (pull requests from forks get no secrets), so live hosts were not read: ` +
+    `this diff is the pull request's desired state against ${against}.` +
+    (removedHosts.length ? ` Hosts removed from the inventory (restic-fleet leaves them as they are): ${removedHosts.join(', ')}.` : '');
+  core.warning(note);
+  await publishPlan(p, inputs, note);
+  await writeJobSummary([planSummaryMarkdown(p, { runUrl: runUrl(), offlineNote: note })]);
+  setActionOutputs({ planHash: p.hash, changedHosts: p.hosts.filter((h) => h.changes.length).map((h) => h.host), failedHosts: [] });
+}
+
+async function collectSnapshots(o: RemoteOptions, inputs: ActionInputs): Promise<SnapshotReport> {
+  const report = await snapshotsCommand(o, inputs.staleAfterSeconds);
+  core.info(redact(snapshotLogText(report)));
+  const warnings = staleWarnings(report);
+  for (const w of warnings) core.warning(redact(w.message), { title: w.title });
+  setActionOutputs({ snapshots: report });
+  return report;
+}
+
+async function apply(o: RemoteOptions, inputs: ActionInputs): Promise<void> {
+  const out = await applyCommand(o, inputs.planHash);
+  annotate(out.loaded.diagnostics);
+  core.info(redact(renderPlanText(out.run.plan)));
+  const report = await collectSnapshots(o, inputs);
+  await writeJobSummary([resultTableHtml(out.results, 'Hosts (apply)'), snapshotSummaryHtml(report), planSummaryMarkdown(out.run.plan, { runUrl: runUrl() })]);
+  setActionOutputs({ planHash: out.run.plan.hash, changedHosts: changedHostsOf(out.results), failedHosts: failedHostsOf(out.results) });
+  finish(out.results, 'apply');
+  failOnStale(report, inputs);
+}
+
+async function snapshots(o: RemoteOptions, inputs: ActionInputs): Promise<void> {
+  const report = await collectSnapshots(o, inputs);
+  await writeJobSummary([snapshotSummaryHtml(report)]);
+  const failed = report.hosts.filter((h) => h.status === 'failed').map((h) => h.host);
+  setActionOutputs({ failedHosts: failed });
+  if (failed.length) core.setFailed(`could not read snapshots of ${failed.join(', ')}`);
+  failOnStale(report, inputs);
+}
+
+function failOnStale(report: SnapshotReport, inputs: ActionInputs): void {
+  const bad = report.hosts.flatMap((h) => h.sets.filter((s) => s.stale || s.failing).map((s) => `${h.host}/${s.setId}`));
+  if (inputs.failOnStale && bad.length) core.setFailed(`stale or failing backup sets: ${bad.join(', ')}`);
+}
+
+async function restore(o: RemoteOptions, inputs: ActionInputs): Promise<void> {
+  const r = inputs.restore;
+  if (!r.host || !r.set) throw new Error('command restore needs the host and set inputs');
+  const report = await restoreCommand(o, r);
+  core.info(redact(restoreLogText(report)));
+  await writeJobSummary([restoreSummaryHtml(report)]);
+  setActionOutputs({ restore: report });
+  if (report.outcome === 'failed') core.setFailed(redact(`restore failed: ${report.message ?? ''}`));
 }

@@ -61,4 +61,10 @@ export interface LoadOptions {
   inventoryDir: string;
   env: Record<string, string | undefined>;
   vaultPassword?: MaybeSecret;
+  /**
+   * Offline plans (a fork's pull request has no secrets): a secret that cannot be had
+   * (env variable unset, vault without password) becomes a fixed placeholder Secret
+   * instead of an error, so desired state can still be rendered and compared.
+   */
+  placeholderSecrets?: boolean;
 }

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { ShellText } from './shell.js';
 
 export interface ExecResult {
@@ -7,8 +8,11 @@ export interface ExecResult {
 }
 
 export interface ExecOptions {
-  /** Bytes for the command's stdin: the only way secrets reach a host (besides 0600 files written from stdin). */
-  stdin?: string;
+  /**
+   * Bytes for the command's stdin: the only way secrets reach a host (besides 0600 files written from stdin).
+   * Written with backpressure, then closed; a Readable (e.g. a tar stream) is streamed, not buffered.
+   */
+  stdin?: string | Uint8Array | Readable;
   /** Remote-side timeout (wrapped in `timeout`), default the host's command timeout. */
   timeoutSeconds?: number;
 }

@@ -50,3 +50,30 @@ export interface HostResult {
   roundTrips?: number;
   bytes?: number;
 }
+
+/**
+ * What a restore did, for the log, the job summary and the `restore` output.
+ * Produced by src/restore/; everything here is displayable (no secrets, but
+ * `message` and paths may come from the host: escape before embedding).
+ */
+export interface RestoreReport {
+  host: string;
+  setId: string;
+  /** The snapshot that was (or, on dry-run, would be) restored. */
+  snapshot: { id: string; shortId: string; time: string };
+  /** 'in-place' or the absolute path on the host the snapshot was restored under. */
+  target: string;
+  dryRun: boolean;
+  /** restored: done and verified; planned: dry-run only; failed: see message (containers were restarted anyway). */
+  outcome: 'restored' | 'planned' | 'failed';
+  message?: string;
+  files?: number;
+  bytes?: number;
+  durationMs: number;
+  /** Snapshot of the volume's previous contents, taken before an in-place restore. */
+  safetySnapshotId?: string;
+  /** How the restored tree was checked, e.g. "1204 files, sha256 of every file matched". */
+  verification?: string;
+  containersStopped: string[];
+  containersStarted: string[];
+}

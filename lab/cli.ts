@@ -1,0 +1,53 @@
+// `npm run lab -- up [--clients N] | down | status | reset`: real hosts on this machine for the
+// e2e tests and the demo (README, section "The lab").
+import { down, reset, status, up } from './lifecycle.js';
+
+const USAGE = `usage: npm run lab -- <command>
+  up [--clients N]   build images if needed, start 1 server + N clients (default 2), write the state dir
+  down               remove every container, network, volume and rule the lab created
+  status             show the lab; exit 0 healthy, 1 unhealthy, 3 down
+  reset              return a running lab to its fresh state (fast, containers kept)
+env: RF_LAB_DIR (state dir, default <repo>/.lab), RF_LAB_CACHE (build cache, default lab/.cache),
+     RF_LAB_SUBNET (default 10.213.0.0/24), RF_LAB_MIRROR (Debian mirror for debootstrap)`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'up': {
+      let clients = 2;
+      for (let i = 0; i < rest.length; i++) {
+        const a = rest[i]!;
+        if (a === '--clients') clients = Number(rest[++i]);
+        else if (a.startsWith('--clients=')) clients = Number(a.slice('--clients='.length));
+        else throw new Error(`unknown option ${a}\n${USAGE}`);
+      }
+      await up({ clients });
+      return status();
+    }
+    case 'down':
+      await down();
+      return 0;
+    case 'status':
+      return status();
+    case 'reset':
+      await reset();
+      return 0;
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      console.log(USAGE);
+      return cmd === undefined ? 2 : 0;
+    default:
+      console.error(`unknown command ${cmd}\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(`lab: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,57 @@
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Everything the lab creates carries this name prefix and label, so `down` and stale-run cleanup find exactly its own objects. */
+export const PREFIX = 'rf-lab';
+export const LABEL = 'io.restic-fleet.lab';
+export const NETWORK = PREFIX;
+
+/** Outside Docker's default address pools, so neither the outer engine nor the inner ones pick it for something else. */
+export const SUBNET = process.env.RF_LAB_SUBNET ?? '10.213.0.0/24';
+
+export const SERVER_NAME = 'server.example.com';
+export const clientName = (i: number): string => `client${String(i).padStart(2, '0')}.example.com`;
+export const MAX_CLIENTS = 99;
+
+export const LAB_DIR = dirname(fileURLToPath(import.meta.url));
+export const REPO_ROOT = resolve(LAB_DIR, '..');
+/** Where `up` writes state.json, keys, known_hosts, secrets and the inventory. */
+export const stateDir = (): string => resolve(process.env.RF_LAB_DIR ?? join(REPO_ROOT, '.lab'));
+/** Build cache (rootfs tarball, debs, image tarballs, seed data); gitignored. */
+export const cacheDir = (): string => resolve(process.env.RF_LAB_CACHE ?? join(LAB_DIR, '.cache'));
+/** Shared read-only into every host container at /opt/rf-lab-share: image tarballs and the volumes' seed data. */
+export const shareDir = (): string => join(cacheDir(), 'share');
+export const DOCKERD_LOG = '/var/log/restic-fleet-lab-dockerd.log';
+
+export const IMAGES = {
+  hostRepo: 'restic-fleet/lab-host', // tagged with the recipe hash
+  restServer: ['restic-fleet/rest-server:lab', 'restic-fleet/rest-server:lab2'],
+  app: 'restic-fleet/app:lab',
+} as const;
+
+export const SUITE = 'bookworm';
+export const MIRROR = process.env.RF_LAB_MIRROR ?? 'http://deb.debian.org/debian';
+export const HOST_PACKAGES = [
+  'openssh-server', 'cron', 'restic', 'sudo', 'ca-certificates', 'docker.io', 'iptables',
+  'procps', 'util-linux', 'coreutils', 'findutils', 'tar', 'gzip',
+];
+
+export interface HostSpec {
+  name: string;
+  role: 'server' | 'client';
+  container: string;
+  ip: string;
+  volume: string; // outer volume holding the host's /var/lib/docker
+}
+
+/** The lab's hosts for N clients; IPs are fixed so a re-created lab keeps its addresses. */
+export function topology(clients: number): HostSpec[] {
+  const base = SUBNET.replace(/\.\d+\/\d+$/, '');
+  const spec = (name: string, role: HostSpec['role'], octet: number): HostSpec => {
+    const short = name.split('.')[0]!;
+    return { name, role, container: `${PREFIX}-${short}`, ip: `${base}.${octet}`, volume: `${PREFIX}-${short}-docker` };
+  };
+  const hosts = [spec(SERVER_NAME, 'server', 10)];
+  for (let i = 1; i <= clients; i++) hosts.push(spec(clientName(i), 'client', 10 + i));
+  return hosts;
+}

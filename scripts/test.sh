@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The test command (README, `npm test`, .ci/run): type check, unit tests, dist/ equals a
+# fresh bundle, then the end-to-end suite against the lab (real sshd, docker, cron,
+# restic; the lab is built and started by the suite and removed afterwards).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -d node_modules ] || npm ci --ignore-scripts --no-audit --no-fund
+mkdir -p .tmp
+rm -f .tmp/unit.json .tmp/e2e.json
+
+echo "== type check"
+npx tsc --noEmit
+
+echo "== unit tests"
+unit_rc=0
+npx vitest run --project unit --reporter=default --reporter=json --outputFile.json=.tmp/unit.json || unit_rc=$?
+
+echo "== dist/ equals a fresh bundle"
+dist_rc=0
+bash scripts/check-dist.sh || dist_rc=$?
+
+e2e_rc=0
+if [ "${RF_SKIP_E2E:-}" = 1 ]; then
+  echo "== end-to-end tests skipped (RF_SKIP_E2E=1)"
+else
+  echo "== end-to-end tests (lab)"
+  npx vitest run --project e2e --reporter=default --reporter=json --outputFile.json=.tmp/e2e.json || e2e_rc=$?
+fi
+
+# One closing line for both suites: "N passed, N failed".
+node -e '
+  const fs = require("fs");
+  let passed = 0, failed = 0, skipped = 0;
+  for (const f of [".tmp/unit.json", ".tmp/e2e.json"]) {
+    if (!fs.existsSync(f)) continue;
+    const r = JSON.parse(fs.readFileSync(f, "utf8"));
+    passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + (r.numTodoTests || 0);
+  }
+  console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
+'
+[ "$unit_rc" = 0 ] && [ "$dist_rc" = 0 ] && [ "$e2e_rc" = 0 ]

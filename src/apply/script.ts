@@ -1,0 +1,116 @@
+import { HOST_LOCK, PASSWORD_FILE, REPOSITORY_FILE } from '../desired/runner-script.js';
+import { REPO_CHECK_FUNCTION } from '../facts/repo-check.js';
+import type { PlannedChange } from '../plan/ops.js';
+import { joinShell, script, sh, type ShellText } from '../remote/shell.js';
+import { reveal } from '../secret.js';
+
+/**
+ * Turns a host's planned ops into one shell script (one round trip) plus its stdin.
+ * File contents travel on stdin, one base64 line per file, so secrets never appear in
+ * the command. Every write is atomic (temp file in the same directory, then rename)
+ * with exact owner and mode, and the whole run holds the host's restic-fleet lock.
+ * The script stops at the first failure and reports per change:
+ *   @@rf ok <change-id> | @@rf fail <change-id> <base64 message> | @@rf repo <code> <base64 stderr>
+ */
+export interface ApplyScript {
+  command: ShellText;
+  stdin: string;
+}
+
+const PRELUDE = script(`set -u
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+umask 077
+ok() { echo "@@rf ok $1"; }
+fail() { echo "@@rf fail $1 $(printf '%s' "$2" | base64 -w0)"; exit 1; }
+run_step() { # change-id command...: runs it, output captured, fails the script on error
+  RF_ID=$1; shift
+  RF_OUT=$("$@" 2>&1) || fail "$RF_ID" "$(printf '%s' "$RF_OUT" | tail -n 5)"
+}
+write_file() { # change-id path mode — content is the next base64 line on stdin
+  IFS= read -r RF_B64 || fail "$1" "stdin ended early"
+  RF_D=$(dirname "$2"); mkdir -p "$RF_D" || fail "$1" "cannot create $RF_D"
+  RF_T=$(mktemp "$RF_D/.rf.XXXXXX") || fail "$1" "mktemp in $RF_D failed"
+  if printf '%s' "$RF_B64" | base64 -d > "$RF_T" && chown root:root "$RF_T" && chmod "$3" "$RF_T" && mv -f "$RF_T" "$2"; then :; else
+    rm -f "$RF_T"; fail "$1" "writing $2 failed"
+  fi
+}
+mkdir -p /var/lock
+exec 8> ${HOST_LOCK}
+flock -w 300 8 || fail lock "another restic-fleet run holds ${HOST_LOCK} (waited 300 s)"
+`);
+
+const INIT = script(`RF_R=$(repo_check_files ${REPOSITORY_FILE} ${PASSWORD_FILE})
+RF_ERR=$(printf '%s' "\${RF_R#* }" | base64 -d)
+if [ "\${RF_R%% *}" != 0 ] && printf '%s' "$RF_ERR" | grep -q 'unable to open config file' \\
+   && printf '%s' "$RF_ERR" | grep -qiE 'does not exist|no such file|404' \\
+   && ! printf '%s' "$RF_ERR" | grep -qiE '401|unauthorized|wrong password'; then
+  RF_OUT=$(restic --repository-file ${REPOSITORY_FILE} --password-file ${PASSWORD_FILE} init 2>&1) || true
+  RF_R=$(repo_check_files ${REPOSITORY_FILE} ${PASSWORD_FILE})
+fi
+echo "@@rf repo $RF_R"`);
+
+const VERIFY = script(`echo "@@rf repo $(repo_check_files ${REPOSITORY_FILE} ${PASSWORD_FILE})"`);
+
+const octal = (m: number) => m.toString(8).padStart(4, '0');
+
+export function renderApply(ops: PlannedChange[]): ApplyScript {
+  const parts: ShellText[] = [PRELUDE];
+  const stdin: string[] = [];
+  const done = new Set<string>();
+  const okLine = (id: string) => (id ? sh`ok ${id}` : script(':'));
+  let repoFns = false;
+
+  for (const { changeId: id, op } of ops) {
+    switch (op.op) {
+      case 'apt-install':
+        parts.push(
+          sh`run_step ${id} env DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -q ${op.pkg}`,
+          sh`run_step ${id} restic version`,
+        );
+        break;
+      case 'mkdir':
+        parts.push(sh`run_step ${id} mkdir -p ${op.path}`, sh`run_step ${id} chown root:root ${op.path}`, sh`run_step ${id} chmod ${octal(op.mode)} ${op.path}`);
+        break;
+      case 'write-file':
+        parts.push(sh`write_file ${id} ${op.path} ${octal(op.mode)}`);
+        stdin.push(Buffer.from(reveal(op.content)).toString('base64'));
+        break;
+      case 'network-create':
+        parts.push(sh`docker network inspect ${op.name} >/dev/null 2>&1 || run_step ${id} docker network create ${op.name}`);
+        break;
+      case 'container-run': {
+        const s = op.spec;
+        const args = [
+          '--name', s.name, '--detach', '--restart', s.restartPolicy,
+          ...s.ports.flatMap((p) => ['--publish', `${p.hostPort}:${p.containerPort}`]),
+          ...s.binds.flatMap((b) => ['--volume', `${b.source}:${b.target}`]),
+          ...(s.networks[0] ? ['--network', s.networks[0]] : []),
+          ...(s.logDriver ? ['--log-driver', s.logDriver] : []),
+          ...Object.entries(s.logOptions).flatMap(([k, v]) => ['--log-opt', `${k}=${v}`]),
+          ...Object.entries(s.env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
+          ...Object.entries(s.labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
+        ];
+        if (op.replace) parts.push(sh`run_step ${id} docker rm --force ${s.name}`);
+        parts.push(sh`run_step ${id} docker run ${args} ${s.image}`);
+        for (const net of s.networks.slice(1)) parts.push(sh`run_step ${id} docker network connect ${net} ${s.name}`);
+        break;
+      }
+      case 'container-start':
+        parts.push(sh`run_step ${id} docker start ${op.name}`);
+        break;
+      case 'repo-init':
+      case 'repo-verify':
+        if (!repoFns) parts.push(REPO_CHECK_FUNCTION);
+        repoFns = true;
+        parts.push(op.op === 'repo-init' ? INIT : VERIFY);
+        break;
+    }
+    // Report each change once, after its last op.
+    const last = ops.filter((o) => o.changeId === id).at(-1)?.op === op;
+    if (last && !done.has(id)) {
+      parts.push(okLine(id));
+      done.add(id);
+    }
+  }
+  return { command: joinShell(parts), stdin: stdin.length ? `${stdin.join('\n')}\n` : '' };
+}

@@ -1,0 +1,162 @@
+/**
+ * The runner script installed on clients at RUNNER_PATH. Cron jobs call it; it loads
+ * the credentials from root-only files (never from the environment or argv), takes a
+ * per-set lock so runs never overlap, runs restic, and records the last run in a
+ * status file the snapshot summary reads.
+ *
+ * POSIX sh, no jq/python: hosts only need restic, docker, flock, timeout.
+ * Subcommands are kept open for later set types (database dumps, commands) and for
+ * scheduled checks and restore drills.
+ */
+export const RUNNER_PATH = '/usr/local/lib/restic-fleet/run';
+export const ETC_DIR = '/etc/restic-fleet';
+export const REPOSITORY_FILE = `${ETC_DIR}/repository`;
+export const PASSWORD_FILE = `${ETC_DIR}/password`;
+export const CRON_FILE = '/etc/cron.d/restic-fleet';
+export const STATUS_DIR = '/var/lib/restic-fleet/status';
+export const LOG_DIR = '/var/log/restic-fleet';
+export const HOST_LOCK = '/var/lock/restic-fleet.lock';
+export const CACHE_DIR = '/var/cache/restic-fleet';
+/** Tag carried by every snapshot of a set: how restore and rotation find a set's snapshots. */
+export const SET_TAG_PREFIX = 'restic-fleet:set=';
+export const PRE_RESTORE_TAG = 'restic-fleet:pre-restore';
+export const KEEP_UNTIL_TAG_PREFIX = 'restic-fleet:keep-until=';
+/** How long a safety snapshot taken before a restore survives rotation. */
+export const PRE_RESTORE_KEEP_DAYS = 14;
+
+export const RUNNER_SCRIPT = `#!/bin/sh
+# restic-fleet runner — managed by restic-fleet, do not edit (changes are overwritten).
+#   run backup --host H --set SLUG --volume VOLUME [--tag TAG]...
+#   run forget --host H --daily N --weekly N --monthly N [--prune]
+# Credentials come from root-only files; output goes to ${LOG_DIR}/<name>.log;
+# the last run of each job is recorded in ${STATUS_DIR}/<name>.json.
+set -u
+umask 077
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export RESTIC_REPOSITORY_FILE=${REPOSITORY_FILE}
+export RESTIC_PASSWORD_FILE=${PASSWORD_FILE}
+export RESTIC_CACHE_DIR=${CACHE_DIR}
+STATUS_DIR=${STATUS_DIR}
+LOG_DIR=${LOG_DIR}
+LOCK_RETRIES=\${RESTIC_FLEET_LOCK_RETRIES:-6}
+LOCK_WAIT=\${RESTIC_FLEET_LOCK_WAIT:-30}
+
+die() { echo "restic-fleet run: $*" >&2; exit 2; }
+now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
+# JSON string escaping for the status file (backslash, quote, control characters).
+json_str() { printf '%s' "$1" | tr -d '\\000-\\010\\013-\\037' | sed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g' | tr '\\n\\t' '  '; }
+
+write_status() { # name status start end exit snapshot message
+  mkdir -p "$STATUS_DIR"
+  tmp="$STATUS_DIR/.$1.json.tmp"
+  printf '{"name":"%s","status":"%s","start":"%s","end":"%s","exit":%s,"snapshot":"%s","message":"%s"}\\n' \\
+    "$1" "$2" "$3" "$4" "$5" "$6" "$(json_str "$7")" > "$tmp" && chmod 0644 "$tmp" && mv -f "$tmp" "$STATUS_DIR/$1.json"
+}
+
+# Runs restic, retrying while another process holds an exclusive lock (restic 0.14
+# has no --retry-lock). Stale locks (dead processes) are removed with plain unlock.
+restic_retry() {
+  n=0
+  while :; do
+    restic "$@" > "$OUT" 2> "$ERR"; rc=$?
+    cat "$OUT" >> "$LOG"; cat "$ERR" >> "$LOG"
+    if [ "$rc" -ne 0 ] && grep -q 'repository is already locked' "$ERR" && [ "$n" -lt "$LOCK_RETRIES" ]; then
+      n=$((n + 1)); echo "$(now) repository locked; retry $n/$LOCK_RETRIES in \${LOCK_WAIT}s" >> "$LOG"
+      restic unlock >> "$LOG" 2>&1
+      sleep "$LOCK_WAIT"; continue
+    fi
+    return "$rc"
+  done
+}
+
+last_error() { grep -v '^\\s*$' "$ERR" | tail -n 3 | tr '\\n' ' ' | cut -c1-300; }
+
+cmd=\${1:-}; [ -n "$cmd" ] && shift
+HOST= SET= VOLUME= TAGS= DAILY= WEEKLY= MONTHLY= PRUNE=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --host) HOST=$2; shift 2 ;;
+    --set) SET=$2; shift 2 ;;
+    --volume) VOLUME=$2; shift 2 ;;
+    --tag) TAGS="$TAGS --tag $2"; shift 2 ;;
+    --daily) DAILY=$2; shift 2 ;;
+    --weekly) WEEKLY=$2; shift 2 ;;
+    --monthly) MONTHLY=$2; shift 2 ;;
+    --prune) PRUNE=--prune; shift ;;
+    *) die "unknown argument: $1" ;;
+  esac
+done
+[ -n "$HOST" ] || die "--host is required"
+# Names reach file paths: allow only what restic-fleet generates.
+for v in "$SET" "$VOLUME" "$HOST"; do
+  case "$v" in *[!A-Za-z0-9_.@:=+-]*) die "unsafe name: $v" ;; esac
+done
+
+mkdir -p "$LOG_DIR" "$STATUS_DIR" /var/lock
+WORK=$(mktemp -d) || die "mktemp failed"
+trap 'rm -rf "$WORK"' EXIT
+OUT=$WORK/out ERR=$WORK/err
+
+case "$cmd" in
+backup)
+  [ -n "$SET" ] && [ -n "$VOLUME" ] || die "backup needs --set and --volume"
+  NAME=$SET LOG="$LOG_DIR/$SET.log"
+  exec 9> "/var/lock/restic-fleet-$SET.lock"
+  if ! flock -n 9; then
+    echo "$(now) previous run of $SET still running; skipped" >> "$LOG"
+    exit 0
+  fi
+  START=$(now)
+  write_status "$NAME" running "$START" "" null "" ""
+  echo "$START backup $SET (volume $VOLUME) starting" >> "$LOG"
+  MP=$(docker volume inspect --format '{{.Mountpoint}}' "$VOLUME" 2> "$ERR")
+  if [ -z "$MP" ] || [ ! -d "$MP" ]; then
+    write_status "$NAME" failed "$START" "$(now)" 2 "" "volume $VOLUME not found: $(last_error)"
+    exit 2
+  fi
+  # shellcheck disable=SC2086 # TAGS holds validated words
+  restic_retry backup --json --host "$HOST" --tag "${SET_TAG_PREFIX}$SET" $TAGS "$MP"; rc=$?
+  SNAP=$(sed -n 's/.*"message_type":"summary".*"snapshot_id":"\\([0-9a-f]*\\)".*/\\1/p' "$OUT" | tail -n 1)
+  if [ "$rc" -eq 0 ]; then
+    write_status "$NAME" ok "$START" "$(now)" 0 "$SNAP" ""
+  elif [ "$rc" -eq 3 ]; then
+    write_status "$NAME" failed "$START" "$(now)" 3 "$SNAP" "incomplete snapshot: some files could not be read"
+  else
+    write_status "$NAME" failed "$START" "$(now)" "$rc" "" "$(last_error)"
+  fi
+  echo "$(now) backup $SET finished with exit code $rc" >> "$LOG"
+  exit "$rc"
+  ;;
+forget)
+  [ -n "$DAILY" ] && [ -n "$WEEKLY" ] && [ -n "$MONTHLY" ] || die "forget needs --daily --weekly --monthly"
+  NAME=rotation LOG="$LOG_DIR/rotation.log"
+  exec 9> /var/lock/restic-fleet-rotation.lock
+  flock -n 9 || { echo "$(now) previous rotation still running; skipped" >> "$LOG"; exit 0; }
+  START=$(now)
+  write_status "$NAME" running "$START" "" null "" ""
+  # Safety snapshots taken before a restore are kept until the date in their tag.
+  TODAY=$(date -u +%Y-%m-%d)
+  EXPIRED=
+  if restic_retry snapshots --json --no-lock --host "$HOST" --tag "${PRE_RESTORE_TAG}"; then
+    EXPIRED=$(tr '{' '\\n' < "$OUT" | sed -n 's/.*"${KEEP_UNTIL_TAG_PREFIX}\\([0-9-]*\\)".*"id":"\\([0-9a-f]*\\)".*/\\1 \\2/p' \\
+      | awk -v today="$TODAY" '$1 < today { print $2 }')
+  fi
+  # One policy per set: a set's snapshots share host and path (the volume's mountpoint).
+  restic_retry forget --host "$HOST" --group-by host,paths --keep-tag "${PRE_RESTORE_TAG}" \\
+    --keep-daily "$DAILY" --keep-weekly "$WEEKLY" --keep-monthly "$MONTHLY" $PRUNE; rc=$?
+  if [ "$rc" -eq 0 ] && [ -n "$EXPIRED" ]; then
+    # shellcheck disable=SC2086 # ids are hex
+    restic_retry forget $PRUNE $EXPIRED; rc=$?
+  fi
+  if [ "$rc" -eq 0 ]; then
+    write_status "$NAME" ok "$START" "$(now)" 0 "" ""
+  else
+    write_status "$NAME" failed "$START" "$(now)" "$rc" "" "$(last_error)"
+  fi
+  exit "$rc"
+  ;;
+*)
+  die "usage: run backup|forget ..."
+  ;;
+esac
+`;

@@ -1,0 +1,82 @@
+import type { BackupSetConfig, ConnectionConfig, RotationConfig } from '../inventory/config.js';
+import type { MaybeSecret, Secret } from '../secret.js';
+
+/** Per-host desired state: pure output of the inventory, shown (redacted) by `render`. */
+export interface DesiredHost {
+  name: string;
+  connection: ConnectionConfig;
+  server?: DesiredServer;
+  client?: DesiredClient;
+}
+
+export interface DesiredFile {
+  path: string;
+  mode: number; // e.g. 0o600
+  owner: string; // always root for now
+  /** Secret content is only revealed into the remote file through stdin. */
+  content: MaybeSecret;
+  /** sha256 hex of the content; compared against the host's file hash (secret hashes are never shown). */
+  sha256: string;
+  description: string;
+}
+
+export interface HtpasswdUser {
+  user: string;
+  password: Secret;
+  /** Who needs this user: "restic_server_user", "restic_server_users[1]", or client host names. */
+  usedBy: string[];
+}
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  ports: Array<{ hostPort: number; containerPort: number }>;
+  binds: Array<{ source: string; target: string }>;
+  networks: string[];
+  logDriver?: string;
+  logOptions: Record<string, string>;
+  restartPolicy: 'unless-stopped';
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  /** sha256 over everything above; stored in a label so the container is recreated only when it changed. */
+  specHash: string;
+}
+
+export interface DesiredServer {
+  dataDir: string;
+  htpasswdPath: string;
+  users: HtpasswdUser[];
+  network?: string;
+  container: ContainerSpec;
+  /** Client hosts whose repositories live on this server. */
+  clients: string[];
+}
+
+export interface RepositoryRef {
+  /** Canonical identity: "http://server.example.com:8080/backup" (no credentials). */
+  key: string;
+  /** Full restic URL with credentials: goes only into the 0600 repository file. */
+  url: MaybeSecret;
+  /** The repository password (restic_repo_password). */
+  password: Secret;
+  /** The URL shown to humans: rest:http://admin:***@server.example.com:8080/backup */
+  display: string;
+  /** Inventory name of the server host serving it, when it is in the inventory. */
+  serverHost?: string;
+  /** Every client (sorted) using this repository; more than one means shared (initialised once: see plan/). */
+  sharedBy: string[];
+}
+
+export interface DesiredBackupSet extends BackupSetConfig {
+  /** Name safe for files, locks and cron: derived from the free-text id. */
+  slug: string;
+}
+
+export interface DesiredClient {
+  package?: string;
+  repository: RepositoryRef;
+  sets: DesiredBackupSet[];
+  rotation?: RotationConfig;
+  /** Credential files, the runner script and the cron file, in write order. */
+  files: DesiredFile[];
+}

@@ -1,0 +1,149 @@
+import { applyHost } from '../apply/host.js';
+import type { DesiredHost } from '../desired/types.js';
+import { buildProbe } from '../facts/probe.js';
+import { parseProbe } from '../facts/parse.js';
+import { buildPlan, type BuiltPlan, type FactsResult } from '../plan/build.js';
+import { planServer } from '../plan/server.js';
+import type { Plan } from '../plan/types.js';
+import type { HostResult } from '../report/types.js';
+import { redact } from '../secret.js';
+import type { Logger } from './logger.js';
+import { runPool } from './pool.js';
+import type { Sessions } from './sessions.js';
+
+export interface ConvergeOptions {
+  desired: DesiredHost[]; // already narrowed by --limit
+  sessions: Sessions;
+  concurrency: number;
+  log: Logger;
+}
+
+export interface PlanRun extends BuiltPlan {
+  durationMs: number;
+  factsMs: Map<string, number>;
+}
+
+const message = (err: unknown): string => redact(err instanceof Error ? err.message : String(err));
+
+async function probeHost(d: DesiredHost, sessions: Sessions, checkRepo: boolean): Promise<FactsResult> {
+  try {
+    const t = await sessions.get(d);
+    const probe = buildProbe(d, { checkRepo });
+    const res = await t.exec(probe.command, { stdin: probe.stdin, timeoutSeconds: 60 });
+    if (res.code !== 0) {
+      const why = res.code === null ? 'connection dropped' : `exit ${res.code}`;
+      return { ok: false, reason: `probe failed (${why}): ${message(res.stderr.trim().split('\n').slice(-3).join(' | '))}` };
+    }
+    return { ok: true, facts: parseProbe(d, res.stdout) };
+  } catch (err) {
+    return { ok: false, reason: message(err) };
+  }
+}
+
+/**
+ * Reads every host (one probe each) and builds the plan. Servers are probed first:
+ * a client whose server is about to change skips its repository check (the server
+ * may not answer yet) and checks again when it is applied.
+ */
+export async function planRun(o: ConvergeOptions): Promise<PlanRun> {
+  const started = Date.now();
+  const facts = new Map<string, FactsResult>();
+  const factsMs = new Map<string, number>();
+  const timed = async (d: DesiredHost, checkRepo: boolean) => {
+    const t0 = Date.now();
+    facts.set(d.name, await probeHost(d, o.sessions, checkRepo));
+    factsMs.set(d.name, Date.now() - t0);
+  };
+
+  const servers = o.desired.filter((d) => d.server);
+  await runPool(servers, o.concurrency, (d) => timed(d, true));
+
+  const changingServers = new Set<string>();
+  for (const s of servers) {
+    const r = facts.get(s.name);
+    if (!r?.ok) continue;
+    try {
+      if (planServer(s.server!, r.facts.server!).changes.length) changingServers.add(s.name);
+    } catch {
+      changingServers.add(s.name);
+    }
+  }
+  const clients = o.desired.filter((d) => d.client && !facts.has(d.name));
+  await runPool(clients, o.concurrency, (d) => timed(d, !changingServers.has(d.client!.repository.serverHost ?? '')));
+  // A host that is both server and client was probed with the server batch.
+
+  const built = buildPlan(o.desired, facts);
+  return { ...built, durationMs: Date.now() - started, factsMs };
+}
+
+/**
+ * Applies a plan exactly: servers first, then the one initialiser of each absent
+ * repository, then every other client. A failure never stops other hosts; clients of a
+ * server that failed to apply are skipped with the reason.
+ */
+export async function applyRun(o: ConvergeOptions, run: PlanRun): Promise<HostResult[]> {
+  const results = new Map<string, HostResult>();
+  const byName = new Map(o.desired.map((d) => [d.name, d]));
+  for (const h of run.plan.hosts) {
+    if (h.status !== 'ok') {
+      results.set(h.host, { host: h.host, outcome: h.status === 'failed' ? 'failed' : 'skipped', changed: 0, reason: h.reason, durationMs: run.factsMs.get(h.host) ?? 0 });
+    }
+  }
+
+  const applyOne = async (name: string) => {
+    const t0 = Date.now();
+    const d = byName.get(name)!;
+    const serverHost = d.client?.repository.serverHost;
+    const server = serverHost && serverHost !== name ? results.get(serverHost) : undefined;
+    if (server?.outcome === 'failed' || server?.outcome === 'skipped') {
+      results.set(name, { host: name, outcome: 'skipped', changed: 0, reason: `its server ${serverHost} failed`, durationMs: 0 });
+      return;
+    }
+    const ops = run.ops.get(name) ?? [];
+    try {
+      const t = await o.sessions.get(d);
+      const r = await applyHost(t, ops, d.connection.commandTimeoutSeconds);
+      const planned = run.plan.hosts.find((h) => h.host === name)!.changes.length;
+      const changed = new Set(r.applied).size;
+      results.set(name, {
+        host: name,
+        outcome: r.failure ? 'failed' : planned ? 'changed' : 'ok',
+        changed,
+        reason: r.failure,
+        durationMs: Date.now() - t0 + (run.factsMs.get(name) ?? 0),
+      });
+    } catch (err) {
+      results.set(name, { host: name, outcome: 'failed', changed: 0, reason: message(err), durationMs: Date.now() - t0 });
+    }
+  };
+
+  const okHosts = run.plan.hosts.filter((h) => h.status === 'ok').map((h) => h.host);
+  const isInit = (name: string) => (run.ops.get(name) ?? []).some((p) => p.op.op === 'repo-init');
+  const phases = [
+    okHosts.filter((n) => byName.get(n)!.server),
+    okHosts.filter((n) => !byName.get(n)!.server && isInit(n)),
+    okHosts.filter((n) => !byName.get(n)!.server && !isInit(n)),
+  ];
+  for (const phase of phases) await runPool(phase, o.concurrency, applyOne);
+
+  for (const [name, r] of results) {
+    const s = o.sessions.stats(name);
+    if (s) Object.assign(r, { roundTrips: s.roundTrips, bytes: s.bytesSent + s.bytesReceived });
+  }
+  return [...results.values()].sort((a, b) => a.host.localeCompare(b.host));
+}
+
+/** Results of a plan-only run, for the same final table. */
+export function planResults(plan: Plan, run: PlanRun, sessions: Sessions): HostResult[] {
+  return plan.hosts.map((h) => {
+    const s = sessions.stats(h.host);
+    return {
+      host: h.host,
+      outcome: h.status === 'ok' ? (h.changes.length ? 'changed' : 'ok') : h.status,
+      changed: h.changes.length,
+      reason: h.reason,
+      durationMs: run.factsMs.get(h.host) ?? 0,
+      ...(s ? { roundTrips: s.roundTrips, bytes: s.bytesSent + s.bytesReceived } : {}),
+    };
+  });
+}

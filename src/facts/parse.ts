@@ -1,0 +1,103 @@
+import type { DesiredHost } from '../desired/types.js';
+import { parseRepoCheckLine } from './repo-check.js';
+import { fromBase64, parseSections } from './sections.js';
+import type { ClientFacts, ContainerFact, FileFact, HostFacts, ServerFacts } from './types.js';
+
+const b64 = fromBase64;
+const absent = (v: string | undefined): boolean => v === undefined || v.trim() === '-' || v.trim() === '';
+
+function fileFact(v: string | undefined): FileFact | undefined {
+  if (absent(v)) return undefined;
+  const [mode, owner, group, sha256] = v!.trim().split(/\s+/);
+  return { mode: parseInt(mode!, 8), owner: owner!, group: group!, sha256: sha256! };
+}
+
+function dirFact(v: string | undefined): { mode: number; owner: string } | undefined {
+  if (absent(v)) return undefined;
+  const [mode, owner] = v!.trim().split(/\s+/);
+  return { mode: parseInt(mode!, 8), owner: owner! };
+}
+
+/** The fields of `docker inspect` the plan compares and shows. */
+export function containerFact(json: string): ContainerFact | undefined {
+  if (!json.trim()) return undefined;
+  const c = JSON.parse(json) as {
+    Id: string;
+    Config: { Image: string; Labels?: Record<string, string> | null; Env?: string[] | null };
+    State: { Running: boolean; Status: string };
+    Mounts?: Array<{ Source: string; Destination: string }>;
+    NetworkSettings?: { Ports?: Record<string, Array<{ HostIp: string; HostPort: string }> | null>; Networks?: Record<string, unknown> };
+    HostConfig: { LogConfig?: { Type: string; Config?: Record<string, string> }; RestartPolicy?: { Name: string } };
+  };
+  const ports = Object.entries(c.NetworkSettings?.Ports ?? {}).flatMap(([k, binds]) =>
+    (binds ?? []).map((b) => `${k} -> ${b.HostIp || '0.0.0.0'}:${b.HostPort}`),
+  );
+  return {
+    id: c.Id,
+    image: c.Config.Image,
+    running: c.State.Running,
+    status: c.State.Status,
+    labels: c.Config.Labels ?? {},
+    env: c.Config.Env ?? [],
+    mounts: (c.Mounts ?? []).map((m) => ({ source: m.Source, destination: m.Destination })),
+    ports: [...new Set(ports)].sort(),
+    networks: Object.keys(c.NetworkSettings?.Networks ?? {}).sort(),
+    logDriver: c.HostConfig.LogConfig?.Type ?? '',
+    logOptions: c.HostConfig.LogConfig?.Config ?? {},
+    restartPolicy: c.HostConfig.RestartPolicy?.Name ?? '',
+  };
+}
+
+export class ProbeError extends Error {}
+
+export function parseProbe(d: DesiredHost, stdout: string): HostFacts {
+  const s = parseSections(stdout);
+  const uid = Number(s.get('uid x')?.trim());
+  if (!Number.isInteger(uid)) throw new ProbeError(`the probe did not run to completion (output: ${stdout.slice(0, 200)})`);
+  const docker = s.get('docker x');
+  const dockerVersion = absent(docker) ? undefined : docker!.trim();
+  const facts: HostFacts = { host: d.name, uid };
+
+  if (d.server) {
+    const sv = d.server;
+    const ht = s.get(`htpasswd ${sv.htpasswdPath}`);
+    const ct = s.get(`container ${sv.container.name}`);
+    const server: ServerFacts = {
+      dockerVersion,
+      dataDir: dirFact(s.get(`dir ${sv.dataDir}`)) as ServerFacts['dataDir'],
+      htpasswd: absent(ht) ? undefined : b64(ht!),
+      container: absent(ct) ? undefined : containerFact(b64(ct!)),
+      networkExists: sv.network ? s.get(`network ${sv.network}`)?.trim() === 'yes' : true,
+    };
+    facts.server = server;
+  }
+
+  if (d.client) {
+    const c = d.client;
+    const rv = s.get('restic x');
+    const pv = s.get('restic-package x');
+    const repoLine = s.get('repo x') ?? '';
+    const client: ClientFacts = {
+      resticVersion: absent(rv) ? undefined : /restic (\d+\.\d+\.\d+)/.exec(rv!)?.[1],
+      resticPackageVersion: absent(pv) ? undefined : pv!.trim(),
+      dockerVersion,
+      files: {},
+      dirs: {},
+      volumes: {},
+      repo: repoLine.trim() === 'pending' ? { status: 'unchecked', detail: 'not checked: its server converges first' } : parseRepoCheckLine(repoLine),
+    };
+    for (const dir of ['/etc/restic-fleet', '/usr/local/lib/restic-fleet']) client.dirs[dir] = dirFact(s.get(`dir ${dir}`));
+    for (const f of c.files) {
+      const fact = fileFact(s.get(`file ${f.path}`));
+      const content = s.get(`content ${f.path}`);
+      if (fact && !absent(content)) fact.content = b64(content!);
+      client.files[f.path] = fact;
+    }
+    for (const set of c.sets) {
+      const v = s.get(`volume ${set.volume}`);
+      client.volumes[set.volume] = absent(v) ? undefined : { mountpoint: v!.trim() };
+    }
+    facts.client = client;
+  }
+  return facts;
+}

@@ -1,0 +1,46 @@
+import { script } from '../remote/shell.js';
+import type { RepoFact, RepoStatus } from './types.js';
+
+/**
+ * Shell functions that open the repository with given credentials. The URL and
+ * password arrive as shell variables read from stdin and go into 0600 temp files
+ * for --repository-file/--password-file: never argv, never the environment.
+ * `repo_check_files` prints "<exit code> <base64 stderr tail>".
+ */
+export const REPO_CHECK_FUNCTION = script(`repo_check_files() { # repository-file password-file
+  RF_ERR=$(mktemp) || { echo "99 $(echo mktemp failed | base64 -w0)"; return; }
+  timeout 20 restic --repository-file "$1" --password-file "$2" --no-lock --no-cache cat config >/dev/null 2>"$RF_ERR"
+  RF_RC=$?
+  printf '%s %s\\n' "$RF_RC" "$(tail -n 5 "$RF_ERR" | base64 -w0)"
+  rm -f "$RF_ERR"
+}
+repo_check_stdin() { # url password
+  RF_T=$(mktemp -d) || return
+  printf '%s\\n' "$1" > "$RF_T/repository"; printf '%s\\n' "$2" > "$RF_T/password"
+  repo_check_files "$RF_T/repository" "$RF_T/password"
+  rm -rf "$RF_T"
+}`);
+
+/** restic 0.14 exits 1 for every failure: tell cases apart by stderr (see FIELD-NOTES). */
+export function classifyRepo(code: number, stderr: string): RepoFact {
+  const detail = stderr.trim().split('\n').slice(-3).join(' | ');
+  const is = (re: RegExp) => re.test(stderr);
+  let status: RepoStatus;
+  if (code === 0) status = 'initialised';
+  else if (code === 124 || code === 137) status = 'unreachable';
+  else if (is(/401 Unauthorized|unauthorized/i)) status = 'unauthorized';
+  else if (is(/wrong password or no key found/)) status = 'wrong-password';
+  else if (is(/repository is already locked/)) status = 'locked';
+  else if (is(/unable to open config file/) && is(/does not exist|no such file|404/i)) status = 'absent';
+  else if (is(/connection refused|no such host|i\/o timeout|dial tcp|network is unreachable|EOF/i)) status = 'unreachable';
+  else status = 'error';
+  return { status, detail: status === 'initialised' ? '' : detail };
+}
+
+/** Parses the "<code> <base64>" line that repo_check_* prints. */
+export function parseRepoCheckLine(line: string): RepoFact {
+  const [code, b64 = ''] = line.trim().split(' ');
+  const n = Number(code);
+  if (!Number.isInteger(n)) return { status: 'error', detail: `unexpected repository check output: ${line.slice(0, 100)}` };
+  return classifyRepo(n, Buffer.from(b64, 'base64').toString('utf8'));
+}

@@ -1,0 +1,65 @@
+/** What one probe learned about one host. Plain data: serialisable, no secrets. */
+export interface FileFact {
+  mode: number; // permission bits, e.g. 0o600
+  owner: string;
+  group: string;
+  sha256: string;
+  /** Text content, only for files that are not secret (cron file). */
+  content?: string;
+}
+
+export interface ContainerFact {
+  id: string;
+  image: string;
+  running: boolean;
+  status: string; // "running", "exited", ...
+  labels: Record<string, string>;
+  env: string[]; // KEY=VALUE as docker reports them (no secrets go into the container env)
+  mounts: Array<{ source: string; destination: string }>;
+  ports: string[]; // "8000/tcp -> 0.0.0.0:8080"
+  networks: string[];
+  logDriver: string;
+  logOptions: Record<string, string>;
+  restartPolicy: string;
+}
+
+export type RepoStatus =
+  | 'initialised'
+  | 'absent' // config file does not exist: safe to init
+  | 'unreachable' // connection refused / no such host / timeout
+  | 'unauthorized' // HTTP 401 from the REST server: never init
+  | 'wrong-password' // repository exists, password does not open it: never init
+  | 'locked'
+  | 'unchecked' // not checked: its server converges first in this run
+  | 'error';
+
+export interface RepoFact {
+  status: RepoStatus;
+  /** Last lines of restic's stderr (redact before showing). */
+  detail: string;
+}
+
+export interface ServerFacts {
+  dockerVersion?: string; // absent: docker not usable
+  dataDir?: FileFact | { mode: number; owner: string; group: string }; // absent: missing
+  htpasswd?: string; // current file content (bcrypt hashes), absent when missing
+  container?: ContainerFact;
+  networkExists: boolean;
+}
+
+export interface ClientFacts {
+  resticVersion?: string; // "0.14.0"; absent when restic is not installed
+  resticPackageVersion?: string; // dpkg version of the restic package, e.g. "0.14.0-1"
+  dockerVersion?: string;
+  files: Record<string, FileFact | undefined>; // by path
+  dirs: Record<string, { mode: number; owner: string } | undefined>;
+  volumes: Record<string, { mountpoint: string } | undefined>; // by volume name
+  repo: RepoFact;
+}
+
+export interface HostFacts {
+  host: string;
+  uid: number; // effective uid of the probe (0 with become or root)
+  server?: ServerFacts;
+  client?: ClientFacts;
+}

@@ -1,0 +1,332 @@
+import { concatMaybeSecret, isSecret, reveal, Secret, type MaybeSecret } from '../secret.js';
+import { keyPath, posChild, type ComposedPos, type PosTree, type RawEntry, type RawNode, type RawScalar, type RawVault } from './raw.js';
+import { hasTemplateSyntax, parseTemplate, type Expr, type ParsedTemplate, type Pipeline } from './template.js';
+import type { Diagnostic, SourcePos, VarValue } from './types.js';
+import { decryptVault, VaultError } from './vault.js';
+
+type Path = (string | number)[];
+
+/** A resolved value, where each part of it is written, and which sub-paths could not be resolved (already reported). */
+export interface Resolved {
+  value: VarValue;
+  pos: PosTree;
+  failed: Path[];
+  /** Templates were evaluated (the value may differ per host). */
+  dynamic: boolean;
+}
+
+/** The stand-in for a secret an offline plan cannot read: the same name gives the same value. */
+export const placeholderSecret = (name: string): Secret => new Secret(`offline-placeholder:${name}`, `placeholder for ${name}`);
+
+/** State shared by every host of one load: env lookups, vault password, per-node caches. */
+export class ResolveContext {
+  private readonly envSecrets = new Map<string, Secret>();
+  /** Values of template-free subtrees, shared by all hosts (treated as read-only). */
+  readonly staticValues = new WeakMap<RawNode, VarValue>();
+
+  constructor(
+    readonly env: Record<string, string | undefined>,
+    readonly vaultPassword: MaybeSecret | undefined,
+    readonly placeholderSecrets = false,
+  ) {}
+
+  /** Exact name first, then upper-cased; env values are always Secrets. */
+  envLookup(name: string): { value: Secret } | { tried: string[] } {
+    const tried = [...new Set([name, name.toUpperCase()])];
+    for (const n of tried) {
+      const v = this.env[n];
+      if (v === undefined) continue;
+      let s = this.envSecrets.get(n);
+      if (!s) {
+        s = new Secret(v, `env ${n}`);
+        this.envSecrets.set(n, s);
+      }
+      return { value: s };
+    }
+    if (this.placeholderSecrets) return { value: placeholderSecret(name) };
+    return { tried };
+  }
+
+  decrypt(node: RawVault): { ok: true; value: Secret } | { ok: false; message: string } {
+    if (node.decrypted) return node.decrypted;
+    const file = node.pos.file;
+    if (this.vaultPassword === undefined && this.placeholderSecrets) {
+      node.decrypted = { ok: true, value: placeholderSecret(`!vault in ${file}:${node.pos.line}`) };
+    } else if (this.vaultPassword === undefined) {
+      node.decrypted = {
+        ok: false,
+        message: `this !vault value in ${file} is encrypted with ansible-vault: the \`vault-password\` input (vault password) is needed`,
+      };
+    } else {
+      try {
+        node.decrypted = { ok: true, value: new Secret(decryptVault(node.ciphertext, reveal(this.vaultPassword)), `vault ${file}`) };
+      } catch (e) {
+        if (!(e instanceof VaultError)) throw e;
+        node.decrypted = { ok: false, message: `cannot decrypt this !vault value in ${file}: ${e.message}` };
+      }
+    }
+    return node.decrypted;
+  }
+}
+
+type Val =
+  | { kind: 'val'; value: VarValue; pos?: PosTree; failed: Path[] }
+  | { kind: 'undef'; why: string }
+  | { kind: 'fail' };
+
+const FAILED: Val = { kind: 'fail' };
+
+/**
+ * Resolves one host's variables on demand: each variable once (memoized), its
+ * templates evaluated against the host's merged variables, magic variables and
+ * the environment. Cycles and undefined references are reported with the
+ * position of the reference; a failed value is resolved as null and its path
+ * listed in `failed` so the schema does not report it a second time.
+ */
+export class HostResolver {
+  private readonly cache = new Map<string, Resolved>();
+  private readonly stack: string[] = [];
+
+  constructor(
+    private readonly vars: ReadonlyMap<string, RawEntry>,
+    private readonly magic: Readonly<Record<string, VarValue>>,
+    private readonly ctx: ResolveContext,
+    private readonly report: (d: Diagnostic) => void,
+    /** Appended to "undefined variable" messages, e.g. when a vault file could not be decrypted. */
+    private readonly undefinedHint = '',
+  ) {}
+
+  /** undefined: the inventory does not define the variable. */
+  resolveVar(name: string): Resolved | undefined {
+    const cached = this.cache.get(name);
+    if (cached) return cached;
+    const entry = this.vars.get(name);
+    if (!entry) return undefined;
+    this.stack.push(name);
+    const r = this.resolveNode(entry.node, [name]);
+    this.stack.pop();
+    this.cache.set(name, r);
+    return r;
+  }
+
+  private error(pos: SourcePos, path: Path, message: string): void {
+    this.report({ severity: 'error', pos, key: keyPath(path), message });
+  }
+
+  private failedAt(node: RawNode): Resolved {
+    return { value: null, pos: node, failed: [[]], dynamic: true };
+  }
+
+  resolveNode(node: RawNode, path: Path): Resolved {
+    const known = this.ctx.staticValues.get(node);
+    if (known !== undefined) return { value: known, pos: node, failed: [], dynamic: false };
+    let r: Resolved;
+    switch (node.kind) {
+      case 'scalar':
+        r = this.resolveScalar(node, path);
+        break;
+      case 'vault': {
+        const d = this.ctx.decrypt(node);
+        if (!d.ok) {
+          this.error(node.pos, path, d.message);
+          return this.failedAt(node);
+        }
+        r = hasTemplateSyntax(d.value.reveal())
+          ? this.evalTemplate(node, path, parseTemplate(d.value.reveal(), false), d.value.origin)
+          : { value: d.value, pos: node, failed: [], dynamic: false };
+        break;
+      }
+      case 'seq': {
+        const value: VarValue[] = [];
+        const failed: Path[] = [];
+        let dynamic = false;
+        let reshaped = false;
+        const children: ComposedPos['children'] = new Map();
+        node.items.forEach((item, i) => {
+          const c = this.resolveNode(item, [...path, i]);
+          value.push(c.value);
+          for (const f of c.failed) failed.push([i, ...f]);
+          dynamic ||= c.dynamic;
+          reshaped ||= c.pos !== item;
+          children.set(i, { keyPos: item.pos, tree: c.pos });
+        });
+        r = { value, failed, dynamic, pos: reshaped ? { kind: 'composed', pos: node.pos, children } : node };
+        break;
+      }
+      case 'map': {
+        const value: Record<string, VarValue> = {};
+        const failed: Path[] = [];
+        let dynamic = false;
+        let reshaped = false;
+        const children: ComposedPos['children'] = new Map();
+        for (const [k, e] of node.entries) {
+          const c = this.resolveNode(e.node, [...path, k]);
+          value[k] = c.value;
+          for (const f of c.failed) failed.push([k, ...f]);
+          dynamic ||= c.dynamic;
+          reshaped ||= c.pos !== e.node;
+          children.set(k, { keyPos: e.keyPos, tree: c.pos });
+        }
+        r = { value, failed, dynamic, pos: reshaped ? { kind: 'composed', pos: node.pos, children } : node };
+        break;
+      }
+    }
+    if (!r.dynamic && r.failed.length === 0) this.ctx.staticValues.set(node, r.value);
+    return r;
+  }
+
+  private resolveScalar(node: RawScalar, path: Path): Resolved {
+    const v = node.value;
+    if (typeof v !== 'string' || node.unsafe || !hasTemplateSyntax(v)) {
+      const value = node.secretOrigin && v !== null ? new Secret(String(v), node.secretOrigin) : v;
+      return { value, pos: node, failed: [], dynamic: false };
+    }
+    node.template ??= parseTemplate(v, !node.secretOrigin);
+    return this.evalTemplate(node, path, node.template as ParsedTemplate, node.secretOrigin);
+  }
+
+  private evalTemplate(node: RawNode, path: Path, parsed: ParsedTemplate, secretOrigin: string | undefined): Resolved {
+    if (!parsed.ok) {
+      this.error(node.pos, path, parsed.message);
+      return this.failedAt(node);
+    }
+    const { template } = parsed;
+    if (template.whole) {
+      const v = this.evalPipeline(template.parts[0] as Pipeline, node, path);
+      if (v.kind !== 'val') return this.failedAt(node);
+      let value = v.value;
+      if (secretOrigin && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) {
+        value = new Secret(String(value), secretOrigin);
+      }
+      return { value, pos: v.pos ?? node, failed: v.failed, dynamic: true };
+    }
+    const pieces: MaybeSecret[] = [];
+    for (const part of template.parts) {
+      if (typeof part === 'string') {
+        pieces.push(part);
+        continue;
+      }
+      const v = this.evalPipeline(part, node, path);
+      if (v.kind !== 'val' || v.failed.length) return this.failedAt(node);
+      const s = this.stringify(v.value, part, node, path);
+      if (s === undefined) return this.failedAt(node);
+      pieces.push(s);
+    }
+    let value: MaybeSecret = concatMaybeSecret(pieces);
+    if (secretOrigin && typeof value === 'string') value = new Secret(value, secretOrigin);
+    return { value, pos: node, failed: [], dynamic: true };
+  }
+
+  /** Text form of a value inside a string, as Ansible renders it (True/False/None). */
+  private stringify(v: VarValue, part: Pipeline, node: RawNode, path: Path): MaybeSecret | undefined {
+    if (typeof v === 'string' || isSecret(v)) return v;
+    if (typeof v === 'number') return String(v);
+    if (typeof v === 'boolean') return v ? 'True' : 'False';
+    if (v === null) return 'None';
+    this.error(node.pos, path, `\`{{ ${part.text} }}\` is a ${Array.isArray(v) ? 'list' : 'mapping'} and cannot be embedded in text (use | join(sep) for lists)`);
+    return undefined;
+  }
+
+  private evalPipeline(p: Pipeline, node: RawNode, path: Path): Val {
+    let cur = this.evalExpr(p.expr, p, node, path);
+    for (const f of p.filters) {
+      if (cur.kind === 'fail') return cur;
+      if (f.name === 'default') {
+        const onFalsy = f.args[1]?.kind === 'lit' && f.args[1].value === true;
+        if (cur.kind === 'undef' || (onFalsy && isFalsy(cur.value))) cur = this.evalExpr(f.args[0]!, p, node, path);
+        continue;
+      }
+      // join
+      if (cur.kind === 'undef') break;
+      if (!Array.isArray(cur.value)) {
+        this.error(node.pos, path, `\`{{ ${p.text} }}\`: join needs a list`);
+        return FAILED;
+      }
+      if (cur.failed.length) return FAILED;
+      let sep: MaybeSecret = '';
+      if (f.args[0]) {
+        const s = this.evalExpr(f.args[0], p, node, path);
+        if (s.kind === 'undef') {
+          this.error(node.pos, path, s.why);
+          return FAILED;
+        }
+        if (s.kind === 'fail') return s;
+        const text = this.stringify(s.value, p, node, path);
+        if (text === undefined) return FAILED;
+        sep = text;
+      }
+      const parts: MaybeSecret[] = [];
+      for (const [i, item] of cur.value.entries()) {
+        if (i > 0) parts.push(sep);
+        const text = this.stringify(item, p, node, path);
+        if (text === undefined) return FAILED;
+        parts.push(text);
+      }
+      cur = { kind: 'val', value: concatMaybeSecret(parts), failed: [] };
+    }
+    if (cur.kind === 'undef') {
+      this.error(node.pos, path, `${cur.why}${this.undefinedHint}`);
+      return FAILED;
+    }
+    return cur;
+  }
+
+  private evalExpr(e: Expr, p: Pipeline, node: RawNode, path: Path): Val {
+    if (e.kind === 'lit') return { kind: 'val', value: e.value, failed: [] };
+    if (e.kind === 'list') {
+      const value: VarValue[] = [];
+      for (const item of e.items) {
+        const v = this.evalExpr(item, p, node, path);
+        if (v.kind !== 'val') return v;
+        if (v.failed.length) return FAILED;
+        value.push(v.value);
+      }
+      return { kind: 'val', value, failed: [] };
+    }
+    let cur: Val = this.lookup(e.name, node, path);
+    let shown = e.name;
+    for (const seg of e.segs) {
+      if (cur.kind !== 'val') return cur;
+      const parentShown = shown;
+      shown += typeof seg === 'number' ? `[${seg}]` : `.${seg}`;
+      const v = cur.value;
+      if (typeof v === 'string' || isSecret(v)) {
+        this.error(node.pos, path, `\`{{ ${p.text} }}\`: "${parentShown}" is a string, it has no "${seg}"`);
+        return FAILED;
+      }
+      const child = cur.pos && posChild(cur.pos, seg);
+      const failed = cur.failed.filter((f) => f[0] === seg).map((f) => f.slice(1));
+      if (cur.failed.some((f) => f.length === 0)) return FAILED;
+      if (Array.isArray(v) && typeof seg === 'number' && seg < v.length) {
+        cur = { kind: 'val', value: v[seg]!, pos: child?.tree, failed };
+      } else if (v && typeof v === 'object' && !Array.isArray(v) && Object.hasOwn(v, String(seg))) {
+        cur = { kind: 'val', value: (v as Record<string, VarValue>)[String(seg)]!, pos: child?.tree, failed };
+      } else {
+        return { kind: 'undef', why: `"${shown}" is not defined ("${parentShown}" has no ${typeof seg === 'number' ? 'item' : 'key'} ${JSON.stringify(seg)})` };
+      }
+    }
+    return cur;
+  }
+
+  private lookup(name: string, node: RawNode, path: Path): Val {
+    if (Object.hasOwn(this.magic, name)) return { kind: 'val', value: this.magic[name]!, failed: [] };
+    const cycleAt = this.stack.indexOf(name);
+    if (cycleAt >= 0) {
+      const chain = [...this.stack.slice(cycleAt), name].join(' → ');
+      this.error(node.pos, path, `template cycle: ${chain}`);
+      return FAILED;
+    }
+    const r = this.resolveVar(name);
+    if (r) return { kind: 'val', value: r.value, pos: r.pos, failed: r.failed };
+    const env = this.ctx.envLookup(name);
+    if ('value' in env) return { kind: 'val', value: env.value, failed: [] };
+    const names = env.tried.map((n) => `\`${n}\``);
+    const envPart = names.length > 1 ? `neither env ${names.join(' nor ')} is set` : `env ${names[0]} is not set`;
+    return { kind: 'undef', why: `undefined variable "${name}": not defined in the inventory, and ${envPart}` };
+  }
+}
+
+const isFalsy = (v: VarValue): boolean =>
+  v === null || v === false || v === 0 || v === '' || (Array.isArray(v) && v.length === 0) ||
+  (typeof v === 'object' && !Array.isArray(v) && !isSecret(v) && Object.keys(v).length === 0) ||
+  (isSecret(v) && v.reveal() === '');

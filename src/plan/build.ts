@@ -1,0 +1,76 @@
+import { createHash } from 'node:crypto';
+import type { DesiredHost } from '../desired/types.js';
+import type { HostFacts } from '../facts/types.js';
+import { canonicalJson } from '../util/canonical-json.js';
+import { planClient } from './client.js';
+import type { PlannedChange } from './ops.js';
+import { planServer } from './server.js';
+import type { HostPlan, HostRole, Plan } from './types.js';
+
+/** Facts of one host, or why they could not be read. */
+export type FactsResult = { ok: true; facts: HostFacts } | { ok: false; reason: string };
+
+export interface BuiltPlan {
+  plan: Plan;
+  /** What apply executes per host, in order (not part of the printed plan). */
+  ops: Map<string, PlannedChange[]>;
+}
+
+export const rolesOf = (d: DesiredHost): HostRole[] => [...(d.server ? ['server' as const] : []), ...(d.client ? ['client' as const] : [])];
+
+/** The hash covers what a reviewer sees: hosts, their status and their changes (not free-text warnings). */
+export function planHash(hosts: HostPlan[]): string {
+  const core = hosts.map((h) => ({ host: h.host, roles: h.roles, status: h.status, changes: h.changes }));
+  return createHash('sha256').update(canonicalJson({ version: 1, hosts: core })).digest('hex');
+}
+
+/**
+ * Pure: desired × facts → plan. Cross-host decisions live here: a client whose
+ * server could not be read is skipped, and each absent repository gets exactly one
+ * initialiser (the first client by name among those that found it absent).
+ */
+export function buildPlan(desired: DesiredHost[], facts: Map<string, FactsResult>): BuiltPlan {
+  const hosts: HostPlan[] = [];
+  const ops = new Map<string, PlannedChange[]>();
+
+  const initializers = new Map<string, string>();
+  for (const d of desired) {
+    const r = facts.get(d.name);
+    if (!d.client || !r?.ok || !r.facts.client) continue;
+    const st = r.facts.client.repo.status;
+    if ((st === 'absent' || st === 'unchecked') && !initializers.has(d.client.repository.key)) {
+      initializers.set(d.client.repository.key, d.name);
+    }
+  }
+
+  for (const d of desired) {
+    const base = { host: d.name, roles: rolesOf(d), changes: [], warnings: [] };
+    const r = facts.get(d.name);
+    if (!r) continue; // not in this run (--limit)
+    if (!r.ok) {
+      hosts.push({ ...base, status: 'failed', reason: r.reason });
+      continue;
+    }
+    const serverHost = d.client?.repository.serverHost;
+    const serverFacts = serverHost && serverHost !== d.name ? facts.get(serverHost) : undefined;
+    if (serverFacts && !serverFacts.ok) {
+      hosts.push({ ...base, status: 'skipped', reason: `its server ${serverHost} failed: ${serverFacts.reason}` });
+      continue;
+    }
+    try {
+      const parts = [];
+      if (d.server) parts.push(planServer(d.server, r.facts.server!));
+      if (d.client) {
+        const key = d.client.repository.key;
+        const init = initializers.get(key);
+        parts.push(planClient(d.client, r.facts.client!, { initializer: init === d.name, initializedBy: init }));
+      }
+      hosts.push({ ...base, status: 'ok', changes: parts.flatMap((p) => p.changes), warnings: parts.flatMap((p) => p.warnings) });
+      ops.set(d.name, parts.flatMap((p) => p.ops));
+    } catch (err) {
+      hosts.push({ ...base, status: 'failed', reason: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  hosts.sort((a, b) => a.host.localeCompare(b.host));
+  return { plan: { version: 1, offline: false, hosts, hash: planHash(hosts) }, ops };
+}

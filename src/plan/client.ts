@@ -1,0 +1,149 @@
+import type { DesiredClient, DesiredFile } from '../desired/types.js';
+import type { ClientFacts, FileFact } from '../facts/types.js';
+import { isSecret } from '../secret.js';
+import type { PlannedChange } from './ops.js';
+import type { PartPlan } from './server.js';
+import type { Change } from './types.js';
+
+export const MIN_RESTIC = '0.14.0';
+
+/** Compares dotted numeric versions ("0.14.0" < "0.16.4"). */
+export function versionAtLeast(v: string, min: string): boolean {
+  const a = v.split('.').map(Number);
+  const b = min.split('.').map(Number);
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d > 0;
+  }
+  return true;
+}
+
+/** "restic" is satisfied by any installed version, "restic=0.14.0-1" only by that exact version. */
+export function packageSatisfied(pkg: string, installed: string | undefined): boolean {
+  if (!installed) return false;
+  const [, pin] = pkg.split('=');
+  return pin === undefined || pin === installed;
+}
+
+const modeText = (m: number) => m.toString(8).padStart(4, '0');
+
+function fileChange(f: DesiredFile, fact: FileFact | undefined): Change | undefined {
+  const secret = isSecret(f.content);
+  const where = `${f.path} (${modeText(f.mode)} ${f.owner}:${f.owner})`;
+  if (!fact) {
+    return {
+      id: `file:${f.path}`,
+      kind: 'file',
+      action: 'create',
+      summary: `create ${where}: ${f.description}`,
+      after: secret || f.path.endsWith('/run') ? undefined : (f.content as string),
+    };
+  }
+  const contentDiffers = fact.sha256 !== f.sha256;
+  const metaDiffers = fact.mode !== f.mode || fact.owner !== f.owner || fact.group !== f.owner;
+  if (!contentDiffers && !metaDiffers) return undefined;
+  const what = [contentDiffers ? (secret ? 'content changed (secret)' : 'content changed') : '', metaDiffers ? `mode ${modeText(fact.mode)} ${fact.owner}:${fact.group} → ${modeText(f.mode)} ${f.owner}:${f.owner}` : '']
+    .filter(Boolean)
+    .join(', ');
+  const showText = contentDiffers && !secret && fact.content !== undefined;
+  return {
+    id: `file:${f.path}`,
+    kind: 'file',
+    action: 'update',
+    summary: `update ${where}: ${what}`,
+    before: showText ? fact.content : undefined,
+    after: showText ? (f.content as string) : undefined,
+    destructive: showText ? removedSets(fact.content!, f.content as string) : undefined,
+  };
+}
+
+/** Backup-set comments in the cron file name the sets; a set that disappears is a destructive change. */
+function removedSets(before: string, after: string): string | undefined {
+  const sets = (t: string) => [...t.matchAll(/^# backup set "(.*)" \(/gm)].map((m) => m[1]!);
+  const gone = sets(before).filter((s) => !sets(after).includes(s));
+  return gone.length ? `removes backup set${gone.length > 1 ? 's' : ''} ${gone.map((g) => `"${g}"`).join(', ')} (its cron job; existing snapshots stay)` : undefined;
+}
+
+export interface ClientPlanContext {
+  /** This client initialises the repository when it is absent (one client per repository). */
+  initializer: boolean;
+  /** Name of the client that initialises the shared repository, when another one does. */
+  initializedBy?: string;
+}
+
+export function planClient(d: DesiredClient, f: ClientFacts, ctx: ClientPlanContext): PartPlan {
+  const changes: Change[] = [];
+  const ops: PlannedChange[] = [];
+  const warnings: string[] = [];
+
+  if (d.package && !packageSatisfied(d.package, f.resticPackageVersion)) {
+    const id = 'package:restic';
+    changes.push({
+      id,
+      kind: 'package',
+      action: f.resticPackageVersion ? 'update' : 'create',
+      summary: `apt-get install ${d.package}${f.resticPackageVersion ? ` (installed: ${f.resticPackageVersion})` : ''}`,
+    });
+    ops.push({ changeId: id, op: { op: 'apt-install', pkg: d.package } });
+  } else if (!d.package) {
+    if (!f.resticVersion) throw new Error(`restic is not installed; set restic_client_package (e.g. "restic") or install restic ≥ ${MIN_RESTIC}`);
+    if (!versionAtLeast(f.resticVersion, MIN_RESTIC)) throw new Error(`restic ${f.resticVersion} found; restic-fleet needs ≥ ${MIN_RESTIC}`);
+  }
+  if (f.resticVersion && !versionAtLeast(f.resticVersion, MIN_RESTIC) && d.package && packageSatisfied(d.package, f.resticPackageVersion)) {
+    throw new Error(`restic ${f.resticVersion} found (restic_client_package ${d.package}); restic-fleet needs ≥ ${MIN_RESTIC}`);
+  }
+  if (!f.dockerVersion && d.sets.length) warnings.push('docker is not usable on this host: docker-volume backups will fail');
+
+  for (const [dir, mode] of [
+    ['/etc/restic-fleet', 0o700],
+    ['/usr/local/lib/restic-fleet', 0o755],
+  ] as const) {
+    const fact = f.dirs[dir];
+    if (fact && fact.mode === mode && fact.owner === 'root') continue;
+    const id = `directory:${dir}`;
+    changes.push({ id, kind: 'directory', action: fact ? 'update' : 'create', summary: `${fact ? 'fix' : 'create'} ${dir} (${modeText(mode)} root)` });
+    ops.push({ changeId: id, op: { op: 'mkdir', path: dir, mode } });
+  }
+
+  for (const file of d.files) {
+    const change = fileChange(file, f.files[file.path]);
+    if (!change) continue;
+    changes.push(change);
+    ops.push({ changeId: change.id, op: { op: 'write-file', path: file.path, mode: file.mode, content: file.content } });
+  }
+
+  for (const set of d.sets) {
+    if (f.dockerVersion && !f.volumes[set.volume]) {
+      warnings.push(`docker volume ${set.volume} (backup set "${set.id}") does not exist on this host: its backup job fails until it does`);
+    }
+  }
+
+  const repoId = `repository:${d.repository.key}`;
+  switch (f.repo.status) {
+    case 'initialised':
+      break;
+    case 'absent':
+    case 'unchecked':
+      if (ctx.initializer) {
+        changes.push({
+          id: repoId,
+          kind: 'repository',
+          action: 'run',
+          summary:
+            f.repo.status === 'absent'
+              ? `restic init ${d.repository.display} (absent)`
+              : `restic init ${d.repository.display} if it is absent once its server has converged`,
+        });
+        ops.push({ changeId: repoId, op: { op: 'repo-init' } });
+      } else {
+        if (ctx.initializedBy) warnings.push(`repository ${d.repository.key} is initialised by ${ctx.initializedBy} in this run`);
+        ops.push({ changeId: '', op: { op: 'repo-verify' } });
+      }
+      break;
+    default:
+      // Never initialise after a 401, a wrong password or an unreachable server.
+      warnings.push(`repository ${d.repository.display}: ${f.repo.status}${f.repo.detail ? ` (${f.repo.detail})` : ''}`);
+      ops.push({ changeId: '', op: { op: 'repo-verify' } });
+  }
+  return { changes, ops, warnings };
+}

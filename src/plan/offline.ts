@@ -1,0 +1,88 @@
+import bcrypt from 'bcryptjs';
+import type { DesiredHost } from '../desired/types.js';
+import type { HostFacts } from '../facts/types.js';
+import { buildPlan, planHash, type FactsResult } from './build.js';
+import type { Plan } from './types.js';
+
+/**
+ * The facts a host would report if it matched `d` exactly. Used for the offline plan
+ * (no SSH key, e.g. a fork's pull request): the PR's desired state is diffed against
+ * the base branch's desired state as if the hosts had converged to it.
+ */
+export function factsFromDesired(d: DesiredHost): HostFacts {
+  const f: HostFacts = { host: d.name, uid: 0 };
+  if (d.server) {
+    const s = d.server;
+    f.server = {
+      dockerVersion: 'offline',
+      networkExists: true,
+      dataDir: { mode: 0o700, owner: 'root', group: 'root' },
+      // Low cost: these hashes only exist in memory to compare the two desired states.
+      htpasswd: s.users.map((u) => `${u.user}:${bcrypt.hashSync(u.password.reveal(), 4)}\n`).join(''),
+      container: {
+        id: 'offline',
+        image: s.container.image,
+        running: true,
+        status: 'running',
+        labels: s.container.labels,
+        env: Object.entries(s.container.env).map(([k, v]) => `${k}=${v}`),
+        mounts: s.container.binds.map((b) => ({ source: b.source, destination: b.target })),
+        ports: s.container.ports.map((p) => `${p.containerPort}/tcp -> 0.0.0.0:${p.hostPort}`),
+        networks: s.container.networks,
+        logDriver: s.container.logDriver ?? '',
+        logOptions: s.container.logOptions,
+        restartPolicy: s.container.restartPolicy,
+      },
+    };
+  }
+  if (d.client) {
+    const c = d.client;
+    f.client = {
+      resticVersion: '0.14.0',
+      resticPackageVersion: c.package?.split('=')[1] ?? 'offline',
+      dockerVersion: 'offline',
+      files: Object.fromEntries(
+        c.files.map((file) => [
+          file.path,
+          { mode: file.mode, owner: 'root', group: 'root', sha256: file.sha256, content: typeof file.content === 'string' ? file.content : undefined },
+        ]),
+      ),
+      dirs: { '/etc/restic-fleet': { mode: 0o700, owner: 'root' }, '/usr/local/lib/restic-fleet': { mode: 0o755, owner: 'root' } },
+      volumes: Object.fromEntries(c.sets.map((s) => [s.volume, { mountpoint: `/var/lib/docker/volumes/${s.volume}/_data` }])),
+      repo: { status: 'initialised', detail: '' },
+    };
+  }
+  return f;
+}
+
+/** A fresh host: nothing installed yet (for hosts the pull request adds). */
+function freshFacts(d: DesiredHost): HostFacts {
+  return {
+    host: d.name,
+    uid: 0,
+    server: d.server ? { dockerVersion: 'offline', networkExists: false } : undefined,
+    client: d.client
+      ? { resticVersion: '0.14.0', dockerVersion: 'offline', files: {}, dirs: {}, volumes: {}, repo: { status: 'unchecked', detail: '' } }
+      : undefined,
+  };
+}
+
+/** Desired (pull request) vs. desired (base branch): the plan that merging would cause on converged hosts. */
+export function offlinePlan(head: DesiredHost[], base: DesiredHost[]): { plan: Plan; removedHosts: string[] } {
+  const baseByName = new Map(base.map((d) => [d.name, d]));
+  const facts = new Map<string, FactsResult>(
+    head.map((d) => {
+      const b = baseByName.get(d.name);
+      // A host whose role is new in this PR starts from nothing for that role.
+      const f = b ? factsFromDesired(b) : freshFacts(d);
+      if (d.server && !f.server) f.server = freshFacts(d).server;
+      if (d.client && !f.client) f.client = freshFacts(d).client;
+      return [d.name, { ok: true, facts: f }];
+    }),
+  );
+  const { plan } = buildPlan(head, facts);
+  // Warnings about volumes/docker are about live hosts, which an offline plan does not see.
+  const hosts = plan.hosts.map((h) => ({ ...h, warnings: h.warnings.filter((w) => !/does not exist on this host|docker is not usable/.test(w)) }));
+  const removedHosts = base.map((d) => d.name).filter((n) => !head.some((d) => d.name === n));
+  return { plan: { ...plan, offline: true, hosts, hash: planHash(hosts) }, removedHosts };
+}

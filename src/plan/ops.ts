@@ -1,0 +1,23 @@
+import type { ContainerSpec } from '../desired/types.js';
+import type { MaybeSecret } from '../secret.js';
+
+/**
+ * What apply executes for a change. Ops stay inside the process (they hold file
+ * contents and fresh bcrypt hashes); the Change beside them is what gets shown.
+ */
+export type Op =
+  | { op: 'apt-install'; pkg: string }
+  | { op: 'mkdir'; path: string; mode: number }
+  | { op: 'write-file'; path: string; mode: number; content: MaybeSecret }
+  | { op: 'network-create'; name: string }
+  | { op: 'container-run'; spec: ContainerSpec; replace: boolean }
+  | { op: 'container-start'; name: string }
+  /** Check the repository and initialise it when truly absent (one client per repository). */
+  | { op: 'repo-init' }
+  /** Check the repository with the installed credentials, never initialise. */
+  | { op: 'repo-verify' };
+
+export interface PlannedChange {
+  changeId: string; // Change.id this op belongs to ("" for bookkeeping ops such as repo-verify)
+  op: Op;
+}
