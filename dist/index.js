@@ -72888,7 +72888,8 @@ function sortKeys(v) {
  * Subcommands are kept open for later set types (database dumps, commands) and for
  * scheduled checks and restore drills.
  */
-const RUNNER_PATH = '/usr/local/lib/restic-fleet/run';
+const RUNNER_DIR = '/usr/local/lib/restic-fleet';
+const RUNNER_PATH = `${RUNNER_DIR}/run`;
 const ETC_DIR = '/etc/restic-fleet';
 const REPOSITORY_FILE = `${ETC_DIR}/repository`;
 const PASSWORD_FILE = `${ETC_DIR}/password`;
@@ -73346,6 +73347,7 @@ function desiredClient(h, c, parsed, sharing, server, source) {
         },
         sets,
         rotation: c.rotation,
+        dirs: CLIENT_DIRS,
         files: [
             file(REPOSITORY_FILE, 0o600, newline(url), 'repository URL with HTTP credentials (secret)'),
             file(PASSWORD_FILE, 0o600, newline(c.repoPassword), 'repository password (secret)'),
@@ -73354,7 +73356,13 @@ function desiredClient(h, c, parsed, sharing, server, source) {
         ],
     };
 }
-
+/** /etc/restic-fleet holds credentials: root only. Logs exist before cron's first redirect into them. */
+const CLIENT_DIRS = [
+    { path: ETC_DIR, mode: 0o700 },
+    { path: RUNNER_DIR, mode: 0o755 },
+    { path: LOG_DIR, mode: 0o750 },
+    { path: STATUS_DIR, mode: 0o755 },
+];
 
 ;// CONCATENATED MODULE: ./src/inventory/diagnostics.ts
 /**
@@ -87017,8 +87025,8 @@ function buildProbe(d, opts) {
         const c = d.client;
         parts.push(script(`sec restic x; restic version 2>/dev/null | head -n 1 || echo -
 sec restic-package x; dpkg-query -W -f '\${Status} \${Version}\\n' restic 2>/dev/null | sed -n 's/^install ok installed //p' | grep . || echo -`));
-        for (const dir of ['/etc/restic-fleet', '/usr/local/lib/restic-fleet'])
-            parts.push(sh `sec dir ${dir}; statd ${dir}`);
+        for (const dir of c.dirs)
+            parts.push(sh `sec dir ${dir.path}; statd ${dir.path}`);
         for (const f of c.files) {
             parts.push(sh `sec file ${f.path}; statf ${f.path}`);
             if (typeof f.content === 'string' && f.path.startsWith('/etc/cron.d/')) {
@@ -87132,8 +87140,8 @@ function parseProbe(d, stdout) {
             volumes: {},
             repo: repoLine.trim() === 'pending' ? { status: 'unchecked', detail: 'not checked: its server converges first' } : parseRepoCheckLine(repoLine),
         };
-        for (const dir of ['/etc/restic-fleet', '/usr/local/lib/restic-fleet'])
-            client.dirs[dir] = dirFact(s.get(`dir ${dir}`));
+        for (const dir of c.dirs)
+            client.dirs[dir.path] = dirFact(s.get(`dir ${dir.path}`));
         for (const f of c.files) {
             const fact = fileFact(s.get(`file ${f.path}`));
             const content = s.get(`content ${f.path}`);
@@ -87233,10 +87241,7 @@ function planClient(d, f, ctx) {
     }
     if (!f.dockerVersion && d.sets.length)
         warnings.push('docker is not usable on this host: docker-volume backups will fail');
-    for (const [dir, mode] of [
-        ['/etc/restic-fleet', 0o700],
-        ['/usr/local/lib/restic-fleet', 0o755],
-    ]) {
+    for (const { path: dir, mode } of d.dirs) {
         const fact = f.dirs[dir];
         if (fact && fact.mode === mode && fact.owner === 'root')
             continue;
@@ -89087,7 +89092,7 @@ function factsFromDesired(d) {
                 file.path,
                 { mode: file.mode, owner: 'root', group: 'root', sha256: file.sha256, content: typeof file.content === 'string' ? file.content : undefined },
             ])),
-            dirs: { '/etc/restic-fleet': { mode: 0o700, owner: 'root' }, '/usr/local/lib/restic-fleet': { mode: 0o755, owner: 'root' } },
+            dirs: Object.fromEntries(c.dirs.map((x) => [x.path, { mode: x.mode, owner: 'root' }])),
             volumes: Object.fromEntries(c.sets.map((s) => [s.volume, { mountpoint: `/var/lib/docker/volumes/${s.volume}/_data` }])),
             repo: { status: 'initialised', detail: '' },
         };
@@ -89544,7 +89549,8 @@ elif [ -n "$VOLUME" ]; then
 fi
 
 mkdir -p "$DIR" /var/lock || die "cannot create $DIR"
-WORK=$(mktemp -d) || die "mktemp failed"
+# Work files (restic ls of a big volume is big) on disk beside the status files, not in a tmpfs.
+WORK=$(mktemp -d "$DIR/.work.XXXXXX") || die "mktemp in $DIR failed"
 OUT=$WORK/out ERR=$WORK/err
 trap 'rm -rf "$WORK"' EXIT
 trap 'fail "stopped by a signal"' TERM INT HUP
@@ -89760,7 +89766,11 @@ in_place() {
     ST_MESSAGE="$ST_MESSAGE; volume $VOLUME did not exist: created it (nothing to keep in a safety snapshot)"
   fi
   if [ -z "$MP" ] || [ ! -d "$MP" ]; then fail "volume $VOLUME has no directory on this host ($MP)"; fi
-  if mountpoint -q "$MP"; then fail "$MP is a mount point (a volume with driver options): it cannot be swapped; restore to a path instead"; fi
+  # A volume with a driver or driver options (e.g. a bind to another directory) keeps its
+  # data elsewhere: swapping _data would not restore it.
+  drv=$(docker volume inspect --format '{{.Driver}} {{len .Options}}' "$VOLUME" 2> /dev/null)
+  if [ "$drv" != "local 0" ]; then fail "volume $VOLUME is not a plain local volume (driver and options: $drv): restore to a path instead"; fi
+  if mountpoint -q "$MP"; then fail "$MP is a mount point: it cannot be swapped; restore to a path instead"; fi
   P=$(dirname "$MP")
   STAGE=$P/.rf-restore-$RUN NEW=$P/.rf-new-$RUN OLD=$P/.rf-old-$RUN
   JOURNAL=$DIR/swap-$SLUG.journal CONTAINERS_FILE=$DIR/containers-$SLUG
@@ -89981,6 +89991,7 @@ function parsePreflight(stdout) {
         mountpoint: mountpoint || undefined,
         mountpointReal: parse_b64(s.get('mountpoint-real')).trim() || undefined,
         mountpointIsMount: s.get('mountpoint-is-mount')?.trim() === 'yes',
+        volumeDriver: ((d) => (d && d !== '-' ? d : undefined))(s.get('volume-driver')?.trim()),
         containers: parseContainers(parse_b64(s.get('containers'))),
         snapshots: parseCaptured(s.get('snapshots')),
         lookup: s.has('lookup') ? parseCaptured(s.get('lookup')) : undefined,
@@ -90233,6 +90244,7 @@ sec credentials; if [ -r ${REPOSITORY_FILE} ] && [ -r ${PASSWORD_FILE} ]; then e
 sec mountpoint; printf '%s' "$RF_MP" | b64
 sec mountpoint-real; if [ -n "$RF_MP" ]; then realpath -m "$RF_MP" | b64; else echo; fi
 sec mountpoint-is-mount; if [ -n "$RF_MP" ] && mountpoint -q "$RF_MP"; then echo yes; else echo no; fi
+sec volume-driver; docker volume inspect --format '{{.Driver}} {{len .Options}}' ${p.volume} 2>/dev/null || echo -
 sec containers; docker ps -a --filter ${`volume=${p.volume}`} --format '{{.Names}} {{.State}}' 2>/dev/null | b64
 sec snapshots; cap timeout 300 restic --no-lock snapshots --json --host ${p.host} --tag ${setTag(p.slug)}`);
     if (p.snapshot !== 'latest') {
@@ -90420,7 +90432,7 @@ async function restoreCommand(o, req, run = {}) {
             host: host.name,
         });
         if (status.outcome === 'failed') {
-            const tail = await link.execRetrying(logTailCommand(runId)).catch(() => undefined);
+            const tail = await link.exec(logTailCommand(runId)).catch(() => undefined);
             if (tail?.stdout.trim())
                 o.log.group(`restore job ${runId} log (last lines)`, tail.stdout.trimEnd().split('\n'));
         }
@@ -90448,7 +90460,8 @@ function newRunId(d) {
     return `${d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
 }
 async function preflight(link, host, set, snapshot, target) {
-    const r = await link.execRetrying(preflightCommand({ host: host.name, slug: set.slug, volume: set.volume, snapshot, target }));
+    // One attempt: a host that cannot be reached (or whose key is wrong) fails here, before anything changed.
+    const r = await link.exec(preflightCommand({ host: host.name, slug: set.slug, volume: set.volume, snapshot, target }));
     if (r.code !== 0)
         throw new RestoreRefused(`could not inspect ${host.name} (exit ${r.code}): ${r.stderr.trim().slice(-500)}`);
     const pre = parsePreflight(r.stdout);
@@ -90481,8 +90494,12 @@ function chooseSnapshot(pre, host, set, want) {
 }
 function checkTarget(pre, set, target) {
     if (target.kind === 'in-place') {
+        // The swap replaces the volume's _data directory: only a plain local volume keeps its data there.
+        if (pre.volumeDriver && pre.volumeDriver !== 'local 0') {
+            throw new RestoreRefused(`volume ${set.volume} is not a plain local volume (driver ${pre.volumeDriver.split(' ')[0]} with ${pre.volumeDriver.split(' ')[1]} option(s)): its data does not live in ${pre.mountpoint}, so an in-place restore cannot swap it; restore to a path instead`);
+        }
         if (pre.mountpointIsMount) {
-            throw new RestoreRefused(`volume ${set.volume}'s directory ${pre.mountpoint} is a mount point (a volume with driver options): an in-place restore swaps that directory, which a mount point does not allow; restore to a path instead`);
+            throw new RestoreRefused(`volume ${set.volume}'s directory ${pre.mountpoint} is a mount point: an in-place restore swaps that directory, which a mount point does not allow; restore to a path instead`);
         }
         return;
     }

@@ -102,11 +102,4 @@ export function removeState(dir = stateDir()): void {
   }
 }
 
-export function parseEnvFile(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line.trim());
-    if (m) out[m[1]!] = m[2]!;
-  }
-  return out;
-}
+export { parseEnvFile } from '../src/util/env-file.js';

@@ -6,8 +6,13 @@ import { parseArgs } from 'node:util';
 import { applyCommand, loadDesired, planCommand, type InventoryOptions, type RemoteOptions } from './engine/commands.js';
 import { consoleLogger } from './engine/logger.js';
 import { InventoryError, formatDiagnostic } from './inventory/types.js';
+import { parseDuration } from './report/duration.js';
 import { renderPlanText, renderResultTable } from './report/plan-text.js';
+import { restoreLogText, snapshotLogText } from './report/summary.js';
+import { restoreCommand } from './restore/command.js';
+import { snapshotsCommand } from './engine/snapshots.js';
 import { Secret, redact } from './secret.js';
+import { parseEnvFile } from './util/env-file.js';
 
 const USAGE = `usage: restic-fleet <command> -i <inventory dir> [options]
 
@@ -40,17 +45,6 @@ function gitTopLevel(dir: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** KEY=VALUE lines (comments and blank lines ignored; optional quotes stripped). */
-export function parseEnvFile(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
-    if (!m) continue;
-    out[m[1]!] = m[2]!.trim().replace(/^(['"])(.*)\1$/, '$2');
-  }
-  return out;
 }
 
 /** The CLI door: same engine as the action. Returns the exit code. */
@@ -107,6 +101,19 @@ export async function runCli(argv: string[]): Promise<number> {
     log: consoleLogger,
   };
 
+  const remoteOptions = (): RemoteOptions => {
+    const keyFile = v.key ?? env.RESTIC_FLEET_SSH_KEY_FILE ?? path.join(os.homedir(), '.ssh', 'id_ed25519');
+    return {
+      ...base,
+      concurrency: Math.max(1, Number(v.concurrency) || 10),
+      ssh: {
+        privateKey: new Secret(readFileSync(keyFile, 'utf8'), `key file ${keyFile}`),
+        knownHosts: readFileSync(v['known-hosts'] ?? path.join(os.homedir(), '.ssh', 'known_hosts'), 'utf8'),
+        insecureSkipHostKeyCheck: v['insecure-skip-host-key-check'],
+      },
+    };
+  };
+
   try {
     switch (command) {
       case 'validate': {
@@ -124,16 +131,7 @@ export async function runCli(argv: string[]): Promise<number> {
       }
       case 'plan':
       case 'apply': {
-        const keyFile = v.key ?? env.RESTIC_FLEET_SSH_KEY_FILE ?? path.join(os.homedir(), '.ssh', 'id_ed25519');
-        const remote: RemoteOptions = {
-          ...base,
-          concurrency: Math.max(1, Number(v.concurrency) || 10),
-          ssh: {
-            privateKey: new Secret(readFileSync(keyFile, 'utf8'), `key file ${keyFile}`),
-            knownHosts: readFileSync(v['known-hosts'] ?? path.join(os.homedir(), '.ssh', 'known_hosts'), 'utf8'),
-            insecureSkipHostKeyCheck: v['insecure-skip-host-key-check'],
-          },
-        };
+        const remote = remoteOptions();
         const out = command === 'plan' ? await planCommand(remote) : await applyCommand(remote, v['plan-hash']);
         for (const d of out.loaded.diagnostics) console.error(formatDiagnostic(d));
         if (v.json) console.log(redact(JSON.stringify({ plan: out.run.plan, results: out.results }, null, 2)));
@@ -142,6 +140,17 @@ export async function runCli(argv: string[]): Promise<number> {
           console.log(redact(renderResultTable(out.results)));
         }
         return out.results.some((r) => r.outcome === 'failed') ? 1 : 0;
+      }
+      case 'snapshots': {
+        const report = await snapshotsCommand(remoteOptions(), parseDuration(v['stale-after'], '--stale-after'));
+        console.log(redact(v.json ? JSON.stringify(report, null, 2) : snapshotLogText(report)));
+        return report.hosts.some((h) => h.status === 'failed') ? 1 : 0;
+      }
+      case 'restore': {
+        if (!v.host || !v.set) throw new Error('restore needs --host and --set');
+        const report = await restoreCommand(remoteOptions(), { host: v.host, set: v.set, snapshot: v.snapshot, target: v.target, dryRun: v['dry-run'] });
+        console.log(redact(v.json ? JSON.stringify(report, null, 2) : restoreLogText(report)));
+        return report.outcome === 'failed' ? 1 : 0;
       }
       default:
         console.error(`restic-fleet: unknown command ${command}\n`);

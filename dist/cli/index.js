@@ -25734,6 +25734,174 @@ module.exports = require("net");
 
 /***/ }),
 
+/***/ 4589:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("node:assert");
+
+/***/ }),
+
+/***/ 6698:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("node:async_hooks");
+
+/***/ }),
+
+/***/ 4573:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("node:buffer");
+
+/***/ }),
+
+/***/ 7540:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("node:console");
+
+/***/ }),
+
+/***/ 7598:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("node:crypto");
+
+/***/ }),
+
+/***/ 3053:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("node:diagnostics_channel");
+
+/***/ }),
+
+/***/ 610:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("node:dns");
+
+/***/ }),
+
+/***/ 8474:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("node:events");
+
+/***/ }),
+
+/***/ 7067:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("node:http");
+
+/***/ }),
+
+/***/ 2467:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("node:http2");
+
+/***/ }),
+
+/***/ 7030:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("node:net");
+
+/***/ }),
+
+/***/ 643:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("node:perf_hooks");
+
+/***/ }),
+
+/***/ 1792:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("node:querystring");
+
+/***/ }),
+
+/***/ 7075:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("node:stream");
+
+/***/ }),
+
+/***/ 1692:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("node:tls");
+
+/***/ }),
+
+/***/ 3136:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("node:url");
+
+/***/ }),
+
+/***/ 7975:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("node:util");
+
+/***/ }),
+
+/***/ 3429:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("node:util/types");
+
+/***/ }),
+
+/***/ 5919:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("node:worker_threads");
+
+/***/ }),
+
+/***/ 8522:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("node:zlib");
+
+/***/ }),
+
+/***/ 857:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("os");
+
+/***/ }),
+
 /***/ 6928:
 /***/ ((module) => {
 
@@ -25755,6 +25923,22 @@ module.exports = require("process");
 
 "use strict";
 module.exports = require("stream");
+
+/***/ }),
+
+/***/ 3193:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("string_decoder");
+
+/***/ }),
+
+/***/ 3557:
+/***/ ((module) => {
+
+"use strict";
+module.exports = require("timers");
 
 /***/ }),
 
@@ -34461,6 +34645,9 @@ module.exports = {"rE":"1.17.0"};
 /******/ 		return module.exports;
 /******/ 	}
 /******/ 	
+/******/ 	// expose the modules object (__webpack_modules__)
+/******/ 	__nccwpck_require__.m = __webpack_modules__;
+/******/ 	
 /************************************************************************/
 /******/ 	/* webpack/runtime/asset-relocator-loader */
 /******/ 	if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = __dirname + "/";
@@ -34477,6 +34664,36 @@ module.exports = {"rE":"1.17.0"};
 /******/ 		};
 /******/ 	})();
 /******/ 	
+/******/ 	/* webpack/runtime/create fake namespace object */
+/******/ 	(() => {
+/******/ 		var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
+/******/ 		var leafPrototypes;
+/******/ 		// create a fake namespace object
+/******/ 		// mode & 1: value is a module id, require it
+/******/ 		// mode & 2: merge all properties of value into the ns
+/******/ 		// mode & 4: return value when already ns object
+/******/ 		// mode & 16: return value when it's Promise-like
+/******/ 		// mode & 8|1: behave like require
+/******/ 		__nccwpck_require__.t = function(value, mode) {
+/******/ 			if(mode & 1) value = this(value);
+/******/ 			if(mode & 8) return value;
+/******/ 			if(typeof value === 'object' && value) {
+/******/ 				if((mode & 4) && value.__esModule) return value;
+/******/ 				if((mode & 16) && typeof value.then === 'function') return value;
+/******/ 			}
+/******/ 			var ns = Object.create(null);
+/******/ 			__nccwpck_require__.r(ns);
+/******/ 			var def = {};
+/******/ 			leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
+/******/ 			for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
+/******/ 				Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
+/******/ 			}
+/******/ 			def['default'] = () => (value);
+/******/ 			__nccwpck_require__.d(ns, def);
+/******/ 			return ns;
+/******/ 		};
+/******/ 	})();
+/******/ 	
 /******/ 	/* webpack/runtime/define property getters */
 /******/ 	(() => {
 /******/ 		// define getter functions for harmony exports
@@ -34489,9 +34706,84 @@ module.exports = {"rE":"1.17.0"};
 /******/ 		};
 /******/ 	})();
 /******/ 	
+/******/ 	/* webpack/runtime/ensure chunk */
+/******/ 	(() => {
+/******/ 		__nccwpck_require__.f = {};
+/******/ 		// This file contains only the entry chunk.
+/******/ 		// The chunk loading function for additional chunks
+/******/ 		__nccwpck_require__.e = (chunkId) => {
+/******/ 			return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
+/******/ 				__nccwpck_require__.f[key](chunkId, promises);
+/******/ 				return promises;
+/******/ 			}, []));
+/******/ 		};
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/get javascript chunk filename */
+/******/ 	(() => {
+/******/ 		// This function allow to reference async chunks
+/******/ 		__nccwpck_require__.u = (chunkId) => {
+/******/ 			// return url for filenames based on template
+/******/ 			return "" + chunkId + ".index.js";
+/******/ 		};
+/******/ 	})();
+/******/ 	
 /******/ 	/* webpack/runtime/hasOwnProperty shorthand */
 /******/ 	(() => {
 /******/ 		__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/make namespace object */
+/******/ 	(() => {
+/******/ 		// define __esModule on exports
+/******/ 		__nccwpck_require__.r = (exports) => {
+/******/ 			if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
+/******/ 				Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
+/******/ 			}
+/******/ 			Object.defineProperty(exports, '__esModule', { value: true });
+/******/ 		};
+/******/ 	})();
+/******/ 	
+/******/ 	/* webpack/runtime/require chunk loading */
+/******/ 	(() => {
+/******/ 		// no baseURI
+/******/ 		
+/******/ 		// object to store loaded chunks
+/******/ 		// "1" means "loaded", otherwise not loaded yet
+/******/ 		var installedChunks = {
+/******/ 			792: 1
+/******/ 		};
+/******/ 		
+/******/ 		// no on chunks loaded
+/******/ 		
+/******/ 		var installChunk = (chunk) => {
+/******/ 			var moreModules = chunk.modules, chunkIds = chunk.ids, runtime = chunk.runtime;
+/******/ 			for(var moduleId in moreModules) {
+/******/ 				if(__nccwpck_require__.o(moreModules, moduleId)) {
+/******/ 					__nccwpck_require__.m[moduleId] = moreModules[moduleId];
+/******/ 				}
+/******/ 			}
+/******/ 			if(runtime) runtime(__nccwpck_require__);
+/******/ 			for(var i = 0; i < chunkIds.length; i++)
+/******/ 				installedChunks[chunkIds[i]] = 1;
+/******/ 		
+/******/ 		};
+/******/ 		
+/******/ 		// require() chunk loading for javascript
+/******/ 		__nccwpck_require__.f.require = (chunkId, promises) => {
+/******/ 			// "1" is the signal for "already loaded"
+/******/ 			if(!installedChunks[chunkId]) {
+/******/ 				if(true) { // all chunks have JS
+/******/ 					installChunk(require("./" + __nccwpck_require__.u(chunkId)));
+/******/ 				} else installedChunks[chunkId] = 1;
+/******/ 			}
+/******/ 		};
+/******/ 		
+/******/ 		// no external install chunk
+/******/ 		
+/******/ 		// no HMR
+/******/ 		
+/******/ 		// no HMR manifest
 /******/ 	})();
 /******/ 	
 /************************************************************************/
@@ -34510,10 +34802,10 @@ var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = require("node:path");
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
-;// CONCATENATED MODULE: external "node:util"
-const external_node_util_namespaceObject = require("node:util");
-;// CONCATENATED MODULE: external "node:crypto"
-const external_node_crypto_namespaceObject = require("node:crypto");
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __nccwpck_require__(7975);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/secret.ts
 
 /**
@@ -34547,7 +34839,7 @@ class Secret {
     toJSON() {
         return '***';
     }
-    [external_node_util_namespaceObject.inspect.custom]() {
+    [external_node_util_.inspect.custom]() {
         return 'Secret(***)';
     }
 }
@@ -34643,7 +34935,8 @@ function sortKeys(v) {
  * Subcommands are kept open for later set types (database dumps, commands) and for
  * scheduled checks and restore drills.
  */
-const RUNNER_PATH = '/usr/local/lib/restic-fleet/run';
+const RUNNER_DIR = '/usr/local/lib/restic-fleet';
+const RUNNER_PATH = `${RUNNER_DIR}/run`;
 const ETC_DIR = '/etc/restic-fleet';
 const REPOSITORY_FILE = `${ETC_DIR}/repository`;
 const PASSWORD_FILE = `${ETC_DIR}/password`;
@@ -34939,7 +35232,7 @@ function repoDisplay(r, client) {
 
 ;// CONCATENATED MODULE: ./src/desired/slug.ts
 
-const shortHash = (s) => (0,external_node_crypto_namespaceObject.createHash)('sha256').update(s).digest('hex').slice(0, 6);
+const shortHash = (s) => (0,external_node_crypto_.createHash)('sha256').update(s).digest('hex').slice(0, 6);
 /**
  * File-, lock- and cron-safe names for free-text set ids ("odoo volume" → "odoo-volume").
  * Ids that collide after slugging get a short hash of the id appended, so the result is
@@ -34970,7 +35263,7 @@ function slugify(ids) {
 
 
 
-const sha256 = (s) => (0,external_node_crypto_namespaceObject.createHash)('sha256').update(s).digest('hex');
+const sha256 = (s) => (0,external_node_crypto_.createHash)('sha256').update(s).digest('hex');
 /**
  * Pure and deterministic: the inventory's hosts → what each host should look like.
  * Cross-host facts are resolved here: which server serves each client's repository,
@@ -35101,6 +35394,7 @@ function desiredClient(h, c, parsed, sharing, server, source) {
         },
         sets,
         rotation: c.rotation,
+        dirs: CLIENT_DIRS,
         files: [
             file(REPOSITORY_FILE, 0o600, newline(url), 'repository URL with HTTP credentials (secret)'),
             file(PASSWORD_FILE, 0o600, newline(c.repoPassword), 'repository password (secret)'),
@@ -35109,7 +35403,13 @@ function desiredClient(h, c, parsed, sharing, server, source) {
         ],
     };
 }
-
+/** /etc/restic-fleet holds credentials: root only. Logs exist before cron's first redirect into them. */
+const CLIENT_DIRS = [
+    { path: ETC_DIR, mode: 0o700 },
+    { path: RUNNER_DIR, mode: 0o755 },
+    { path: LOG_DIR, mode: 0o750 },
+    { path: STATUS_DIR, mode: 0o755 },
+];
 
 ;// CONCATENATED MODULE: ./src/inventory/diagnostics.ts
 /**
@@ -35732,11 +36032,11 @@ function decryptVault(text, password) {
     // Ansible strips whitespace around passwords read from files; accept both forms.
     const candidates = [...new Set([password, password.trim()])];
     for (const pw of candidates) {
-        const km = (0,external_node_crypto_namespaceObject.pbkdf2Sync)(Buffer.from(pw, 'utf8'), salt, 10000, 80, 'sha256');
-        const expected = (0,external_node_crypto_namespaceObject.createHmac)('sha256', km.subarray(32, 64)).update(ciphertext).digest();
-        if (expected.length !== mac.length || !(0,external_node_crypto_namespaceObject.timingSafeEqual)(expected, mac))
+        const km = (0,external_node_crypto_.pbkdf2Sync)(Buffer.from(pw, 'utf8'), salt, 10000, 80, 'sha256');
+        const expected = (0,external_node_crypto_.createHmac)('sha256', km.subarray(32, 64)).update(ciphertext).digest();
+        if (expected.length !== mac.length || !(0,external_node_crypto_.timingSafeEqual)(expected, mac))
             continue;
-        const decipher = (0,external_node_crypto_namespaceObject.createDecipheriv)('aes-256-ctr', km.subarray(0, 32), km.subarray(64, 80));
+        const decipher = (0,external_node_crypto_.createDecipheriv)('aes-256-ctr', km.subarray(0, 32), km.subarray(64, 80));
         const padded = Buffer.concat([decipher.update(ciphertext), decipher.final()]);
         return unpad(padded).toString('utf8');
     }
@@ -46823,7 +47123,7 @@ function checkUnknownKeys(h, vars, v) {
 
 
 /** Rotation minute when not set: spread hosts over the hour (sha256 of the host name, first 4 bytes, mod 60). */
-const staggeredMinute = (host) => String((0,external_node_crypto_namespaceObject.createHash)('sha256').update(host).digest().readUInt32BE(0) % 60);
+const staggeredMinute = (host) => String((0,external_node_crypto_.createHash)('sha256').update(host).digest().readUInt32BE(0) % 60);
 /**
  * Validates every host's variables into HostConfig. Hosts with errors are left
  * out of `hosts`; every problem (errors and warnings) is in `diagnostics`.
@@ -47042,8 +47342,8 @@ function knownHostsName(host, port) {
 function entryMatches(entry, name) {
     const h = entry.hosts;
     if (h.kind === 'hashed') {
-        const mac = (0,external_node_crypto_namespaceObject.createHmac)('sha1', h.salt).update(name).digest();
-        return (0,external_node_crypto_namespaceObject.timingSafeEqual)(mac, h.hash);
+        const mac = (0,external_node_crypto_.createHmac)('sha1', h.salt).update(name).digest();
+        return (0,external_node_crypto_.timingSafeEqual)(mac, h.hash);
     }
     // OpenSSH: a matching negated pattern excludes the line even if another pattern matches.
     let matched = false;
@@ -47084,7 +47384,7 @@ function keyTypeOf(blob) {
 }
 /** `SHA256:<base64 without padding>`, exactly as `ssh-keygen -lf` prints it. */
 function fingerprint(blob) {
-    return 'SHA256:' + (0,external_node_crypto_namespaceObject.createHash)('sha256').update(blob).digest('base64').replace(/=+$/, '');
+    return 'SHA256:' + (0,external_node_crypto_.createHash)('sha256').update(blob).digest('base64').replace(/=+$/, '');
 }
 /** "ssh-ed25519 SHA256:…" for messages. */
 function describeKey(blob) {
@@ -48149,8 +48449,8 @@ class ConnectError extends Error {
     }
 }
 
-;// CONCATENATED MODULE: external "node:stream"
-const external_node_stream_namespaceObject = require("node:stream");
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
 ;// CONCATENATED MODULE: ./src/remote/exec-common.ts
 
 
@@ -48181,7 +48481,7 @@ function localGuardMs(timeoutSeconds) {
 function stdinStream(stdin) {
     if (stdin === undefined)
         return undefined;
-    if (stdin instanceof external_node_stream_namespaceObject.Readable)
+    if (stdin instanceof external_node_stream_.Readable)
         return stdin;
     const buf = typeof stdin === 'string' ? Buffer.from(stdin, 'utf8') : Buffer.from(stdin.buffer, stdin.byteOffset, stdin.byteLength);
     const CHUNK = 64 * 1024;
@@ -48189,7 +48489,7 @@ function stdinStream(stdin) {
         for (let i = 0; i < buf.length; i += CHUNK)
             yield buf.subarray(i, i + CHUNK);
     }
-    return external_node_stream_namespaceObject.Readable.from(chunks(), { objectMode: false });
+    return external_node_stream_.Readable.from(chunks(), { objectMode: false });
 }
 /**
  * Pipes stdin into the command (pipe() honours backpressure) and ends it, counting bytes.
@@ -48510,7 +48810,7 @@ function parsedKnownHosts(text) {
 }
 const pool = new Map();
 function poolKey(jump, key, cfg) {
-    const kh = (0,external_node_crypto_namespaceObject.createHash)('sha256').update(cfg.knownHosts).digest('hex');
+    const kh = (0,external_node_crypto_.createHash)('sha256').update(cfg.knownHosts).digest('hex');
     return [endpointLabel(jump), key.publicFingerprint, kh, cfg.insecureSkipHostKeyCheck].join('|');
 }
 async function leaseJumpHost(hostName, params, id) {
@@ -48790,8 +49090,8 @@ function buildProbe(d, opts) {
         const c = d.client;
         parts.push(script(`sec restic x; restic version 2>/dev/null | head -n 1 || echo -
 sec restic-package x; dpkg-query -W -f '\${Status} \${Version}\\n' restic 2>/dev/null | sed -n 's/^install ok installed //p' | grep . || echo -`));
-        for (const dir of ['/etc/restic-fleet', '/usr/local/lib/restic-fleet'])
-            parts.push(sh `sec dir ${dir}; statd ${dir}`);
+        for (const dir of c.dirs)
+            parts.push(sh `sec dir ${dir.path}; statd ${dir.path}`);
         for (const f of c.files) {
             parts.push(sh `sec file ${f.path}; statf ${f.path}`);
             if (typeof f.content === 'string' && f.path.startsWith('/etc/cron.d/')) {
@@ -48905,8 +49205,8 @@ function parseProbe(d, stdout) {
             volumes: {},
             repo: repoLine.trim() === 'pending' ? { status: 'unchecked', detail: 'not checked: its server converges first' } : parseRepoCheckLine(repoLine),
         };
-        for (const dir of ['/etc/restic-fleet', '/usr/local/lib/restic-fleet'])
-            client.dirs[dir] = dirFact(s.get(`dir ${dir}`));
+        for (const dir of c.dirs)
+            client.dirs[dir.path] = dirFact(s.get(`dir ${dir.path}`));
         for (const f of c.files) {
             const fact = fileFact(s.get(`file ${f.path}`));
             const content = s.get(`content ${f.path}`);
@@ -49006,10 +49306,7 @@ function planClient(d, f, ctx) {
     }
     if (!f.dockerVersion && d.sets.length)
         warnings.push('docker is not usable on this host: docker-volume backups will fail');
-    for (const [dir, mode] of [
-        ['/etc/restic-fleet', 0o700],
-        ['/usr/local/lib/restic-fleet', 0o755],
-    ]) {
+    for (const { path: dir, mode } of d.dirs) {
         const fact = f.dirs[dir];
         if (fact && fact.mode === mode && fact.owner === 'root')
             continue;
@@ -50357,7 +50654,7 @@ const rolesOf = (d) => [...(d.server ? ['server'] : []), ...(d.client ? ['client
 /** The hash covers what a reviewer sees: hosts, their status and their changes (not free-text warnings). */
 function planHash(hosts) {
     const core = hosts.map((h) => ({ host: h.host, roles: h.roles, status: h.status, changes: h.changes }));
-    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(canonicalJson({ version: 1, hosts: core })).digest('hex');
+    return (0,external_node_crypto_.createHash)('sha256').update(canonicalJson({ version: 1, hosts: core })).digest('hex');
 }
 /**
  * Pure: desired × facts → plan. Cross-host decisions live here: a client whose
@@ -50743,7 +51040,7 @@ function positive(seconds, fail) {
     return seconds;
 }
 /** A short human form of a duration in seconds: "2d 3h", "7h 12m", "5m 3s", "45s". Two units at most. */
-function formatAge(seconds) {
+function duration_formatAge(seconds) {
     if (!Number.isFinite(seconds))
         return '?';
     const sign = seconds < 0 ? '-' : '';
@@ -50765,14 +51062,14 @@ function formatAge(seconds) {
     return sign + parts.join(' ');
 }
 /** Milliseconds as "850ms", "12.3s", "4m 5s". */
-function formatMillis(ms) {
+function duration_formatMillis(ms) {
     if (!Number.isFinite(ms) || ms < 0)
         return '?';
     if (ms < 1000)
         return `${Math.round(ms)}ms`;
     if (ms < 60_000)
         return `${(ms / 1000).toFixed(1)}s`;
-    return formatAge(Math.round(ms / 1000));
+    return duration_formatAge(Math.round(ms / 1000));
 }
 
 ;// CONCATENATED MODULE: ./src/report/escape.ts
@@ -50807,7 +51104,7 @@ const flatten = (s) => s.replace(/\r\n|\r|\n/g, ' ');
  * Inline markdown text (list items, paragraphs): one line, no HTML, no markdown syntax
  * (links, emphasis, tables, math), nobody pinged.
  */
-function mdText(s) {
+function escape_mdText(s) {
     const safe = escapeHtml(neutralizeGitHubRefs(flatten(redact(s))));
     return safe.replace(/[\\`*_[\]|~$]/g, '\\$&');
 }
@@ -50815,7 +51112,7 @@ function mdText(s) {
  * Text inside HTML (job summary tables, `<summary>`). Newlines become `<br>` (multiline) or
  * spaces: a blank line would end the HTML block and let the rest be parsed as markdown.
  */
-function htmlText(s, multiline = false) {
+function escape_htmlText(s, multiline = false) {
     const lines = redact(s).split(/\r\n|\r|\n/).map((l) => escapeHtml(neutralizeGitHubRefs(l)));
     return lines.join(multiline ? '<br>' : ' ');
 }
@@ -50834,13 +51131,13 @@ const longestRun = (s, ch) => {
  * than any backtick run inside (CommonMark closes only on a fence at least as long).
  * Code blocks are literal, so nothing else needs escaping (mentions do not link there).
  */
-function codeBlock(text, lang = '') {
+function escape_codeBlock(text, lang = '') {
     const body = redact(text).replace(/\r\n|\r/g, '\n').replace(/\n$/, '');
     const fence = '`'.repeat(Math.max(3, longestRun(body, '`') + 1));
     return `${fence}${lang}\n${body}\n${fence}`;
 }
 /** An inline code span (one line) the content cannot break out of. */
-function inlineCode(text) {
+function escape_inlineCode(text) {
     const body = flatten(redact(text));
     if (body.trim() === '')
         return '*(empty)*';
@@ -50862,7 +51159,7 @@ function logText(s) {
  * Shortens remote text for tables: one line, at most `max` characters. Redacts before
  * cutting, or a cut through a secret would leave a prefix no redaction recognises.
  */
-function oneLine(s, max = 160) {
+function escape_oneLine(s, max = 160) {
     const flat = flatten(secret_redact(s)).replace(/\s+/g, ' ').trim();
     return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
@@ -50870,7 +51167,7 @@ function oneLine(s, max = 160) {
 ;// CONCATENATED MODULE: ./src/report/line-diff.ts
 const MAX_CELLS = 4_000_000;
 const splitLines = (s) => (s === '' ? [] : s.replace(/\r\n|\r/g, '\n').replace(/\n$/, '').split('\n'));
-function lineDiff(before, after) {
+function line_diff_lineDiff(before, after) {
     const a = splitLines(before);
     const b = splitLines(after);
     // Common prefix and suffix first: most changes touch a line or two.
@@ -50926,7 +51223,7 @@ function diffMiddle(a, b) {
     return out;
 }
 /** Keeps `context` unchanged lines around each change and replaces longer unchanged runs by a gap. */
-function compactDiff(lines, context = 2) {
+function line_diff_compactDiff(lines, context = 2) {
     const keep = lines.map(() => false);
     lines.forEach((l, i) => {
         if (l.op === ' ')
@@ -50956,42 +51253,42 @@ function compactDiff(lines, context = 2) {
     return out;
 }
 /** Diff lines as text with `-`/`+`/` ` prefixes (the `diff` fence language colours them). */
-function formatDiff(lines, indent = '') {
+function line_diff_formatDiff(lines, indent = '') {
     return lines
         .map((l) => (l.op === '…' ? `${indent}@@ ${l.skipped} unchanged line${l.skipped === 1 ? '' : 's'} @@` : `${indent}${l.op} ${l.text}`))
         .join('\n');
 }
 
 ;// CONCATENATED MODULE: ./src/report/plan-stats.ts
-const ACTION_SYMBOL = { create: '+', update: '~', delete: '-', run: '>' };
-function hostState(h) {
+const plan_stats_ACTION_SYMBOL = { create: '+', update: '~', delete: '-', run: '>' };
+function plan_stats_hostState(h) {
     if (h.status !== 'ok')
         return h.status;
     return h.changes.length > 0 ? 'changed' : 'unchanged';
 }
-function countPlan(plan) {
+function plan_stats_countPlan(plan) {
     const counts = { changed: 0, unchanged: 0, failed: 0, skipped: 0, changes: 0, destructive: 0 };
     for (const h of plan.hosts) {
-        counts[hostState(h)]++;
+        counts[plan_stats_hostState(h)]++;
         counts.changes += h.changes.length;
         counts.destructive += h.changes.filter((c) => c.destructive).length;
     }
     return counts;
 }
-function destructiveChanges(plan) {
+function plan_stats_destructiveChanges(plan) {
     return plan.hosts.flatMap((h) => h.changes.filter((c) => c.destructive).map((change) => ({ host: h.host, change })));
 }
 /**
  * The change's one-line title with its verb: summaries usually start with it already
  * ("update /etc/cron.d/restic-fleet …"); when not, the action is put in front.
  */
-function changeTitle(c) {
+function plan_stats_changeTitle(c) {
     const s = c.summary.trim();
     return s.toLowerCase().startsWith(`${c.action} `) || s.toLowerCase() === c.action ? s : `${c.action} ${s}`;
 }
-const plural = (n, word, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
+const plan_stats_plural = (n, word, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
 function countsLine(c) {
-    const changes = `${plural(c.changes, 'change')}${c.destructive ? ` (${c.destructive} destructive)` : ''}`;
+    const changes = `${plan_stats_plural(c.changes, 'change')}${c.destructive ? ` (${c.destructive} destructive)` : ''}`;
     return `hosts: ${c.changed} changed / ${c.unchanged} unchanged / ${c.failed} failed / ${c.skipped} skipped; ${changes}`;
 }
 
@@ -51010,29 +51307,29 @@ function renderPlanText(plan) {
     }
     for (const h of plan.hosts)
         out.push(...hostLines(h));
-    out.push(countsLine(countPlan(plan)));
+    out.push(countsLine(plan_stats_countPlan(plan)));
     out.push(`plan hash: ${plan.hash}`);
     return logText(out.join('\n'));
 }
 function hostLines(h) {
     const roles = h.roles.length ? ` [${h.roles.join(', ')}]` : '';
-    const state = hostState(h);
+    const state = plan_stats_hostState(h);
     const lines = [];
     if (state === 'failed' || state === 'skipped') {
-        lines.push(`${h.host}${roles}: ${state.toUpperCase()}${h.reason ? `: ${oneLine(h.reason, 300)}` : ''}`);
+        lines.push(`${h.host}${roles}: ${state.toUpperCase()}${h.reason ? `: ${escape_oneLine(h.reason, 300)}` : ''}`);
     }
     else {
-        lines.push(`${h.host}${roles}: ${state === 'unchanged' ? 'no changes' : plural(h.changes.length, 'change')}`);
+        lines.push(`${h.host}${roles}: ${state === 'unchanged' ? 'no changes' : plan_stats_plural(h.changes.length, 'change')}`);
     }
     for (const c of h.changes)
         lines.push(...changeLines(c));
     for (const w of h.warnings)
-        lines.push(`  warning: ${oneLine(w, 500)}`);
+        lines.push(`  warning: ${escape_oneLine(w, 500)}`);
     return lines;
 }
 function changeLines(c) {
-    const mark = c.destructive ? `  !! ${oneLine(c.destructive, 300)}` : '';
-    const lines = [`  ${ACTION_SYMBOL[c.action]} ${oneLine(changeTitle(c), 300)}${mark}`];
+    const mark = c.destructive ? `  !! ${escape_oneLine(c.destructive, 300)}` : '';
+    const lines = [`  ${plan_stats_ACTION_SYMBOL[c.action]} ${escape_oneLine(plan_stats_changeTitle(c), 300)}${mark}`];
     const detail = detailLines(c.before, c.after);
     if (detail.length > MAX_DETAIL_LINES) {
         lines.push(...detail.slice(0, MAX_DETAIL_LINES), `      … ${detail.length - MAX_DETAIL_LINES} more lines`);
@@ -51051,12 +51348,12 @@ function detailLines(rawBefore, rawAfter) {
     if (before !== undefined && after !== undefined && singleLine(before) && singleLine(after)) {
         return [`      ${before.replace(/\n$/, '')} → ${after.replace(/\n$/, '')}`];
     }
-    const diff = compactDiff(lineDiff(before ?? '', after ?? ''));
-    return formatDiff(diff, '      ').split('\n');
+    const diff = line_diff_compactDiff(line_diff_lineDiff(before ?? '', after ?? ''));
+    return line_diff_formatDiff(diff, '      ').split('\n');
 }
 /** The final table after plan/apply: one row per host, result last so long reasons do not widen the table. */
 function renderResultTable(results) {
-    const rows = results.map((r) => [r.host, r.roundTrips === undefined ? '-' : String(r.roundTrips), formatMillis(r.durationMs), resultText(r)]);
+    const rows = results.map((r) => [r.host, r.roundTrips === undefined ? '-' : String(r.roundTrips), duration_formatMillis(r.durationMs), plan_text_resultText(r)]);
     const header = ['host', 'round trips', 'duration', 'result'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
     const fmt = (cells) => cells
@@ -51064,10 +51361,10 @@ function renderResultTable(results) {
         .join('  ')
         .trimEnd();
     const tally = (o) => results.filter((r) => r.outcome === o).length;
-    const total = `${plural(results.length, 'host')}: ${tally('changed')} changed, ${tally('ok')} ok, ${tally('failed')} failed, ${tally('skipped')} skipped`;
+    const total = `${plan_stats_plural(results.length, 'host')}: ${tally('changed')} changed, ${tally('ok')} ok, ${tally('failed')} failed, ${tally('skipped')} skipped`;
     return logText([fmt(header), ...rows.map(fmt), total].join('\n'));
 }
-function resultText(r) {
+function plan_text_resultText(r) {
     switch (r.outcome) {
         case 'ok':
             return 'ok';
@@ -51075,11 +51372,1681 @@ function resultText(r) {
             return `changed ${r.changed}`;
         case 'failed':
         case 'skipped':
-            return `${r.outcome}${r.reason ? `: ${oneLine(r.reason)}` : ''}`;
+            return `${r.outcome}${r.reason ? `: ${escape_oneLine(r.reason)}` : ''}`;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/pr-comment.ts
+
+
+
+
+const PLAN_COMMENT_MARKER = '<!-- restic-fleet:plan -->';
+/** GitHub rejects bodies over 65,536 characters; stay well below. */
+const MAX_COMMENT_CHARS = 60_000;
+const MAX_LISTED = 50; // destructive changes / cut host names listed by name
+const MAX_UNCHANGED_NAMES = 200;
+const INLINE_BEFORE_AFTER = 80;
+const NOTE_RESERVE = 2_000; // single-line values up to this length show as `a` → `b`
+function pr_comment_renderPlanComment(plan, opts = {}) {
+    const maxChars = opts.maxChars ?? MAX_COMMENT_CHARS;
+    const runUrl = safeUrl(opts.runUrl);
+    const head = headerParts(plan, opts, runUrl).join('\n\n');
+    const footer = `---\nPlan hash: ${inlineCode(plan.hash)} · to apply exactly this plan, pass \`plan-hash\` with this value.`;
+    const sections = hostSections(plan);
+    const marker = opts.marker !== false;
+    const assemble = (shown, cut, shortened) => {
+        const parts = [head, ...shown];
+        if (cut.length || shortened.length)
+            parts.push(truncationNote(cut, shortened, runUrl, opts.fullPlanHint));
+        parts.push(footer);
+        const body = parts.join('\n\n');
+        return redact(marker ? `${PLAN_COMMENT_MARKER}\n${body}` : body) + '\n';
+    };
+    // Greedy fit in order: each section in full, else shortened, else left out (and named).
+    let budget = maxChars - head.length - footer.length - NOTE_RESERVE;
+    const shown = [];
+    const cut = [];
+    for (const s of sections) {
+        const text = s.full.length + 2 <= budget ? s.full : s.compact !== undefined && s.compact.length + 2 <= budget ? s.compact : undefined;
+        if (text === undefined)
+            cut.push(s.host);
+        else {
+            shown.push({ host: s.host, text, compact: text !== s.full });
+            budget -= text.length + 2;
+        }
+    }
+    let body = assemble(shown.map((s) => s.text), cut, shown.filter((s) => s.compact).map((s) => s.host));
+    // The note's size depends on the names it lists; if it did not fit the reserve, drop more (bounded).
+    while (body.length > maxChars && shown.length) {
+        cut.push(shown.pop().host);
+        body = assemble(shown.map((s) => s.text), cut, shown.filter((s) => s.compact).map((s) => s.host));
+    }
+    // Only a huge header (e.g. an enormous offline note) can get here; cut it hard but visibly.
+    if (body.length > maxChars) {
+        const note = '\n\n**⚠️ Truncated: this plan is too large for a comment; see the run log.**\n';
+        body = body.slice(0, maxChars - note.length) + note;
+    }
+    return body;
+}
+function headerParts(plan, opts, runUrl) {
+    const c = countPlan(plan);
+    const changes = `${plural(c.changes, 'change')}${c.destructive ? ` (${c.destructive} destructive)` : ''}`;
+    const run = runUrl ? ` · [workflow run](${runUrl})` : '';
+    const parts = [
+        `### restic-fleet plan${plan.offline ? ' (offline)' : ''}`,
+        `**hosts: ${c.changed} changed / ${c.unchanged} unchanged / ${c.failed} failed / ${c.skipped} skipped** · ${changes}${run}`,
+    ];
+    if (plan.offline) {
+        // The caller's note (when given) says what the diff is against; else a generic one.
+        const explanation = opts.offlineNote
+            ? [`> ${mdText(opts.offlineNote)}`]
+            : [
+                '> No SSH key was available to this run (pull requests from forks get no secrets), so no host was contacted.',
+                "> The diff below compares the desired state rendered from this pull request's inventory with the desired state rendered from the base branch's inventory.",
+            ];
+        parts.push([
+            '> [!WARNING]',
+            '> **Offline plan: live state was not read.**',
+            ...explanation,
+            '> Anything that differs on the hosts themselves (drift, manual changes, hosts that are down) is not shown.',
+        ].join('\n'));
+    }
+    const destructive = destructiveChanges(plan);
+    if (destructive.length) {
+        const lines = destructive
+            .slice(0, MAX_LISTED)
+            .map(({ host, change }) => `> - ${inlineCode(host)}: **${mdText(change.destructive)}** (${mdText(changeTitle(change))})`);
+        if (destructive.length > MAX_LISTED)
+            lines.push(`> - … and ${destructive.length - MAX_LISTED} more (see the hosts below)`);
+        parts.push(['> [!CAUTION]', `> **${plural(destructive.length, 'destructive change')}**: review before merging.`, ...lines].join('\n'));
+    }
+    return parts;
+}
+function hostSections(plan) {
+    const sections = [];
+    const unchanged = [];
+    for (const h of plan.hosts) {
+        const state = hostState(h);
+        if (state === 'failed' || state === 'skipped')
+            sections.push(problemSection(h, state));
+        else if (state === 'changed' || h.warnings.length)
+            sections.push(changedSection(h));
+        else
+            unchanged.push(h.host);
+    }
+    sections.sort((a, b) => Number(b.problem) - Number(a.problem)); // stable: host order kept within each
+    if (unchanged.length) {
+        const names = unchanged.slice(0, MAX_UNCHANGED_NAMES).map(inlineCode).join(', ');
+        const more = unchanged.length > MAX_UNCHANGED_NAMES ? ` … and ${unchanged.length - MAX_UNCHANGED_NAMES} more` : '';
+        sections.push({
+            host: `${plural(unchanged.length, 'unchanged host')}`,
+            problem: false,
+            full: `✅ **No changes** on ${plural(unchanged.length, 'host')}: ${names}${more}`,
+            compact: `✅ **No changes** on ${plural(unchanged.length, 'host')}.`,
+        });
+    }
+    return sections;
+}
+function problemSection(h, state) {
+    const icon = state === 'failed' ? '❌' : '⏭️';
+    const line = `${icon} ${inlineCode(h.host)} ${rolesText(h)}**${state}**${h.reason ? `: ${mdText(h.reason)}` : ''}`;
+    const warnings = h.warnings.map((w) => `  - ⚠️ ${mdText(w)}`);
+    return { host: h.host, problem: true, full: [`- ${line}`, ...warnings].join('\n'), compact: `- ${line}` };
+}
+function changedSection(h) {
+    const destructive = h.changes.filter((c) => c.destructive).length;
+    const what = h.changes.length ? plural(h.changes.length, 'change') : 'no changes';
+    const summary = `<code>${htmlText(h.host)}</code> ${htmlText(rolesText(h))}— ${what}${destructive ? `, <b>${destructive} destructive</b>` : ''}`;
+    const open = `<details><summary>${h.changes.length ? '🟡' : '✅'} ${summary}</summary>`;
+    const warnings = h.warnings.map((w) => `- ⚠️ ${mdText(w)}`);
+    const full = [open, ...h.changes.map(changeBlock), ...(warnings.length ? [warnings.join('\n')] : []), '</details>'];
+    const titles = h.changes.map((c) => `- ${changeLine(c)}`);
+    const compact = [open, '', ...titles, ...warnings, '', '*(before → after left out to fit the comment)*', '', '</details>'];
+    return { host: h.host, problem: false, full: full.join('\n\n'), compact: compact.join('\n') };
+}
+const rolesText = (h) => (h.roles.length ? `(${h.roles.join(', ')}) ` : '');
+function changeLine(c) {
+    const mark = c.destructive ? ` — ⚠️ **destructive: ${mdText(c.destructive)}**` : '';
+    return `${inlineCode(ACTION_SYMBOL[c.action])} ${mdText(changeTitle(c))}${mark}`;
+}
+function changeBlock(c) {
+    const detail = beforeAfter(c);
+    return detail ? `${changeLine(c)}\n\n${detail}` : changeLine(c);
+}
+function beforeAfter(c) {
+    // Redact whole texts before diffing: diff prefixes would split a multi-line secret.
+    const before = c.before === undefined ? undefined : redact(c.before);
+    const after = c.after === undefined ? undefined : redact(c.after);
+    if (before === undefined && after === undefined)
+        return undefined;
+    const short = (s) => s !== undefined && !/[\r\n]/.test(s.replace(/\n$/, '')) && s.length <= INLINE_BEFORE_AFTER;
+    if (before !== undefined && after !== undefined && short(before) && short(after)) {
+        return `${inlineCode(before.replace(/\n$/, ''))} → ${inlineCode(after.replace(/\n$/, ''))}`;
+    }
+    if (before === undefined)
+        return codeBlock(after);
+    if (after === undefined)
+        return codeBlock(before);
+    return codeBlock(formatDiff(compactDiff(lineDiff(before, after), 3)), 'diff');
+}
+function truncationNote(cut, shortened, runUrl, hint) {
+    const names = (hosts) => {
+        const listed = hosts.slice(0, MAX_LISTED).map(inlineCode).join(', ');
+        return hosts.length > MAX_LISTED ? `${listed} … and ${hosts.length - MAX_LISTED} more` : listed;
+    };
+    const where = hint ?? (runUrl ? `the [job summary of this run](${runUrl})` : "this run's job summary");
+    const lines = ['> [!IMPORTANT]', `> **Truncated to stay under GitHub's comment size limit.** The full plan is in ${where}.`];
+    if (cut.length)
+        lines.push(`> - Left out entirely (${cut.length}): ${names(cut)}`);
+    if (shortened.length)
+        lines.push(`> - Shown without before → after (${shortened.length}): ${names(shortened)}`);
+    return lines.join('\n');
+}
+/** Only our own run URL goes into a link, and only if it cannot break the markdown. */
+function safeUrl(url) {
+    return url && /^https?:\/\/[^\s()<>[\]`]+$/.test(url) ? url : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+
+
+
+
+
+
+// ---- shared formatting --------------------------------------------------------
+/** "2026-11-27 01:00 UTC" from restic's ISO time (nanoseconds, offsets); the raw text when unparseable. */
+function formatTime(iso) {
+    if (!iso)
+        return '—';
+    const d = new Date(iso);
+    if (Number.isNaN(d.getTime()))
+        return iso;
+    return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+function formatBytes(n) {
+    if (n === undefined || !Number.isFinite(n))
+        return '—';
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let v = n;
+    let i = 0;
+    while (v >= 1024 && i < units.length - 1) {
+        v /= 1024;
+        i++;
+    }
+    return i === 0 ? `${v} B` : `${v.toFixed(1)} ${units[i]}`;
+}
+function lastRunText(run) {
+    if (!run)
+        return 'never ran';
+    const exit = run.exitCode === undefined ? '' : ` (exit ${run.exitCode})`;
+    const msg = run.message ? `: ${escape_oneLine(run.message, 200)}` : '';
+    switch (run.status) {
+        case 'ok':
+            return `ok${run.end ? ` ${formatTime(run.end)}` : ''}`;
+        case 'failed':
+            return `failed${exit}${run.end ? ` ${formatTime(run.end)}` : ''}${msg}`;
+        case 'running':
+            return `running${run.start ? ` since ${formatTime(run.start)}` : ''}`;
+        case 'skipped':
+            return `skipped${msg}`;
+    }
+}
+const flags = (s) => [...(s.stale ? ['STALE'] : []), ...(s.failing ? ['FAILING'] : [])];
+// ---- snapshots: log -------------------------------------------------------------
+function snapshotLogText(report) {
+    const out = [`Backup status (stale after ${duration_formatAge(report.staleAfterSeconds)}, at ${formatTime(report.generatedAt)})`];
+    for (const h of report.hosts)
+        out.push(...hostLogLines(h));
+    out.push(overviewText(report));
+    return logText(out.join('\n'));
+}
+function hostLogLines(h) {
+    if (h.status === 'failed')
+        return [`${h.host}: could not read backup status${h.reason ? `: ${escape_oneLine(h.reason, 300)}` : ''}`];
+    if (h.sets.length === 0)
+        return [`${h.host}: no backup sets`];
+    const header = ['set', 'status', 'latest', 'time', 'age', 'last run', 'tags', 'paths'];
+    const rows = h.sets.map((s) => [
+        escape_oneLine(s.setId, 60),
+        flags(s).join(',') || 'ok',
+        s.latest?.shortId ?? '—',
+        s.latest ? formatTime(s.latest.time) : '—',
+        s.latest ? duration_formatAge(s.latest.ageSeconds) : '—',
+        lastRunText(s.lastRun ? { ...s.lastRun, message: undefined } : undefined),
+        s.latest?.tags.join(',') || '—',
+        s.latest?.paths.join(' ') || '—',
+    ]);
+    const widths = header.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i].length)));
+    const fmt = (cells) => `  ${cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ')}`.trimEnd();
+    const lines = [`${h.host}:`, fmt(header)];
+    h.sets.forEach((s, i) => {
+        lines.push(fmt(rows[i]));
+        // The host's message goes below its row, so one long message does not widen the table.
+        if (s.lastRun?.message)
+            lines.push(`      last run said: ${escape_oneLine(s.lastRun.message, 300)}`);
+    });
+    return lines;
+}
+function overviewText(report) {
+    const sets = report.hosts.flatMap((h) => h.sets);
+    const failedHosts = report.hosts.filter((h) => h.status === 'failed').length;
+    return [
+        plan_stats_plural(report.hosts.length, 'host'),
+        plan_stats_plural(sets.length, 'backup set'),
+        `${sets.filter((s) => s.stale).length} stale`,
+        `${sets.filter((s) => s.failing).length} failing`,
+        ...(failedHosts ? [`${plan_stats_plural(failedHosts, 'host')} unreadable`] : []),
+    ].join(', ');
+}
+// ---- snapshots: job summary -------------------------------------------------------
+const td = (s) => `<td>${htmlText(s)}</td>`;
+const th = (s) => `<th>${htmlText(s)}</th>`;
+const code = (s) => `<code>${htmlText(s)}</code>`;
+function snapshotSummaryHtml(report) {
+    const out = [
+        '<h2>Backups</h2>',
+        `<p>${htmlText(overviewText(report))} · stale after ${htmlText(formatAge(report.staleAfterSeconds))} · ${htmlText(formatTime(report.generatedAt))}</p>`,
+    ];
+    for (const h of report.hosts)
+        out.push(hostSummaryHtml(h));
+    return out.join('\n');
+}
+function hostSummaryHtml(h) {
+    const title = `<h3>${code(h.host)}</h3>`;
+    if (h.status === 'failed')
+        return `${title}\n<p>❌ could not read backup status${h.reason ? `: ${htmlText(oneLine(h.reason, 500))}` : ''}</p>`;
+    if (h.sets.length === 0)
+        return `${title}\n<p>No backup sets.</p>`;
+    const header = `<tr>${['set', 'latest', 'time', 'age', 'paths', 'tags', 'last run', 'status'].map(th).join('')}</tr>`;
+    const rows = h.sets.map((s) => {
+        const status = [...(s.stale ? ['⚠️ stale'] : []), ...(s.failing ? ['❌ failing'] : [])].join(' ') || '✅ ok';
+        return ('<tr>' +
+            td(s.setId) +
+            (s.latest ? `<td>${code(s.latest.shortId)}</td>` : td('—')) +
+            td(s.latest ? formatTime(s.latest.time) : '—') +
+            td(s.latest ? formatAge(s.latest.ageSeconds) : '—') +
+            (s.latest?.paths.length ? `<td>${s.latest.paths.map(code).join('<br>')}</td>` : td('—')) +
+            td(s.latest?.tags.join(', ') || '—') +
+            td(lastRunText(s.lastRun)) +
+            td(status) +
+            '</tr>');
+    });
+    // No blank lines inside: a blank line would end the HTML block in the summary's markdown.
+    return `${title}\n<table>\n${header}\n${rows.join('\n')}\n</table>`;
+}
+/**
+ * One warning per stale or failing set and per host whose status could not be read, for
+ * `core.warning(w.message, { title: w.title })`. With `fail-on-stale` the caller fails the
+ * run when any has a 'stale' or 'failing' problem. Redacted (annotations are logged).
+ */
+function staleWarnings(report) {
+    const limit = formatAge(report.staleAfterSeconds);
+    const out = [];
+    for (const h of report.hosts) {
+        if (h.status === 'failed') {
+            out.push({
+                host: h.host,
+                problems: ['unreadable'],
+                title: `Backup status unknown on ${h.host}`,
+                message: redact(`${h.host}: could not read backup status${h.reason ? `: ${oneLine(h.reason, 300)}` : ''}`),
+            });
+            continue;
+        }
+        for (const s of h.sets) {
+            if (!s.stale && !s.failing)
+                continue;
+            const why = [];
+            if (s.stale) {
+                why.push(s.latest
+                    ? `newest snapshot ${s.latest.shortId} is ${formatAge(s.latest.ageSeconds)} old (stale after ${limit})`
+                    : `no snapshot at all (stale after ${limit})`);
+            }
+            if (s.failing)
+                why.push(`last run ${lastRunText(s.lastRun)}`);
+            const problems = [...(s.stale ? ['stale'] : []), ...(s.failing ? ['failing'] : [])];
+            out.push({
+                host: h.host,
+                setId: s.setId,
+                problems,
+                title: `Backup ${problems.join(' and ')}: ${oneLine(s.setId, 60)} on ${h.host}`,
+                message: redact(`${h.host}: backup set "${oneLine(s.setId, 60)}": ${why.join('; ')}`),
+            });
+        }
+    }
+    return out;
+}
+// ---- restore ----------------------------------------------------------------------------
+function restoreRows(r) {
+    const outcome = { restored: '✅ restored', planned: '📝 dry run: nothing changed', failed: '❌ failed' }[r.outcome];
+    const rows = [
+        ['outcome', outcome],
+        ['host', r.host],
+        ['backup set', r.setId],
+        ['snapshot', `${r.snapshot.shortId} (${r.snapshot.id})`],
+        ['snapshot time', formatTime(r.snapshot.time)],
+        ['target', r.target],
+        ['files', r.files === undefined ? '—' : String(r.files)],
+        ['bytes', formatBytes(r.bytes)],
+        ['duration', duration_formatMillis(r.durationMs)],
+    ];
+    if (r.verification)
+        rows.push(['verification', r.verification]);
+    if (r.safetySnapshotId || r.target === 'in-place')
+        rows.push(['safety snapshot', r.safetySnapshotId ?? '—']);
+    rows.push(['containers stopped', r.containersStopped.join(', ') || '—'], ['containers started', r.containersStarted.join(', ') || '—']);
+    if (r.message)
+        rows.push(['message', r.message]);
+    return rows;
+}
+function restoreLogText(r) {
+    const rows = restoreRows(r).map(([k, v]) => [k, k === 'outcome' ? r.outcome : v]);
+    const width = Math.max(...rows.map(([k]) => k.length));
+    return logText([`Restore${r.dryRun ? ' (dry run)' : ''}:`, ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${escape_oneLine(v, 500)}`)].join('\n'));
+}
+function restoreSummaryHtml(r) {
+    const rows = restoreRows(r).map(([k, v]) => `<tr>${th(k)}${td(v)}</tr>`);
+    const title = `<h2>Restore${r.dryRun ? ' (dry run)' : ''}: ${code(r.setId)} on ${code(r.host)}</h2>`;
+    return `${title}\n<table>\n${rows.join('\n')}\n</table>`;
+}
+// ---- plan / apply results ------------------------------------------------------------------
+function resultTableHtml(results, title = 'Hosts') {
+    const header = `<tr>${['host', 'result', 'round trips', 'duration'].map(th).join('')}</tr>`;
+    const icon = { ok: '✅', changed: '🟡', failed: '❌', skipped: '⏭️' };
+    const rows = results.map((r) => `<tr><td>${code(r.host)}</td>${td(`${icon[r.outcome]} ${resultText(r)}`)}${td(r.roundTrips === undefined ? '—' : String(r.roundTrips))}${td(formatMillis(r.durationMs))}</tr>`);
+    return `<h2>${htmlText(title)}</h2>\n<table>\n${header}\n${rows.join('\n')}\n</table>`;
+}
+/** The plan for the job summary: the PR comment's markdown without the marker, with room for all of it. */
+function planSummaryMarkdown(plan, opts = {}) {
+    return renderPlanComment(plan, { ...opts, marker: false, maxChars: 900_000, fullPlanHint: 'the run log' });
+}
+/**
+ * Appends the parts (HTML or markdown, already escaped by the renderers above and in
+ * ./pr-comment.ts) to the job summary, redacted, and writes it. GitHub keeps at most
+ * 1 MiB per step.
+ */
+async function writeJobSummary(parts, summary) {
+    const target = summary ?? (await __nccwpck_require__.e(/* import() */ 421).then(__nccwpck_require__.bind(__nccwpck_require__, 6421))).summary;
+    for (const part of parts)
+        target.addRaw(redact(part), true);
+    await target.write();
+}
+
+;// CONCATENATED MODULE: ./src/restore/types.ts
+/** Where the restore job keeps its scripts, status files, logs and swap journals on a host. */
+const RESTORE_DIR = '/var/lib/restic-fleet/restore';
+/** A restore fails with this before anything on the host was stopped or changed. */
+class RestoreRefused extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'RestoreRefused';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/restore/job-script.ts
+
+
+/**
+ * The restore job: a POSIX sh script written to <RESTORE_DIR>/<run>.sh for each run and
+ * started detached (`setsid -f`, output to <run>.log), so a dropped SSH connection does
+ * not stop it. It reports through <run>.status ("key value" lines, replaced atomically).
+ *
+ *   <run>.sh in-place RUN HOST SLUG VOLUME SNAPSHOT SNAPPATH KEEP_UNTIL [FAILPOINT]
+ *   <run>.sh to-path  RUN HOST SLUG VOLUME SNAPSHOT SNAPPATH TARGET
+ *   <run>.sh recover  RUN [VOLUME]
+ *
+ * All-or-nothing in place: the snapshot is restored and verified in a staging directory
+ * beside the volume's _data (same filesystem), then swapped in by two renames in the
+ * volume's directory (_data → .rf-old-RUN, .rf-new-RUN → _data), guarded by a journal
+ * (swap-<slug>.journal) written before the first rename and removed after the second.
+ * `recover` (run first by every job, and by the caller when a job died) reads any
+ * journal left behind and finishes the swap (the new tree was verified before the
+ * journal existed) or rolls it back, and restarts containers a dead job left stopped.
+ *
+ * FAILPOINT (tests only): kill the job with SIGKILL at after-stop, before-swap,
+ * between-renames or after-swap, to prove recovery.
+ *
+ * Written with String.raw: shell text here must not contain "${" (use $VAR forms);
+ * @NAME@ placeholders are replaced by the constants below.
+ */
+const TEXT = String.raw `#!/bin/sh
+# restic-fleet restore job — written by restic-fleet for one run; see <run>.status and <run>.log.
+set -u
+umask 077
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export RESTIC_REPOSITORY_FILE=@REPOSITORY_FILE@
+export RESTIC_PASSWORD_FILE=@PASSWORD_FILE@
+export RESTIC_CACHE_DIR=@CACHE_DIR@
+DIR=@RESTORE_DIR@
+LOCK_WAIT=600
+NL='
+'
+
+now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
+log() { echo "$(now) $*"; }
+die() { echo "restic-fleet restore: $*" >&2; exit 2; }
+# Names reach file paths and docker/restic arguments: allow only what restic-fleet generates.
+safe() { case "$1" in ''|*[!A-Za-z0-9_.@:=+-]*) return 1 ;; esac; return 0; }
+abspath() { case "$1" in /*) case "$1" in *"$NL"*) return 1 ;; esac; return 0 ;; esac; return 1; }
+
+[ $# -ge 2 ] || die "usage: job in-place|to-path|recover RUN ..."
+MODE=$1 RUN=$2
+shift 2
+HOST='' SLUG='' VOLUME='' SNAP='' SNAPPATH='' TARGET='' KEEP='' FAILPOINT=''
+case "$MODE" in
+  in-place)
+    [ $# -ge 6 ] || die "in-place needs HOST SLUG VOLUME SNAPSHOT SNAPPATH KEEP_UNTIL"
+    HOST=$1 SLUG=$2 VOLUME=$3 SNAP=$4 SNAPPATH=$5 KEEP=$6
+    [ $# -ge 7 ] && FAILPOINT=$7 ;;
+  to-path)
+    [ $# -ge 6 ] || die "to-path needs HOST SLUG VOLUME SNAPSHOT SNAPPATH TARGET"
+    HOST=$1 SLUG=$2 VOLUME=$3 SNAP=$4 SNAPPATH=$5 TARGET=$6 ;;
+  recover) [ $# -ge 1 ] && VOLUME=$1 ;;
+  *) die "unknown mode $MODE" ;;
+esac
+safe "$RUN" || die "unsafe run id"
+if [ "$MODE" != recover ]; then
+  for v in "$HOST" "$SLUG" "$VOLUME"; do safe "$v" || die "unsafe name: $v"; done
+  case "$SNAP" in ''|*[!0-9a-f]*) die "snapshot id must be hex" ;; esac
+  abspath "$SNAPPATH" || die "snapshot path must be absolute"
+  [ "$MODE" = to-path ] && { abspath "$TARGET" || die "target must be an absolute path"; }
+  [ "$MODE" = in-place ] && { case "$KEEP" in ''|*[!0-9-]*) die "bad keep-until date" ;; esac; }
+elif [ -n "$VOLUME" ]; then
+  safe "$VOLUME" || die "unsafe name: $VOLUME"
+fi
+
+mkdir -p "$DIR" /var/lock || die "cannot create $DIR"
+# Work files (restic ls of a big volume is big) on disk beside the status files, not in a tmpfs.
+WORK=$(mktemp -d "$DIR/.work.XXXXXX") || die "mktemp in $DIR failed"
+OUT=$WORK/out ERR=$WORK/err
+trap 'rm -rf "$WORK"' EXIT
+trap 'fail "stopped by a signal"' TERM INT HUP
+
+ST_PHASE=starting ST_OUTCOME=running ST_SAFETY='' ST_FILES='' ST_DIRS='' ST_LINKS='' ST_BYTES='' ST_VERIFICATION=''
+ST_STOPPED='' ST_STARTED='' ST_RECOVERED='' ST_VOLUME='' ST_MESSAGE='' ST_START=$(now) ST_END=''
+RUNNING='' STOPPING='' IN_SWAP='' MP='' P='' STAGE='' NEW='' OLD='' JOURNAL='' CONTAINERS_FILE=''
+
+oneline() { printf '%s' "$1" | tr '\n\r\t' '   ' | tr -d '\000-\010\013-\037' | cut -c1-1500; }
+status() {
+  {
+    echo "run $RUN"; echo "pid $$"; echo "mode $MODE"; echo "phase $ST_PHASE"; echo "outcome $ST_OUTCOME"
+    echo "snapshot $SNAP"; echo "safety $ST_SAFETY"; echo "files $ST_FILES"; echo "dirs $ST_DIRS"
+    echo "symlinks $ST_LINKS"; echo "bytes $ST_BYTES"; echo "verification $(oneline "$ST_VERIFICATION")"
+    echo "stopped$ST_STOPPED"; echo "started$ST_STARTED"
+    echo "recovered $(oneline "$ST_RECOVERED")"; echo "volume $(oneline "$ST_VOLUME")"
+    echo "start $ST_START"; echo "end $ST_END"; echo "message $(oneline "$ST_MESSAGE")"
+  } > "$DIR/.$RUN.status.tmp" && mv -f "$DIR/.$RUN.status.tmp" "$DIR/$RUN.status"
+}
+phase() { ST_PHASE=$1; log "phase $1"; status; }
+failpoint() { if [ "$FAILPOINT" = "$1" ]; then log "failpoint $1: SIGKILL"; kill -9 $$; fi; }
+last_error() { grep -v '^[[:space:]]*$' "$ERR" | tail -n 3 | tr '\n' ' ' | cut -c1-400; }
+
+# restic 0.14 has no --retry-lock: retry while another client holds an exclusive lock
+# (a prune); plain unlock removes only stale locks.
+restic_retry() {
+  n=0
+  while :; do
+    restic "$@" > "$OUT" 2> "$ERR"; rc=$?
+    cat "$ERR"
+    if [ "$rc" -ne 0 ] && grep -q 'repository is already locked' "$ERR" && [ "$n" -lt 10 ]; then
+      n=$((n + 1)); log "repository locked; retry $n/10 in 30s"
+      restic unlock > /dev/null 2>&1; sleep 30; continue
+    fi
+    return "$rc"
+  done
+}
+
+containers_of() { # volume → names of containers using it, "name state" lines
+  docker ps -a --filter "volume=$1" --format '{{.Names}} {{.State}}'
+}
+
+start_containers() { # names...: starts each, records it in ST_STARTED when it runs
+  for c in "$@"; do
+    if docker start "$c" > /dev/null 2>> "$ERR" && [ "$(docker inspect -f '{{.State.Running}}' "$c" 2> /dev/null)" = true ]; then
+      ST_STARTED="$ST_STARTED $c"; log "started container $c"
+    else
+      log "could not start container $c: $(last_error)"
+      ST_MESSAGE="$ST_MESSAGE; container $c did not start again: start it by hand"
+    fi
+  done
+}
+
+# Finishes or rolls back a swap a journal describes; RECOVERED tells what was done.
+# The new tree was restored and verified before the journal was written, so when the
+# live directory is missing (between the renames) the swap is completed.
+recover_journal() {
+  j=$1
+  jr=$(sed -n 's/^run //p' "$j"); jmp=$(sed -n 's/^mp //p' "$j")
+  jold=$(sed -n 's/^old //p' "$j"); jnew=$(sed -n 's/^new //p' "$j")
+  if [ -z "$jmp" ] || [ -z "$jold" ] || [ -z "$jnew" ]; then
+    RECOVERED="journal $j is incomplete: check $jmp by hand"; return 1
+  fi
+  if [ -d "$jmp" ] && [ -d "$jold" ] && [ -d "$jnew" ]; then
+    # Something recreated the live directory between the renames; empty means nothing wrote to it.
+    if [ -z "$(ls -A "$jmp")" ]; then rmdir "$jmp"; else
+      RECOVERED="interrupted swap of run $jr: $jmp, $jold and $jnew all exist; left for a human"; return 1
+    fi
+  fi
+  if [ -d "$jmp" ]; then
+    if [ -d "$jnew" ]; then
+      rm -rf "$jnew"; RECOVERED="swap of run $jr had not started: volume unchanged"
+    else
+      rm -rf "$jold"; RECOVERED="swap of run $jr had completed: volume restored"
+    fi
+  elif [ -d "$jnew" ] && mv -T "$jnew" "$jmp"; then
+    rm -rf "$jold"; RECOVERED="completed the interrupted swap of run $jr: volume restored"
+  elif [ -d "$jold" ] && mv -T "$jold" "$jmp"; then
+    rm -rf "$jnew"; RECOVERED="rolled back the interrupted swap of run $jr: volume unchanged"
+  else
+    RECOVERED="interrupted swap of run $jr: neither $jnew nor $jold can be moved to $jmp; left for a human"; return 1
+  fi
+  sync; rm -f "$j"; sync
+  log "recover: $RECOVERED"
+  return 0
+}
+
+# Under the host lock no other restore runs, so every journal or container list here was
+# left by a job that died: settle them all.
+recover_all() {
+  for j in "$DIR"/swap-*.journal; do
+    [ -f "$j" ] || continue
+    RECOVERED=
+    recover_journal "$j" || log "recover: $RECOVERED"
+    ST_RECOVERED="$ST_RECOVERED$RECOVERED; "
+  done
+  for f in "$DIR"/containers-*; do
+    [ -f "$f" ] || continue
+    read -r fr names < "$f" || names=
+    for c in $names; do
+      safe "$c" || continue
+      if [ "$(docker inspect -f '{{.State.Running}}' "$c" 2> /dev/null)" != true ]; then
+        start_containers "$c"; ST_RECOVERED="$ST_RECOVERED""restarted container $c left stopped by run $fr; "
+      fi
+    done
+    rm -f "$f"
+  done
+  status
+}
+
+# Called on any failure: settles a swap in flight, removes staging, restarts what was
+# stopped, and says what the volume holds and where the previous contents are.
+fail() {
+  trap - TERM INT HUP
+  ST_MESSAGE="$1$ST_MESSAGE"
+  log "FAILED: $1"
+  if [ -n "$IN_SWAP" ]; then
+    RECOVERED=
+    recover_journal "$JOURNAL" || :
+    ST_VOLUME=$RECOVERED
+  elif [ "$MODE" = in-place ] && [ -n "$MP" ]; then
+    ST_VOLUME=unchanged
+  fi
+  [ -n "$STAGE" ] && rm -rf "$STAGE"
+  [ -n "$NEW" ] && [ ! -f "$JOURNAL" ] && rm -rf "$NEW"
+  if [ -n "$STOPPING" ]; then
+    start_containers $RUNNING
+    rm -f "$CONTAINERS_FILE"
+  fi
+  if [ -n "$ST_SAFETY" ]; then
+    ST_MESSAGE="$ST_MESSAGE; the volume's previous contents are in safety snapshot $ST_SAFETY (tags @SET_TAG_PREFIX@$SLUG, @PRE_RESTORE_TAG@)"
+  fi
+  ST_OUTCOME=failed ST_END=$(now)
+  phase failed
+  exit 1
+}
+
+# Staging and swap directories a dead job left beside a volume's _data (disk space, not
+# state): removed once no journal refers to them any more.
+clean_leftovers() { # volume
+  lp=$(docker volume inspect --format '{{.Mountpoint}}' "$1" 2> /dev/null)
+  [ -n "$lp" ] || return 0
+  lp=$(dirname "$lp")
+  for j in "$DIR"/swap-*.journal; do [ -f "$j" ] && grep -qF "$lp/" "$j" && return 0; done
+  for d in "$lp"/.rf-restore-* "$lp"/.rf-new-* "$lp"/.rf-old-*; do
+    [ -e "$d" ] || continue
+    rm -rf "$d"; log "removed $d, left by an earlier run"
+  done
+}
+
+take_host_lock() {
+  exec 8> @HOST_LOCK@
+  flock -w "$LOCK_WAIT" 8 || fail "another restic-fleet run held @HOST_LOCK@ for $LOCK_WAIT s; nothing was changed"
+}
+take_set_lock() { # the runner's per-set lock: no backup of the set runs meanwhile
+  exec 9> "/var/lock/restic-fleet-$SLUG.lock"
+  flock -w "$LOCK_WAIT" 9 || fail "a backup of set $SLUG held its lock for $LOCK_WAIT s; nothing was changed"
+}
+
+# Restores the snapshot with content verification into $STAGE, then compares the staged
+# tree with the snapshot's listing (file, directory and symlink counts, total bytes).
+restore_and_verify() {
+  phase restore
+  rm -rf "$STAGE"; mkdir -p "$STAGE" || fail "cannot create staging directory $STAGE"
+  restic_retry restore "$SNAP" --target "$STAGE" --verify || fail "restic restore failed: $(last_error)"
+  cat "$OUT"
+  verified=$(sed -n 's/^finished verifying \([0-9]*\) files.*/\1/p' "$OUT" | tail -n 1)
+  [ -n "$verified" ] || fail "restic restore --verify did not report a verification"
+  phase verify
+  TREE=$STAGE$SNAPPATH
+  [ -d "$TREE" ] || fail "the restored snapshot has no directory $SNAPPATH"
+  restic_retry --no-lock ls --json "$SNAP" || fail "restic ls failed: $(last_error)"
+  depth=$(printf '%s\n' "$SNAPPATH" | tr '/' '\n' | grep -c .)
+  # Field order of restic's node JSON: quotes inside names are escaped, so "type":"file"
+  # and "size": only match the real fields.
+  want=$(awk -v depth="$depth" '
+    /"struct_type":"node"/ {
+      if ($0 ~ /"type":"file"/) { f++; if (match($0, /"size":[0-9]+/)) b += substr($0, RSTART + 7, RLENGTH - 7) }
+      else if ($0 ~ /"type":"dir"/) d++
+      else if ($0 ~ /"type":"symlink"/) l++
+      else o++
+    }
+    END { printf "%d %d %d %.0f %d\n", f, d - depth, l, b, o }' "$OUT")
+  have="$(find "$TREE" -type f -printf x | wc -c) $(find "$TREE" -mindepth 1 -type d -printf x | wc -c) $(find "$TREE" -type l -printf x | wc -c) $(find "$TREE" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f", s }') $(find "$TREE" ! -type f ! -type d ! -type l -printf x | wc -c)"
+  set -- $want; wf=$1 wd=$2 wl=$3 wb=$4 wo=$5
+  set -- $have; hf=$1 hd=$2 hl=$3 hb=$4 ho=$5
+  log "snapshot listing: $wf files, $wd dirs, $wl symlinks, $wb bytes, $wo other; staged: $hf files, $hd dirs, $hl symlinks, $hb bytes, $ho other"
+  if [ "$wf $wd $wl $wb $wo" != "$hf $hd $hl $hb $ho" ]; then
+    fail "verification failed: the snapshot lists $wf files/$wd dirs/$wl symlinks/$wb bytes, the staged tree has $hf/$hd/$hl/$hb"
+  fi
+  ST_FILES=$hf ST_DIRS=$hd ST_LINKS=$hl ST_BYTES=$hb
+  ST_VERIFICATION="restic restore --verify re-read the content of $verified files; the staged tree matches the snapshot listing: $hf files, $hd directories, $hl symlinks, $hb bytes"
+  status
+}
+
+in_place() {
+  phase lock
+  take_host_lock
+  take_set_lock
+  phase recover
+  recover_all
+  ST_STARTED='' # what recovery restarted is in ST_RECOVERED; from here on: this run's containers
+  if [ -f "$DIR/swap-$SLUG.journal" ]; then
+    fail "an earlier interrupted swap of this set could not be settled ($ST_RECOVERED): fix it by hand, see $DIR/swap-$SLUG.journal"
+  fi
+  clean_leftovers "$VOLUME"
+  MP=$(docker volume inspect --format '{{.Mountpoint}}' "$VOLUME" 2> "$ERR")
+  CREATED=''
+  if [ -z "$MP" ]; then
+    docker volume create "$VOLUME" > /dev/null 2>> "$ERR" || fail "volume $VOLUME does not exist and could not be created: $(last_error)"
+    MP=$(docker volume inspect --format '{{.Mountpoint}}' "$VOLUME" 2> "$ERR")
+    CREATED=1; log "volume $VOLUME did not exist: created it"
+    ST_MESSAGE="$ST_MESSAGE; volume $VOLUME did not exist: created it (nothing to keep in a safety snapshot)"
+  fi
+  if [ -z "$MP" ] || [ ! -d "$MP" ]; then fail "volume $VOLUME has no directory on this host ($MP)"; fi
+  # A volume with a driver or driver options (e.g. a bind to another directory) keeps its
+  # data elsewhere: swapping _data would not restore it.
+  drv=$(docker volume inspect --format '{{.Driver}} {{len .Options}}' "$VOLUME" 2> /dev/null)
+  if [ "$drv" != "local 0" ]; then fail "volume $VOLUME is not a plain local volume (driver and options: $drv): restore to a path instead"; fi
+  if mountpoint -q "$MP"; then fail "$MP is a mount point: it cannot be swapped; restore to a path instead"; fi
+  P=$(dirname "$MP")
+  STAGE=$P/.rf-restore-$RUN NEW=$P/.rf-new-$RUN OLD=$P/.rf-old-$RUN
+  JOURNAL=$DIR/swap-$SLUG.journal CONTAINERS_FILE=$DIR/containers-$SLUG
+
+  phase stop
+  containers_of "$VOLUME" > "$OUT" 2> "$ERR" || fail "docker ps failed: $(last_error)"
+  RUNNING=$(awk '$2 == "running" || $2 == "restarting" || $2 == "paused" { print $1 }' "$OUT" | tr '\n' ' ')
+  for c in $RUNNING; do safe "$c" || fail "unexpected container name $c"; done
+  # Written before stopping: if this job dies, recover starts them again.
+  echo "$RUN $RUNNING" > "$CONTAINERS_FILE"; sync
+  STOPPING=1
+  for c in $RUNNING; do
+    docker stop -t 30 "$c" > /dev/null 2> "$ERR" || fail "could not stop container $c: $(last_error)"
+    ST_STOPPED="$ST_STOPPED $c"; log "stopped container $c"
+  done
+  status
+  failpoint after-stop
+
+  if [ -z "$CREATED" ]; then
+    phase safety-snapshot
+    restic_retry backup --json --host "$HOST" --tag "@SET_TAG_PREFIX@$SLUG" --tag "@PRE_RESTORE_TAG@" \
+      --tag "restic-fleet:keep-until=$KEEP" "$MP" || fail "the safety snapshot failed, so nothing was restored: $(last_error)"
+    ST_SAFETY=$(sed -n 's/.*"message_type":"summary".*"snapshot_id":"\([0-9a-f]*\)".*/\1/p' "$OUT" | tail -n 1)
+    [ -n "$ST_SAFETY" ] || fail "the safety snapshot reported no id, so nothing was restored"
+    log "safety snapshot $ST_SAFETY"
+    status
+  fi
+
+  restore_and_verify
+
+  phase swap
+  mv -T "$TREE" "$NEW" || fail "cannot move the staged tree to $NEW"
+  rm -rf "$STAGE"; STAGE=
+  left=$(containers_of "$VOLUME" | awk '$2 == "running" { print $1 }' | tr '\n' ' ')
+  [ -z "$left" ] || fail "container(s) $left started using the volume during the restore"
+  sync
+  if ! { printf 'run %s\nmp %s\nold %s\nnew %s\n' "$RUN" "$MP" "$OLD" "$NEW" > "$JOURNAL.tmp" && sync && mv -f "$JOURNAL.tmp" "$JOURNAL"; }; then
+    fail "cannot write the swap journal $JOURNAL"
+  fi
+  sync
+  IN_SWAP=1
+  failpoint before-swap
+  mv -T "$MP" "$OLD" || fail "cannot rename $MP"
+  failpoint between-renames
+  mv -T "$NEW" "$MP" || fail "cannot rename $NEW to $MP"
+  sync
+  failpoint after-swap
+  rm -rf "$OLD"; sync; rm -f "$JOURNAL"; sync
+  IN_SWAP=
+  ST_VOLUME=restored
+
+  phase start
+  STOPPING=
+  start_containers $RUNNING
+  rm -f "$CONTAINERS_FILE"
+  ST_OUTCOME=restored ST_END=$(now)
+  phase finished
+}
+
+to_path() {
+  phase lock
+  take_host_lock
+  phase recover
+  recover_all
+  REAL=$(realpath -m "$TARGET") || fail "cannot resolve $TARGET"
+  MP=$(docker volume inspect --format '{{.Mountpoint}}' "$VOLUME" 2> /dev/null)
+  if [ -n "$MP" ]; then
+    MPR=$(realpath -m "$MP")
+    case "$REAL/" in "$MPR"/*) fail "target $TARGET is inside the live volume $VOLUME ($MPR): restore in place or elsewhere" ;; esac
+    MP=
+  fi
+  if [ -e "$REAL" ]; then
+    [ -d "$REAL" ] || fail "target $TARGET exists and is not a directory"
+    [ -z "$(ls -A "$REAL")" ] || fail "target $TARGET is not empty: restore into a new or empty directory, so nothing stale mixes in"
+  fi
+  mkdir -p "$REAL" || fail "cannot create $TARGET"
+  STAGE=$REAL/.rf-restore-$RUN
+  restore_and_verify
+  phase move
+  # The snapshot's root directory attributes, before moving its entries changes its times.
+  touch -r "$TREE" "$WORK/ref"
+  find "$TREE" -mindepth 1 -maxdepth 1 -exec mv -t "$REAL" -- {} + || fail "moving the restored files into $TARGET failed: it may be incomplete"
+  chown --reference="$TREE" "$REAL"; chmod --reference="$TREE" "$REAL"
+  rm -rf "$STAGE"; STAGE=
+  touch -r "$WORK/ref" "$REAL"
+  ST_OUTCOME=restored ST_END=$(now)
+  phase finished
+}
+
+case "$MODE" in
+  in-place) in_place ;;
+  to-path) to_path ;;
+  recover)
+    phase lock
+    take_host_lock
+    phase recover
+    recover_all
+    [ -n "$VOLUME" ] && clean_leftovers "$VOLUME"
+    ST_OUTCOME=restored ST_END=$(now)
+    phase finished ;;
+esac
+exit 0
+`;
+const CONSTANTS = {
+    REPOSITORY_FILE: REPOSITORY_FILE,
+    PASSWORD_FILE: PASSWORD_FILE,
+    CACHE_DIR: CACHE_DIR,
+    RESTORE_DIR: RESTORE_DIR,
+    HOST_LOCK: HOST_LOCK,
+    SET_TAG_PREFIX: SET_TAG_PREFIX,
+    PRE_RESTORE_TAG: PRE_RESTORE_TAG,
+};
+/** The job script's full text (constant: every run-specific value is a quoted argument). */
+const RESTORE_JOB_SCRIPT = TEXT.replace(/@([A-Z_]+)@/g, (m, k) => CONSTANTS[k] ?? m);
+const FAILPOINTS = (/* unused pure expression or super */ null && (['after-stop', 'before-swap', 'between-renames', 'after-swap']));
+
+;// CONCATENATED MODULE: ./src/restore/link.ts
+/**
+ * The restore's connection to its host. A restore outlives SSH hiccups: the job runs
+ * detached on the host, and this link reconnects (bounded) when the connection drops
+ * while the local side is only polling. Only idempotent commands use `execRetrying`.
+ */
+class HostLink {
+    host;
+    factory;
+    opts;
+    #t;
+    reconnects = 0;
+    constructor(host, factory, opts) {
+        this.host = host;
+        this.factory = factory;
+        this.opts = opts;
+    }
+    async open() {
+        this.#t ??= await this.factory(this.host);
+        return this.#t;
+    }
+    /** One attempt; throws when the connection is gone (code null counts as gone). */
+    async exec(cmd, options) {
+        const t = await this.open();
+        const r = await t.exec(cmd, options);
+        if (r.code === null)
+            throw new Error(`the connection to ${this.host.name} dropped during a command`);
+        return r;
+    }
+    /** Re-opens the connection and retries, up to `attempts` times, for commands safe to repeat. */
+    async execRetrying(cmd, options) {
+        let lastError;
+        for (let i = 0; i <= this.opts.attempts; i++) {
+            try {
+                return await this.exec(cmd, options);
+            }
+            catch (e) {
+                lastError = e;
+                if (i === this.opts.attempts)
+                    break;
+                this.opts.warn(`${this.host.name}: ${e instanceof Error ? e.message : String(e)}; reconnecting (${i + 1}/${this.opts.attempts})`);
+                await this.drop();
+                await sleep(this.opts.delayMs * (i + 1));
+            }
+        }
+        throw lastError;
+    }
+    /** Forgets the current connection (closing it if still open); the next exec reconnects. */
+    async drop() {
+        const t = this.#t;
+        this.#t = undefined;
+        if (t) {
+            this.reconnects++;
+            await t.close().catch(() => undefined);
+        }
+    }
+    async close() {
+        const t = this.#t;
+        this.#t = undefined;
+        await t?.close().catch(() => undefined);
+    }
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+;// CONCATENATED MODULE: ./src/restore/parse.ts
+const parse_b64 = (s) => (s && s !== '-' ? Buffer.from(s.trim(), 'base64').toString('utf8') : '');
+/** "@@rf <key>" markers, each followed by one value line. */
+function parse_parseSections(stdout) {
+    const out = new Map();
+    const lines = stdout.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+        const m = /^@@rf (\S+)$/.exec(lines[i]);
+        if (m)
+            out.set(m[1], lines[i + 1]?.startsWith('@@rf ') ? '' : (lines[++i] ?? ''));
+    }
+    return out;
+}
+/** The `cap` helper's "<code> <base64 stdout> <base64 stderr>" line. */
+function parseCaptured(line) {
+    const [code, out, err] = (line ?? '').trim().split(' ');
+    const n = Number(code);
+    if (!line || !Number.isInteger(n))
+        return { code: -1, stdout: '', stderr: `no output from the host for this check (${(line ?? '').slice(0, 80)})` };
+    return { code: n, stdout: parse_b64(out), stderr: parse_b64(err) };
+}
+function parseContainers(text) {
+    return text
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/))
+        .filter((p) => p[0])
+        .map(([name, state]) => ({ name: name, state: state ?? 'unknown' }));
+}
+function parsePreflight(stdout) {
+    const s = parse_parseSections(stdout);
+    const mountpoint = parse_b64(s.get('mountpoint')).trim();
+    const targetReal = s.get('target-real');
+    const targetState = s.get('target-state')?.trim();
+    const resticVersion = s.get('restic')?.trim();
+    return {
+        resticVersion: resticVersion && resticVersion !== '-' ? resticVersion : undefined,
+        credentials: s.get('credentials')?.trim() === 'yes',
+        mountpoint: mountpoint || undefined,
+        mountpointReal: parse_b64(s.get('mountpoint-real')).trim() || undefined,
+        mountpointIsMount: s.get('mountpoint-is-mount')?.trim() === 'yes',
+        volumeDriver: ((d) => (d && d !== '-' ? d : undefined))(s.get('volume-driver')?.trim()),
+        containers: parseContainers(parse_b64(s.get('containers'))),
+        snapshots: parseCaptured(s.get('snapshots')),
+        lookup: s.has('lookup') ? parseCaptured(s.get('lookup')) : undefined,
+        target: targetReal !== undefined && targetState
+            ? { real: parse_b64(targetReal).trim(), state: targetState }
+            : undefined,
+    };
+}
+/** `restic snapshots --json` output; throws on anything that is not a list of snapshots. */
+function parseSnapshotsJson(text) {
+    const t = text.trim();
+    if (t === '' || t === 'null')
+        return [];
+    const data = JSON.parse(t);
+    if (!Array.isArray(data))
+        throw new Error('restic snapshots --json did not print a list');
+    return data.map((raw, i) => {
+        const o = raw;
+        if (typeof o.id !== 'string' || typeof o.time !== 'string')
+            throw new Error(`snapshot ${i} has no id or time`);
+        const strings = (v) => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
+        return {
+            id: o.id,
+            short_id: typeof o.short_id === 'string' ? o.short_id : o.id.slice(0, 8),
+            time: o.time,
+            paths: strings(o.paths),
+            hostname: typeof o.hostname === 'string' ? o.hostname : '',
+            tags: strings(o.tags),
+        };
+    });
+}
+const OUTCOMES = new Set(['running', 'restored', 'failed']);
+/** The job's status file ("key value" lines); `alive` comes from the poll command. */
+function parseStatus(text) {
+    const kv = new Map();
+    for (const line of text.split('\n')) {
+        const m = /^([a-z-]+)(?: (.*))?$/.exec(line.trimEnd());
+        if (m)
+            kv.set(m[1], (m[2] ?? '').trim());
+    }
+    const num = (k) => {
+        const v = kv.get(k);
+        return v && /^\d+$/.test(v) ? Number(v) : undefined;
+    };
+    const str = (k) => kv.get(k) || undefined;
+    const words = (k) => (kv.get(k) ?? '').split(/\s+/).filter(Boolean);
+    const outcome = kv.get('outcome') ?? 'missing';
+    const alive = kv.get('alive');
+    return {
+        run: kv.get('run') ?? '',
+        pid: num('pid'),
+        mode: str('mode'),
+        phase: kv.get('phase') ?? 'unknown',
+        outcome: (OUTCOMES.has(outcome) ? outcome : 'missing'),
+        safety: str('safety'),
+        files: num('files'),
+        dirs: num('dirs'),
+        symlinks: num('symlinks'),
+        bytes: num('bytes'),
+        verification: str('verification'),
+        stopped: words('stopped'),
+        started: words('started'),
+        recovered: str('recovered')?.replace(/[;\s]+$/, ''),
+        volumeState: str('volume'),
+        message: str('message')?.replace(/^[;\s]+/, ''),
+        start: str('start'),
+        end: str('end'),
+        alive: alive === undefined ? undefined : alive === 'yes',
+    };
+}
+/** "container <name> true|false|missing" lines printed after a recover. */
+function parseContainerStates(text) {
+    const out = new Map();
+    for (const m of text.matchAll(/^container (\S+) (\S+)$/gm))
+        out.set(m[1], m[2] === 'true');
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/restore/report.ts
+const base = (b) => ({
+    host: b.host,
+    setId: b.setId,
+    snapshot: { id: b.snapshot.id, shortId: b.snapshot.short_id, time: b.snapshot.time },
+    target: b.target,
+    durationMs: b.durationMs,
+});
+/** The final report of a job, from its status file. A container left stopped makes it a failure. */
+function reportFromStatus(b, st, notes = []) {
+    const notStarted = st.stopped.filter((c) => !st.started.includes(c));
+    const ok = st.outcome === 'restored' && notStarted.length === 0;
+    const parts = [
+        st.message,
+        notStarted.length && st.outcome === 'restored' ? `restored, but container(s) ${notStarted.join(', ')} are not running again` : '',
+        st.outcome === 'failed' && st.volumeState ? `volume: ${st.volumeState}` : '',
+        st.recovered ? `recovery: ${st.recovered}` : '',
+        ...notes,
+    ].filter(Boolean);
+    return {
+        ...base(b),
+        dryRun: false,
+        outcome: ok ? 'restored' : 'failed',
+        message: parts.length ? parts.join('. ') : undefined,
+        files: st.files,
+        bytes: st.bytes,
+        safetySnapshotId: st.safety,
+        verification: st.verification,
+        containersStopped: st.stopped,
+        containersStarted: st.started,
+    };
+}
+/** What a dry-run found: everything resolved and checked, nothing stopped. */
+function plannedReport(b, plan) {
+    const snap = `snapshot ${b.snapshot.short_id} (${b.snapshot.time}, ${b.snapshot.paths[0]})`;
+    const steps = b.target === 'in-place'
+        ? [
+            plan.mountpoint ? '' : 'create the missing volume',
+            plan.running.length ? `stop container(s) ${plan.running.join(', ')}` : 'stop no container (none running uses the volume)',
+            plan.mountpoint ? `take a safety snapshot of ${plan.mountpoint} (kept until ${plan.keepUntil})` : '',
+            `restore ${snap} into a staging directory and verify it`,
+            `swap it in as the volume's exact contents`,
+            plan.running.length ? `start ${plan.running.join(', ')} again` : '',
+        ]
+        : [`restore ${snap} under ${plan.targetPath} and verify it; the live volume and its containers are not touched`];
+    return {
+        ...base(b),
+        dryRun: true,
+        outcome: 'planned',
+        message: `dry-run: would ${steps.filter(Boolean).join(', ')}`,
+        containersStopped: [],
+        containersStarted: [],
+    };
+}
+/** One line per fact, for the log group and the CLI. */
+function describeReport(r) {
+    const lines = [
+        `${r.outcome}: ${r.host} set "${r.setId}" snapshot ${r.snapshot.shortId} (${r.snapshot.time}) → ${r.target}${r.dryRun ? ' (dry-run)' : ''}`,
+    ];
+    if (r.files !== undefined)
+        lines.push(`restored ${r.files} files, ${r.bytes ?? 0} bytes in ${(r.durationMs / 1000).toFixed(1)} s`);
+    if (r.verification)
+        lines.push(`verified: ${r.verification}`);
+    if (r.safetySnapshotId)
+        lines.push(`safety snapshot of the previous contents: ${r.safetySnapshotId}`);
+    if (r.containersStopped.length || r.containersStarted.length) {
+        lines.push(`containers stopped: ${r.containersStopped.join(', ') || '-'}; started again: ${r.containersStarted.join(', ') || '-'}`);
+    }
+    if (r.message)
+        lines.push(r.message);
+    return lines;
+}
+
+;// CONCATENATED MODULE: ./src/restore/select.ts
+
+const setTag = (slug) => `${SET_TAG_PREFIX}${slug}`;
+const isSafetySnapshot = (s) => s.tags.includes(PRE_RESTORE_TAG);
+const belongsTo = (s, ref) => s.hostname === ref.host && s.tags.includes(setTag(ref.slug));
+/** restic prints nanoseconds and local offsets; Date.parse wants at most milliseconds. */
+function snapshotTimeMs(time) {
+    const ms = Date.parse(time.replace(/(\.\d{3})\d+/, '$1'));
+    return Number.isNaN(ms) ? 0 : ms;
+}
+const describeSet = (ref) => `set "${ref.setId}" (tag ${setTag(ref.slug)}) on host ${ref.host}`;
+/** Who a snapshot belongs to, in words, for "it belongs elsewhere" messages. */
+function owner(s) {
+    const sets = s.tags.filter((t) => t.startsWith(SET_TAG_PREFIX)).map((t) => t.slice(SET_TAG_PREFIX.length));
+    const set = sets.length ? `set ${sets.map((x) => `"${x}"`).join(', ')}` : 'no restic-fleet set (no restic-fleet:set= tag)';
+    return `host ${s.hostname}, ${set}`;
+}
+/**
+ * Picks the snapshot to restore among the set's snapshots. `snapshots` is what
+ * `restic snapshots --host H --tag <set tag>` returned; membership is checked again
+ * here (host and tag) so a wrong listing can never widen the choice. `latest` never
+ * picks a safety snapshot (restoring the state a restore replaced is what an explicit
+ * id is for). `elsewhere` is an unfiltered lookup of the requested id, used only to
+ * say where a snapshot of another set or host belongs.
+ */
+function selectSnapshot(snapshots, want, ref, elsewhere = []) {
+    const own = snapshots.filter((s) => belongsTo(s, ref));
+    const w = want.trim().toLowerCase();
+    let chosen;
+    if (w === 'latest' || w === '') {
+        const regular = own.filter((s) => !isSafetySnapshot(s));
+        if (!regular.length) {
+            const extra = own.length ? ` (only ${own.length} pre-restore safety snapshot(s); name one by id to restore it)` : '';
+            return { ok: false, error: `no snapshot of ${describeSet(ref)} yet${extra}: run a backup of the set first` };
+        }
+        chosen = [...regular].sort((a, b) => snapshotTimeMs(b.time) - snapshotTimeMs(a.time) || b.id.localeCompare(a.id))[0];
+    }
+    else {
+        if (!/^[0-9a-f]{4,64}$/.test(w)) {
+            return { ok: false, error: `"${want}" is not a snapshot id: use "latest" or the hex id (at least 4 characters) restic shows` };
+        }
+        const matches = own.filter((s) => s.id.startsWith(w));
+        if (matches.length > 1) {
+            return { ok: false, error: `snapshot id "${w}" is ambiguous within ${describeSet(ref)}: ${matches.map((s) => s.short_id).join(', ')}` };
+        }
+        if (!matches.length) {
+            const other = elsewhere.find((s) => s.id.startsWith(w));
+            if (other) {
+                return {
+                    ok: false,
+                    error: `snapshot ${other.short_id} does not belong to ${describeSet(ref)}: it belongs to ${owner(other)}. Nothing was stopped or changed.`,
+                };
+            }
+            return { ok: false, error: `no snapshot "${w}" of ${describeSet(ref)} in the repository (it has ${own.length} snapshot(s) of this set)` };
+        }
+        chosen = matches[0];
+    }
+    if (chosen.paths.length !== 1 || !chosen.paths[0].startsWith('/')) {
+        return {
+            ok: false,
+            error: `snapshot ${chosen.short_id} holds ${chosen.paths.length} paths (${chosen.paths.join(', ')}); a restic-fleet volume snapshot holds exactly one`,
+        };
+    }
+    return { ok: true, snapshot: chosen };
+}
+
+;// CONCATENATED MODULE: ./src/restore/script.ts
+
+
+
+
+/**
+ * The commands restore sends to a host, besides the job itself (./job-script.ts):
+ * a read-only preflight, the launcher, the status poll and the recover call.
+ * Preflight output is "@@rf <key>" lines each followed by one value line; values that
+ * may hold anything travel base64-encoded so nothing can forge a marker.
+ */
+const script_PRELUDE = script(`set -u
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+umask 077
+export RESTIC_REPOSITORY_FILE=${REPOSITORY_FILE}
+export RESTIC_PASSWORD_FILE=${PASSWORD_FILE}
+export RESTIC_CACHE_DIR=${CACHE_DIR}
+sec() { printf '@@rf %s\\n' "$1"; }
+b64() { base64 -w0; echo; }
+# Runs a command; prints "<exit code> <base64 stdout> <base64 stderr>" on one line.
+cap() {
+  RF_T=$(mktemp -d) || { echo "99 - -"; return; }
+  "$@" > "$RF_T/o" 2> "$RF_T/e"; RF_RC=$?
+  printf '%s %s %s\\n' "$RF_RC" "$(base64 -w0 < "$RF_T/o")" "$(base64 -w0 < "$RF_T/e")"
+  rm -rf "$RF_T"
+}`);
+/** Read-only: restic and credentials, the volume, its containers, the set's snapshots, the target. */
+function preflightCommand(p) {
+    const parts = [script_PRELUDE];
+    parts.push(script(`sec restic; restic version 2>/dev/null | head -n 1 | grep . || echo -
+sec credentials; if [ -r ${REPOSITORY_FILE} ] && [ -r ${PASSWORD_FILE} ]; then echo yes; else echo no; fi`));
+    parts.push(sh `RF_MP=$(docker volume inspect --format '{{.Mountpoint}}' ${p.volume} 2>/dev/null)
+sec mountpoint; printf '%s' "$RF_MP" | b64
+sec mountpoint-real; if [ -n "$RF_MP" ]; then realpath -m "$RF_MP" | b64; else echo; fi
+sec mountpoint-is-mount; if [ -n "$RF_MP" ] && mountpoint -q "$RF_MP"; then echo yes; else echo no; fi
+sec volume-driver; docker volume inspect --format '{{.Driver}} {{len .Options}}' ${p.volume} 2>/dev/null || echo -
+sec containers; docker ps -a --filter ${`volume=${p.volume}`} --format '{{.Names}} {{.State}}' 2>/dev/null | b64
+sec snapshots; cap timeout 300 restic --no-lock snapshots --json --host ${p.host} --tag ${setTag(p.slug)}`);
+    if (p.snapshot !== 'latest') {
+        // Unfiltered lookup of the id, only to say which set or host it belongs to when it is not this set's.
+        parts.push(sh `sec lookup; cap timeout 300 restic --no-lock snapshots --json ${p.snapshot}`);
+    }
+    if (p.target.kind === 'path') {
+        const t = p.target.path;
+        parts.push(sh `sec target-real; realpath -m ${t} | b64
+sec target-state; if [ ! -e ${t} ]; then echo absent; elif [ ! -d ${t} ]; then echo not-a-directory; elif [ -z "$(ls -A ${t})" ]; then echo empty; else echo non-empty; fi`);
+    }
+    return joinShell(parts);
+}
+const jobPaths = (run) => ({
+    script: `${RESTORE_DIR}/${run}.sh`,
+    status: `${RESTORE_DIR}/${run}.status`,
+    log: `${RESTORE_DIR}/${run}.log`,
+});
+function jobArgv(run, a) {
+    return a.mode === 'in-place'
+        ? ['in-place', run, a.host, a.slug, a.volume, a.snapshotId, a.snapshotPath, a.keepUntil, ...(a.failpoint ? [a.failpoint] : [])]
+        : ['to-path', run, a.host, a.slug, a.volume, a.snapshotId, a.snapshotPath, a.target];
+}
+/**
+ * Writes the job script (stdin) and starts it in its own session, detached from the SSH
+ * channel: stdio goes to the log, so the exec returns at once and a dropped connection
+ * (SIGHUP, closed pipes, the transport's `timeout`) cannot reach it. Old runs' files
+ * (30 days) are pruned; journals and container lists are never pruned.
+ */
+function launchCommand(run, a) {
+    const p = jobPaths(run);
+    return sh `set -u; umask 077
+mkdir -p ${RESTORE_DIR} && chmod 0700 ${RESTORE_DIR} || exit 1
+find ${RESTORE_DIR} -maxdepth 1 -type f -mtime +30 \\( -name '*.sh' -o -name '*.log' -o -name '*.status' \\) -delete 2>/dev/null
+cat > ${p.script} || exit 1
+printf 'run %s\\nphase queued\\noutcome running\\n' ${run} > ${p.status}
+command -v setsid >/dev/null || { echo 'setsid (util-linux) is missing on this host' >&2; exit 1; }
+setsid -f sh ${p.script} ${jobArgv(run, a)} > ${p.log} 2>&1 < /dev/null
+echo launched`;
+}
+/**
+ * Whether the job is alive (its pid runs this run's script), then its status file: in
+ * this order, so "not alive" with a running status means it died without finishing.
+ */
+function pollCommand(run) {
+    const p = jobPaths(run);
+    return sh `RF_PID=$(sed -n 's/^pid //p' ${p.status} 2>/dev/null)
+if [ -n "$RF_PID" ] && tr '\\0' ' ' < /proc/$RF_PID/cmdline 2>/dev/null | grep -qF -- ${run}; then RF_ALIVE=yes; else RF_ALIVE=no; fi
+if [ -f ${p.status} ]; then cat ${p.status}; else echo 'outcome missing'; fi
+echo "alive $RF_ALIVE"`;
+}
+/**
+ * Runs the job script's `recover` (as run `recoverRun`) and waits for it. `setsid -w`
+ * keeps it out of the SSH session, so a second dropped connection cannot cut it short;
+ * recover is idempotent in any case.
+ */
+function recoverCommand(run, recoverRun, volume, containers) {
+    const p = jobPaths(run);
+    const r = jobPaths(recoverRun);
+    const names = containers.length ? containers : ['-'];
+    return sh `setsid -w sh ${p.script} recover ${recoverRun} ${volume} > ${r.log} 2>&1 < /dev/null
+cat ${r.status} 2>/dev/null || echo 'outcome missing'
+for RF_C in ${names}; do [ "$RF_C" = - ] || echo "container $RF_C $(docker inspect -f '{{.State.Running}}' "$RF_C" 2>/dev/null || echo missing)"; done`;
+}
+/** The last lines of a run's log, for failure messages. */
+function logTailCommand(run, lines = 15) {
+    return sh `tail -n ${lines} ${jobPaths(run).log} 2>/dev/null`;
+}
+
+;// CONCATENATED MODULE: ./src/restore/validate.ts
+
+
+const validate_list = (xs) => (xs.length ? xs.map((x) => `"${x}"`).join(', ') : '(none)');
+/** The inventory host to restore on: must exist and be a backup client. */
+function findClient(hosts, name) {
+    const h = hosts.find((x) => x.name === name);
+    const clients = hosts.filter((x) => x.client).map((x) => x.name);
+    if (!h)
+        throw new RestoreRefused(`host "${name}" is not in the inventory; its backup clients: ${validate_list(clients)}`);
+    if (!h.client)
+        throw new RestoreRefused(`host "${name}" is not a backup client (it has no restic_repo); backup clients: ${validate_list(clients)}`);
+    return h;
+}
+/** A set by its inventory id; the slug (as in cron lines, logs and tags) is accepted too. */
+function findSet(host, id) {
+    const sets = host.client.sets;
+    const s = sets.find((x) => x.id === id) ?? sets.find((x) => x.slug === id) ?? sets.filter((x) => x.id.toLowerCase() === id.toLowerCase()).at(0);
+    if (!s)
+        throw new RestoreRefused(`host ${host.name} has no backup set "${id}"; its sets: ${validate_list(sets.map((x) => x.id))}`);
+    if (s.type !== 'docker-volume')
+        throw new RestoreRefused(`set "${s.id}" is of type ${s.type}; restore supports docker-volume sets`);
+    return s;
+}
+/** 'in-place' or an absolute, normalised path (no newline or NUL: it becomes a file name on the host). */
+function parseTarget(target) {
+    const t = target.trim();
+    if (t === '' || t === 'in-place')
+        return { kind: 'in-place' };
+    if (/[\0\n\r]/.test(t))
+        throw new RestoreRefused('the target path contains a control character');
+    if (!t.startsWith('/'))
+        throw new RestoreRefused(`target "${t}" is neither "in-place" nor an absolute path on the host`);
+    const p = external_node_path_default().posix.normalize(t).replace(/(.)\/+$/, '$1');
+    if (p === '/')
+        throw new RestoreRefused('target "/" is not allowed: name a directory to restore under');
+    return { kind: 'path', path: p };
+}
+/** True when `p` is `dir` or lies under it (both absolute, normalised). */
+function isWithin(p, dir) {
+    const a = external_node_path_default().posix.normalize(p).replace(/\/+$/, '') || '/';
+    const b = external_node_path_default().posix.normalize(dir).replace(/\/+$/, '') || '/';
+    return a === b || a.startsWith(b === '/' ? '/' : `${b}/`);
+}
+/** Today + days as YYYY-MM-DD (UTC): the date in the safety snapshot's keep-until tag. */
+function keepUntil(now, days) {
+    return new Date(now.getTime() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+;// CONCATENATED MODULE: ./src/restore/command.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * Restores a backup set's snapshot on one client host: in place (stop the volume's
+ * containers, safety snapshot, restore + verify into staging, swap, start again) or
+ * under a path. Every check that can refuse happens before anything is stopped and
+ * throws RestoreRefused; once the job runs, the outcome is in the returned report.
+ */
+async function restoreCommand(o, req, run = {}) {
+    const started = Date.now();
+    const now = run.now ?? (() => new Date());
+    const loaded = await loadDesired({ ...o, limit: undefined });
+    const host = findClient(loaded.desired, req.host);
+    const set = findSet(host, req.set);
+    const target = parseTarget(req.target);
+    const link = new HostLink(host, factoryFor(o), {
+        attempts: run.reconnectAttempts ?? 5,
+        delayMs: run.reconnectDelayMs ?? 3000,
+        warn: (m) => o.log.warn(m),
+    });
+    try {
+        const pre = await preflight(link, host, set, req.snapshot.trim() || 'latest', target);
+        const snapshot = chooseSnapshot(pre, host, set, req.snapshot);
+        checkTarget(pre, set, target);
+        const keep = keepUntil(now(), PRE_RESTORE_KEEP_DAYS);
+        const reportBase = () => ({
+            host: host.name,
+            setId: set.id,
+            snapshot,
+            target: target.kind === 'in-place' ? 'in-place' : target.path,
+            durationMs: Date.now() - started,
+        });
+        const running = pre.containers.filter((c) => ['running', 'restarting', 'paused'].includes(c.state)).map((c) => c.name);
+        if (req.dryRun) {
+            const r = plannedReport(reportBase(), {
+                mountpoint: pre.mountpoint,
+                running,
+                keepUntil: keep,
+                targetPath: target.kind === 'path' ? target.path : undefined,
+            });
+            o.log.group(`restore ${host.name} "${set.id}" (dry-run)`, describeReport(r));
+            return r;
+        }
+        const runId = newRunId(now());
+        const args = target.kind === 'in-place'
+            ? { mode: 'in-place', host: host.name, slug: set.slug, volume: set.volume, snapshotId: snapshot.id, snapshotPath: snapshot.paths[0], keepUntil: keep, failpoint: run.failpoint }
+            : { mode: 'to-path', host: host.name, slug: set.slug, volume: set.volume, snapshotId: snapshot.id, snapshotPath: snapshot.paths[0], target: target.path };
+        o.log.info(`${host.name}: restoring snapshot ${snapshot.short_id} of "${set.id}" ${target.kind === 'in-place' ? `in place (volume ${set.volume})` : `under ${target.path}`}; job ${runId}`);
+        await launch(link, runId, args);
+        const { status, notes } = await follow(link, runId, {
+            volume: set.volume,
+            intervalMs: run.pollIntervalMs ?? 2000,
+            deadline: Date.now() + (run.timeoutSeconds ?? 6 * 3600) * 1000,
+            log: o.log,
+            host: host.name,
+        });
+        if (status.outcome === 'failed') {
+            const tail = await link.exec(logTailCommand(runId)).catch(() => undefined);
+            if (tail?.stdout.trim())
+                o.log.group(`restore job ${runId} log (last lines)`, tail.stdout.trimEnd().split('\n'));
+        }
+        const r = reportFromStatus(reportBase(), status, notes);
+        o.log.group(`restore ${host.name} "${set.id}"`, describeReport(r));
+        return r;
+    }
+    finally {
+        await link.close();
+    }
+}
+function factoryFor(o) {
+    return (o.transportFactory ??
+        ((d) => openTransport({
+            hostName: d.name,
+            connection: d.connection,
+            privateKey: o.ssh.privateKey,
+            knownHosts: o.ssh.knownHosts,
+            insecureSkipHostKeyCheck: o.ssh.insecureSkipHostKeyCheck,
+            warn: (m) => o.log.warn(m),
+        })));
+}
+/** Sortable, unique and safe as a file name: 20261127T090102Z-1a2b3c. */
+function newRunId(d) {
+    return `${d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
+}
+async function preflight(link, host, set, snapshot, target) {
+    // One attempt: a host that cannot be reached (or whose key is wrong) fails here, before anything changed.
+    const r = await link.exec(preflightCommand({ host: host.name, slug: set.slug, volume: set.volume, snapshot, target }));
+    if (r.code !== 0)
+        throw new RestoreRefused(`could not inspect ${host.name} (exit ${r.code}): ${r.stderr.trim().slice(-500)}`);
+    const pre = parsePreflight(r.stdout);
+    if (!pre.resticVersion)
+        throw new RestoreRefused(`restic is not installed on ${host.name}: run apply first`);
+    if (!pre.credentials)
+        throw new RestoreRefused(`${host.name} has no restic-fleet repository credentials (/etc/restic-fleet): run apply first`);
+    return pre;
+}
+function chooseSnapshot(pre, host, set, want) {
+    const listed = pre.snapshots;
+    if (listed.code !== 0) {
+        const repo = classifyRepo(listed.code, listed.stderr);
+        throw new RestoreRefused(`cannot list the snapshots of "${set.id}" on ${host.name} (repository ${repo.status}): ${repo.detail || listed.stderr.trim().slice(-300)}`);
+    }
+    let snaps;
+    let elsewhere = [];
+    try {
+        snaps = parseSnapshotsJson(listed.stdout);
+        if (pre.lookup?.code === 0)
+            elsewhere = parseSnapshotsJson(pre.lookup.stdout);
+    }
+    catch (e) {
+        throw new RestoreRefused(`unexpected output of restic snapshots on ${host.name}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const sel = selectSnapshot(snaps, want, { host: host.name, setId: set.id, slug: set.slug }, elsewhere);
+    if (!sel.ok)
+        throw new RestoreRefused(sel.error);
+    return sel.snapshot;
+}
+function checkTarget(pre, set, target) {
+    if (target.kind === 'in-place') {
+        // The swap replaces the volume's _data directory: only a plain local volume keeps its data there.
+        if (pre.volumeDriver && pre.volumeDriver !== 'local 0') {
+            throw new RestoreRefused(`volume ${set.volume} is not a plain local volume (driver ${pre.volumeDriver.split(' ')[0]} with ${pre.volumeDriver.split(' ')[1]} option(s)): its data does not live in ${pre.mountpoint}, so an in-place restore cannot swap it; restore to a path instead`);
+        }
+        if (pre.mountpointIsMount) {
+            throw new RestoreRefused(`volume ${set.volume}'s directory ${pre.mountpoint} is a mount point: an in-place restore swaps that directory, which a mount point does not allow; restore to a path instead`);
+        }
+        return;
+    }
+    const real = pre.target?.real || target.path;
+    const live = pre.mountpointReal ?? pre.mountpoint;
+    if (live && (isWithin(target.path, live) || isWithin(real, live))) {
+        throw new RestoreRefused(`target ${target.path} is inside the live volume ${set.volume} (${live}): use target in-place, or a path outside the volume`);
+    }
+    if (pre.target?.state === 'not-a-directory')
+        throw new RestoreRefused(`target ${target.path} exists and is not a directory`);
+    if (pre.target?.state === 'non-empty') {
+        throw new RestoreRefused(`target ${target.path} is not empty: restore into a new or empty directory, so no stale file mixes in`);
+    }
+}
+/**
+ * Starts the job. If the connection drops during the launch itself, the status file
+ * tells whether the job started (the launcher writes it just before setsid).
+ */
+async function launch(link, runId, args) {
+    let r;
+    try {
+        r = await link.exec(launchCommand(runId, args), { stdin: RESTORE_JOB_SCRIPT, timeoutSeconds: 60 });
+    }
+    catch (e) {
+        await link.drop();
+        const st = parseStatus((await link.execRetrying(pollCommand(runId))).stdout);
+        if (st.outcome === 'missing') {
+            throw new RestoreRefused(`the restore job could not be started (${e instanceof Error ? e.message : String(e)}); nothing was changed`);
+        }
+        return;
+    }
+    if (r.code !== 0 || !r.stdout.includes('launched')) {
+        throw new RestoreRefused(`the restore job could not be started (exit ${r.code}): ${r.stderr.trim().slice(-400)}; nothing was changed`);
+    }
+}
+/**
+ * Polls the job's status file until it finishes. A job that died without finishing
+ * (host reboot, OOM kill, SIGKILL) is settled by running `recover`, which completes or
+ * rolls back an interrupted swap and restarts the containers it had stopped.
+ */
+async function follow(link, runId, f) {
+    const notes = [];
+    const where = `status ${jobPaths(runId).status}, log ${jobPaths(runId).log}`;
+    const launchedAt = Date.now();
+    let lastPhase = '';
+    for (;;) {
+        let st;
+        try {
+            st = parseStatus((await link.execRetrying(pollCommand(runId), { timeoutSeconds: 60 })).stdout);
+        }
+        catch (e) {
+            const message = `lost the connection to ${f.host} (${e instanceof Error ? e.message : String(e)}): the restore job keeps running there on its own (${where}); the next restore settles whatever it left`;
+            return { status: { run: runId, phase: lastPhase || 'unknown', outcome: 'failed', stopped: [], started: [], message }, notes };
+        }
+        if (st.phase !== lastPhase) {
+            lastPhase = st.phase;
+            f.log.info(`${f.host}: restore job ${runId}: ${st.phase}`);
+        }
+        if (st.outcome === 'restored' || st.outcome === 'failed') {
+            if (link.reconnects)
+                notes.push(`the SSH connection dropped ${link.reconnects} time(s) during the restore; the job ran on, detached`);
+            return { status: st, notes };
+        }
+        // Not alive with a running status (read after the liveness check) = died; a job that never wrote its pid in 30 s never started.
+        const died = st.alive === false && (st.pid !== undefined || Date.now() - launchedAt > 30_000);
+        if (died) {
+            f.log.warn(`${f.host}: restore job ${runId} stopped in phase ${st.phase} without finishing; running recover`);
+            return { status: await recoverDead(link, runId, f.volume, st), notes };
+        }
+        if (Date.now() > f.deadline) {
+            return { status: { ...st, outcome: 'failed', message: `the restore job is still running (phase ${st.phase}) after the time limit; follow it on the host (${where})` }, notes };
+        }
+        await sleep(f.intervalMs);
+    }
+}
+/** Phases after which the new tree is in place (the swap's second rename happened). */
+const AFTER_SWAP = new Set(['start', 'finished']);
+async function recoverDead(link, runId, volume, dead) {
+    const recoverRun = `${runId}-recover`;
+    const r = await link.execRetrying(recoverCommand(runId, recoverRun, volume, dead.stopped), { timeoutSeconds: 1200 });
+    const rec = parseStatus(r.stdout);
+    const running = parseContainerStates(r.stdout);
+    const recovered = rec.recovered ?? '';
+    const volumeRestored = /volume restored/.test(recovered) || (!/volume unchanged/.test(recovered) && AFTER_SWAP.has(dead.phase));
+    const message = [
+        `the restore job died in phase ${dead.phase} (${jobPaths(runId).log})`,
+        rec.outcome === 'restored' ? '' : `recover did not finish: ${rec.message ?? 'no status'} (${jobPaths(recoverRun).log})`,
+        dead.safety ? `the volume's previous contents are in safety snapshot ${dead.safety} (tag restic-fleet:pre-restore)` : '',
+    ].filter(Boolean);
+    return {
+        ...dead,
+        outcome: volumeRestored && dead.verification !== undefined && rec.outcome === 'restored' ? 'restored' : 'failed',
+        started: dead.stopped.filter((c) => running.get(c) === true),
+        recovered: recovered || undefined,
+        volumeState: volumeRestored ? 'restored (verified before the swap)' : 'unchanged',
+        message: message.join('; '),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/staleness.ts
+/** Age of a snapshot time (restic's ISO 8601, nanoseconds and offsets allowed) at `now`; NaN when unparseable. */
+function snapshotAgeSeconds(time, now) {
+    const t = Date.parse(time);
+    return Number.isNaN(t) ? Number.NaN : Math.floor((now.getTime() - t) / 1000);
+}
+/**
+ * Stale: no snapshot at all, an unreadable time, or the newest snapshot older than
+ * `staleAfterSeconds`. A snapshot from the future (clock skew) counts as fresh.
+ */
+function isStale(latestTime, staleAfterSeconds, now) {
+    if (latestTime === undefined)
+        return true;
+    const age = snapshotAgeSeconds(latestTime, now);
+    return Number.isNaN(age) || age > staleAfterSeconds;
+}
+/** Failing: the last run (from the host's status file) ended in failure. */
+const isFailing = (lastRun) => lastRun?.status === 'failed';
+
+;// CONCATENATED MODULE: ./src/facts/snapshots.ts
+
+
+
+
+/**
+ * One round trip per client: its snapshots (read-only, --no-lock, with the host's
+ * installed credential files) and the runner's status file of every set.
+ */
+function buildSnapshotsProbe(d) {
+    const parts = [
+        script(`PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+RF_T=$(mktemp -d) || exit 1`),
+        sh `timeout 120 restic --repository-file ${REPOSITORY_FILE} --password-file ${PASSWORD_FILE} --no-lock snapshots --json --host ${d.name} > "$RF_T/out" 2> "$RF_T/err"`,
+        script(`RF_RC=$?
+echo '@@rf snapshots-exit'; echo "$RF_RC"
+echo '@@rf snapshots'; base64 -w0 < "$RF_T/out"; echo
+echo '@@rf snapshots-err'; tail -n 3 "$RF_T/err" | base64 -w0; echo
+rm -rf "$RF_T"`),
+    ];
+    for (const set of d.client?.sets ?? []) {
+        parts.push(sh `echo '@@rf status '${set.slug}; base64 -w0 < ${`${STATUS_DIR}/${set.slug}.json`} 2>/dev/null; echo`);
+    }
+    return joinShell(parts);
+}
+function lastRun(json) {
+    if (!json)
+        return undefined;
+    try {
+        const s = JSON.parse(json);
+        const status = ['ok', 'failed', 'running', 'skipped'].find((x) => x === s.status) ?? 'failed';
+        return {
+            status,
+            start: s.start || undefined,
+            end: s.end || undefined,
+            exitCode: typeof s.exit === 'number' ? s.exit : undefined,
+            snapshotId: s.snapshot || undefined,
+            message: s.message || undefined,
+        };
+    }
+    catch {
+        return { status: 'failed', message: 'unreadable status file' };
+    }
+}
+/** Pure: probe output → the host's row of the snapshot report. */
+function parseSnapshots(d, stdout, now, staleAfterSeconds) {
+    const sec = parseSections(stdout);
+    const b64 = fromBase64;
+    const code = Number(sec.get('snapshots-exit'));
+    if (code !== 0) {
+        return { host: d.name, status: 'failed', reason: `restic snapshots failed: ${b64(sec.get('snapshots-err')).trim().split('\n').join(' | ')}`, sets: [] };
+    }
+    let snaps = [];
+    try {
+        snaps = JSON.parse(b64(sec.get('snapshots')) || '[]') ?? [];
+    }
+    catch {
+        return { host: d.name, status: 'failed', reason: 'restic snapshots printed no JSON', sets: [] };
+    }
+    const sets = (d.client?.sets ?? []).map((set) => {
+        const mine = snaps
+            .filter((s) => (s.tags ?? []).includes(`${SET_TAG_PREFIX}${set.slug}`) && !(s.tags ?? []).includes(PRE_RESTORE_TAG))
+            .sort((a, b) => Date.parse(b.time) - Date.parse(a.time));
+        const newest = mine[0];
+        const latest = newest && {
+            id: newest.id,
+            shortId: newest.short_id ?? newest.id.slice(0, 8),
+            time: newest.time,
+            ageSeconds: Math.max(0, snapshotAgeSeconds(newest.time, now) || 0),
+            paths: newest.paths ?? [],
+            tags: (newest.tags ?? []).filter((t) => !t.startsWith('restic-fleet:')),
+        };
+        const run = lastRun(b64(sec.get(`status ${set.slug}`)) || undefined);
+        return {
+            setId: set.id,
+            slug: set.slug,
+            latest,
+            lastRun: run,
+            stale: isStale(newest?.time, staleAfterSeconds, now),
+            failing: isFailing(run),
+        };
+    });
+    return { host: d.name, status: 'ok', sets };
+}
+
+;// CONCATENATED MODULE: ./src/engine/snapshots.ts
+
+
+
+
+/** Latest snapshot and last run of every backup set on every client (one round trip per client). */
+async function snapshotsCommand(o, staleAfterSeconds, now = new Date()) {
+    const loaded = await loadDesired(o);
+    const sessions = sessionsFor(o);
+    try {
+        const clients = loaded.desired.filter((d) => d.client);
+        const hosts = await runPool(clients, o.concurrency, async (d) => {
+            try {
+                const t = await sessions.get(d);
+                const res = await t.exec(buildSnapshotsProbe(d), { timeoutSeconds: 180 });
+                if (res.code !== 0)
+                    return { host: d.name, status: 'failed', reason: secret_redact(`probe exited ${res.code}: ${res.stderr.trim().slice(-300)}`), sets: [] };
+                const h = parseSnapshots(d, res.stdout, now, staleAfterSeconds);
+                return h.reason ? { ...h, reason: secret_redact(h.reason) } : h;
+            }
+            catch (err) {
+                return { host: d.name, status: 'failed', reason: secret_redact(err instanceof Error ? err.message : String(err)), sets: [] };
+            }
+        });
+        return { generatedAt: now.toISOString(), staleAfterSeconds, hosts };
+    }
+    finally {
+        await sessions.closeAll();
     }
 }
 
 ;// CONCATENATED MODULE: ./src/cli.ts
+
+
+
+
 
 
 
@@ -51135,7 +53102,7 @@ function parseEnvFile(text) {
 }
 /** The CLI door: same engine as the action. Returns the exit code. */
 async function runCli(argv) {
-    const { values: v, positionals } = (0,external_node_util_namespaceObject.parseArgs)({
+    const { values: v, positionals } = (0,external_node_util_.parseArgs)({
         args: argv,
         allowPositionals: true,
         options: {
@@ -51186,6 +53153,18 @@ async function runCli(argv) {
         limit: v.limit ? [v.limit] : undefined,
         log: consoleLogger,
     };
+    const remoteOptions = () => {
+        const keyFile = v.key ?? env.RESTIC_FLEET_SSH_KEY_FILE ?? external_node_path_default().join(external_node_os_default().homedir(), '.ssh', 'id_ed25519');
+        return {
+            ...base,
+            concurrency: Math.max(1, Number(v.concurrency) || 10),
+            ssh: {
+                privateKey: new Secret((0,external_node_fs_namespaceObject.readFileSync)(keyFile, 'utf8'), `key file ${keyFile}`),
+                knownHosts: (0,external_node_fs_namespaceObject.readFileSync)(v['known-hosts'] ?? external_node_path_default().join(external_node_os_default().homedir(), '.ssh', 'known_hosts'), 'utf8'),
+                insecureSkipHostKeyCheck: v['insecure-skip-host-key-check'],
+            },
+        };
+    };
     try {
         switch (command) {
             case 'validate': {
@@ -51205,16 +53184,7 @@ async function runCli(argv) {
             }
             case 'plan':
             case 'apply': {
-                const keyFile = v.key ?? env.RESTIC_FLEET_SSH_KEY_FILE ?? external_node_path_default().join(external_node_os_default().homedir(), '.ssh', 'id_ed25519');
-                const remote = {
-                    ...base,
-                    concurrency: Math.max(1, Number(v.concurrency) || 10),
-                    ssh: {
-                        privateKey: new Secret((0,external_node_fs_namespaceObject.readFileSync)(keyFile, 'utf8'), `key file ${keyFile}`),
-                        knownHosts: (0,external_node_fs_namespaceObject.readFileSync)(v['known-hosts'] ?? external_node_path_default().join(external_node_os_default().homedir(), '.ssh', 'known_hosts'), 'utf8'),
-                        insecureSkipHostKeyCheck: v['insecure-skip-host-key-check'],
-                    },
-                };
+                const remote = remoteOptions();
                 const out = command === 'plan' ? await planCommand(remote) : await applyCommand(remote, v['plan-hash']);
                 for (const d of out.loaded.diagnostics)
                     console.error(formatDiagnostic(d));
@@ -51225,6 +53195,18 @@ async function runCli(argv) {
                     console.log(secret_redact(renderResultTable(out.results)));
                 }
                 return out.results.some((r) => r.outcome === 'failed') ? 1 : 0;
+            }
+            case 'snapshots': {
+                const report = await snapshotsCommand(remoteOptions(), parseDuration(v['stale-after'], '--stale-after'));
+                console.log(secret_redact(v.json ? JSON.stringify(report, null, 2) : snapshotLogText(report)));
+                return report.hosts.some((h) => h.status === 'failed') ? 1 : 0;
+            }
+            case 'restore': {
+                if (!v.host || !v.set)
+                    throw new Error('restore needs --host and --set');
+                const report = await restoreCommand(remoteOptions(), { host: v.host, set: v.set, snapshot: v.snapshot, target: v.target, dryRun: v['dry-run'] });
+                console.log(secret_redact(v.json ? JSON.stringify(report, null, 2) : restoreLogText(report)));
+                return report.outcome === 'failed' ? 1 : 0;
             }
             default:
                 console.error(`restic-fleet: unknown command ${command}\n`);

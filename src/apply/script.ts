@@ -60,7 +60,7 @@ export function renderApply(ops: PlannedChange[]): ApplyScript {
   const okLine = (id: string) => (id ? sh`ok ${id}` : script(':'));
   let repoFns = false;
 
-  for (const { changeId: id, op } of ops) {
+  for (const { changeId: id, op, covers = [] } of ops) {
     switch (op.op) {
       case 'apt-install':
         parts.push(
@@ -107,9 +107,10 @@ export function renderApply(ops: PlannedChange[]): ApplyScript {
     }
     // Report each change once, after its last op.
     const last = ops.filter((o) => o.changeId === id).at(-1)?.op === op;
-    if (last && !done.has(id)) {
-      parts.push(okLine(id));
-      done.add(id);
+    for (const cid of last ? [...covers, id] : []) {
+      if (done.has(cid)) continue;
+      parts.push(okLine(cid));
+      done.add(cid);
     }
   }
   return { command: joinShell(parts), stdin: stdin.length ? `${stdin.join('\n')}\n` : '' };

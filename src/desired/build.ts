@@ -5,7 +5,7 @@ import { reveal, type MaybeSecret } from '../secret.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { CRON_FILE, renderCronFile } from './cron.js';
 import { parseRepo, repoDisplay, repoKey, repoUrl, type ParsedRepo } from './repository.js';
-import { ETC_DIR, PASSWORD_FILE, REPOSITORY_FILE, RUNNER_PATH, RUNNER_SCRIPT } from './runner-script.js';
+import { ETC_DIR, LOG_DIR, PASSWORD_FILE, REPOSITORY_FILE, RUNNER_DIR, RUNNER_PATH, RUNNER_SCRIPT, STATUS_DIR } from './runner-script.js';
 import { slugify } from './slug.js';
 import type { ContainerSpec, DesiredClient, DesiredFile, DesiredHost, DesiredServer, HtpasswdUser } from './types.js';
 
@@ -163,6 +163,7 @@ function desiredClient(
     },
     sets,
     rotation: c.rotation,
+    dirs: CLIENT_DIRS,
     files: [
       file(REPOSITORY_FILE, 0o600, newline(url), 'repository URL with HTTP credentials (secret)'),
       file(PASSWORD_FILE, 0o600, newline(c.repoPassword), 'repository password (secret)'),
@@ -172,4 +173,10 @@ function desiredClient(
   };
 }
 
-export { ETC_DIR };
+/** /etc/restic-fleet holds credentials: root only. Logs exist before cron's first redirect into them. */
+const CLIENT_DIRS = [
+  { path: ETC_DIR, mode: 0o700 },
+  { path: RUNNER_DIR, mode: 0o755 },
+  { path: LOG_DIR, mode: 0o750 },
+  { path: STATUS_DIR, mode: 0o755 },
+];

@@ -8,7 +8,8 @@
  * Subcommands are kept open for later set types (database dumps, commands) and for
  * scheduled checks and restore drills.
  */
-export const RUNNER_PATH = '/usr/local/lib/restic-fleet/run';
+export const RUNNER_DIR = '/usr/local/lib/restic-fleet';
+export const RUNNER_PATH = `${RUNNER_DIR}/run`;
 export const ETC_DIR = '/etc/restic-fleet';
 export const REPOSITORY_FILE = `${ETC_DIR}/repository`;
 export const PASSWORD_FILE = `${ETC_DIR}/password`;

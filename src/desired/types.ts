@@ -77,6 +77,8 @@ export interface DesiredClient {
   repository: RepositoryRef;
   sets: DesiredBackupSet[];
   rotation?: RotationConfig;
+  /** Directories restic-fleet owns on the client (created before the files). */
+  dirs: Array<{ path: string; mode: number }>;
   /** Credential files, the runner script and the cron file, in write order. */
   files: DesiredFile[];
 }

@@ -86,7 +86,7 @@ export function parseProbe(d: DesiredHost, stdout: string): HostFacts {
       volumes: {},
       repo: repoLine.trim() === 'pending' ? { status: 'unchecked', detail: 'not checked: its server converges first' } : parseRepoCheckLine(repoLine),
     };
-    for (const dir of ['/etc/restic-fleet', '/usr/local/lib/restic-fleet']) client.dirs[dir] = dirFact(s.get(`dir ${dir}`));
+    for (const dir of c.dirs) client.dirs[dir.path] = dirFact(s.get(`dir ${dir.path}`));
     for (const f of c.files) {
       const fact = fileFact(s.get(`file ${f.path}`));
       const content = s.get(`content ${f.path}`);

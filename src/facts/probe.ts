@@ -53,7 +53,7 @@ export function buildProbe(d: DesiredHost, opts: ProbeOptions): Probe {
     const c = d.client;
     parts.push(script(`sec restic x; restic version 2>/dev/null | head -n 1 || echo -
 sec restic-package x; dpkg-query -W -f '\${Status} \${Version}\\n' restic 2>/dev/null | sed -n 's/^install ok installed //p' | grep . || echo -`));
-    for (const dir of ['/etc/restic-fleet', '/usr/local/lib/restic-fleet']) parts.push(sh`sec dir ${dir}; statd ${dir}`);
+    for (const dir of c.dirs) parts.push(sh`sec dir ${dir.path}; statd ${dir.path}`);
     for (const f of c.files) {
       parts.push(sh`sec file ${f.path}; statf ${f.path}`);
       if (typeof f.content === 'string' && f.path.startsWith('/etc/cron.d/')) {

@@ -94,10 +94,7 @@ export function planClient(d: DesiredClient, f: ClientFacts, ctx: ClientPlanCont
   }
   if (!f.dockerVersion && d.sets.length) warnings.push('docker is not usable on this host: docker-volume backups will fail');
 
-  for (const [dir, mode] of [
-    ['/etc/restic-fleet', 0o700],
-    ['/usr/local/lib/restic-fleet', 0o755],
-  ] as const) {
+  for (const { path: dir, mode } of d.dirs) {
     const fact = f.dirs[dir];
     if (fact && fact.mode === mode && fact.owner === 'root') continue;
     const id = `directory:${dir}`;

@@ -47,7 +47,7 @@ export function factsFromDesired(d: DesiredHost): HostFacts {
           { mode: file.mode, owner: 'root', group: 'root', sha256: file.sha256, content: typeof file.content === 'string' ? file.content : undefined },
         ]),
       ),
-      dirs: { '/etc/restic-fleet': { mode: 0o700, owner: 'root' }, '/usr/local/lib/restic-fleet': { mode: 0o755, owner: 'root' } },
+      dirs: Object.fromEntries(c.dirs.map((x) => [x.path, { mode: x.mode, owner: 'root' }])),
       volumes: Object.fromEntries(c.sets.map((s) => [s.volume, { mountpoint: `/var/lib/docker/volumes/${s.volume}/_data` }])),
       repo: { status: 'initialised', detail: '' },
     };

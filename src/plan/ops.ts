@@ -20,4 +20,6 @@ export type Op =
 export interface PlannedChange {
   changeId: string; // Change.id this op belongs to ("" for bookkeeping ops such as repo-verify)
   op: Op;
+  /** Further changes this op carries out (htpasswd users are realised by writing the file). */
+  covers?: string[];
 }

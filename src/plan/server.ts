@@ -103,7 +103,8 @@ export function planServer(d: DesiredServer, f: ServerFacts): PartPlan {
     const id = `file:${d.htpasswdPath}`;
     const action = f.htpasswd === undefined ? 'create' : 'update';
     changes.push({ id, kind: 'file', action, summary: `${action} ${d.htpasswdPath} (0600, bcrypt hashes)` });
-    ops.push({ changeId: id, op: { op: 'write-file', path: d.htpasswdPath, mode: 0o600, content } });
+    const users = changes.filter((c) => c.kind === 'htpasswd-user').map((c) => c.id);
+    ops.push({ changeId: id, op: { op: 'write-file', path: d.htpasswdPath, mode: 0o600, content }, covers: users });
   }
 
   if (d.network && !f.networkExists) {

@@ -88,7 +88,7 @@ export async function restoreCommand(o: RemoteOptions, req: RestoreRequest, run:
       host: host.name,
     });
     if (status.outcome === 'failed') {
-      const tail = await link.execRetrying(logTailCommand(runId)).catch(() => undefined);
+      const tail = await link.exec(logTailCommand(runId)).catch(() => undefined);
       if (tail?.stdout.trim()) o.log.group(`restore job ${runId} log (last lines)`, tail.stdout.trimEnd().split('\n'));
     }
     const r = reportFromStatus(reportBase(), status, notes);
@@ -120,7 +120,8 @@ function newRunId(d: Date): string {
 }
 
 async function preflight(link: HostLink, host: DesiredHost, set: DesiredBackupSet, snapshot: string, target: RestoreTarget): Promise<Preflight> {
-  const r = await link.execRetrying(preflightCommand({ host: host.name, slug: set.slug, volume: set.volume, snapshot, target }));
+  // One attempt: a host that cannot be reached (or whose key is wrong) fails here, before anything changed.
+  const r = await link.exec(preflightCommand({ host: host.name, slug: set.slug, volume: set.volume, snapshot, target }));
   if (r.code !== 0) throw new RestoreRefused(`could not inspect ${host.name} (exit ${r.code}): ${r.stderr.trim().slice(-500)}`);
   const pre = parsePreflight(r.stdout);
   if (!pre.resticVersion) throw new RestoreRefused(`restic is not installed on ${host.name}: run apply first`);
@@ -149,9 +150,15 @@ function chooseSnapshot(pre: Preflight, host: DesiredHost, set: DesiredBackupSet
 
 function checkTarget(pre: Preflight, set: DesiredBackupSet, target: RestoreTarget): void {
   if (target.kind === 'in-place') {
+    // The swap replaces the volume's _data directory: only a plain local volume keeps its data there.
+    if (pre.volumeDriver && pre.volumeDriver !== 'local 0') {
+      throw new RestoreRefused(
+        `volume ${set.volume} is not a plain local volume (driver ${pre.volumeDriver.split(' ')[0]} with ${pre.volumeDriver.split(' ')[1]} option(s)): its data does not live in ${pre.mountpoint}, so an in-place restore cannot swap it; restore to a path instead`,
+      );
+    }
     if (pre.mountpointIsMount) {
       throw new RestoreRefused(
-        `volume ${set.volume}'s directory ${pre.mountpoint} is a mount point (a volume with driver options): an in-place restore swaps that directory, which a mount point does not allow; restore to a path instead`,
+        `volume ${set.volume}'s directory ${pre.mountpoint} is a mount point: an in-place restore swaps that directory, which a mount point does not allow; restore to a path instead`,
       );
     }
     return;

@@ -71,7 +71,8 @@ elif [ -n "$VOLUME" ]; then
 fi
 
 mkdir -p "$DIR" /var/lock || die "cannot create $DIR"
-WORK=$(mktemp -d) || die "mktemp failed"
+# Work files (restic ls of a big volume is big) on disk beside the status files, not in a tmpfs.
+WORK=$(mktemp -d "$DIR/.work.XXXXXX") || die "mktemp in $DIR failed"
 OUT=$WORK/out ERR=$WORK/err
 trap 'rm -rf "$WORK"' EXIT
 trap 'fail "stopped by a signal"' TERM INT HUP
@@ -287,7 +288,11 @@ in_place() {
     ST_MESSAGE="$ST_MESSAGE; volume $VOLUME did not exist: created it (nothing to keep in a safety snapshot)"
   fi
   if [ -z "$MP" ] || [ ! -d "$MP" ]; then fail "volume $VOLUME has no directory on this host ($MP)"; fi
-  if mountpoint -q "$MP"; then fail "$MP is a mount point (a volume with driver options): it cannot be swapped; restore to a path instead"; fi
+  # A volume with a driver or driver options (e.g. a bind to another directory) keeps its
+  # data elsewhere: swapping _data would not restore it.
+  drv=$(docker volume inspect --format '{{.Driver}} {{len .Options}}' "$VOLUME" 2> /dev/null)
+  if [ "$drv" != "local 0" ]; then fail "volume $VOLUME is not a plain local volume (driver and options: $drv): restore to a path instead"; fi
+  if mountpoint -q "$MP"; then fail "$MP is a mount point: it cannot be swapped; restore to a path instead"; fi
   P=$(dirname "$MP")
   STAGE=$P/.rf-restore-$RUN NEW=$P/.rf-new-$RUN OLD=$P/.rf-old-$RUN
   JOURNAL=$DIR/swap-$SLUG.journal CONTAINERS_FILE=$DIR/containers-$SLUG

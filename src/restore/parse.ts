@@ -41,6 +41,7 @@ export function parsePreflight(stdout: string): Preflight {
     mountpoint: mountpoint || undefined,
     mountpointReal: b64(s.get('mountpoint-real')).trim() || undefined,
     mountpointIsMount: s.get('mountpoint-is-mount')?.trim() === 'yes',
+    volumeDriver: ((d) => (d && d !== '-' ? d : undefined))(s.get('volume-driver')?.trim()),
     containers: parseContainers(b64(s.get('containers'))),
     snapshots: parseCaptured(s.get('snapshots')),
     lookup: s.has('lookup') ? parseCaptured(s.get('lookup')) : undefined,

@@ -44,6 +44,7 @@ sec credentials; if [ -r ${REPOSITORY_FILE} ] && [ -r ${PASSWORD_FILE} ]; then e
 sec mountpoint; printf '%s' "$RF_MP" | b64
 sec mountpoint-real; if [ -n "$RF_MP" ]; then realpath -m "$RF_MP" | b64; else echo; fi
 sec mountpoint-is-mount; if [ -n "$RF_MP" ] && mountpoint -q "$RF_MP"; then echo yes; else echo no; fi
+sec volume-driver; docker volume inspect --format '{{.Driver}} {{len .Options}}' ${p.volume} 2>/dev/null || echo -
 sec containers; docker ps -a --filter ${`volume=${p.volume}`} --format '{{.Names}} {{.State}}' 2>/dev/null | b64
 sec snapshots; cap timeout 300 restic --no-lock snapshots --json --host ${p.host} --tag ${setTag(p.slug)}`);
   if (p.snapshot !== 'latest') {

@@ -44,6 +44,8 @@ export interface Preflight {
   mountpoint?: string;
   mountpointReal?: string; // realpath of it
   mountpointIsMount: boolean; // a separate mount (volume with driver options): cannot be renamed
+  /** "<driver> <number of driver options>", e.g. "local 0"; undefined when the volume does not exist. */
+  volumeDriver?: string;
   containers: VolumeContainer[];
   snapshots: { code: number; stdout: string; stderr: string };
   /** `restic snapshots --json <id>` over the whole repository, when a specific id was asked for. */

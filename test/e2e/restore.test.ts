@@ -219,7 +219,7 @@ describe('restore', () => {
   it('survives a dropped SSH connection: the detached job finishes, the local side reconnects and reports', async () => {
     await changeVolume('drop');
     const dropping = droppingFactory(opts);
-    const r = await restore({}, { reconnectDelayMs: 500 }, { ...opts, transportFactory: dropping.factory });
+    const r = await restore({ snapshot: appSnapshot }, { reconnectDelayMs: 500 }, { ...opts, transportFactory: dropping.factory });
     expect(dropping.drops()).toBe(1);
     expect(r.outcome, r.message).toBe('restored');
     expect(r.message).toMatch(/SSH connection dropped 1 time\(s\)/);
@@ -232,7 +232,7 @@ describe('restore', () => {
     const changed = await volumeState();
     const dropping = droppingFactory(opts);
     // No reconnects: the local side gives up at once, the job runs on alone and dies mid-swap.
-    const lost = await restore({}, { failpoint: 'between-renames', reconnectAttempts: 0 }, { ...opts, transportFactory: dropping.factory });
+    const lost = await restore({ snapshot: appSnapshot }, { failpoint: 'between-renames', reconnectAttempts: 0 }, { ...opts, transportFactory: dropping.factory });
     expect(lost.outcome).toBe('failed');
     expect(lost.message).toMatch(/lost the connection .* the restore job keeps running there on its own/);
     await waitForJobs();
@@ -244,7 +244,7 @@ describe('restore', () => {
     expect(await startedAt('app')).toMatch(/^false /);
 
     // The next restore (of the pre-change snapshot) first settles the interrupted swap, then restores.
-    const next = await restore({});
+    const next = await restore({ snapshot: appSnapshot });
     expect(next.outcome, next.message).toBe('restored');
     expect(next.message).toMatch(/recovery: completed the interrupted swap of run .*: volume restored/);
     expect(diffStates(backedUp, await volumeState())).toEqual([]);
@@ -267,7 +267,7 @@ describe('restore', () => {
     ] as const) {
       await changeVolume(failpoint);
       const changed = await volumeState();
-      const r = await restore({}, { failpoint });
+      const r = await restore({ snapshot: appSnapshot }, { failpoint });
       expect(r.message, failpoint).toMatch(new RegExp(`the restore job died in phase (stop|swap)`));
       expect(r.outcome, `${failpoint}: ${r.message}`).toBe(expectRestored ? 'restored' : 'failed');
       expect(diffStates(expectRestored ? backedUp : changed, await volumeState()), failpoint).toEqual([]);
@@ -277,7 +277,7 @@ describe('restore', () => {
       if (failpoint !== 'after-stop') expect(r.message, failpoint).toMatch(/safety snapshot [0-9a-f]{8}/);
     }
     // And the next plain restore works.
-    const r = await restore({});
+    const r = await restore({ snapshot: appSnapshot.slice(0, 8) });
     expect(r.outcome, r.message).toBe('restored');
     expect(diffStates(backedUp, await volumeState())).toEqual([]);
   });

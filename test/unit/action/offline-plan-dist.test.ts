@@ -1,0 +1,201 @@
+// `command: plan` without an SSH key (a fork's pull request gets no secrets), through the
+// committed bundle: the PR's inventory is diffed against the base branch's, read from git
+// at `pull_request.base.sha`; the comment says live state was not read, and no host is
+// contacted (every host's ansible_port is a listener here that counts connections).
+// Also: two plans racing on one pull request leave exactly one comment.
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PLAN_COMMENT_MARKER } from '../../../src/report/pr-comment.js';
+import { startFakeGitHub, type FakeGitHub } from '../../support/fake-github.js';
+import { REPO_ROOT, runAction, withoutMaskLines, workflowCommands, type ActionRun } from '../../e2e/support/action.js';
+
+const SEED = path.join(REPO_ROOT, 'test/fixtures/inventories/seed/inventories/backup');
+const INVENTORY = 'inventories/backup';
+const NEW_CLIENT = 'client2.example.com';
+
+let fake: FakeGitHub;
+let listener: net.Server;
+let connections = 0;
+let port = 0;
+const temp: string[] = [];
+
+const git = (cwd: string, ...args: string[]): string =>
+  execFileSync('git', ['-C', cwd, '-c', 'user.name=Octo Cat', '-c', 'user.email=octocat@example.com', '-c', 'init.defaultBranch=main', ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }).trim();
+
+interface Repo {
+  dir: string;
+  base: string;
+  head: string;
+}
+
+/**
+ * A repository whose main has the seed inventory (one client), and a PR head that adds a
+ * client. `verbatim: false` makes the server's password use the client's vault variable
+ * (the seed gives the one htpasswd user two variables with equal values, which an offline
+ * run without secrets cannot know are equal).
+ */
+function makeRepo({ verbatim = false } = {}): Repo {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'rf-offline-repo-'));
+  temp.push(dir);
+  git(dir, 'init', '-q');
+  const inv = path.join(dir, INVENTORY);
+  cpSync(SEED, inv, { recursive: true });
+  if (!verbatim) {
+    const f = path.join(inv, 'group_vars/server/vars.yml');
+    writeFileSync(f, readFileSync(f, 'utf8').replace('{{ vault_restic_server_password }}', '{{ vault_restic_client_password }}'));
+  }
+  // Reachable-looking addresses: a host that is contacted shows up as a connection on the listener.
+  for (const h of ['client.example.com', 'server.example.com']) {
+    const f = path.join(inv, `host_vars/${h}.yml`);
+    writeFileSync(f, `ansible_host: 127.0.0.1\nansible_port: ${port}\n${readFileSync(f, 'utf8')}`);
+  }
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', 'Seed inventory');
+  const base = git(dir, 'rev-parse', 'HEAD');
+
+  git(dir, 'checkout', '-q', '-b', 'add-client2');
+  writeFileSync(path.join(inv, 'hosts.yml'), readFileSync(path.join(inv, 'hosts.yml'), 'utf8').replace('        client.example.com:\n', `        client.example.com:\n        ${NEW_CLIENT}:\n`));
+  writeFileSync(
+    path.join(inv, `host_vars/${NEW_CLIENT}.yml`),
+    [
+      'ansible_host: 127.0.0.1',
+      `ansible_port: ${port}`,
+      'restic_backup_sets:',
+      ' - id: "wiki volume"',
+      '   type: docker-volume',
+      '   volume: wiki_data',
+      '   tags: [wiki]',
+      '   hour: "2"',
+      '   minute: "30"',
+      '',
+    ].join('\n'),
+  );
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', 'Back up the wiki on client2');
+  return { dir, base, head: git(dir, 'rev-parse', 'HEAD') };
+}
+
+const patchPr = (repo: Repo, number = 42) => (p: { pull_request: { number: number; base: { sha: string }; head: { sha: string } }; number: number }) => {
+  p.number = number;
+  p.pull_request.number = number;
+  p.pull_request.base.sha = repo.base;
+  p.pull_request.head.sha = repo.head;
+};
+
+const offlinePlan = (workspace: string, repo: Repo, number = 42): Promise<ActionRun> =>
+  runAction({
+    inputs: { command: 'plan', inventory: INVENTORY }, // no ssh-private-key: a fork's PR gets no secrets
+    workspace,
+    event: 'pull_request.opened',
+    patchEvent: patchPr(repo, number),
+    apiUrl: fake.url,
+    env: {}, // and no VAULT_* secrets either
+    timeoutSeconds: 60,
+  });
+
+beforeAll(async () => {
+  fake = await startFakeGitHub();
+  listener = net.createServer((s) => {
+    connections++;
+    s.destroy();
+  });
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  port = (listener.address() as net.AddressInfo).port;
+});
+
+afterAll(async () => {
+  await fake.close();
+  await new Promise<void>((resolve) => listener.close(() => resolve()));
+  for (const d of temp) rmSync(d, { recursive: true, force: true });
+});
+
+describe('offline plan on a pull request that adds a client (no SSH key)', () => {
+  it('comments the new client\'s changes against the base branch, says live state was not read, contacts no host', async () => {
+    const repo = makeRepo();
+    const r = await offlinePlan(repo.dir, repo);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(connections).toBe(0);
+    expect(withoutMaskLines(r.stdout + r.stderr)).not.toMatch(/ECONNREFUSED|connect|handshake|timed out/i);
+
+    expect(JSON.parse(r.outputs['changed-hosts']!)).toEqual([NEW_CLIENT]);
+    expect(JSON.parse(r.outputs['failed-hosts']!)).toEqual([]);
+    expect(r.outputs['plan-hash']).toMatch(/^[0-9a-f]{64}$/);
+
+    const comments = fake.comments('acme', 'infra', 42);
+    expect(comments).toHaveLength(1);
+    const body = comments[0]!.body;
+    expect(body.startsWith(PLAN_COMMENT_MARKER)).toBe(true);
+    expect(body).toContain('Offline plan: live state was not read');
+    expect(body).toContain(`against the base branch main (${repo.base.slice(0, 7)})`);
+    expect(body).toContain('**hosts: 1 changed / 2 unchanged / 0 failed / 0 skipped**');
+    // The new client's section: its cron file with the new set, its credential files.
+    const section = body.slice(body.indexOf(`<code>${NEW_CLIENT}</code>`));
+    expect(section).toContain('/etc/cron.d/restic-fleet');
+    expect(section).toContain('30 2 * * *');
+    expect(section).toContain('wiki_data');
+    expect(section).toContain('/etc/restic-fleet/repository');
+    // The others are unchanged; the plan hash is the output's.
+    expect(body).toMatch(/No changes\*\* on 2 hosts: `client\.example\.com`, `server\.example\.com`/);
+    expect(body).toContain(r.outputs['plan-hash']);
+    // Placeholders, not values, where secrets go (the fork had none).
+    expect(body).not.toMatch(/rest:http:\/\/admin:[^*<\s]/);
+
+    // The job summary has the same plan; the log has a warning that says so.
+    expect(r.summary).toContain('Offline plan: live state was not read');
+    expect(r.summary).toContain(NEW_CLIENT);
+    expect(workflowCommands(r.stdout, 'warning').map((w) => w.message).join('\n')).toContain('live hosts were not read');
+  });
+
+  it('the seed verbatim (two vault variables for one htpasswd user, no secrets available): still plans', async () => {
+    const repo = makeRepo({ verbatim: true });
+    const r = await offlinePlan(repo.dir, repo, 45);
+    expect(workflowCommands(r.stdout, 'error').map((e) => e.message)).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.outputs['changed-hosts']!)).toEqual([NEW_CLIENT]);
+    expect(connections).toBe(0);
+  });
+
+  it('works from a shallow checkout (actions/checkout fetch-depth 1): fetches the base commit', async () => {
+    const repo = makeRepo();
+    const shallow = mkdtempSync(path.join(os.tmpdir(), 'rf-offline-shallow-'));
+    temp.push(shallow);
+    execFileSync('git', ['clone', '-q', '--depth=1', '--branch=add-client2', `file://${repo.dir}`, shallow], { stdio: 'ignore' });
+    expect(() => git(shallow, 'cat-file', '-e', `${repo.base}^{commit}`)).toThrow();
+    const r = await offlinePlan(shallow, repo, 44);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(JSON.parse(r.outputs['changed-hosts']!)).toEqual([NEW_CLIENT]);
+    expect(fake.comments('acme', 'infra', 44)[0]!.body).toContain(`against the base branch main (${repo.base.slice(0, 7)})`);
+    expect(connections).toBe(0);
+  });
+
+  it('two plans racing on one pull request leave one comment', async () => {
+    const repo = makeRepo();
+    // Hold the first listing of each run until both have listed: both see no comment and create one.
+    let waiting: Array<() => void> = [];
+    fake.beforeHandle = async (req) => {
+      if (req.method !== 'GET' || !req.path.endsWith('/issues/43/comments') || waiting === undefined) return;
+      await new Promise<void>((resolve) => {
+        waiting.push(resolve);
+        if (waiting.length === 2) waiting.forEach((w) => w());
+        setTimeout(resolve, 20_000); // bounded: never hang the suite
+      });
+    };
+    try {
+      const [a, b] = await Promise.all([offlinePlan(repo.dir, repo, 43), offlinePlan(repo.dir, repo, 43)]);
+      expect([a.code, b.code]).toEqual([0, 0]);
+    } finally {
+      fake.beforeHandle = undefined;
+      waiting = [];
+    }
+    const posts = fake.requestsMatching('POST', /\/issues\/43\/comments$/);
+    expect(posts).toHaveLength(2); // the race really happened
+    expect(fake.comments('acme', 'infra', 43)).toHaveLength(1);
+  });
+});
