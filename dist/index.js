@@ -67023,6 +67023,8 @@ var __webpack_exports__ = {};
 (() => {
 "use strict";
 
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = require("node:fs");
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = require("node:path");
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
@@ -67323,8 +67325,6 @@ const actionLogger = {
 
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = require("node:child_process");
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = require("node:fs");
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = require("node:os");
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
@@ -72492,7 +72492,7 @@ function inlineCode(text) {
  * as workflow commands — remote output must not be able to set outputs, add masks or stop
  * command processing — so a zero-width space goes between the two leading characters.
  */
-function logText(s) {
+function escape_logText(s) {
     return redact(s).replace(/(^|[\r\n])([ \t]*)(::|##\[)/g, (_m, start, ws, cmd) => {
         return `${start}${ws}${cmd[0]}\u200b${cmd.slice(1)}`;
     });
@@ -72501,7 +72501,7 @@ function logText(s) {
  * Shortens remote text for tables: one line, at most `max` characters. Redacts before
  * cutting, or a cut through a secret would leave a prefix no redaction recognises.
  */
-function oneLine(s, max = 160) {
+function escape_oneLine(s, max = 160) {
     const flat = flatten(redact(s)).replace(/\s+/g, ' ').trim();
     return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
@@ -72608,7 +72608,7 @@ function hostState(h) {
         return h.status;
     return h.changes.length > 0 ? 'changed' : 'unchanged';
 }
-function countPlan(plan) {
+function plan_stats_countPlan(plan) {
     const counts = { changed: 0, unchanged: 0, failed: 0, skipped: 0, changes: 0, destructive: 0 };
     for (const h of plan.hosts) {
         counts[hostState(h)]++;
@@ -72629,7 +72629,7 @@ function changeTitle(c) {
     return s.toLowerCase().startsWith(`${c.action} `) || s.toLowerCase() === c.action ? s : `${c.action} ${s}`;
 }
 const plural = (n, word, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
-function countsLine(c) {
+function plan_stats_countsLine(c) {
     const changes = `${plural(c.changes, 'change')}${c.destructive ? ` (${c.destructive} destructive)` : ''}`;
     return `hosts: ${c.changed} changed / ${c.unchanged} unchanged / ${c.failed} failed / ${c.skipped} skipped; ${changes}`;
 }
@@ -72650,7 +72650,10 @@ function renderPlanComment(plan, opts = {}) {
     const maxChars = opts.maxChars ?? MAX_COMMENT_CHARS;
     const runUrl = safeUrl(opts.runUrl);
     const head = headerParts(plan, opts, runUrl).join('\n\n');
-    const footer = `---\nPlan hash: ${inlineCode(plan.hash)} · to apply exactly this plan, pass \`plan-hash\` with this value.`;
+    // An offline plan diffs two desired states: its hash never equals a live plan's, so apply would refuse it.
+    const footer = plan.offline
+        ? `---\nPlan hash: ${inlineCode(plan.hash)} · offline plan: this hash cannot be passed as \`plan-hash\` (apply compares it with a live plan, which needs the SSH key).`
+        : `---\nPlan hash: ${inlineCode(plan.hash)} · to apply exactly this plan, pass \`plan-hash\` with this value.`;
     const sections = hostSections(plan);
     const marker = opts.marker !== false;
     const assemble = (shown, cut, shortened) => {
@@ -72688,7 +72691,7 @@ function renderPlanComment(plan, opts = {}) {
     return body;
 }
 function headerParts(plan, opts, runUrl) {
-    const c = countPlan(plan);
+    const c = plan_stats_countPlan(plan);
     const changes = `${plural(c.changes, 'change')}${c.destructive ? ` (${c.destructive} destructive)` : ''}`;
     const run = runUrl ? ` · [workflow run](${runUrl})` : '';
     const parts = [
@@ -72857,787 +72860,6 @@ async function commentPlan(token, pr, plan, offlineNote) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/util/canonical-json.ts
-/** JSON with object keys sorted at every level: the basis of stable hashes. */
-function canonicalJson(value) {
-    return JSON.stringify(sortKeys(value));
-}
-function sortKeys(v) {
-    if (Array.isArray(v))
-        return v.map(sortKeys);
-    if (v && typeof v === 'object' && !(v instanceof Date)) {
-        const obj = v;
-        if (typeof obj.toJSON === 'function')
-            return obj.toJSON();
-        return Object.fromEntries(Object.keys(obj)
-            .filter((k) => obj[k] !== undefined)
-            .sort()
-            .map((k) => [k, sortKeys(obj[k])]));
-    }
-    return v;
-}
-
-;// CONCATENATED MODULE: ./src/desired/runner-script.ts
-/**
- * The runner script installed on clients at RUNNER_PATH. Cron jobs call it; it loads
- * the credentials from root-only files (never from the environment or argv), takes a
- * per-set lock so runs never overlap, runs restic, and records the last run in a
- * status file the snapshot summary reads.
- *
- * POSIX sh, no jq/python: hosts only need restic, docker, flock, timeout.
- * Subcommands are kept open for later set types (database dumps, commands) and for
- * scheduled checks and restore drills.
- */
-const RUNNER_DIR = '/usr/local/lib/restic-fleet';
-const RUNNER_PATH = `${RUNNER_DIR}/run`;
-const ETC_DIR = '/etc/restic-fleet';
-const REPOSITORY_FILE = `${ETC_DIR}/repository`;
-const PASSWORD_FILE = `${ETC_DIR}/password`;
-const CRON_FILE = '/etc/cron.d/restic-fleet';
-const STATUS_DIR = '/var/lib/restic-fleet/status';
-const LOG_DIR = '/var/log/restic-fleet';
-const HOST_LOCK = '/var/lock/restic-fleet.lock';
-const CACHE_DIR = '/var/cache/restic-fleet';
-/** Tag carried by every snapshot of a set: how restore and rotation find a set's snapshots. */
-const SET_TAG_PREFIX = 'restic-fleet:set=';
-const PRE_RESTORE_TAG = 'restic-fleet:pre-restore';
-const KEEP_UNTIL_TAG_PREFIX = 'restic-fleet:keep-until=';
-/** How long a safety snapshot taken before a restore survives rotation. */
-const PRE_RESTORE_KEEP_DAYS = 14;
-const RUNNER_SCRIPT = `#!/bin/sh
-# restic-fleet runner — managed by restic-fleet, do not edit (changes are overwritten).
-#   run backup --host H --set SLUG --volume VOLUME [--tag TAG]...
-#   run forget --host H --daily N --weekly N --monthly N [--prune]
-# Credentials come from root-only files; output goes to ${LOG_DIR}/<name>.log;
-# the last run of each job is recorded in ${STATUS_DIR}/<name>.json.
-set -u
-umask 077
-PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-export RESTIC_REPOSITORY_FILE=${REPOSITORY_FILE}
-export RESTIC_PASSWORD_FILE=${PASSWORD_FILE}
-export RESTIC_CACHE_DIR=${CACHE_DIR}
-STATUS_DIR=${STATUS_DIR}
-LOG_DIR=${LOG_DIR}
-LOCK_RETRIES=\${RESTIC_FLEET_LOCK_RETRIES:-6}
-LOCK_WAIT=\${RESTIC_FLEET_LOCK_WAIT:-30}
-
-die() { echo "restic-fleet run: $*" >&2; exit 2; }
-now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
-# JSON string escaping for the status file (backslash, quote, control characters).
-json_str() { printf '%s' "$1" | tr -d '\\000-\\010\\013-\\037' | sed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g' | tr '\\n\\t' '  '; }
-
-write_status() { # name status start end exit snapshot message
-  mkdir -p "$STATUS_DIR"
-  tmp="$STATUS_DIR/.$1.json.tmp"
-  printf '{"name":"%s","status":"%s","start":"%s","end":"%s","exit":%s,"snapshot":"%s","message":"%s"}\\n' \\
-    "$1" "$2" "$3" "$4" "$5" "$6" "$(json_str "$7")" > "$tmp" && chmod 0644 "$tmp" && mv -f "$tmp" "$STATUS_DIR/$1.json"
-}
-
-# Runs restic, retrying while another process holds an exclusive lock (restic 0.14
-# has no --retry-lock). Stale locks (dead processes) are removed with plain unlock.
-restic_retry() {
-  n=0
-  while :; do
-    restic "$@" > "$OUT" 2> "$ERR"; rc=$?
-    cat "$OUT" >> "$LOG"; cat "$ERR" >> "$LOG"
-    if [ "$rc" -ne 0 ] && grep -q 'repository is already locked' "$ERR" && [ "$n" -lt "$LOCK_RETRIES" ]; then
-      n=$((n + 1)); echo "$(now) repository locked; retry $n/$LOCK_RETRIES in \${LOCK_WAIT}s" >> "$LOG"
-      restic unlock >> "$LOG" 2>&1
-      sleep "$LOCK_WAIT"; continue
-    fi
-    return "$rc"
-  done
-}
-
-last_error() { grep -v '^\\s*$' "$ERR" | tail -n 3 | tr '\\n' ' ' | cut -c1-300; }
-
-cmd=\${1:-}; [ -n "$cmd" ] && shift
-HOST= SET= VOLUME= TAGS= DAILY= WEEKLY= MONTHLY= PRUNE=
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --host) HOST=$2; shift 2 ;;
-    --set) SET=$2; shift 2 ;;
-    --volume) VOLUME=$2; shift 2 ;;
-    --tag) TAGS="$TAGS --tag $2"; shift 2 ;;
-    --daily) DAILY=$2; shift 2 ;;
-    --weekly) WEEKLY=$2; shift 2 ;;
-    --monthly) MONTHLY=$2; shift 2 ;;
-    --prune) PRUNE=--prune; shift ;;
-    *) die "unknown argument: $1" ;;
-  esac
-done
-[ -n "$HOST" ] || die "--host is required"
-# Names reach file paths: allow only what restic-fleet generates.
-for v in "$SET" "$VOLUME" "$HOST"; do
-  case "$v" in *[!A-Za-z0-9_.@:=+-]*) die "unsafe name: $v" ;; esac
-done
-
-mkdir -p "$LOG_DIR" "$STATUS_DIR" /var/lock
-WORK=$(mktemp -d) || die "mktemp failed"
-trap 'rm -rf "$WORK"' EXIT
-OUT=$WORK/out ERR=$WORK/err
-
-case "$cmd" in
-backup)
-  [ -n "$SET" ] && [ -n "$VOLUME" ] || die "backup needs --set and --volume"
-  NAME=$SET LOG="$LOG_DIR/$SET.log"
-  exec 9> "/var/lock/restic-fleet-$SET.lock"
-  if ! flock -n 9; then
-    echo "$(now) previous run of $SET still running; skipped" >> "$LOG"
-    exit 0
-  fi
-  START=$(now)
-  write_status "$NAME" running "$START" "" null "" ""
-  echo "$START backup $SET (volume $VOLUME) starting" >> "$LOG"
-  MP=$(docker volume inspect --format '{{.Mountpoint}}' "$VOLUME" 2> "$ERR")
-  if [ -z "$MP" ] || [ ! -d "$MP" ]; then
-    write_status "$NAME" failed "$START" "$(now)" 2 "" "volume $VOLUME not found: $(last_error)"
-    exit 2
-  fi
-  # shellcheck disable=SC2086 # TAGS holds validated words
-  restic_retry backup --json --host "$HOST" --tag "${SET_TAG_PREFIX}$SET" $TAGS "$MP"; rc=$?
-  SNAP=$(sed -n 's/.*"message_type":"summary".*"snapshot_id":"\\([0-9a-f]*\\)".*/\\1/p' "$OUT" | tail -n 1)
-  if [ "$rc" -eq 0 ]; then
-    write_status "$NAME" ok "$START" "$(now)" 0 "$SNAP" ""
-  elif [ "$rc" -eq 3 ]; then
-    write_status "$NAME" failed "$START" "$(now)" 3 "$SNAP" "incomplete snapshot: some files could not be read"
-  else
-    write_status "$NAME" failed "$START" "$(now)" "$rc" "" "$(last_error)"
-  fi
-  echo "$(now) backup $SET finished with exit code $rc" >> "$LOG"
-  exit "$rc"
-  ;;
-forget)
-  [ -n "$DAILY" ] && [ -n "$WEEKLY" ] && [ -n "$MONTHLY" ] || die "forget needs --daily --weekly --monthly"
-  NAME=rotation LOG="$LOG_DIR/rotation.log"
-  exec 9> /var/lock/restic-fleet-rotation.lock
-  flock -n 9 || { echo "$(now) previous rotation still running; skipped" >> "$LOG"; exit 0; }
-  START=$(now)
-  write_status "$NAME" running "$START" "" null "" ""
-  # Safety snapshots taken before a restore are kept until the date in their tag.
-  TODAY=$(date -u +%Y-%m-%d)
-  EXPIRED=
-  if restic_retry snapshots --json --no-lock --host "$HOST" --tag "${PRE_RESTORE_TAG}"; then
-    EXPIRED=$(tr '{' '\\n' < "$OUT" | sed -n 's/.*"${KEEP_UNTIL_TAG_PREFIX}\\([0-9-]*\\)".*"id":"\\([0-9a-f]*\\)".*/\\1 \\2/p' \\
-      | awk -v today="$TODAY" '$1 < today { print $2 }')
-  fi
-  # One policy per set: a set's snapshots share host and path (the volume's mountpoint).
-  restic_retry forget --host "$HOST" --group-by host,paths --keep-tag "${PRE_RESTORE_TAG}" \\
-    --keep-daily "$DAILY" --keep-weekly "$WEEKLY" --keep-monthly "$MONTHLY" $PRUNE; rc=$?
-  if [ "$rc" -eq 0 ] && [ -n "$EXPIRED" ]; then
-    # shellcheck disable=SC2086 # ids are hex
-    restic_retry forget $PRUNE $EXPIRED; rc=$?
-  fi
-  if [ "$rc" -eq 0 ]; then
-    write_status "$NAME" ok "$START" "$(now)" 0 "" ""
-  else
-    write_status "$NAME" failed "$START" "$(now)" "$rc" "" "$(last_error)"
-  fi
-  exit "$rc"
-  ;;
-*)
-  die "usage: run backup|forget ..."
-  ;;
-esac
-`;
-
-;// CONCATENATED MODULE: ./src/remote/shell.ts
-/**
- * The only place shell text is made. A `ShellText` holds text that is safe to hand
- * to `sh -c`: either constant script text written in this codebase (`script`) or
- * text built by quoting every interpolated value (`sh`). A plain string never
- * becomes a command: the transport only accepts ShellText.
- */
-class ShellText {
-    text;
-    constructor(text) {
-        this.text = text;
-    }
-    /** @internal only this module makes ShellText. */
-    static _make(text) {
-        return new ShellText(text);
-    }
-    toString() {
-        return this.text;
-    }
-}
-/** POSIX single-quote quoting: safe for any string without NUL. */
-function quote(value) {
-    const s = String(value);
-    if (s.includes('\0'))
-        throw new Error('a NUL byte cannot be passed to the shell');
-    if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s))
-        return ShellText._make(s);
-    return ShellText._make(`'${s.replace(/'/g, `'\\''`)}'`);
-}
-/**
- * Tagged template: sh`restic backup ${path} --tag ${tag}` quotes every value;
- * ShellText values are inserted as they are; arrays become space-separated words.
- */
-function sh(strings, ...values) {
-    let out = strings[0] ?? '';
-    values.forEach((v, i) => {
-        out += Array.isArray(v) ? v.map(word).join(' ') : word(v);
-        out += strings[i + 1] ?? '';
-    });
-    return ShellText._make(out);
-}
-function word(v) {
-    return v instanceof ShellText ? v.text : quote(v).text;
-}
-/**
- * Constant script text written in this codebase (the probe, the runner script).
- * Never pass data derived from input here: use `sh`/`quote` for that.
- */
-function script(text) {
-    return ShellText._make(text);
-}
-/** Joins already-safe fragments. */
-function joinShell(parts, sep = '\n') {
-    return ShellText._make(parts.map((p) => p.text).join(sep));
-}
-/** Wraps a command so the remote side kills it after `seconds` (closing an SSH channel does not). */
-function withTimeout(seconds, cmd) {
-    return sh `timeout --kill-after=10 ${Math.max(1, Math.floor(seconds))} sh -c ${cmd.text}`;
-}
-/** Runs a command as root through sudo without a password prompt (ansible_become). */
-function withBecome(cmd) {
-    return sh `sudo -n sh -c ${cmd.text}`;
-}
-
-;// CONCATENATED MODULE: ./src/desired/cron.ts
-
-
-/** The command a set's cron job runs; also what tests and the demo run to trigger a backup. */
-function backupCommand(host, set) {
-    const tags = set.tags.flatMap((t) => ['--tag', t]);
-    return sh `${RUNNER_PATH} backup --host ${host} --set ${set.slug} --volume ${set.volume} ${tags}`;
-}
-function rotationCommand(host, r) {
-    const prune = r.prune ? ['--prune'] : [];
-    return sh `${RUNNER_PATH} forget --host ${host} --daily ${r.daily} --weekly ${r.weekly} --monthly ${r.monthly} ${prune}`;
-}
-/** In a crontab line an unescaped % ends the command; the schema forbids it, this is the second guard. */
-function cronCommand(cmd, logName) {
-    const text = `${cmd.text} >> ${quote(`${LOG_DIR}/${logName}.log`).text} 2>&1`;
-    if (text.includes('%') || text.includes('\n'))
-        throw new Error(`refusing a cron command with % or a newline: ${text}`);
-    return text;
-}
-/** Comments carry the free-text id; control characters are replaced so a comment stays one line. */
-const comment = (s) => s.replace(/[\x00-\x1f\x7f]/g, ' ');
-/**
- * The whole /etc/cron.d/restic-fleet file: one job per backup set, plus rotation.
- * One file owned by restic-fleet means removed sets simply disappear from it.
- */
-function renderCronFile(host, sets, rotation, source) {
-    const lines = [
-        `# Managed by restic-fleet (${comment(source)}); changes here are overwritten.`,
-        'SHELL=/bin/sh',
-        'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-        '',
-    ];
-    for (const set of sets) {
-        lines.push(`# backup set "${comment(set.id)}" (${set.type}: ${set.volume})`);
-        lines.push(`${set.minute} ${set.hour} * * * root ${cronCommand(backupCommand(host, set), set.slug)}`);
-    }
-    if (rotation) {
-        lines.push(`# rotation: keep daily ${rotation.daily}, weekly ${rotation.weekly}, monthly ${rotation.monthly}${rotation.prune ? ', prune' : ''}`);
-        lines.push(`${rotation.minute} ${rotation.hour} * * * root ${cronCommand(rotationCommand(host, rotation), 'rotation')}`);
-    }
-    return `${lines.join('\n')}\n`;
-}
-
-
-;// CONCATENATED MODULE: ./src/desired/repository.ts
-
-/**
- * restic_repo as the seed writes it ("server.example.com:8080/backup", implying
- * rest:http://) or as a full "rest:http(s)://host:port/path". The schema has already
- * rejected credentials inside the URL and anything that is not one of these forms.
- */
-function parseRepo(repo) {
-    const m = /^(?:rest:(https?):\/\/)?([^/:]+)(?::(\d+))?(\/.*)?$/.exec(repo.trim());
-    if (!m)
-        throw new Error(`restic_repo "${repo}" is not host:port/path or rest:http(s)://host:port/path`);
-    const scheme = m[1] ?? 'http';
-    const port = m[3] ? Number(m[3]) : scheme === 'https' ? 443 : 80;
-    const path = (m[4] ?? '/').replace(/\/+$/, '') || '/';
-    return { scheme, host: m[2].toLowerCase(), port, path };
-}
-/** Identity of a repository, without credentials: two clients with the same key share it. */
-const repoKey = (r) => `${r.scheme}://${r.host}:${r.port}${r.path}`;
-/** The rest: URL with HTTP credentials; a Secret whenever a password is inside. */
-function repoUrl(r, client) {
-    const base = `${r.host}:${r.port}${r.path === '/' ? '/' : r.path}`;
-    if (!client.user)
-        return `rest:${r.scheme}://${base}`;
-    const user = encodeURIComponent(client.user);
-    if (!client.password)
-        return `rest:${r.scheme}://${user}@${base}`;
-    const pass = client.password.derive(encodeURIComponent);
-    return concatMaybeSecret([`rest:${r.scheme}://${user}:`, pass, `@${base}`]);
-}
-function repoDisplay(r, client) {
-    const cred = client.user ? `${encodeURIComponent(client.user)}${client.password ? ':***' : ''}@` : '';
-    return `rest:${r.scheme}://${cred}${r.host}:${r.port}${r.path}`;
-}
-
-;// CONCATENATED MODULE: ./src/desired/slug.ts
-
-const shortHash = (s) => (0,external_node_crypto_.createHash)('sha256').update(s).digest('hex').slice(0, 6);
-/**
- * File-, lock- and cron-safe names for free-text set ids ("odoo volume" → "odoo-volume").
- * Ids that collide after slugging get a short hash of the id appended, so the result is
- * deterministic and independent of set order.
- */
-function slugify(ids) {
-    const base = (id) => id
-        .toLowerCase()
-        .replace(/[^a-z0-9]+/g, '-')
-        .replace(/^-+|-+$/g, '')
-        .slice(0, 40) || 'set';
-    const counts = new Map();
-    for (const id of ids)
-        counts.set(base(id), (counts.get(base(id)) ?? 0) + 1);
-    const out = new Map();
-    for (const id of ids) {
-        const b = base(id);
-        out.set(id, counts.get(b) > 1 || b === 'set' || b === 'rotation' ? `${b}-${shortHash(id)}` : b);
-    }
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/desired/build.ts
-
-
-
-
-
-
-
-const sha256 = (s) => (0,external_node_crypto_.createHash)('sha256').update(s).digest('hex');
-/**
- * Pure and deterministic: the inventory's hosts → what each host should look like.
- * Cross-host facts are resolved here: which server serves each client's repository,
- * which clients share a repository, and which htpasswd users each server needs.
- */
-function buildDesired(hosts, source = 'inventory') {
-    const diagnostics = [];
-    const sorted = [...hosts].sort((a, b) => a.name.localeCompare(b.name));
-    const repos = new Map();
-    for (const h of sorted) {
-        if (!h.client)
-            continue;
-        const parsed = parseRepo(h.client.repo);
-        const key = repoKey(parsed);
-        const entry = repos.get(key) ?? { parsed, clients: [] };
-        entry.clients.push(h);
-        repos.set(key, entry);
-    }
-    const serverFor = (r) => sorted.find((h) => h.server && h.server.port === r.port && [h.name.toLowerCase(), h.connection.host.toLowerCase()].includes(r.host));
-    const out = [];
-    for (const h of sorted) {
-        const d = { name: h.name, connection: h.connection };
-        if (h.server) {
-            const clients = [...repos.values()].filter((r) => serverFor(r.parsed) === h).flatMap((r) => r.clients);
-            d.server = desiredServer(h, h.server, clients, diagnostics);
-        }
-        if (h.client) {
-            const parsed = parseRepo(h.client.repo);
-            const entry = repos.get(repoKey(parsed));
-            d.client = desiredClient(h, h.client, parsed, entry.clients, serverFor(parsed), source);
-            if (entry.clients.length > 1 && entry.clients[0] === h) {
-                diagnostics.push({
-                    severity: 'warning',
-                    key: 'restic_repo',
-                    pos: h.posOf(['restic_repo']),
-                    message: `repository ${repoKey(parsed)} is shared by ${entry.clients.length} clients (${entry.clients.map((c) => c.name).join(', ')}): ` +
-                        'restic-fleet initialises it once, and each client forgets only its own snapshots. For one repository per host use ' +
-                        `restic_repo: ${parsed.host}:${parsed.port}${parsed.path}/{{ inventory_hostname }}`,
-                });
-            }
-        }
-        out.push(d);
-    }
-    return { hosts: out, diagnostics };
-}
-function desiredServer(h, s, clients, diagnostics) {
-    const users = new Map();
-    const add = (user, password, usedBy, where, posPath, pos) => {
-        if (!password || typeof password === 'string')
-            return; // schema makes passwords Secrets; a user without one gets no line
-        const existing = users.get(user);
-        if (!existing) {
-            users.set(user, { user, password, usedBy: [usedBy], where });
-            return;
-        }
-        if (reveal(existing.password) !== password.reveal()) {
-            diagnostics.push({
-                severity: 'error',
-                key: posPath.join('.'),
-                pos: pos.posOf(posPath),
-                message: `htpasswd user "${user}" on ${h.name} gets two different passwords (${existing.where} and ${where}); one user has one password`,
-            });
-            return;
-        }
-        if (!existing.usedBy.includes(usedBy))
-            existing.usedBy.push(usedBy);
-    };
-    s.users.forEach((u, i) => add(u.user, u.password, i === 0 ? 'restic_server_user' : `restic_server_users[${i - 1}]`, `${h.name} restic_server_user`, ['restic_server_password'], h));
-    for (const c of clients) {
-        if (c.client?.user)
-            add(c.client.user, c.client.password, c.name, `${c.name} restic_client_password`, ['restic_client_password'], c);
-    }
-    if (s.options.includes('--private-repos')) {
-        for (const c of clients) {
-            const p = parseRepo(c.client.repo).path;
-            if (c.client?.user && !(p === `/${c.client.user}` || p.startsWith(`/${c.client.user}/`))) {
-                diagnostics.push({
-                    severity: 'warning',
-                    key: 'restic_repo',
-                    pos: c.posOf(['restic_repo']),
-                    message: `${h.name} runs with --private-repos, so user "${c.client.user}" may only use /${c.client.user}/…; ${c.name}'s repository path is ${p}`,
-                });
-            }
-        }
-    }
-    const container = containerSpec(s);
-    return {
-        dataDir: s.backupDir,
-        htpasswdPath: `${s.backupDir}/.htpasswd`,
-        users: [...users.values()].map(({ where: _w, ...u }) => u).sort((a, b) => a.user.localeCompare(b.user)),
-        network: s.network,
-        container,
-        clients: clients.map((c) => c.name).sort(),
-    };
-}
-function containerSpec(s) {
-    const spec = {
-        name: s.containerName,
-        image: s.image,
-        ports: [{ hostPort: s.port, containerPort: 8000 }],
-        binds: [{ source: s.backupDir, target: '/data' }],
-        networks: s.network ? [s.network] : [],
-        logDriver: s.logDriver,
-        logOptions: s.logOptions,
-        restartPolicy: 'unless-stopped',
-        env: s.options.length ? { OPTIONS: s.options.join(' ') } : {},
-    };
-    const specHash = sha256(canonicalJson(spec)).slice(0, 16);
-    return { ...spec, labels: { 'restic-fleet.managed': 'true', 'restic-fleet.spec-hash': specHash }, specHash };
-}
-function file(path, mode, content, description) {
-    return { path, mode, owner: 'root', content, sha256: sha256(reveal(content)), description };
-}
-function desiredClient(h, c, parsed, sharing, server, source) {
-    const slugs = slugify(c.sets.map((s) => s.id));
-    const sets = c.sets.map((s) => ({ ...s, slug: slugs.get(s.id) }));
-    const url = repoUrl(parsed, c);
-    const newline = (v) => (typeof v === 'string' ? `${v}\n` : v.derive((x) => `${x}\n`));
-    return {
-        package: c.package,
-        repository: {
-            key: repoKey(parsed),
-            url,
-            password: c.repoPassword,
-            display: repoDisplay(parsed, c),
-            serverHost: server?.name,
-            sharedBy: sharing.map((x) => x.name),
-        },
-        sets,
-        rotation: c.rotation,
-        dirs: CLIENT_DIRS,
-        files: [
-            file(REPOSITORY_FILE, 0o600, newline(url), 'repository URL with HTTP credentials (secret)'),
-            file(PASSWORD_FILE, 0o600, newline(c.repoPassword), 'repository password (secret)'),
-            file(RUNNER_PATH, 0o755, RUNNER_SCRIPT, 'runner script the cron jobs call'),
-            file(CRON_FILE, 0o644, renderCronFile(h.name, sets, c.rotation, source), 'cron jobs: one per backup set, plus rotation'),
-        ],
-    };
-}
-/** /etc/restic-fleet holds credentials: root only. Logs exist before cron's first redirect into them. */
-const CLIENT_DIRS = [
-    { path: ETC_DIR, mode: 0o700 },
-    { path: RUNNER_DIR, mode: 0o755 },
-    { path: LOG_DIR, mode: 0o750 },
-    { path: STATUS_DIR, mode: 0o755 },
-];
-
-;// CONCATENATED MODULE: ./src/inventory/diagnostics.ts
-/**
- * Drops repeated diagnostics (a mistake in group_vars is found once per host of
- * the group, but reported once: same severity, position, key and message) and
- * sorts by file, line, column (stable; diagnostics without a position first), so
- * the output follows the files rather than the order checks ran in.
- */
-function dedupeDiagnostics(list) {
-    const seen = new Set();
-    const out = [];
-    for (const d of list) {
-        const id = `${d.severity}\0${d.pos ? `${d.pos.file}:${d.pos.line}:${d.pos.col}` : ''}\0${d.key ?? ''}\0${d.message}`;
-        if (seen.has(id))
-            continue;
-        seen.add(id);
-        out.push(d);
-    }
-    return out.sort(byPosition);
-}
-const diagnostics_errorsOf = (list) => list.filter((d) => d.severity === 'error');
-const warningsOf = (list) => list.filter((d) => d.severity === 'warning');
-function byPosition(a, b) {
-    if (!a.pos || !b.pos)
-        return (a.pos ? 1 : 0) - (b.pos ? 1 : 0);
-    if (a.pos.file !== b.pos.file)
-        return a.pos.file < b.pos.file ? -1 : 1;
-    return a.pos.line - b.pos.line || a.pos.col - b.pos.col;
-}
-
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = require("node:fs/promises");
-;// CONCATENATED MODULE: ./src/inventory/host-pattern.ts
-/**
- * Ansible host ranges in inventory host names: `web[01:03].example.com`,
- * `db-[a:c]`, `node[0:10:5]` (start:end[:step], inclusive; leading zeros keep
- * the width). Several ranges in one name multiply out.
- */
-function expandHostPattern(name) {
-    const m = /^(.*?)\[([^\]]*)\](.*)$/.exec(name);
-    if (!m)
-        return { hosts: [name] };
-    const [, head, range, tail] = m;
-    const parts = range.split(':');
-    if (parts.length < 2 || parts.length > 3)
-        return { error: `host range [${range}] must be [start:end] or [start:end:step]` };
-    const [start, end, stepText] = parts;
-    const step = stepText === undefined || stepText === '' ? 1 : Number(stepText);
-    if (!Number.isInteger(step) || step < 1)
-        return { error: `host range [${range}]: step must be a positive integer` };
-    const items = [];
-    if (/^\d*$/.test(start) && /^\d+$/.test(end)) {
-        const width = start.length > 1 && start.startsWith('0') ? start.length : 0;
-        const a = Number(start || '0');
-        const b = Number(end);
-        if (a > b)
-            return { error: `host range [${range}]: start is after end` };
-        if ((b - a) / step > 10000)
-            return { error: `host range [${range}] expands to more than 10000 hosts` };
-        for (let i = a; i <= b; i += step)
-            items.push(String(i).padStart(width, '0'));
-    }
-    else if (/^[a-z]$/i.test(start) && /^[a-z]$/i.test(end)) {
-        const a = start.charCodeAt(0);
-        const b = end.charCodeAt(0);
-        if (a > b)
-            return { error: `host range [${range}]: start is after end` };
-        for (let c = a; c <= b; c += step)
-            items.push(String.fromCharCode(c));
-    }
-    else {
-        return { error: `host range [${range}] must be numeric ([01:10]) or alphabetic ([a:f])` };
-    }
-    const out = [];
-    for (const it of items) {
-        const rest = expandHostPattern(`${it}${tail}`);
-        if ('error' in rest)
-            return rest;
-        for (const h of rest.hosts)
-            out.push(`${head}${h}`);
-    }
-    return { hosts: out };
-}
-
-;// CONCATENATED MODULE: ./src/inventory/hosts-file.ts
-
-const SECTIONS = new Set(['hosts', 'vars', 'children']);
-/**
- * Reads the Ansible YAML inventory structure (as Ansible's `yaml` inventory plugin
- * does): top-level keys are groups; a group has `hosts`, `vars`, `children`.
- */
-function readHostsFile(root, file, graph, diagnostics) {
-    const error = (pos, message, key) => diagnostics.push({ severity: 'error', pos, message, ...(key ? { key } : {}) });
-    const warn = (pos, message) => diagnostics.push({ severity: 'warning', pos, message });
-    const group = (name, pos) => {
-        let g = graph.groups.get(name);
-        if (!g) {
-            g = { name, inlineVars: [], hosts: new Set(), children: new Set(), parents: new Set(), depth: 0, priority: 1 };
-            graph.groups.set(name, g);
-        }
-        if (pos && !g.pos)
-            g.pos = pos;
-        return g;
-    };
-    const parseGroup = (name, data, keyPos) => {
-        if (data.kind !== 'map' && !(data.kind === 'scalar' && data.value === null)) {
-            warn(keyPos, `skipping "${name}": a group must be a mapping with hosts, vars or children`);
-            return undefined;
-        }
-        const g = group(name, keyPos);
-        if (data.kind !== 'map')
-            return g;
-        for (const [section, { keyPos: sectionPos, node }] of data.entries) {
-            if (!SECTIONS.has(section)) {
-                warn(sectionPos, `unexpected key "${section}" in group "${name}" (only hosts, vars and children are valid); skipped`);
-                continue;
-            }
-            if (node.kind === 'scalar' && node.value === null)
-                continue;
-            if (node.kind !== 'map') {
-                error(node.pos, `"${section}" of group "${name}" must be a mapping`);
-                continue;
-            }
-            if (section === 'vars') {
-                g.inlineVars.push(node);
-                const prio = node.entries.get('ansible_group_priority')?.node;
-                if (prio?.kind === 'scalar' && typeof prio.value === 'number')
-                    g.priority = prio.value;
-            }
-            else if (section === 'children') {
-                for (const [child, e] of node.entries) {
-                    const c = parseGroup(child, e.node, e.keyPos);
-                    if (!c)
-                        continue;
-                    if (child === 'all') {
-                        error(e.keyPos, `group "all" cannot be a child of "${name}"`);
-                        continue;
-                    }
-                    g.children.add(child);
-                    c.parents.add(name);
-                }
-            }
-            else {
-                for (const [pattern, e] of node.entries)
-                    addHosts(g, pattern, e.keyPos, e.node);
-            }
-        }
-        return g;
-    };
-    const addHosts = (g, pattern, keyPos, vars) => {
-        let names = pattern;
-        let port;
-        // "host:2222" sets ansible_port, as Ansible does (not for bare IPv6 addresses).
-        const m = /^([^:]+):(\d+)$/.exec(pattern);
-        if (m) {
-            names = m[1];
-            port = Number(m[2]);
-        }
-        const expanded = expandHostPattern(names);
-        if ('error' in expanded) {
-            error(keyPos, expanded.error);
-            return;
-        }
-        if (vars.kind !== 'map' && !(vars.kind === 'scalar' && vars.value === null)) {
-            error(vars.pos, `variables of host "${pattern}" must be a mapping`);
-            return;
-        }
-        for (const name of expanded.hosts) {
-            let h = graph.hosts.get(name);
-            if (!h) {
-                h = { name, pos: keyPos, inlineVars: [], groups: new Set() };
-                graph.hosts.set(name, h);
-            }
-            h.groups.add(g.name);
-            g.hosts.add(name);
-            if (port !== undefined) {
-                h.inlineVars.push({
-                    kind: 'map',
-                    pos: keyPos,
-                    entries: new Map([['ansible_port', { keyPos, node: { kind: 'scalar', value: port, pos: keyPos } }]]),
-                });
-            }
-            if (vars.kind === 'map')
-                h.inlineVars.push(vars);
-        }
-    };
-    if (root === null)
-        return;
-    if (root.kind !== 'map') {
-        error(root.pos, `${file} must be a mapping of groups (usually starting with "all:")`);
-        return;
-    }
-    for (const [name, e] of root.entries)
-        parseGroup(name, e.node, e.keyPos);
-}
-/**
- * Completes the graph as Ansible's reconcile step does: every group is under
- * `all`, hosts in no group but `all` go to `ungrouped`; computes depths (longest
- * path from `all`) and reports child cycles.
- */
-function reconcile(graph, diagnostics) {
-    const all = graph.groups.get('all') ?? newGroup('all');
-    graph.groups.set('all', all);
-    const ungrouped = graph.groups.get('ungrouped') ?? newGroup('ungrouped');
-    graph.groups.set('ungrouped', ungrouped);
-    for (const h of graph.hosts.values()) {
-        const real = [...h.groups].filter((g) => g !== 'all' && g !== 'ungrouped');
-        if (real.length === 0) {
-            h.groups.add('ungrouped');
-            ungrouped.hosts.add(h.name);
-        }
-    }
-    for (const g of graph.groups.values()) {
-        if (g.name !== 'all' && g.parents.size === 0) {
-            all.children.add(g.name);
-            g.parents.add('all');
-        }
-    }
-    // Depth = longest path from "all" (Ansible's group depth); a cycle is reported and cut.
-    const state = new Map();
-    const visit = (name, depth, trail) => {
-        const g = graph.groups.get(name);
-        if (state.get(name) === 'visiting') {
-            diagnostics.push({
-                severity: 'error',
-                ...(g.pos ? { pos: g.pos } : {}),
-                message: `group cycle: ${[...trail, name].join(' → ')} (a group cannot be its own descendant)`,
-            });
-            return;
-        }
-        if (state.get(name) === 'done' && g.depth >= depth)
-            return;
-        g.depth = Math.max(g.depth, depth);
-        state.set(name, 'visiting');
-        for (const c of g.children)
-            visit(c, depth + 1, [...trail, name]);
-        state.set(name, 'done');
-    };
-    visit('all', 0, []);
-    for (const g of graph.groups.values()) {
-        if (!state.has(g.name)) {
-            diagnostics.push({
-                severity: 'error',
-                ...(g.pos ? { pos: g.pos } : {}),
-                message: `group cycle: "${g.name}" is its own ancestor (through ${[...g.parents].join(', ')})`,
-            });
-            state.set(g.name, 'done');
-        }
-    }
-}
-const newGroup = (name) => ({
-    name,
-    inlineVars: [],
-    hosts: new Set(),
-    children: new Set(),
-    parents: new Set(),
-    depth: 0,
-    priority: 1,
-});
-/** All groups a host belongs to, directly or through children (includes "all"). */
-function hostGroups(graph, host) {
-    const out = new Set();
-    const stack = [...host.groups];
-    while (stack.length) {
-        const g = stack.pop();
-        if (out.has(g))
-            continue;
-        out.add(g);
-        for (const p of graph.groups.get(g)?.parents ?? [])
-            stack.push(p);
-    }
-    out.add('all');
-    return out;
-}
-
 ;// CONCATENATED MODULE: ./src/inventory/raw.ts
 function posChild(tree, key) {
     switch (tree.kind) {
@@ -74015,7 +73237,10 @@ function vaultHeader(text) {
 
 
 /** The stand-in for a secret an offline plan cannot read: the same name gives the same value. */
-const placeholderSecret = (name) => new Secret(`offline-placeholder:${name}`, `placeholder for ${name}`);
+const PLACEHOLDER_PREFIX = 'offline-placeholder:';
+const placeholderSecret = (name) => new Secret(`${PLACEHOLDER_PREFIX}${name}`, `placeholder for ${name}`);
+/** An offline placeholder says nothing about the real value: comparisons with it are unknown. */
+const isPlaceholderSecret = (s) => s.reveal().startsWith(PLACEHOLDER_PREFIX);
 /** State shared by every host of one load: env lookups, vault password, per-node caches. */
 class ResolveContext {
     env;
@@ -74354,6 +73579,804 @@ const isFalsy = (v) => v === null || v === false || v === 0 || v === '' || (Arra
     (typeof v === 'object' && !Array.isArray(v) && !isSecret(v) && Object.keys(v).length === 0) ||
     (isSecret(v) && v.reveal() === '');
 
+;// CONCATENATED MODULE: ./src/util/canonical-json.ts
+/** JSON with object keys sorted at every level: the basis of stable hashes. */
+function canonicalJson(value) {
+    return JSON.stringify(sortKeys(value));
+}
+function sortKeys(v) {
+    if (Array.isArray(v))
+        return v.map(sortKeys);
+    if (v && typeof v === 'object' && !(v instanceof Date)) {
+        const obj = v;
+        if (typeof obj.toJSON === 'function')
+            return obj.toJSON();
+        return Object.fromEntries(Object.keys(obj)
+            .filter((k) => obj[k] !== undefined)
+            .sort()
+            .map((k) => [k, sortKeys(obj[k])]));
+    }
+    return v;
+}
+
+;// CONCATENATED MODULE: ./src/desired/runner-script.ts
+/**
+ * The runner script installed on clients at RUNNER_PATH. Cron jobs call it; it loads
+ * the credentials from root-only files (never from the environment or argv), takes a
+ * per-set lock so runs never overlap, runs restic, and records the last run in a
+ * status file the snapshot summary reads.
+ *
+ * POSIX sh, no jq/python: hosts only need restic, docker, flock, timeout.
+ * Subcommands are kept open for later set types (database dumps, commands) and for
+ * scheduled checks and restore drills.
+ */
+const RUNNER_DIR = '/usr/local/lib/restic-fleet';
+const RUNNER_PATH = `${RUNNER_DIR}/run`;
+const ETC_DIR = '/etc/restic-fleet';
+const REPOSITORY_FILE = `${ETC_DIR}/repository`;
+const PASSWORD_FILE = `${ETC_DIR}/password`;
+const CRON_FILE = '/etc/cron.d/restic-fleet';
+const STATUS_DIR = '/var/lib/restic-fleet/status';
+const LOG_DIR = '/var/log/restic-fleet';
+const HOST_LOCK = '/var/lock/restic-fleet.lock';
+const CACHE_DIR = '/var/cache/restic-fleet';
+/** Tag carried by every snapshot of a set: how restore and rotation find a set's snapshots. */
+const SET_TAG_PREFIX = 'restic-fleet:set=';
+const PRE_RESTORE_TAG = 'restic-fleet:pre-restore';
+const KEEP_UNTIL_TAG_PREFIX = 'restic-fleet:keep-until=';
+/** How long a safety snapshot taken before a restore survives rotation. */
+const PRE_RESTORE_KEEP_DAYS = 14;
+const RUNNER_SCRIPT = `#!/bin/sh
+# restic-fleet runner — managed by restic-fleet, do not edit (changes are overwritten).
+#   run backup --host H --set SLUG --volume VOLUME [--tag TAG]...
+#   run forget --host H --daily N --weekly N --monthly N [--prune]
+# Credentials come from root-only files; output goes to ${LOG_DIR}/<name>.log;
+# the last run of each job is recorded in ${STATUS_DIR}/<name>.json.
+set -u
+umask 077
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export RESTIC_REPOSITORY_FILE=${REPOSITORY_FILE}
+export RESTIC_PASSWORD_FILE=${PASSWORD_FILE}
+export RESTIC_CACHE_DIR=${CACHE_DIR}
+STATUS_DIR=${STATUS_DIR}
+LOG_DIR=${LOG_DIR}
+LOCK_RETRIES=\${RESTIC_FLEET_LOCK_RETRIES:-6}
+LOCK_WAIT=\${RESTIC_FLEET_LOCK_WAIT:-30}
+
+die() { echo "restic-fleet run: $*" >&2; exit 2; }
+now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
+# JSON string escaping for the status file (backslash, quote, control characters).
+json_str() { printf '%s' "$1" | tr -d '\\000-\\010\\013-\\037' | sed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g' | tr '\\n\\t' '  '; }
+
+write_status() { # name status start end exit snapshot message
+  mkdir -p "$STATUS_DIR"
+  tmp="$STATUS_DIR/.$1.json.tmp"
+  printf '{"name":"%s","status":"%s","start":"%s","end":"%s","exit":%s,"snapshot":"%s","message":"%s"}\\n' \\
+    "$1" "$2" "$3" "$4" "$5" "$6" "$(json_str "$7")" > "$tmp" && chmod 0644 "$tmp" && mv -f "$tmp" "$STATUS_DIR/$1.json"
+}
+
+# Runs restic, retrying while another process holds an exclusive lock (restic 0.14
+# has no --retry-lock). Stale locks (dead processes) are removed with plain unlock.
+restic_retry() {
+  n=0
+  while :; do
+    restic "$@" > "$OUT" 2> "$ERR"; rc=$?
+    cat "$OUT" >> "$LOG"; cat "$ERR" >> "$LOG"
+    if [ "$rc" -ne 0 ] && grep -q 'repository is already locked' "$ERR" && [ "$n" -lt "$LOCK_RETRIES" ]; then
+      n=$((n + 1)); echo "$(now) repository locked; retry $n/$LOCK_RETRIES in \${LOCK_WAIT}s" >> "$LOG"
+      restic unlock >> "$LOG" 2>&1
+      sleep "$LOCK_WAIT"; continue
+    fi
+    return "$rc"
+  done
+}
+
+last_error() { grep -v '^\\s*$' "$ERR" | tail -n 3 | tr '\\n' ' ' | cut -c1-300; }
+
+cmd=\${1:-}; [ -n "$cmd" ] && shift
+HOST= SET= VOLUME= TAGS= DAILY= WEEKLY= MONTHLY= PRUNE=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --host) HOST=$2; shift 2 ;;
+    --set) SET=$2; shift 2 ;;
+    --volume) VOLUME=$2; shift 2 ;;
+    --tag) TAGS="$TAGS --tag $2"; shift 2 ;;
+    --daily) DAILY=$2; shift 2 ;;
+    --weekly) WEEKLY=$2; shift 2 ;;
+    --monthly) MONTHLY=$2; shift 2 ;;
+    --prune) PRUNE=--prune; shift ;;
+    *) die "unknown argument: $1" ;;
+  esac
+done
+[ -n "$HOST" ] || die "--host is required"
+# Names reach file paths: allow only what restic-fleet generates.
+for v in "$SET" "$VOLUME" "$HOST"; do
+  case "$v" in *[!A-Za-z0-9_.@:=+-]*) die "unsafe name: $v" ;; esac
+done
+
+mkdir -p "$LOG_DIR" "$STATUS_DIR" /var/lock
+WORK=$(mktemp -d) || die "mktemp failed"
+trap 'rm -rf "$WORK"' EXIT
+OUT=$WORK/out ERR=$WORK/err
+
+case "$cmd" in
+backup)
+  [ -n "$SET" ] && [ -n "$VOLUME" ] || die "backup needs --set and --volume"
+  NAME=$SET LOG="$LOG_DIR/$SET.log"
+  exec 9> "/var/lock/restic-fleet-$SET.lock"
+  if ! flock -n 9; then
+    echo "$(now) previous run of $SET still running; skipped" >> "$LOG"
+    exit 0
+  fi
+  START=$(now)
+  write_status "$NAME" running "$START" "" null "" ""
+  echo "$START backup $SET (volume $VOLUME) starting" >> "$LOG"
+  MP=$(docker volume inspect --format '{{.Mountpoint}}' "$VOLUME" 2> "$ERR")
+  if [ -z "$MP" ] || [ ! -d "$MP" ]; then
+    write_status "$NAME" failed "$START" "$(now)" 2 "" "volume $VOLUME not found: $(last_error)"
+    exit 2
+  fi
+  # shellcheck disable=SC2086 # TAGS holds validated words
+  restic_retry backup --json --host "$HOST" --tag "${SET_TAG_PREFIX}$SET" $TAGS "$MP"; rc=$?
+  SNAP=$(sed -n 's/.*"message_type":"summary".*"snapshot_id":"\\([0-9a-f]*\\)".*/\\1/p' "$OUT" | tail -n 1)
+  if [ "$rc" -eq 0 ]; then
+    write_status "$NAME" ok "$START" "$(now)" 0 "$SNAP" ""
+  elif [ "$rc" -eq 3 ]; then
+    write_status "$NAME" failed "$START" "$(now)" 3 "$SNAP" "incomplete snapshot: some files could not be read"
+  else
+    write_status "$NAME" failed "$START" "$(now)" "$rc" "" "$(last_error)"
+  fi
+  echo "$(now) backup $SET finished with exit code $rc" >> "$LOG"
+  exit "$rc"
+  ;;
+forget)
+  [ -n "$DAILY" ] && [ -n "$WEEKLY" ] && [ -n "$MONTHLY" ] || die "forget needs --daily --weekly --monthly"
+  NAME=rotation LOG="$LOG_DIR/rotation.log"
+  exec 9> /var/lock/restic-fleet-rotation.lock
+  flock -n 9 || { echo "$(now) previous rotation still running; skipped" >> "$LOG"; exit 0; }
+  START=$(now)
+  write_status "$NAME" running "$START" "" null "" ""
+  # Safety snapshots taken before a restore are kept until the date in their tag.
+  TODAY=$(date -u +%Y-%m-%d)
+  EXPIRED=
+  if restic_retry snapshots --json --no-lock --host "$HOST" --tag "${PRE_RESTORE_TAG}"; then
+    EXPIRED=$(tr '{' '\\n' < "$OUT" | sed -n 's/.*"${KEEP_UNTIL_TAG_PREFIX}\\([0-9-]*\\)".*"id":"\\([0-9a-f]*\\)".*/\\1 \\2/p' \\
+      | awk -v today="$TODAY" '$1 < today { print $2 }')
+  fi
+  # One policy per set: a set's snapshots share host and path (the volume's mountpoint).
+  restic_retry forget --host "$HOST" --group-by host,paths --keep-tag "${PRE_RESTORE_TAG}" \\
+    --keep-daily "$DAILY" --keep-weekly "$WEEKLY" --keep-monthly "$MONTHLY" $PRUNE; rc=$?
+  if [ "$rc" -eq 0 ] && [ -n "$EXPIRED" ]; then
+    # shellcheck disable=SC2086 # ids are hex
+    restic_retry forget $PRUNE $EXPIRED; rc=$?
+  fi
+  if [ "$rc" -eq 0 ]; then
+    write_status "$NAME" ok "$START" "$(now)" 0 "" ""
+  else
+    write_status "$NAME" failed "$START" "$(now)" "$rc" "" "$(last_error)"
+  fi
+  exit "$rc"
+  ;;
+*)
+  die "usage: run backup|forget ..."
+  ;;
+esac
+`;
+
+;// CONCATENATED MODULE: ./src/remote/shell.ts
+/**
+ * The only place shell text is made. A `ShellText` holds text that is safe to hand
+ * to `sh -c`: either constant script text written in this codebase (`script`) or
+ * text built by quoting every interpolated value (`sh`). A plain string never
+ * becomes a command: the transport only accepts ShellText.
+ */
+class ShellText {
+    text;
+    constructor(text) {
+        this.text = text;
+    }
+    /** @internal only this module makes ShellText. */
+    static _make(text) {
+        return new ShellText(text);
+    }
+    toString() {
+        return this.text;
+    }
+}
+/** POSIX single-quote quoting: safe for any string without NUL. */
+function quote(value) {
+    const s = String(value);
+    if (s.includes('\0'))
+        throw new Error('a NUL byte cannot be passed to the shell');
+    if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s))
+        return ShellText._make(s);
+    return ShellText._make(`'${s.replace(/'/g, `'\\''`)}'`);
+}
+/**
+ * Tagged template: sh`restic backup ${path} --tag ${tag}` quotes every value;
+ * ShellText values are inserted as they are; arrays become space-separated words.
+ */
+function sh(strings, ...values) {
+    let out = strings[0] ?? '';
+    values.forEach((v, i) => {
+        out += Array.isArray(v) ? v.map(word).join(' ') : word(v);
+        out += strings[i + 1] ?? '';
+    });
+    return ShellText._make(out);
+}
+function word(v) {
+    return v instanceof ShellText ? v.text : quote(v).text;
+}
+/**
+ * Constant script text written in this codebase (the probe, the runner script).
+ * Never pass data derived from input here: use `sh`/`quote` for that.
+ */
+function script(text) {
+    return ShellText._make(text);
+}
+/** Joins already-safe fragments. */
+function joinShell(parts, sep = '\n') {
+    return ShellText._make(parts.map((p) => p.text).join(sep));
+}
+/** Wraps a command so the remote side kills it after `seconds` (closing an SSH channel does not). */
+function withTimeout(seconds, cmd) {
+    return sh `timeout --kill-after=10 ${Math.max(1, Math.floor(seconds))} sh -c ${cmd.text}`;
+}
+/** Runs a command as root through sudo without a password prompt (ansible_become). */
+function withBecome(cmd) {
+    return sh `sudo -n sh -c ${cmd.text}`;
+}
+
+;// CONCATENATED MODULE: ./src/desired/cron.ts
+
+
+/** The command a set's cron job runs; also what tests and the demo run to trigger a backup. */
+function backupCommand(host, set) {
+    const tags = set.tags.flatMap((t) => ['--tag', t]);
+    return sh `${RUNNER_PATH} backup --host ${host} --set ${set.slug} --volume ${set.volume} ${tags}`;
+}
+function rotationCommand(host, r) {
+    const prune = r.prune ? ['--prune'] : [];
+    return sh `${RUNNER_PATH} forget --host ${host} --daily ${r.daily} --weekly ${r.weekly} --monthly ${r.monthly} ${prune}`;
+}
+/** In a crontab line an unescaped % ends the command; the schema forbids it, this is the second guard. */
+function cronCommand(cmd, logName) {
+    const text = `${cmd.text} >> ${quote(`${LOG_DIR}/${logName}.log`).text} 2>&1`;
+    if (text.includes('%') || text.includes('\n'))
+        throw new Error(`refusing a cron command with % or a newline: ${text}`);
+    return text;
+}
+/** Comments carry the free-text id; control characters are replaced so a comment stays one line. */
+const comment = (s) => s.replace(/[\x00-\x1f\x7f]/g, ' ');
+/**
+ * The whole /etc/cron.d/restic-fleet file: one job per backup set, plus rotation.
+ * One file owned by restic-fleet means removed sets simply disappear from it.
+ */
+function renderCronFile(host, sets, rotation, source) {
+    const lines = [
+        `# Managed by restic-fleet (${comment(source)}); changes here are overwritten.`,
+        'SHELL=/bin/sh',
+        'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+        '',
+    ];
+    for (const set of sets) {
+        lines.push(`# backup set "${comment(set.id)}" (${set.type}: ${set.volume})`);
+        lines.push(`${set.minute} ${set.hour} * * * root ${cronCommand(backupCommand(host, set), set.slug)}`);
+    }
+    if (rotation) {
+        lines.push(`# rotation: keep daily ${rotation.daily}, weekly ${rotation.weekly}, monthly ${rotation.monthly}${rotation.prune ? ', prune' : ''}`);
+        lines.push(`${rotation.minute} ${rotation.hour} * * * root ${cronCommand(rotationCommand(host, rotation), 'rotation')}`);
+    }
+    return `${lines.join('\n')}\n`;
+}
+
+
+;// CONCATENATED MODULE: ./src/desired/repository.ts
+
+/**
+ * restic_repo as the seed writes it ("server.example.com:8080/backup", implying
+ * rest:http://) or as a full "rest:http(s)://host:port/path". The schema has already
+ * rejected credentials inside the URL and anything that is not one of these forms.
+ */
+function parseRepo(repo) {
+    const m = /^(?:rest:(https?):\/\/)?([^/:]+)(?::(\d+))?(\/.*)?$/.exec(repo.trim());
+    if (!m)
+        throw new Error(`restic_repo "${repo}" is not host:port/path or rest:http(s)://host:port/path`);
+    const scheme = m[1] ?? 'http';
+    const port = m[3] ? Number(m[3]) : scheme === 'https' ? 443 : 80;
+    const path = (m[4] ?? '/').replace(/\/+$/, '') || '/';
+    return { scheme, host: m[2].toLowerCase(), port, path };
+}
+/** Identity of a repository, without credentials: two clients with the same key share it. */
+const repoKey = (r) => `${r.scheme}://${r.host}:${r.port}${r.path}`;
+/** The rest: URL with HTTP credentials; a Secret whenever a password is inside. */
+function repoUrl(r, client) {
+    const base = `${r.host}:${r.port}${r.path === '/' ? '/' : r.path}`;
+    if (!client.user)
+        return `rest:${r.scheme}://${base}`;
+    const user = encodeURIComponent(client.user);
+    if (!client.password)
+        return `rest:${r.scheme}://${user}@${base}`;
+    const pass = client.password.derive(encodeURIComponent);
+    return concatMaybeSecret([`rest:${r.scheme}://${user}:`, pass, `@${base}`]);
+}
+function repoDisplay(r, client) {
+    const cred = client.user ? `${encodeURIComponent(client.user)}${client.password ? ':***' : ''}@` : '';
+    return `rest:${r.scheme}://${cred}${r.host}:${r.port}${r.path}`;
+}
+
+;// CONCATENATED MODULE: ./src/desired/slug.ts
+
+const shortHash = (s) => (0,external_node_crypto_.createHash)('sha256').update(s).digest('hex').slice(0, 6);
+/**
+ * File-, lock- and cron-safe names for free-text set ids ("odoo volume" → "odoo-volume").
+ * Ids that collide after slugging get a short hash of the id appended, so the result is
+ * deterministic and independent of set order.
+ */
+function slugify(ids) {
+    const base = (id) => id
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 40) || 'set';
+    const counts = new Map();
+    for (const id of ids)
+        counts.set(base(id), (counts.get(base(id)) ?? 0) + 1);
+    const out = new Map();
+    for (const id of ids) {
+        const b = base(id);
+        out.set(id, counts.get(b) > 1 || b === 'set' || b === 'rotation' ? `${b}-${shortHash(id)}` : b);
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/desired/build.ts
+
+
+
+
+
+
+
+
+const sha256 = (s) => (0,external_node_crypto_.createHash)('sha256').update(s).digest('hex');
+/**
+ * Pure and deterministic: the inventory's hosts → what each host should look like.
+ * Cross-host facts are resolved here: which server serves each client's repository,
+ * which clients share a repository, and which htpasswd users each server needs.
+ */
+function buildDesired(hosts, source = 'inventory') {
+    const diagnostics = [];
+    const sorted = [...hosts].sort((a, b) => a.name.localeCompare(b.name));
+    const repos = new Map();
+    for (const h of sorted) {
+        if (!h.client)
+            continue;
+        const parsed = parseRepo(h.client.repo);
+        const key = repoKey(parsed);
+        const entry = repos.get(key) ?? { parsed, clients: [] };
+        entry.clients.push(h);
+        repos.set(key, entry);
+    }
+    const serverFor = (r) => sorted.find((h) => h.server && h.server.port === r.port && [h.name.toLowerCase(), h.connection.host.toLowerCase()].includes(r.host));
+    const out = [];
+    for (const h of sorted) {
+        const d = { name: h.name, connection: h.connection };
+        if (h.server) {
+            const clients = [...repos.values()].filter((r) => serverFor(r.parsed) === h).flatMap((r) => r.clients);
+            d.server = desiredServer(h, h.server, clients, diagnostics);
+        }
+        if (h.client) {
+            const parsed = parseRepo(h.client.repo);
+            const entry = repos.get(repoKey(parsed));
+            d.client = desiredClient(h, h.client, parsed, entry.clients, serverFor(parsed), source);
+            if (entry.clients.length > 1 && entry.clients[0] === h) {
+                diagnostics.push({
+                    severity: 'warning',
+                    key: 'restic_repo',
+                    pos: h.posOf(['restic_repo']),
+                    message: `repository ${repoKey(parsed)} is shared by ${entry.clients.length} clients (${entry.clients.map((c) => c.name).join(', ')}): ` +
+                        'restic-fleet initialises it once, and each client forgets only its own snapshots. For one repository per host use ' +
+                        `restic_repo: ${parsed.host}:${parsed.port}${parsed.path}/{{ inventory_hostname }}`,
+                });
+            }
+        }
+        out.push(d);
+    }
+    return { hosts: out, diagnostics };
+}
+function desiredServer(h, s, clients, diagnostics) {
+    const users = new Map();
+    const add = (user, password, usedBy, where, posPath, pos) => {
+        if (!password || typeof password === 'string')
+            return; // schema makes passwords Secrets; a user without one gets no line
+        const existing = users.get(user);
+        if (!existing) {
+            users.set(user, { user, password, usedBy: [usedBy], where });
+            return;
+        }
+        const unknown = isPlaceholderSecret(existing.password) || isPlaceholderSecret(password);
+        if (!unknown && reveal(existing.password) !== password.reveal()) {
+            diagnostics.push({
+                severity: 'error',
+                key: posPath.join('.'),
+                pos: pos.posOf(posPath),
+                message: `htpasswd user "${user}" on ${h.name} gets two different passwords (${existing.where} and ${where}); one user has one password`,
+            });
+            return;
+        }
+        if (!existing.usedBy.includes(usedBy))
+            existing.usedBy.push(usedBy);
+    };
+    s.users.forEach((u, i) => add(u.user, u.password, i === 0 ? 'restic_server_user' : `restic_server_users[${i - 1}]`, `${h.name} restic_server_user`, ['restic_server_password'], h));
+    for (const c of clients) {
+        if (c.client?.user)
+            add(c.client.user, c.client.password, c.name, `${c.name} restic_client_password`, ['restic_client_password'], c);
+    }
+    if (s.options.includes('--private-repos')) {
+        for (const c of clients) {
+            const p = parseRepo(c.client.repo).path;
+            if (c.client?.user && !(p === `/${c.client.user}` || p.startsWith(`/${c.client.user}/`))) {
+                diagnostics.push({
+                    severity: 'warning',
+                    key: 'restic_repo',
+                    pos: c.posOf(['restic_repo']),
+                    message: `${h.name} runs with --private-repos, so user "${c.client.user}" may only use /${c.client.user}/…; ${c.name}'s repository path is ${p}`,
+                });
+            }
+        }
+    }
+    const container = containerSpec(s);
+    return {
+        dataDir: s.backupDir,
+        htpasswdPath: `${s.backupDir}/.htpasswd`,
+        users: [...users.values()].map(({ where: _w, ...u }) => u).sort((a, b) => a.user.localeCompare(b.user)),
+        network: s.network,
+        container,
+        clients: clients.map((c) => c.name).sort(),
+    };
+}
+function containerSpec(s) {
+    const spec = {
+        name: s.containerName,
+        image: s.image,
+        ports: [{ hostPort: s.port, containerPort: 8000 }],
+        binds: [{ source: s.backupDir, target: '/data' }],
+        networks: s.network ? [s.network] : [],
+        logDriver: s.logDriver,
+        logOptions: s.logOptions,
+        restartPolicy: 'unless-stopped',
+        env: s.options.length ? { OPTIONS: s.options.join(' ') } : {},
+    };
+    const specHash = sha256(canonicalJson(spec)).slice(0, 16);
+    return { ...spec, labels: { 'restic-fleet.managed': 'true', 'restic-fleet.spec-hash': specHash }, specHash };
+}
+function file(path, mode, content, description) {
+    return { path, mode, owner: 'root', content, sha256: sha256(reveal(content)), description };
+}
+function desiredClient(h, c, parsed, sharing, server, source) {
+    const slugs = slugify(c.sets.map((s) => s.id));
+    const sets = c.sets.map((s) => ({ ...s, slug: slugs.get(s.id) }));
+    const url = repoUrl(parsed, c);
+    const newline = (v) => (typeof v === 'string' ? `${v}\n` : v.derive((x) => `${x}\n`));
+    return {
+        package: c.package,
+        repository: {
+            key: repoKey(parsed),
+            url,
+            password: c.repoPassword,
+            display: repoDisplay(parsed, c),
+            serverHost: server?.name,
+            sharedBy: sharing.map((x) => x.name),
+        },
+        sets,
+        rotation: c.rotation,
+        dirs: CLIENT_DIRS,
+        files: [
+            file(REPOSITORY_FILE, 0o600, newline(url), 'repository URL with HTTP credentials (secret)'),
+            file(PASSWORD_FILE, 0o600, newline(c.repoPassword), 'repository password (secret)'),
+            file(RUNNER_PATH, 0o755, RUNNER_SCRIPT, 'runner script the cron jobs call'),
+            file(CRON_FILE, 0o644, renderCronFile(h.name, sets, c.rotation, source), 'cron jobs: one per backup set, plus rotation'),
+        ],
+    };
+}
+/** /etc/restic-fleet holds credentials: root only. Logs exist before cron's first redirect into them. */
+const CLIENT_DIRS = [
+    { path: ETC_DIR, mode: 0o700 },
+    { path: RUNNER_DIR, mode: 0o755 },
+    { path: LOG_DIR, mode: 0o750 },
+    { path: STATUS_DIR, mode: 0o755 },
+];
+
+;// CONCATENATED MODULE: ./src/inventory/diagnostics.ts
+/**
+ * Drops repeated diagnostics (a mistake in group_vars is found once per host of
+ * the group, but reported once: same severity, position, key and message) and
+ * sorts by file, line, column (stable; diagnostics without a position first), so
+ * the output follows the files rather than the order checks ran in.
+ */
+function dedupeDiagnostics(list) {
+    const seen = new Set();
+    const out = [];
+    for (const d of list) {
+        const id = `${d.severity}\0${d.pos ? `${d.pos.file}:${d.pos.line}:${d.pos.col}` : ''}\0${d.key ?? ''}\0${d.message}`;
+        if (seen.has(id))
+            continue;
+        seen.add(id);
+        out.push(d);
+    }
+    return out.sort(byPosition);
+}
+const diagnostics_errorsOf = (list) => list.filter((d) => d.severity === 'error');
+const warningsOf = (list) => list.filter((d) => d.severity === 'warning');
+function byPosition(a, b) {
+    if (!a.pos || !b.pos)
+        return (a.pos ? 1 : 0) - (b.pos ? 1 : 0);
+    if (a.pos.file !== b.pos.file)
+        return a.pos.file < b.pos.file ? -1 : 1;
+    return a.pos.line - b.pos.line || a.pos.col - b.pos.col;
+}
+
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = require("node:fs/promises");
+;// CONCATENATED MODULE: ./src/util/pool.ts
+/** Runs fn over items with at most `limit` in flight; results keep the items' order. */
+async function runPool(items, limit, fn) {
+    const results = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const i = next++;
+            results[i] = await fn(items[i]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+    return results;
+}
+
+;// CONCATENATED MODULE: ./src/inventory/host-pattern.ts
+/**
+ * Ansible host ranges in inventory host names: `web[01:03].example.com`,
+ * `db-[a:c]`, `node[0:10:5]` (start:end[:step], inclusive; leading zeros keep
+ * the width). Several ranges in one name multiply out.
+ */
+function expandHostPattern(name) {
+    const m = /^(.*?)\[([^\]]*)\](.*)$/.exec(name);
+    if (!m)
+        return { hosts: [name] };
+    const [, head, range, tail] = m;
+    const parts = range.split(':');
+    if (parts.length < 2 || parts.length > 3)
+        return { error: `host range [${range}] must be [start:end] or [start:end:step]` };
+    const [start, end, stepText] = parts;
+    const step = stepText === undefined || stepText === '' ? 1 : Number(stepText);
+    if (!Number.isInteger(step) || step < 1)
+        return { error: `host range [${range}]: step must be a positive integer` };
+    const items = [];
+    if (/^\d*$/.test(start) && /^\d+$/.test(end)) {
+        const width = start.length > 1 && start.startsWith('0') ? start.length : 0;
+        const a = Number(start || '0');
+        const b = Number(end);
+        if (a > b)
+            return { error: `host range [${range}]: start is after end` };
+        if ((b - a) / step > 10000)
+            return { error: `host range [${range}] expands to more than 10000 hosts` };
+        for (let i = a; i <= b; i += step)
+            items.push(String(i).padStart(width, '0'));
+    }
+    else if (/^[a-z]$/i.test(start) && /^[a-z]$/i.test(end)) {
+        const a = start.charCodeAt(0);
+        const b = end.charCodeAt(0);
+        if (a > b)
+            return { error: `host range [${range}]: start is after end` };
+        for (let c = a; c <= b; c += step)
+            items.push(String.fromCharCode(c));
+    }
+    else {
+        return { error: `host range [${range}] must be numeric ([01:10]) or alphabetic ([a:f])` };
+    }
+    const out = [];
+    for (const it of items) {
+        const rest = expandHostPattern(`${it}${tail}`);
+        if ('error' in rest)
+            return rest;
+        for (const h of rest.hosts)
+            out.push(`${head}${h}`);
+    }
+    return { hosts: out };
+}
+
+;// CONCATENATED MODULE: ./src/inventory/hosts-file.ts
+
+const SECTIONS = new Set(['hosts', 'vars', 'children']);
+/**
+ * Reads the Ansible YAML inventory structure (as Ansible's `yaml` inventory plugin
+ * does): top-level keys are groups; a group has `hosts`, `vars`, `children`.
+ */
+function readHostsFile(root, file, graph, diagnostics) {
+    const error = (pos, message, key) => diagnostics.push({ severity: 'error', pos, message, ...(key ? { key } : {}) });
+    const warn = (pos, message) => diagnostics.push({ severity: 'warning', pos, message });
+    const group = (name, pos) => {
+        let g = graph.groups.get(name);
+        if (!g) {
+            g = { name, inlineVars: [], hosts: new Set(), children: new Set(), parents: new Set(), depth: 0, priority: 1 };
+            graph.groups.set(name, g);
+        }
+        if (pos && !g.pos)
+            g.pos = pos;
+        return g;
+    };
+    const parseGroup = (name, data, keyPos) => {
+        if (data.kind !== 'map' && !(data.kind === 'scalar' && data.value === null)) {
+            warn(keyPos, `skipping "${name}": a group must be a mapping with hosts, vars or children`);
+            return undefined;
+        }
+        const g = group(name, keyPos);
+        if (data.kind !== 'map')
+            return g;
+        for (const [section, { keyPos: sectionPos, node }] of data.entries) {
+            if (!SECTIONS.has(section)) {
+                warn(sectionPos, `unexpected key "${section}" in group "${name}" (only hosts, vars and children are valid); skipped`);
+                continue;
+            }
+            if (node.kind === 'scalar' && node.value === null)
+                continue;
+            if (node.kind !== 'map') {
+                error(node.pos, `"${section}" of group "${name}" must be a mapping`);
+                continue;
+            }
+            if (section === 'vars') {
+                g.inlineVars.push(node);
+                const prio = node.entries.get('ansible_group_priority')?.node;
+                if (prio?.kind === 'scalar' && typeof prio.value === 'number')
+                    g.priority = prio.value;
+            }
+            else if (section === 'children') {
+                for (const [child, e] of node.entries) {
+                    const c = parseGroup(child, e.node, e.keyPos);
+                    if (!c)
+                        continue;
+                    if (child === 'all') {
+                        error(e.keyPos, `group "all" cannot be a child of "${name}"`);
+                        continue;
+                    }
+                    g.children.add(child);
+                    c.parents.add(name);
+                }
+            }
+            else {
+                for (const [pattern, e] of node.entries)
+                    addHosts(g, pattern, e.keyPos, e.node);
+            }
+        }
+        return g;
+    };
+    const addHosts = (g, pattern, keyPos, vars) => {
+        let names = pattern;
+        let port;
+        // "host:2222" sets ansible_port, as Ansible does (not for bare IPv6 addresses).
+        const m = /^([^:]+):(\d+)$/.exec(pattern);
+        if (m) {
+            names = m[1];
+            port = Number(m[2]);
+        }
+        const expanded = expandHostPattern(names);
+        if ('error' in expanded) {
+            error(keyPos, expanded.error);
+            return;
+        }
+        if (vars.kind !== 'map' && !(vars.kind === 'scalar' && vars.value === null)) {
+            error(vars.pos, `variables of host "${pattern}" must be a mapping`);
+            return;
+        }
+        for (const name of expanded.hosts) {
+            let h = graph.hosts.get(name);
+            if (!h) {
+                h = { name, pos: keyPos, inlineVars: [], groups: new Set() };
+                graph.hosts.set(name, h);
+            }
+            h.groups.add(g.name);
+            g.hosts.add(name);
+            if (port !== undefined) {
+                h.inlineVars.push({
+                    kind: 'map',
+                    pos: keyPos,
+                    entries: new Map([['ansible_port', { keyPos, node: { kind: 'scalar', value: port, pos: keyPos } }]]),
+                });
+            }
+            if (vars.kind === 'map')
+                h.inlineVars.push(vars);
+        }
+    };
+    if (root === null)
+        return;
+    if (root.kind !== 'map') {
+        error(root.pos, `${file} must be a mapping of groups (usually starting with "all:")`);
+        return;
+    }
+    for (const [name, e] of root.entries)
+        parseGroup(name, e.node, e.keyPos);
+}
+/**
+ * Completes the graph as Ansible's reconcile step does: every group is under
+ * `all`, hosts in no group but `all` go to `ungrouped`; computes depths (longest
+ * path from `all`) and reports child cycles.
+ */
+function reconcile(graph, diagnostics) {
+    const all = graph.groups.get('all') ?? newGroup('all');
+    graph.groups.set('all', all);
+    const ungrouped = graph.groups.get('ungrouped') ?? newGroup('ungrouped');
+    graph.groups.set('ungrouped', ungrouped);
+    for (const h of graph.hosts.values()) {
+        const real = [...h.groups].filter((g) => g !== 'all' && g !== 'ungrouped');
+        if (real.length === 0) {
+            h.groups.add('ungrouped');
+            ungrouped.hosts.add(h.name);
+        }
+    }
+    for (const g of graph.groups.values()) {
+        if (g.name !== 'all' && g.parents.size === 0) {
+            all.children.add(g.name);
+            g.parents.add('all');
+        }
+    }
+    // Depth = longest path from "all" (Ansible's group depth); a cycle is reported and cut.
+    const state = new Map();
+    const visit = (name, depth, trail) => {
+        const g = graph.groups.get(name);
+        if (state.get(name) === 'visiting') {
+            diagnostics.push({
+                severity: 'error',
+                ...(g.pos ? { pos: g.pos } : {}),
+                message: `group cycle: ${[...trail, name].join(' → ')} (a group cannot be its own descendant)`,
+            });
+            return;
+        }
+        if (state.get(name) === 'done' && g.depth >= depth)
+            return;
+        g.depth = Math.max(g.depth, depth);
+        state.set(name, 'visiting');
+        for (const c of g.children)
+            visit(c, depth + 1, [...trail, name]);
+        state.set(name, 'done');
+    };
+    visit('all', 0, []);
+    for (const g of graph.groups.values()) {
+        if (!state.has(g.name)) {
+            diagnostics.push({
+                severity: 'error',
+                ...(g.pos ? { pos: g.pos } : {}),
+                message: `group cycle: "${g.name}" is its own ancestor (through ${[...g.parents].join(', ')})`,
+            });
+            state.set(g.name, 'done');
+        }
+    }
+}
+const newGroup = (name) => ({
+    name,
+    inlineVars: [],
+    hosts: new Set(),
+    children: new Set(),
+    parents: new Set(),
+    depth: 0,
+    priority: 1,
+});
+/** All groups a host belongs to, directly or through children (includes "all"). */
+function hostGroups(graph, host) {
+    const out = new Set();
+    const stack = [...host.groups];
+    while (stack.length) {
+        const g = stack.pop();
+        if (out.has(g))
+            continue;
+        out.add(g);
+        for (const p of graph.groups.get(g)?.parents ?? [])
+            stack.push(p);
+    }
+    out.add('all');
+    return out;
+}
+
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/inventory/yaml-source.ts
@@ -74678,6 +74701,7 @@ async function readVarsFile(abs, file, vaultPassword, diagnostics, placeholderSe
 
 
 
+
 /**
  * Variables restic-fleet reads. Only these (and what they reference) are
  * templated: real inventories carry many other variables, with Jinja we do not
@@ -74688,19 +74712,6 @@ const CONNECTION_VARS = new Set(['ansible_host', 'ansible_port', 'ansible_user',
 const HOSTS_FILES = ['hosts.yaml', 'hosts.yml'];
 /** Names whose files are read at once: enough to overlap I/O, few enough to stay far from the open-files limit. */
 const READ_CONCURRENCY = 32;
-/** Like Promise.all(items.map(fn)) with at most `limit` calls in flight; results in input order. */
-async function mapLimit(items, limit, fn) {
-    const out = new Array(items.length);
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length) {
-            const i = next++;
-            out[i] = await fn(items[i]);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-    return out;
-}
 /** Paths whose resolution failed (already reported by the loader): the schema stays silent about them. */
 const unresolved = new WeakMap();
 const unresolvedPaths = (h) => unresolved.get(h) ?? [];
@@ -74769,8 +74780,8 @@ async function loadInventoryCollecting(opts) {
     };
     const groupNames = [...graph.groups.keys()];
     const hostNames = [...graph.hosts.keys()].sort();
-    const groupFiles = await mapLimit(groupNames, READ_CONCURRENCY, (g) => load(groupDir, g));
-    const hostFiles = await mapLimit(hostNames, READ_CONCURRENCY, (h) => load(hostDir, h));
+    const groupFiles = await runPool(groupNames, READ_CONCURRENCY, (g) => load(groupDir, g));
+    const hostFiles = await runPool(hostNames, READ_CONCURRENCY, (h) => load(hostDir, h));
     for (const r of [...groupFiles, ...hostFiles])
         diagnostics.push(...r.diagnostics);
     const groupVarFiles = new Map(groupNames.map((g, i) => [g, groupFiles[i].loaded]));
@@ -86902,7 +86913,7 @@ function renderApply(ops) {
     const done = new Set();
     const okLine = (id) => (id ? sh `ok ${id}` : script(':'));
     let repoFns = false;
-    for (const { changeId: id, op } of ops) {
+    for (const { changeId: id, op, covers = [] } of ops) {
         switch (op.op) {
             case 'apt-install':
                 parts.push(sh `run_step ${id} env DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -q ${op.pkg}`, sh `run_step ${id} restic version`);
@@ -86949,9 +86960,11 @@ function renderApply(ops) {
         }
         // Report each change once, after its last op.
         const last = ops.filter((o) => o.changeId === id).at(-1)?.op === op;
-        if (last && !done.has(id)) {
-            parts.push(okLine(id));
-            done.add(id);
+        for (const cid of last ? [...covers, id] : []) {
+            if (done.has(cid))
+                continue;
+            parts.push(okLine(cid));
+            done.add(cid);
         }
     }
     return { command: joinShell(parts), stdin: stdin.length ? `${stdin.join('\n')}\n` : '' };
@@ -88547,7 +88560,8 @@ function planServer(d, f) {
         const id = `file:${d.htpasswdPath}`;
         const action = f.htpasswd === undefined ? 'create' : 'update';
         changes.push({ id, kind: 'file', action, summary: `${action} ${d.htpasswdPath} (0600, bcrypt hashes)` });
-        ops.push({ changeId: id, op: { op: 'write-file', path: d.htpasswdPath, mode: 0o600, content } });
+        const users = changes.filter((c) => c.kind === 'htpasswd-user').map((c) => c.id);
+        ops.push({ changeId: id, op: { op: 'write-file', path: d.htpasswdPath, mode: 0o600, content }, covers: users });
     }
     if (d.network && !f.networkExists) {
         const id = `network:${d.network}`;
@@ -88642,21 +88656,6 @@ function buildPlan(desired, facts) {
     }
     hosts.sort((a, b) => a.host.localeCompare(b.host));
     return { plan: { version: 1, offline: false, hosts, hash: planHash(hosts) }, ops };
-}
-
-;// CONCATENATED MODULE: ./src/engine/pool.ts
-/** Runs fn over items with at most `limit` in flight; results keep the items' order. */
-async function runPool(items, limit, fn) {
-    const results = new Array(items.length);
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length) {
-            const i = next++;
-            results[i] = await fn(items[i]);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-    return results;
 }
 
 ;// CONCATENATED MODULE: ./src/engine/converge.ts
@@ -89171,16 +89170,32 @@ function renderPlanText(plan) {
     }
     for (const h of plan.hosts)
         out.push(...hostLines(h));
-    out.push(countsLine(countPlan(plan)));
+    out.push(plan_stats_countsLine(plan_stats_countPlan(plan)));
     out.push(`plan hash: ${plan.hash}`);
-    return logText(out.join('\n'));
+    return escape_logText(out.join('\n'));
+}
+/**
+ * The plan as one collapsible log group per host (title: host and outcome), then the
+ * totals and the hash: what both doors print for plan and apply.
+ */
+function planLogGroups(plan, results) {
+    const byHost = new Map(results?.map((r) => [r.host, r]));
+    const groups = plan.hosts.map((h) => {
+        const [first, ...rest] = hostLines(h);
+        const r = byHost.get(h.host);
+        const title = r ? `${h.host}: ${resultText(r)}` : first;
+        const lines = r?.outcome === 'failed' && h.status === 'ok' ? [...rest, `  apply failed: ${oneLine(r.reason ?? '', 500)}`] : rest;
+        return { title: logText(title), lines: lines.map(logText) };
+    });
+    const footer = [...(plan.offline ? ['Offline plan: live state was NOT read.'] : []), countsLine(countPlan(plan)), `plan hash: ${plan.hash}`];
+    return { groups, footer };
 }
 function hostLines(h) {
     const roles = h.roles.length ? ` [${h.roles.join(', ')}]` : '';
     const state = hostState(h);
     const lines = [];
     if (state === 'failed' || state === 'skipped') {
-        lines.push(`${h.host}${roles}: ${state.toUpperCase()}${h.reason ? `: ${oneLine(h.reason, 300)}` : ''}`);
+        lines.push(`${h.host}${roles}: ${state.toUpperCase()}${h.reason ? `: ${escape_oneLine(h.reason, 300)}` : ''}`);
     }
     else {
         lines.push(`${h.host}${roles}: ${state === 'unchanged' ? 'no changes' : plural(h.changes.length, 'change')}`);
@@ -89188,12 +89203,12 @@ function hostLines(h) {
     for (const c of h.changes)
         lines.push(...changeLines(c));
     for (const w of h.warnings)
-        lines.push(`  warning: ${oneLine(w, 500)}`);
+        lines.push(`  warning: ${escape_oneLine(w, 500)}`);
     return lines;
 }
 function changeLines(c) {
-    const mark = c.destructive ? `  !! ${oneLine(c.destructive, 300)}` : '';
-    const lines = [`  ${ACTION_SYMBOL[c.action]} ${oneLine(changeTitle(c), 300)}${mark}`];
+    const mark = c.destructive ? `  !! ${escape_oneLine(c.destructive, 300)}` : '';
+    const lines = [`  ${ACTION_SYMBOL[c.action]} ${escape_oneLine(changeTitle(c), 300)}${mark}`];
     const detail = detailLines(c.before, c.after);
     if (detail.length > MAX_DETAIL_LINES) {
         lines.push(...detail.slice(0, MAX_DETAIL_LINES), `      … ${detail.length - MAX_DETAIL_LINES} more lines`);
@@ -89226,7 +89241,7 @@ function renderResultTable(results) {
         .trimEnd();
     const tally = (o) => results.filter((r) => r.outcome === o).length;
     const total = `${plural(results.length, 'host')}: ${tally('changed')} changed, ${tally('ok')} ok, ${tally('failed')} failed, ${tally('skipped')} skipped`;
-    return logText([fmt(header), ...rows.map(fmt), total].join('\n'));
+    return escape_logText([fmt(header), ...rows.map(fmt), total].join('\n'));
 }
 function resultText(r) {
     switch (r.outcome) {
@@ -89236,7 +89251,7 @@ function resultText(r) {
             return `changed ${r.changed}`;
         case 'failed':
         case 'skipped':
-            return `${r.outcome}${r.reason ? `: ${oneLine(r.reason)}` : ''}`;
+            return `${r.outcome}${r.reason ? `: ${escape_oneLine(r.reason)}` : ''}`;
     }
 }
 
@@ -89273,7 +89288,7 @@ function lastRunText(run) {
     if (!run)
         return 'never ran';
     const exit = run.exitCode === undefined ? '' : ` (exit ${run.exitCode})`;
-    const msg = run.message ? `: ${oneLine(run.message, 200)}` : '';
+    const msg = run.message ? `: ${escape_oneLine(run.message, 200)}` : '';
     switch (run.status) {
         case 'ok':
             return `ok${run.end ? ` ${formatTime(run.end)}` : ''}`;
@@ -89292,16 +89307,16 @@ function snapshotLogText(report) {
     for (const h of report.hosts)
         out.push(...hostLogLines(h));
     out.push(overviewText(report));
-    return logText(out.join('\n'));
+    return escape_logText(out.join('\n'));
 }
 function hostLogLines(h) {
     if (h.status === 'failed')
-        return [`${h.host}: could not read backup status${h.reason ? `: ${oneLine(h.reason, 300)}` : ''}`];
+        return [`${h.host}: could not read backup status${h.reason ? `: ${escape_oneLine(h.reason, 300)}` : ''}`];
     if (h.sets.length === 0)
         return [`${h.host}: no backup sets`];
     const header = ['set', 'status', 'latest', 'time', 'age', 'last run', 'tags', 'paths'];
     const rows = h.sets.map((s) => [
-        oneLine(s.setId, 60),
+        escape_oneLine(s.setId, 60),
         flags(s).join(',') || 'ok',
         s.latest?.shortId ?? '—',
         s.latest ? formatTime(s.latest.time) : '—',
@@ -89317,7 +89332,7 @@ function hostLogLines(h) {
         lines.push(fmt(rows[i]));
         // The host's message goes below its row, so one long message does not widen the table.
         if (s.lastRun?.message)
-            lines.push(`      last run said: ${oneLine(s.lastRun.message, 300)}`);
+            lines.push(`      last run said: ${escape_oneLine(s.lastRun.message, 300)}`);
     });
     return lines;
 }
@@ -89348,7 +89363,7 @@ function snapshotSummaryHtml(report) {
 function hostSummaryHtml(h) {
     const title = `<h3>${code(h.host)}</h3>`;
     if (h.status === 'failed')
-        return `${title}\n<p>❌ could not read backup status${h.reason ? `: ${htmlText(oneLine(h.reason, 500))}` : ''}</p>`;
+        return `${title}\n<p>❌ could not read backup status${h.reason ? `: ${htmlText(escape_oneLine(h.reason, 500))}` : ''}</p>`;
     if (h.sets.length === 0)
         return `${title}\n<p>No backup sets.</p>`;
     const header = `<tr>${['set', 'latest', 'time', 'age', 'paths', 'tags', 'last run', 'status'].map(th).join('')}</tr>`;
@@ -89382,7 +89397,7 @@ function staleWarnings(report) {
                 host: h.host,
                 problems: ['unreadable'],
                 title: `Backup status unknown on ${h.host}`,
-                message: redact(`${h.host}: could not read backup status${h.reason ? `: ${oneLine(h.reason, 300)}` : ''}`),
+                message: redact(`${h.host}: could not read backup status${h.reason ? `: ${escape_oneLine(h.reason, 300)}` : ''}`),
             });
             continue;
         }
@@ -89402,8 +89417,8 @@ function staleWarnings(report) {
                 host: h.host,
                 setId: s.setId,
                 problems,
-                title: `Backup ${problems.join(' and ')}: ${oneLine(s.setId, 60)} on ${h.host}`,
-                message: redact(`${h.host}: backup set "${oneLine(s.setId, 60)}": ${why.join('; ')}`),
+                title: `Backup ${problems.join(' and ')}: ${escape_oneLine(s.setId, 60)} on ${h.host}`,
+                message: redact(`${h.host}: backup set "${escape_oneLine(s.setId, 60)}": ${why.join('; ')}`),
             });
         }
     }
@@ -89435,7 +89450,7 @@ function restoreRows(r) {
 function restoreLogText(r) {
     const rows = restoreRows(r).map(([k, v]) => [k, k === 'outcome' ? r.outcome : v]);
     const width = Math.max(...rows.map(([k]) => k.length));
-    return logText([`Restore${r.dryRun ? ' (dry run)' : ''}:`, ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${oneLine(v, 500)}`)].join('\n'));
+    return escape_logText([`Restore${r.dryRun ? ' (dry run)' : ''}:`, ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${escape_oneLine(v, 500)}`)].join('\n'));
 }
 function restoreSummaryHtml(r) {
     const rows = restoreRows(r).map(([k, v]) => `<tr>${th(k)}${td(v)}</tr>`);
@@ -89456,12 +89471,14 @@ function planSummaryMarkdown(plan, opts = {}) {
 /**
  * Appends the parts (HTML or markdown, already escaped by the renderers above and in
  * ./pr-comment.ts) to the job summary, redacted, and writes it. GitHub keeps at most
- * 1 MiB per step.
+ * 1 MiB per step. Parts are separated by a blank line: an HTML block (`<table>`, `<p>`, …)
+ * runs until a blank line, so markdown right after one (the plan after the snapshot
+ * table) would otherwise show as raw text.
  */
 async function writeJobSummary(parts, summary) {
     const target = summary ?? (await Promise.resolve(/* import() */).then(__nccwpck_require__.bind(__nccwpck_require__, 4116))).summary;
     for (const part of parts)
-        target.addRaw(redact(part), true);
+        target.addRaw(`${redact(part).replace(/\n+$/, '')}\n`, true);
     await target.write();
 }
 
@@ -89549,9 +89566,7 @@ elif [ -n "$VOLUME" ]; then
 fi
 
 mkdir -p "$DIR" /var/lock || die "cannot create $DIR"
-# Work files (restic ls of a big volume is big) on disk beside the status files, not in a tmpfs.
-WORK=$(mktemp -d "$DIR/.work.XXXXXX") || die "mktemp in $DIR failed"
-OUT=$WORK/out ERR=$WORK/err
+WORK='' OUT=/dev/null ERR=/dev/null # see make_work
 trap 'rm -rf "$WORK"' EXIT
 trap 'fail "stopped by a signal"' TERM INT HUP
 
@@ -89704,6 +89719,14 @@ clean_leftovers() { # volume
 take_host_lock() {
   exec 8> @HOST_LOCK@
   flock -w "$LOCK_WAIT" 8 || fail "another restic-fleet run held @HOST_LOCK@ for $LOCK_WAIT s; nothing was changed"
+  make_work
+}
+# Work files (restic ls of a big volume is big) on disk beside the status files, not in a
+# tmpfs. Made under the host lock, so any other work directory is a dead job's.
+make_work() {
+  WORK=$(mktemp -d "$DIR/.work.XXXXXX") || fail "mktemp in $DIR failed"
+  OUT=$WORK/out ERR=$WORK/err
+  for w in "$DIR"/.work.*; do [ "$w" = "$WORK" ] || rm -rf "$w"; done
 }
 take_set_lock() { # the runner's per-set lock: no backup of the set runs meanwhile
   exec 9> "/var/lock/restic-fleet-$SLUG.lock"
@@ -90124,24 +90147,6 @@ function plannedReport(b, plan) {
         containersStarted: [],
     };
 }
-/** One line per fact, for the log group and the CLI. */
-function describeReport(r) {
-    const lines = [
-        `${r.outcome}: ${r.host} set "${r.setId}" snapshot ${r.snapshot.shortId} (${r.snapshot.time}) → ${r.target}${r.dryRun ? ' (dry-run)' : ''}`,
-    ];
-    if (r.files !== undefined)
-        lines.push(`restored ${r.files} files, ${r.bytes ?? 0} bytes in ${(r.durationMs / 1000).toFixed(1)} s`);
-    if (r.verification)
-        lines.push(`verified: ${r.verification}`);
-    if (r.safetySnapshotId)
-        lines.push(`safety snapshot of the previous contents: ${r.safetySnapshotId}`);
-    if (r.containersStopped.length || r.containersStarted.length) {
-        lines.push(`containers stopped: ${r.containersStopped.join(', ') || '-'}; started again: ${r.containersStarted.join(', ') || '-'}`);
-    }
-    if (r.message)
-        lines.push(r.message);
-    return lines;
-}
 
 ;// CONCATENATED MODULE: ./src/restore/select.ts
 
@@ -90409,14 +90414,12 @@ async function restoreCommand(o, req, run = {}) {
         });
         const running = pre.containers.filter((c) => ['running', 'restarting', 'paused'].includes(c.state)).map((c) => c.name);
         if (req.dryRun) {
-            const r = plannedReport(reportBase(), {
+            return plannedReport(reportBase(), {
                 mountpoint: pre.mountpoint,
                 running,
                 keepUntil: keep,
                 targetPath: target.kind === 'path' ? target.path : undefined,
             });
-            o.log.group(`restore ${host.name} "${set.id}" (dry-run)`, describeReport(r));
-            return r;
         }
         const runId = newRunId(now());
         const args = target.kind === 'in-place'
@@ -90436,9 +90439,8 @@ async function restoreCommand(o, req, run = {}) {
             if (tail?.stdout.trim())
                 o.log.group(`restore job ${runId} log (last lines)`, tail.stdout.trimEnd().split('\n'));
         }
-        const r = reportFromStatus(reportBase(), status, notes);
-        o.log.group(`restore ${host.name} "${set.id}"`, describeReport(r));
-        return r;
+        // The doors (CLI, action) print the report itself.
+        return reportFromStatus(reportBase(), status, notes);
     }
     finally {
         await link.close();
@@ -90584,22 +90586,25 @@ async function recoverDead(link, runId, volume, dead) {
     const running = parseContainerStates(r.stdout);
     const recovered = rec.recovered ?? '';
     const volumeRestored = /volume restored/.test(recovered) || (!/volume unchanged/.test(recovered) && AFTER_SWAP.has(dead.phase));
+    const toPath = dead.mode === 'to-path';
     const message = [
         `the restore job died in phase ${dead.phase} (${jobPaths(runId).log})`,
         rec.outcome === 'restored' ? '' : `recover did not finish: ${rec.message ?? 'no status'} (${jobPaths(recoverRun).log})`,
+        toPath ? `the target directory may hold a partial restore (a .rf-restore-${runId} directory or some entries): empty it before restoring there again` : '',
         dead.safety ? `the volume's previous contents are in safety snapshot ${dead.safety} (tag restic-fleet:pre-restore)` : '',
     ].filter(Boolean);
     return {
         ...dead,
-        outcome: volumeRestored && dead.verification !== undefined && rec.outcome === 'restored' ? 'restored' : 'failed',
+        outcome: !toPath && volumeRestored && dead.verification !== undefined && rec.outcome === 'restored' ? 'restored' : 'failed',
         started: dead.stopped.filter((c) => running.get(c) === true),
         recovered: recovered || undefined,
-        volumeState: volumeRestored ? 'restored (verified before the swap)' : 'unchanged',
+        volumeState: toPath ? undefined : volumeRestored ? 'restored (verified before the swap)' : 'unchanged',
         message: message.join('; '),
     };
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
+
 
 
 
@@ -90654,6 +90659,8 @@ async function run() {
         }
     }
 }
+/** An error's first line, redacted (git's messages repeat the whole command). */
+const main_firstLine = (err) => redact((err instanceof Error ? err.message : String(err)).split('\n')[0].slice(0, 300));
 function remote(base, inputs) {
     if (!inputs.sshPrivateKey)
         throw new Error(`command ${inputs.command} needs the ssh-private-key input`);
@@ -90703,18 +90710,7 @@ async function plan(o, inputs) {
 async function planOffline(base, inputs, workspace) {
     const head = await loadDesired({ ...base, offline: true });
     annotate(head.diagnostics);
-    const pr = pullRequest();
-    let baseHosts = [];
-    let against = 'an empty inventory (no base branch: not a pull request)';
-    if (pr?.baseSha) {
-        const rel = external_node_path_default().relative(workspace, external_node_path_default().resolve(workspace, inputs.inventory));
-        const dir = extractBaseInventory(workspace, rel, pr.baseSha);
-        against = `the base branch ${pr.baseRef ?? ''} (${pr.baseSha.slice(0, 7)})`.replace('  ', ' ');
-        if (dir)
-            baseHosts = (await loadDesired({ ...base, repoRoot: dir, inventory: rel, offline: true })).desired;
-        else
-            against += ', which has no inventory at that path';
-    }
+    const { hosts: baseHosts, against } = await baseBranchDesired(base, inputs, workspace, head);
     const { plan: p, removedHosts } = offlinePlan(head.desired, baseHosts);
     const note = `No SSH key was available (pull requests from forks get no secrets), so live hosts were not read: ` +
         `this diff is the pull request's desired state against ${against}.` +
@@ -90723,6 +90719,46 @@ async function planOffline(base, inputs, workspace) {
     await publishPlan(p, inputs, note);
     await writeJobSummary([planSummaryMarkdown(p, { runUrl: runUrl(), offlineNote: note })]);
     setActionOutputs({ planHash: p.hash, changedHosts: p.hosts.filter((h) => h.changes.length).map((h) => h.host), failedHosts: [] });
+}
+/**
+ * The desired state of the base branch's inventory, for the offline diff, and what the
+ * diff is against (said in the comment). Falls back to an empty inventory, saying why,
+ * when there is no base, git cannot give it, or it does not load (a PR fixing a broken
+ * inventory: the base's errors are not this PR's, and their annotations would point at
+ * lines of the PR's files).
+ */
+async function baseBranchDesired(base, inputs, workspace, head) {
+    const pr = pullRequest();
+    if (!pr?.baseSha)
+        return { hosts: [], against: 'an empty inventory (no base branch: not a pull request)' };
+    const branch = `the base branch ${pr.baseRef ?? ''} (${pr.baseSha.slice(0, 7)})`.replace('  ', ' ');
+    const rel = external_node_path_default().relative(workspace, external_node_path_default().resolve(workspace, inputs.inventory));
+    let dir;
+    try {
+        dir = extractBaseInventory(workspace, rel, pr.baseSha);
+    }
+    catch (err) {
+        return { hosts: [], against: `an empty inventory: ${branch} could not be read from git (${main_firstLine(err)})` };
+    }
+    if (!dir)
+        return { hosts: [], against: `${branch}, which has no inventory at that path` };
+    try {
+        // No limit here: it may name a host the PR adds. Keep the base hosts the limit selected in the
+        // PR, and (without a limit) the ones the PR removes.
+        const all = (await loadDesired({ ...base, repoRoot: dir, inventory: rel, offline: true, limit: undefined })).desired;
+        const selected = new Set(head.desired.map((d) => d.name));
+        const inHead = new Set(head.hosts.map((h) => h.name));
+        return { hosts: all.filter((d) => selected.has(d.name) || (!inputs.limit && !inHead.has(d.name))), against: branch };
+    }
+    catch (err) {
+        if (!(err instanceof types_InventoryError))
+            throw err;
+        const n = err.diagnostics.filter((d) => d.severity === 'error').length;
+        return { hosts: [], against: `an empty inventory: the inventory of ${branch} does not load (${n} error${n === 1 ? '' : 's'})` };
+    }
+    finally {
+        (0,external_node_fs_namespaceObject.rmSync)(dir, { recursive: true, force: true });
+    }
 }
 async function collectSnapshots(o, inputs) {
     const report = await snapshotsCommand(o, inputs.staleAfterSeconds);

@@ -7,7 +7,7 @@ import { applyCommand, loadDesired, planCommand, type InventoryOptions, type Rem
 import { consoleLogger } from './engine/logger.js';
 import { InventoryError, formatDiagnostic } from './inventory/types.js';
 import { parseDuration } from './report/duration.js';
-import { renderPlanText, renderResultTable } from './report/plan-text.js';
+import { planLogGroups, renderResultTable } from './report/plan-text.js';
 import { restoreLogText, snapshotLogText } from './report/summary.js';
 import { restoreCommand } from './restore/command.js';
 import { snapshotsCommand } from './engine/snapshots.js';
@@ -136,8 +136,9 @@ export async function runCli(argv: string[]): Promise<number> {
         for (const d of out.loaded.diagnostics) console.error(formatDiagnostic(d));
         if (v.json) console.log(redact(JSON.stringify({ plan: out.run.plan, results: out.results }, null, 2)));
         else {
-          console.log(redact(renderPlanText(out.run.plan)));
-          console.log(redact(renderResultTable(out.results)));
+          const { groups, footer } = planLogGroups(out.run.plan, command === 'apply' ? out.results : undefined);
+          for (const g of groups) consoleLogger.group(redact(g.title), g.lines.map(redact));
+          console.log(redact([...footer, renderResultTable(out.results)].join('\n')));
         }
         return out.results.some((r) => r.outcome === 'failed') ? 1 : 0;
       }

@@ -1,10 +1,11 @@
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import * as core from '@actions/core';
 import { annotate } from './action/annotations.js';
 import { readInputs, type ActionInputs } from './action/inputs.js';
 import { actionLogger } from './action/logger.js';
 import { commentPlan, extractBaseInventory, pullRequest, runUrl } from './action/pull-request.js';
-import { applyCommand, loadDesired, planCommand, type InventoryOptions, type RemoteOptions } from './engine/commands.js';
+import { applyCommand, loadDesired, planCommand, type InventoryOptions, type LoadedDesired, type RemoteOptions } from './engine/commands.js';
 import { snapshotsCommand } from './engine/snapshots.js';
 import { InventoryError } from './inventory/types.js';
 import { offlinePlan } from './plan/offline.js';
@@ -63,6 +64,9 @@ export async function run(): Promise<void> {
   }
 }
 
+/** An error's first line, redacted (git's messages repeat the whole command). */
+const firstLine = (err: unknown): string => redact((err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 300));
+
 function remote(base: InventoryOptions, inputs: ActionInputs): RemoteOptions {
   if (!inputs.sshPrivateKey) throw new Error(`command ${inputs.command} needs the ssh-private-key input`);
   if (!inputs.knownHosts && !inputs.insecureSkipHostKeyCheck) {
@@ -113,16 +117,7 @@ async function plan(o: RemoteOptions, inputs: ActionInputs): Promise<void> {
 async function planOffline(base: InventoryOptions, inputs: ActionInputs, workspace: string): Promise<void> {
   const head = await loadDesired({ ...base, offline: true });
   annotate(head.diagnostics);
-  const pr = pullRequest();
-  let baseHosts: typeof head.desired = [];
-  let against = 'an empty inventory (no base branch: not a pull request)';
-  if (pr?.baseSha) {
-    const rel = path.relative(workspace, path.resolve(workspace, inputs.inventory));
-    const dir = extractBaseInventory(workspace, rel, pr.baseSha);
-    against = `the base branch ${pr.baseRef ?? ''} (${pr.baseSha.slice(0, 7)})`.replace('  ', ' ');
-    if (dir) baseHosts = (await loadDesired({ ...base, repoRoot: dir, inventory: rel, offline: true })).desired;
-    else against += ', which has no inventory at that path';
-  }
+  const { hosts: baseHosts, against } = await baseBranchDesired(base, inputs, workspace, head);
   const { plan: p, removedHosts } = offlinePlan(head.desired, baseHosts);
   const note =
     `No SSH key was available (pull requests from forks get no secrets), so live hosts were not read: ` +
@@ -132,6 +127,46 @@ async function planOffline(base: InventoryOptions, inputs: ActionInputs, workspa
   await publishPlan(p, inputs, note);
   await writeJobSummary([planSummaryMarkdown(p, { runUrl: runUrl(), offlineNote: note })]);
   setActionOutputs({ planHash: p.hash, changedHosts: p.hosts.filter((h) => h.changes.length).map((h) => h.host), failedHosts: [] });
+}
+
+/**
+ * The desired state of the base branch's inventory, for the offline diff, and what the
+ * diff is against (said in the comment). Falls back to an empty inventory, saying why,
+ * when there is no base, git cannot give it, or it does not load (a PR fixing a broken
+ * inventory: the base's errors are not this PR's, and their annotations would point at
+ * lines of the PR's files).
+ */
+async function baseBranchDesired(
+  base: InventoryOptions,
+  inputs: ActionInputs,
+  workspace: string,
+  head: LoadedDesired,
+): Promise<{ hosts: LoadedDesired['desired']; against: string }> {
+  const pr = pullRequest();
+  if (!pr?.baseSha) return { hosts: [], against: 'an empty inventory (no base branch: not a pull request)' };
+  const branch = `the base branch ${pr.baseRef ?? ''} (${pr.baseSha.slice(0, 7)})`.replace('  ', ' ');
+  const rel = path.relative(workspace, path.resolve(workspace, inputs.inventory));
+  let dir: string | undefined;
+  try {
+    dir = extractBaseInventory(workspace, rel, pr.baseSha);
+  } catch (err) {
+    return { hosts: [], against: `an empty inventory: ${branch} could not be read from git (${firstLine(err)})` };
+  }
+  if (!dir) return { hosts: [], against: `${branch}, which has no inventory at that path` };
+  try {
+    // No limit here: it may name a host the PR adds. Keep the base hosts the limit selected in the
+    // PR, and (without a limit) the ones the PR removes.
+    const all = (await loadDesired({ ...base, repoRoot: dir, inventory: rel, offline: true, limit: undefined })).desired;
+    const selected = new Set(head.desired.map((d) => d.name));
+    const inHead = new Set(head.hosts.map((h) => h.name));
+    return { hosts: all.filter((d) => selected.has(d.name) || (!inputs.limit && !inHead.has(d.name))), against: branch };
+  } catch (err) {
+    if (!(err instanceof InventoryError)) throw err;
+    const n = err.diagnostics.filter((d) => d.severity === 'error').length;
+    return { hosts: [], against: `an empty inventory: the inventory of ${branch} does not load (${n} error${n === 1 ? '' : 's'})` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function collectSnapshots(o: RemoteOptions, inputs: ActionInputs): Promise<SnapshotReport> {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ClientConfig, HostConfig, ServerConfig } from '../inventory/config.js';
 import type { Diagnostic } from '../inventory/types.js';
+import { isPlaceholderSecret } from '../inventory/resolve.js';
 import { reveal, type MaybeSecret } from '../secret.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { CRON_FILE, renderCronFile } from './cron.js';
@@ -77,7 +78,8 @@ function desiredServer(h: HostConfig, s: ServerConfig, clients: HostConfig[], di
       users.set(user, { user, password, usedBy: [usedBy], where });
       return;
     }
-    if (reveal(existing.password) !== password.reveal()) {
+    const unknown = isPlaceholderSecret(existing.password) || isPlaceholderSecret(password);
+    if (!unknown && reveal(existing.password) !== password.reveal()) {
       diagnostics.push({
         severity: 'error',
         key: posPath.join('.'),

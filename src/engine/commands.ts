@@ -79,8 +79,9 @@ export function selectHosts(all: string[], groups: Record<string, string[]>, lim
   return out;
 }
 
-export function sessionsFor(o: RemoteOptions): Sessions {
-  const factory: TransportFactory =
+/** How to reach a host: the options' factory (tests, local runs) or SSH with the pinned keys. */
+export function transportFactoryFor(o: RemoteOptions): TransportFactory {
+  return (
     o.transportFactory ??
     ((d) =>
       openTransport({
@@ -90,9 +91,11 @@ export function sessionsFor(o: RemoteOptions): Sessions {
         knownHosts: o.ssh.knownHosts,
         insecureSkipHostKeyCheck: o.ssh.insecureSkipHostKeyCheck,
         warn: (m) => o.log.warn(m),
-      }));
-  return new Sessions(factory);
+      }))
+  );
 }
+
+export const sessionsFor = (o: RemoteOptions): Sessions => new Sessions(transportFactoryFor(o));
 
 export interface RunOutcome {
   run: PlanRun;

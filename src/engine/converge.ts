@@ -8,7 +8,7 @@ import type { Plan } from '../plan/types.js';
 import type { HostResult } from '../report/types.js';
 import { redact } from '../secret.js';
 import type { Logger } from './logger.js';
-import { runPool } from './pool.js';
+import { runPool } from '../util/pool.js';
 import type { Sessions } from './sessions.js';
 
 export interface ConvergeOptions {

@@ -2,7 +2,7 @@ import { buildSnapshotsProbe, parseSnapshots } from '../facts/snapshots.js';
 import type { HostSnapshots, SnapshotReport } from '../report/types.js';
 import { redact } from '../secret.js';
 import { loadDesired, sessionsFor, type RemoteOptions } from './commands.js';
-import { runPool } from './pool.js';
+import { runPool } from '../util/pool.js';
 
 /** Latest snapshot and last run of every backup set on every client (one round trip per client). */
 export async function snapshotsCommand(o: RemoteOptions, staleAfterSeconds: number, now = new Date()): Promise<SnapshotReport> {

@@ -1,4 +1,5 @@
 import { readdir } from 'node:fs/promises';
+import { runPool } from '../util/pool.js';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { dedupeDiagnostics, errorsOf, warningsOf } from './diagnostics.js';
 import { hostGroups, readHostsFile, reconcile, type GroupDef, type HostDef, type InventoryGraph } from './hosts-file.js';
@@ -21,20 +22,6 @@ const CONNECTION_VARS = new Set(['ansible_host', 'ansible_port', 'ansible_user',
 const HOSTS_FILES = ['hosts.yaml', 'hosts.yml'];
 /** Names whose files are read at once: enough to overlap I/O, few enough to stay far from the open-files limit. */
 const READ_CONCURRENCY = 32;
-
-/** Like Promise.all(items.map(fn)) with at most `limit` calls in flight; results in input order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 /** Paths whose resolution failed (already reported by the loader): the schema stays silent about them. */
 const unresolved = new WeakMap<HostVars, Path[]>();
@@ -108,8 +95,8 @@ export async function loadInventoryCollecting(opts: LoadOptions): Promise<{ inve
   };
   const groupNames = [...graph.groups.keys()];
   const hostNames = [...graph.hosts.keys()].sort();
-  const groupFiles = await mapLimit(groupNames, READ_CONCURRENCY, (g) => load(groupDir, g));
-  const hostFiles = await mapLimit(hostNames, READ_CONCURRENCY, (h) => load(hostDir, h));
+  const groupFiles = await runPool(groupNames, READ_CONCURRENCY, (g) => load(groupDir, g));
+  const hostFiles = await runPool(hostNames, READ_CONCURRENCY, (h) => load(hostDir, h));
   for (const r of [...groupFiles, ...hostFiles]) diagnostics.push(...r.diagnostics);
   const groupVarFiles = new Map(groupNames.map((g, i) => [g, groupFiles[i]!.loaded]));
   const hostVarFiles = new Map(hostNames.map((h, i) => [h, hostFiles[i]!.loaded]));

@@ -16,7 +16,10 @@ export interface Resolved {
 }
 
 /** The stand-in for a secret an offline plan cannot read: the same name gives the same value. */
-export const placeholderSecret = (name: string): Secret => new Secret(`offline-placeholder:${name}`, `placeholder for ${name}`);
+const PLACEHOLDER_PREFIX = 'offline-placeholder:';
+export const placeholderSecret = (name: string): Secret => new Secret(`${PLACEHOLDER_PREFIX}${name}`, `placeholder for ${name}`);
+/** An offline placeholder says nothing about the real value: comparisons with it are unknown. */
+export const isPlaceholderSecret = (s: Secret): boolean => s.reveal().startsWith(PLACEHOLDER_PREFIX);
 
 /** State shared by every host of one load: env lookups, vault password, per-node caches. */
 export class ResolveContext {

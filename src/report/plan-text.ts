@@ -25,6 +25,23 @@ export function renderPlanText(plan: Plan): string {
   return logText(out.join('\n'));
 }
 
+/**
+ * The plan as one collapsible log group per host (title: host and outcome), then the
+ * totals and the hash: what both doors print for plan and apply.
+ */
+export function planLogGroups(plan: Plan, results?: HostResult[]): { groups: Array<{ title: string; lines: string[] }>; footer: string[] } {
+  const byHost = new Map(results?.map((r) => [r.host, r]));
+  const groups = plan.hosts.map((h) => {
+    const [first, ...rest] = hostLines(h);
+    const r = byHost.get(h.host);
+    const title = r ? `${h.host}: ${resultText(r)}` : first!;
+    const lines = r?.outcome === 'failed' && h.status === 'ok' ? [...rest, `  apply failed: ${oneLine(r.reason ?? '', 500)}`] : rest;
+    return { title: logText(title), lines: lines.map(logText) };
+  });
+  const footer = [...(plan.offline ? ['Offline plan: live state was NOT read.'] : []), countsLine(countPlan(plan)), `plan hash: ${plan.hash}`];
+  return { groups, footer };
+}
+
 function hostLines(h: HostPlan): string[] {
   const roles = h.roles.length ? ` [${h.roles.join(', ')}]` : '';
   const state = hostState(h);

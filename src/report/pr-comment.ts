@@ -48,7 +48,10 @@ export function renderPlanComment(plan: Plan, opts: PlanCommentOptions = {}): st
   const maxChars = opts.maxChars ?? MAX_COMMENT_CHARS;
   const runUrl = safeUrl(opts.runUrl);
   const head = headerParts(plan, opts, runUrl).join('\n\n');
-  const footer = `---\nPlan hash: ${inlineCode(plan.hash)} · to apply exactly this plan, pass \`plan-hash\` with this value.`;
+  // An offline plan diffs two desired states: its hash never equals a live plan's, so apply would refuse it.
+  const footer = plan.offline
+    ? `---\nPlan hash: ${inlineCode(plan.hash)} · offline plan: this hash cannot be passed as \`plan-hash\` (apply compares it with a live plan, which needs the SSH key).`
+    : `---\nPlan hash: ${inlineCode(plan.hash)} · to apply exactly this plan, pass \`plan-hash\` with this value.`;
 
   const sections = hostSections(plan);
   const marker = opts.marker !== false;

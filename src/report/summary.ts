@@ -246,10 +246,12 @@ export function planSummaryMarkdown(plan: Plan, opts: { runUrl?: string; offline
 /**
  * Appends the parts (HTML or markdown, already escaped by the renderers above and in
  * ./pr-comment.ts) to the job summary, redacted, and writes it. GitHub keeps at most
- * 1 MiB per step.
+ * 1 MiB per step. Parts are separated by a blank line: an HTML block (`<table>`, `<p>`, …)
+ * runs until a blank line, so markdown right after one (the plan after the snapshot
+ * table) would otherwise show as raw text.
  */
 export async function writeJobSummary(parts: string[], summary?: typeof Core.summary): Promise<void> {
   const target = summary ?? (await import('@actions/core')).summary;
-  for (const part of parts) target.addRaw(redact(part), true);
+  for (const part of parts) target.addRaw(`${redact(part).replace(/\n+$/, '')}\n`, true);
   await target.write();
 }

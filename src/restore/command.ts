@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { PRE_RESTORE_KEEP_DAYS } from '../desired/runner-script.js';
 import type { DesiredBackupSet, DesiredHost } from '../desired/types.js';
-import { loadDesired, type RemoteOptions } from '../engine/commands.js';
-import type { TransportFactory } from '../engine/sessions.js';
+import { loadDesired, transportFactoryFor, type RemoteOptions } from '../engine/commands.js';
 import { classifyRepo } from '../facts/repo-check.js';
-import { openTransport } from '../remote/connect.js';
 import type { RestoreReport } from '../report/types.js';
 import { RESTORE_JOB_SCRIPT, type Failpoint } from './job-script.js';
 import { HostLink, sleep } from './link.js';
 import { parseContainerStates, parsePreflight, parseSnapshotsJson, parseStatus } from './parse.js';
-import { describeReport, plannedReport, reportFromStatus, type ReportBase } from './report.js';
+import { plannedReport, reportFromStatus, type ReportBase } from './report.js';
 import { jobPaths, launchCommand, logTailCommand, pollCommand, preflightCommand, recoverCommand, type JobArgs } from './script.js';
 import { selectSnapshot } from './select.js';
 import { RestoreRefused, type JobStatus, type Preflight, type RestoreRequest, type RestoreTarget, type ResticSnapshot } from './types.js';
@@ -42,7 +40,7 @@ export async function restoreCommand(o: RemoteOptions, req: RestoreRequest, run:
   const set = findSet(host, req.set);
   const target = parseTarget(req.target);
 
-  const link = new HostLink(host, factoryFor(o), {
+  const link = new HostLink(host, transportFactoryFor(o), {
     attempts: run.reconnectAttempts ?? 5,
     delayMs: run.reconnectDelayMs ?? 3000,
     warn: (m) => o.log.warn(m),
@@ -62,14 +60,12 @@ export async function restoreCommand(o: RemoteOptions, req: RestoreRequest, run:
     const running = pre.containers.filter((c) => ['running', 'restarting', 'paused'].includes(c.state)).map((c) => c.name);
 
     if (req.dryRun) {
-      const r = plannedReport(reportBase(), {
+      return plannedReport(reportBase(), {
         mountpoint: pre.mountpoint,
         running,
         keepUntil: keep,
         targetPath: target.kind === 'path' ? target.path : undefined,
       });
-      o.log.group(`restore ${host.name} "${set.id}" (dry-run)`, describeReport(r));
-      return r;
     }
 
     const runId = newRunId(now());
@@ -91,27 +87,11 @@ export async function restoreCommand(o: RemoteOptions, req: RestoreRequest, run:
       const tail = await link.exec(logTailCommand(runId)).catch(() => undefined);
       if (tail?.stdout.trim()) o.log.group(`restore job ${runId} log (last lines)`, tail.stdout.trimEnd().split('\n'));
     }
-    const r = reportFromStatus(reportBase(), status, notes);
-    o.log.group(`restore ${host.name} "${set.id}"`, describeReport(r));
-    return r;
+    // The doors (CLI, action) print the report itself.
+    return reportFromStatus(reportBase(), status, notes);
   } finally {
     await link.close();
   }
-}
-
-function factoryFor(o: RemoteOptions): TransportFactory {
-  return (
-    o.transportFactory ??
-    ((d) =>
-      openTransport({
-        hostName: d.name,
-        connection: d.connection,
-        privateKey: o.ssh.privateKey,
-        knownHosts: o.ssh.knownHosts,
-        insecureSkipHostKeyCheck: o.ssh.insecureSkipHostKeyCheck,
-        warn: (m) => o.log.warn(m),
-      }))
-  );
 }
 
 /** Sortable, unique and safe as a file name: 20261127T090102Z-1a2b3c. */
@@ -252,17 +232,19 @@ async function recoverDead(link: HostLink, runId: string, volume: string, dead: 
   const running = parseContainerStates(r.stdout);
   const recovered = rec.recovered ?? '';
   const volumeRestored = /volume restored/.test(recovered) || (!/volume unchanged/.test(recovered) && AFTER_SWAP.has(dead.phase));
+  const toPath = dead.mode === 'to-path';
   const message = [
     `the restore job died in phase ${dead.phase} (${jobPaths(runId).log})`,
     rec.outcome === 'restored' ? '' : `recover did not finish: ${rec.message ?? 'no status'} (${jobPaths(recoverRun).log})`,
+    toPath ? `the target directory may hold a partial restore (a .rf-restore-${runId} directory or some entries): empty it before restoring there again` : '',
     dead.safety ? `the volume's previous contents are in safety snapshot ${dead.safety} (tag restic-fleet:pre-restore)` : '',
   ].filter(Boolean);
   return {
     ...dead,
-    outcome: volumeRestored && dead.verification !== undefined && rec.outcome === 'restored' ? 'restored' : 'failed',
+    outcome: !toPath && volumeRestored && dead.verification !== undefined && rec.outcome === 'restored' ? 'restored' : 'failed',
     started: dead.stopped.filter((c) => running.get(c) === true),
     recovered: recovered || undefined,
-    volumeState: volumeRestored ? 'restored (verified before the swap)' : 'unchanged',
+    volumeState: toPath ? undefined : volumeRestored ? 'restored (verified before the swap)' : 'unchanged',
     message: message.join('; '),
   };
 }

@@ -71,9 +71,7 @@ elif [ -n "$VOLUME" ]; then
 fi
 
 mkdir -p "$DIR" /var/lock || die "cannot create $DIR"
-# Work files (restic ls of a big volume is big) on disk beside the status files, not in a tmpfs.
-WORK=$(mktemp -d "$DIR/.work.XXXXXX") || die "mktemp in $DIR failed"
-OUT=$WORK/out ERR=$WORK/err
+WORK='' OUT=/dev/null ERR=/dev/null # see make_work
 trap 'rm -rf "$WORK"' EXIT
 trap 'fail "stopped by a signal"' TERM INT HUP
 
@@ -226,6 +224,14 @@ clean_leftovers() { # volume
 take_host_lock() {
   exec 8> @HOST_LOCK@
   flock -w "$LOCK_WAIT" 8 || fail "another restic-fleet run held @HOST_LOCK@ for $LOCK_WAIT s; nothing was changed"
+  make_work
+}
+# Work files (restic ls of a big volume is big) on disk beside the status files, not in a
+# tmpfs. Made under the host lock, so any other work directory is a dead job's.
+make_work() {
+  WORK=$(mktemp -d "$DIR/.work.XXXXXX") || fail "mktemp in $DIR failed"
+  OUT=$WORK/out ERR=$WORK/err
+  for w in "$DIR"/.work.*; do [ "$w" = "$WORK" ] || rm -rf "$w"; done
 }
 take_set_lock() { # the runner's per-set lock: no backup of the set runs meanwhile
   exec 9> "/var/lock/restic-fleet-$SLUG.lock"

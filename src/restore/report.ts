@@ -64,18 +64,3 @@ export function plannedReport(b: ReportBase, plan: { mountpoint?: string; runnin
     containersStarted: [],
   };
 }
-
-/** One line per fact, for the log group and the CLI. */
-export function describeReport(r: RestoreReport): string[] {
-  const lines = [
-    `${r.outcome}: ${r.host} set "${r.setId}" snapshot ${r.snapshot.shortId} (${r.snapshot.time}) → ${r.target}${r.dryRun ? ' (dry-run)' : ''}`,
-  ];
-  if (r.files !== undefined) lines.push(`restored ${r.files} files, ${r.bytes ?? 0} bytes in ${(r.durationMs / 1000).toFixed(1)} s`);
-  if (r.verification) lines.push(`verified: ${r.verification}`);
-  if (r.safetySnapshotId) lines.push(`safety snapshot of the previous contents: ${r.safetySnapshotId}`);
-  if (r.containersStopped.length || r.containersStarted.length) {
-    lines.push(`containers stopped: ${r.containersStopped.join(', ') || '-'}; started again: ${r.containersStarted.join(', ') || '-'}`);
-  }
-  if (r.message) lines.push(r.message);
-  return lines;
-}

@@ -134,7 +134,7 @@ describe('restore', () => {
     copy = copyLabInventory();
     opts = labOptions(copy);
     const applied = await applyCommand(opts);
-    for (const r of applied.results) expect([r.host, r.outcome, r.reason ?? '']).toEqual([r.host, 'changed', '']);
+    for (const r of applied.results) expect([r.host, r.outcome === 'failed' || r.outcome === 'skipped' ? r.reason : 'converged']).toEqual([r.host, 'converged']);
     appSnapshot = await backupNow('app-volume');
     backedUp = await volumeState();
     expect(backedUp.size).toBeGreaterThan(2000);
@@ -280,5 +280,7 @@ describe('restore', () => {
     const r = await restore({ snapshot: appSnapshot.slice(0, 8) });
     expect(r.outcome, r.message).toBe('restored');
     expect(diffStates(backedUp, await volumeState())).toEqual([]);
+    // Nothing the killed jobs left behind survives a later run: no journal, container list or work directory.
+    expect((await sh(`ls -A ${RESTORE_DIR} | grep -E '^\\.work|journal|^containers-' || true`)).trim()).toBe('');
   });
 });

@@ -6,7 +6,7 @@
 // No lab imports here: unit tests use it too.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -151,6 +151,14 @@ export async function runAction(o: ActionRunOptions): Promise<ActionRun> {
 
   const { code, stdout, stderr } = await spawnBounded(process.execPath, [DIST], { cwd: o.workspace, env }, o.timeoutSeconds ?? 280);
   const outputsFile = readFileSync(files.output, 'utf8');
+  // Debugging aid: RF_ACTION_DUMP_DIR=/some/dir keeps each run's log, summary and outputs.
+  const dump = process.env.RF_ACTION_DUMP_DIR;
+  if (dump) {
+    mkdirSync(dump, { recursive: true });
+    const name = `${Date.now()}-${String(o.inputs.command ?? 'plan')}-${o.event ?? 'no-event'}`;
+    writeFileSync(path.join(dump, `${name}.log`), `exit ${code}\n${stdout}\n--- stderr\n${stderr}\n--- outputs\n${outputsFile}`);
+    writeFileSync(path.join(dump, `${name}.summary.md`), readFileSync(files.summary, 'utf8'));
+  }
   return { code, stdout, stderr, outputs: parseOutputFile(outputsFile), outputsFile, summary: readFileSync(files.summary, 'utf8'), env, eventPayload: payload };
 }
 
@@ -232,3 +240,23 @@ export const withoutMaskLines = (text: string): string =>
     .join('\n');
 
 export const newRunId = (): string => String(10_000_000_000 + Math.floor(Math.random() * 1e9));
+
+// CommonMark HTML blocks of kind 6 (block-level tags) run until a blank line: markdown
+// inside one is shown as raw text on GitHub.
+const HTML_BLOCK_START = /^ {0,3}<\/?(?:address|article|aside|blockquote|details|div|dl|fieldset|figure|footer|form|h[1-6]|header|hr|li|nav|ol|p|section|summary|table|tbody|td|tfoot|th|thead|tr|ul)(?:\s|\/?>|$)/i;
+const MARKDOWN_LINE = /^(?:#{1,6} |\*\*|> |- |\d+\. |```|---$)/;
+
+/** Markdown lines a GitHub summary/comment would show as raw text because an HTML block is still open. */
+export function markdownInsideHtmlBlocks(text: string): string[] {
+  const bad: string[] = [];
+  let inHtml = false;
+  let inFence = false;
+  for (const line of text.split('\n')) {
+    if (!inHtml && line.startsWith('```')) inFence = !inFence;
+    if (inFence) continue;
+    if (line.trim() === '') inHtml = false;
+    else if (!inHtml && HTML_BLOCK_START.test(line)) inHtml = true;
+    else if (inHtml && MARKDOWN_LINE.test(line)) bad.push(line);
+  }
+  return bad;
+}

@@ -41,7 +41,7 @@ interface Repo {
  * (the seed gives the one htpasswd user two variables with equal values, which an offline
  * run without secrets cannot know are equal).
  */
-function makeRepo({ verbatim = false } = {}): Repo {
+function makeRepo({ verbatim = false, brokenBase = false } = {}): Repo {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rf-offline-repo-'));
   temp.push(dir);
   git(dir, 'init', '-q');
@@ -56,11 +56,15 @@ function makeRepo({ verbatim = false } = {}): Repo {
     const f = path.join(inv, `host_vars/${h}.yml`);
     writeFileSync(f, `ansible_host: 127.0.0.1\nansible_port: ${port}\n${readFileSync(f, 'utf8')}`);
   }
+  const clientVars = path.join(inv, 'group_vars/client/vars.yml');
+  const goodClientVars = readFileSync(clientVars, 'utf8');
+  if (brokenBase) writeFileSync(clientVars, goodClientVars.replace('restic_client_user:', 'restic_clinet_user:'));
   git(dir, 'add', '-A');
   git(dir, 'commit', '-q', '-m', 'Seed inventory');
   const base = git(dir, 'rev-parse', 'HEAD');
 
   git(dir, 'checkout', '-q', '-b', 'add-client2');
+  writeFileSync(clientVars, goodClientVars); // the PR also fixes a broken base
   writeFileSync(path.join(inv, 'hosts.yml'), readFileSync(path.join(inv, 'hosts.yml'), 'utf8').replace('        client.example.com:\n', `        client.example.com:\n        ${NEW_CLIENT}:\n`));
   writeFileSync(
     path.join(inv, `host_vars/${NEW_CLIENT}.yml`),
@@ -89,13 +93,13 @@ const patchPr = (repo: Repo, number = 42) => (p: { pull_request: { number: numbe
   p.pull_request.head.sha = repo.head;
 };
 
-const offlinePlan = (workspace: string, repo: Repo, number = 42): Promise<ActionRun> =>
+const offlinePlan = (workspace: string, repo: Repo, number = 42, inputs: Record<string, string> = {}, apiUrl = fake.url): Promise<ActionRun> =>
   runAction({
-    inputs: { command: 'plan', inventory: INVENTORY }, // no ssh-private-key: a fork's PR gets no secrets
+    inputs: { command: 'plan', inventory: INVENTORY, ...inputs }, // no ssh-private-key: a fork's PR gets no secrets
     workspace,
     event: 'pull_request.opened',
     patchEvent: patchPr(repo, number),
-    apiUrl: fake.url,
+    apiUrl,
     env: {}, // and no VAULT_* secrets either
     timeoutSeconds: 60,
   });
@@ -143,7 +147,9 @@ describe('offline plan on a pull request that adds a client (no SSH key)', () =>
     expect(section).toContain('/etc/restic-fleet/repository');
     // The others are unchanged; the plan hash is the output's.
     expect(body).toMatch(/No changes\*\* on 2 hosts: `client\.example\.com`, `server\.example\.com`/);
-    expect(body).toContain(r.outputs['plan-hash']);
+    // Its hash describes a desired-state diff: the comment does not offer it for apply's plan-hash.
+    expect(body).toContain(`Plan hash: \`${r.outputs['plan-hash']}\` · offline plan: this hash cannot be passed as \`plan-hash\``);
+    expect(body).not.toContain('to apply exactly this plan');
     // Placeholders, not values, where secrets go (the fork had none).
     expect(body).not.toMatch(/rest:http:\/\/admin:[^*<\s]/);
 
@@ -175,24 +181,89 @@ describe('offline plan on a pull request that adds a client (no SSH key)', () =>
     expect(connections).toBe(0);
   });
 
+  it('--limit naming the host the PR adds: plans that host only', async () => {
+    const repo = makeRepo();
+    const r = await offlinePlan(repo.dir, repo, 46, { limit: NEW_CLIENT });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(JSON.parse(r.outputs['changed-hosts']!)).toEqual([NEW_CLIENT]);
+    const body = fake.comments('acme', 'infra', 46)[0]!.body;
+    expect(body).toContain('**hosts: 1 changed / 0 unchanged / 0 failed / 0 skipped**');
+    expect(body).not.toContain('Hosts removed');
+  });
+
+  it('a PR that fixes a broken base inventory: no annotations about the base, a diff against nothing, said so', async () => {
+    const repo = makeRepo({ brokenBase: true });
+    const r = await offlinePlan(repo.dir, repo, 47);
+    expect(workflowCommands(r.stdout, 'error')).toEqual([]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(JSON.parse(r.outputs['changed-hosts']!).sort()).toEqual(['client.example.com', NEW_CLIENT, 'server.example.com']);
+    expect(fake.comments('acme', 'infra', 47)[0]!.body).toContain(
+      `against an empty inventory: the inventory of the base branch main (${repo.base.slice(0, 7)}) does not load (2 errors)`, // the typo, and so a password without its user
+    );
+  });
+
+  it('a workspace that is not a git checkout: plans against nothing and says why', async () => {
+    const repo = makeRepo();
+    const plain = mkdtempSync(path.join(os.tmpdir(), 'rf-offline-plain-'));
+    temp.push(plain);
+    cpSync(path.join(repo.dir, 'inventories'), path.join(plain, 'inventories'), { recursive: true });
+    const r = await offlinePlan(plain, repo, 48);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(JSON.parse(r.outputs['changed-hosts']!)).toHaveLength(3);
+    expect(fake.comments('acme', 'infra', 48)[0]!.body).toMatch(/against an empty inventory: the base branch main \([0-9a-f]{7}\) could not be read from git \(/);
+    expect(connections).toBe(0);
+  });
+
+  it('comment: false posts nothing; an unreachable API only warns (the plan is in the log and summary)', async () => {
+    const repo = makeRepo();
+    const before = fake.requests.length;
+    const quiet = await offlinePlan(repo.dir, repo, 49, { comment: 'false' });
+    expect(quiet.code, quiet.stdout).toBe(0);
+    expect(fake.requests.length).toBe(before);
+    expect(quiet.summary).toContain(NEW_CLIENT);
+
+    const down = await offlinePlan(repo.dir, repo, 49, {}, 'http://127.0.0.1:9');
+    expect(down.code, down.stdout + down.stderr).toBe(0);
+    expect(workflowCommands(down.stdout, 'warning').map((w) => w.message).join('\n')).toMatch(/could not post the plan comment/);
+    expect(down.summary).toContain(NEW_CLIENT);
+    expect(JSON.parse(down.outputs['changed-hosts']!)).toEqual([NEW_CLIENT]);
+  });
+
+  it('remote commands without a key, or without pinned host keys, fail before connecting', async () => {
+    const repo = makeRepo();
+    const noKey = await runAction({ inputs: { command: 'apply', inventory: INVENTORY }, workspace: repo.dir, event: 'push.main', env: {}, timeoutSeconds: 60 });
+    expect(noKey.code).toBe(1);
+    expect(workflowCommands(noKey.stdout, 'error').map((e) => e.message)).toEqual(['command apply needs the ssh-private-key input']);
+    const noPins = await runAction({
+      inputs: { command: 'snapshots', inventory: INVENTORY, 'ssh-private-key': 'not really a key, never used' },
+      workspace: repo.dir,
+      event: 'push.main',
+      env: {},
+      timeoutSeconds: 60,
+    });
+    expect(noPins.code).toBe(1);
+    expect(workflowCommands(noPins.stdout, 'error').map((e) => e.message).join('\n')).toContain('the known-hosts input is empty');
+    expect(connections).toBe(0);
+  });
+
   it('two plans racing on one pull request leave one comment', async () => {
     const repo = makeRepo();
     // Hold the first listing of each run until both have listed: both see no comment and create one.
-    let waiting: Array<() => void> = [];
+    const held: Array<() => void> = [];
+    let listings = 0;
     fake.beforeHandle = async (req) => {
-      if (req.method !== 'GET' || !req.path.endsWith('/issues/43/comments') || waiting === undefined) return;
+      if (req.method !== 'GET' || !req.path.endsWith('/issues/43/comments') || ++listings > 2) return;
       await new Promise<void>((resolve) => {
-        waiting.push(resolve);
-        if (waiting.length === 2) waiting.forEach((w) => w());
-        setTimeout(resolve, 20_000); // bounded: never hang the suite
+        held.push(resolve);
+        if (held.length === 2) held.forEach((release) => release());
+        setTimeout(resolve, 15_000); // bounded: never hang the suite
       });
     };
     try {
       const [a, b] = await Promise.all([offlinePlan(repo.dir, repo, 43), offlinePlan(repo.dir, repo, 43)]);
-      expect([a.code, b.code]).toEqual([0, 0]);
+      expect([a.code, b.code], a.stdout + b.stdout).toEqual([0, 0]);
     } finally {
       fake.beforeHandle = undefined;
-      waiting = [];
     }
     const posts = fake.requestsMatching('POST', /\/issues\/43\/comments$/);
     expect(posts).toHaveLength(2); // the race really happened
