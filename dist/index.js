@@ -72492,7 +72492,7 @@ function inlineCode(text) {
  * as workflow commands — remote output must not be able to set outputs, add masks or stop
  * command processing — so a zero-width space goes between the two leading characters.
  */
-function escape_logText(s) {
+function logText(s) {
     return redact(s).replace(/(^|[\r\n])([ \t]*)(::|##\[)/g, (_m, start, ws, cmd) => {
         return `${start}${ws}${cmd[0]}\u200b${cmd.slice(1)}`;
     });
@@ -72501,7 +72501,7 @@ function escape_logText(s) {
  * Shortens remote text for tables: one line, at most `max` characters. Redacts before
  * cutting, or a cut through a secret would leave a prefix no redaction recognises.
  */
-function escape_oneLine(s, max = 160) {
+function oneLine(s, max = 160) {
     const flat = flatten(redact(s)).replace(/\s+/g, ' ').trim();
     return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
@@ -72608,7 +72608,7 @@ function hostState(h) {
         return h.status;
     return h.changes.length > 0 ? 'changed' : 'unchanged';
 }
-function plan_stats_countPlan(plan) {
+function countPlan(plan) {
     const counts = { changed: 0, unchanged: 0, failed: 0, skipped: 0, changes: 0, destructive: 0 };
     for (const h of plan.hosts) {
         counts[hostState(h)]++;
@@ -72629,7 +72629,7 @@ function changeTitle(c) {
     return s.toLowerCase().startsWith(`${c.action} `) || s.toLowerCase() === c.action ? s : `${c.action} ${s}`;
 }
 const plural = (n, word, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
-function plan_stats_countsLine(c) {
+function countsLine(c) {
     const changes = `${plural(c.changes, 'change')}${c.destructive ? ` (${c.destructive} destructive)` : ''}`;
     return `hosts: ${c.changed} changed / ${c.unchanged} unchanged / ${c.failed} failed / ${c.skipped} skipped; ${changes}`;
 }
@@ -72691,7 +72691,7 @@ function renderPlanComment(plan, opts = {}) {
     return body;
 }
 function headerParts(plan, opts, runUrl) {
-    const c = plan_stats_countPlan(plan);
+    const c = countPlan(plan);
     const changes = `${plural(c.changes, 'change')}${c.destructive ? ` (${c.destructive} destructive)` : ''}`;
     const run = runUrl ? ` · [workflow run](${runUrl})` : '';
     const parts = [
@@ -87297,8 +87297,16 @@ function planClient(d, f, ctx) {
                 ops.push({ changeId: '', op: { op: 'repo-verify' } });
             }
             break;
+        case 'wrong-password':
+            // Writing a password that does not open the repository would break every backup of this host.
+            throw new Error(`the repository ${d.repository.display} exists but restic_repo_password does not open it (wrong password); nothing was changed on this host. ` +
+                'restic-fleet never initialises over an existing repository or changes its keys: restore the old password in the inventory, ' +
+                'or add the new one with `restic key add` on a client first');
+        case 'unauthorized':
+            throw new Error(`the REST server answered 401 Unauthorized for ${d.repository.display}; nothing was changed on this host. ` +
+                `Check restic_client_user/restic_client_password${d.repository.serverHost ? ` against ${d.repository.serverHost}'s htpasswd users` : ''}`);
         default:
-            // Never initialise after a 401, a wrong password or an unreachable server.
+            // Never initialise after an unreachable server or an unknown error: verify after apply and report.
             warnings.push(`repository ${d.repository.display}: ${f.repo.status}${f.repo.detail ? ` (${f.repo.detail})` : ''}`);
             ops.push({ changeId: '', op: { op: 'repo-verify' } });
     }
@@ -88870,8 +88878,9 @@ function selectHosts(all, groups, limit) {
         throw new Error(`--limit names no host or group: ${unknown.join(', ')}`);
     return out;
 }
-function sessionsFor(o) {
-    const factory = o.transportFactory ??
+/** How to reach a host: the options' factory (tests, local runs) or SSH with the pinned keys. */
+function transportFactoryFor(o) {
+    return (o.transportFactory ??
         ((d) => openTransport({
             hostName: d.name,
             connection: d.connection,
@@ -88879,9 +88888,9 @@ function sessionsFor(o) {
             knownHosts: o.ssh.knownHosts,
             insecureSkipHostKeyCheck: o.ssh.insecureSkipHostKeyCheck,
             warn: (m) => o.log.warn(m),
-        }));
-    return new Sessions(factory);
+        })));
 }
+const sessionsFor = (o) => new Sessions(transportFactoryFor(o));
 async function planCommand(o) {
     const loaded = await loadDesired(o);
     const sessions = sessionsFor(o);
@@ -89163,16 +89172,10 @@ const failedHostsOf = (results) => results.filter((r) => r.outcome === 'failed')
 
 /** Longest before/after excerpt printed per change; the rest is counted, not printed. */
 const MAX_DETAIL_LINES = 200;
+/** The whole plan as one text (header, every host, totals): the log groups, flattened. */
 function renderPlanText(plan) {
-    const out = [];
-    if (plan.offline) {
-        out.push('Offline plan: live state was NOT read; the diff is desired state (this inventory) against desired state of the base inventory.');
-    }
-    for (const h of plan.hosts)
-        out.push(...hostLines(h));
-    out.push(plan_stats_countsLine(plan_stats_countPlan(plan)));
-    out.push(`plan hash: ${plan.hash}`);
-    return escape_logText(out.join('\n'));
+    const { header, groups, footer } = planLogGroups(plan);
+    return [...header, ...groups.flatMap((g) => [g.title, ...g.lines]), ...footer].join('\n');
 }
 /**
  * The plan as one collapsible log group per host (title: host and outcome), then the
@@ -89187,15 +89190,17 @@ function planLogGroups(plan, results) {
         const lines = r?.outcome === 'failed' && h.status === 'ok' ? [...rest, `  apply failed: ${oneLine(r.reason ?? '', 500)}`] : rest;
         return { title: logText(title), lines: lines.map(logText) };
     });
-    const footer = [...(plan.offline ? ['Offline plan: live state was NOT read.'] : []), countsLine(countPlan(plan)), `plan hash: ${plan.hash}`];
-    return { groups, footer };
+    const header = plan.offline
+        ? ['Offline plan: live state was NOT read; the diff is desired state (this inventory) against desired state of the base inventory.']
+        : [];
+    return { header, groups, footer: [countsLine(countPlan(plan)), `plan hash: ${plan.hash}`].map(logText) };
 }
 function hostLines(h) {
     const roles = h.roles.length ? ` [${h.roles.join(', ')}]` : '';
     const state = hostState(h);
     const lines = [];
     if (state === 'failed' || state === 'skipped') {
-        lines.push(`${h.host}${roles}: ${state.toUpperCase()}${h.reason ? `: ${escape_oneLine(h.reason, 300)}` : ''}`);
+        lines.push(`${h.host}${roles}: ${state.toUpperCase()}${h.reason ? `: ${oneLine(h.reason, 300)}` : ''}`);
     }
     else {
         lines.push(`${h.host}${roles}: ${state === 'unchanged' ? 'no changes' : plural(h.changes.length, 'change')}`);
@@ -89203,12 +89208,12 @@ function hostLines(h) {
     for (const c of h.changes)
         lines.push(...changeLines(c));
     for (const w of h.warnings)
-        lines.push(`  warning: ${escape_oneLine(w, 500)}`);
+        lines.push(`  warning: ${oneLine(w, 500)}`);
     return lines;
 }
 function changeLines(c) {
-    const mark = c.destructive ? `  !! ${escape_oneLine(c.destructive, 300)}` : '';
-    const lines = [`  ${ACTION_SYMBOL[c.action]} ${escape_oneLine(changeTitle(c), 300)}${mark}`];
+    const mark = c.destructive ? `  !! ${oneLine(c.destructive, 300)}` : '';
+    const lines = [`  ${ACTION_SYMBOL[c.action]} ${oneLine(changeTitle(c), 300)}${mark}`];
     const detail = detailLines(c.before, c.after);
     if (detail.length > MAX_DETAIL_LINES) {
         lines.push(...detail.slice(0, MAX_DETAIL_LINES), `      … ${detail.length - MAX_DETAIL_LINES} more lines`);
@@ -89241,7 +89246,7 @@ function renderResultTable(results) {
         .trimEnd();
     const tally = (o) => results.filter((r) => r.outcome === o).length;
     const total = `${plural(results.length, 'host')}: ${tally('changed')} changed, ${tally('ok')} ok, ${tally('failed')} failed, ${tally('skipped')} skipped`;
-    return escape_logText([fmt(header), ...rows.map(fmt), total].join('\n'));
+    return logText([fmt(header), ...rows.map(fmt), total].join('\n'));
 }
 function resultText(r) {
     switch (r.outcome) {
@@ -89251,7 +89256,7 @@ function resultText(r) {
             return `changed ${r.changed}`;
         case 'failed':
         case 'skipped':
-            return `${r.outcome}${r.reason ? `: ${escape_oneLine(r.reason)}` : ''}`;
+            return `${r.outcome}${r.reason ? `: ${oneLine(r.reason)}` : ''}`;
     }
 }
 
@@ -89288,7 +89293,7 @@ function lastRunText(run) {
     if (!run)
         return 'never ran';
     const exit = run.exitCode === undefined ? '' : ` (exit ${run.exitCode})`;
-    const msg = run.message ? `: ${escape_oneLine(run.message, 200)}` : '';
+    const msg = run.message ? `: ${oneLine(run.message, 200)}` : '';
     switch (run.status) {
         case 'ok':
             return `ok${run.end ? ` ${formatTime(run.end)}` : ''}`;
@@ -89307,16 +89312,16 @@ function snapshotLogText(report) {
     for (const h of report.hosts)
         out.push(...hostLogLines(h));
     out.push(overviewText(report));
-    return escape_logText(out.join('\n'));
+    return logText(out.join('\n'));
 }
 function hostLogLines(h) {
     if (h.status === 'failed')
-        return [`${h.host}: could not read backup status${h.reason ? `: ${escape_oneLine(h.reason, 300)}` : ''}`];
+        return [`${h.host}: could not read backup status${h.reason ? `: ${oneLine(h.reason, 300)}` : ''}`];
     if (h.sets.length === 0)
         return [`${h.host}: no backup sets`];
     const header = ['set', 'status', 'latest', 'time', 'age', 'last run', 'tags', 'paths'];
     const rows = h.sets.map((s) => [
-        escape_oneLine(s.setId, 60),
+        oneLine(s.setId, 60),
         flags(s).join(',') || 'ok',
         s.latest?.shortId ?? '—',
         s.latest ? formatTime(s.latest.time) : '—',
@@ -89332,7 +89337,7 @@ function hostLogLines(h) {
         lines.push(fmt(rows[i]));
         // The host's message goes below its row, so one long message does not widen the table.
         if (s.lastRun?.message)
-            lines.push(`      last run said: ${escape_oneLine(s.lastRun.message, 300)}`);
+            lines.push(`      last run said: ${oneLine(s.lastRun.message, 300)}`);
     });
     return lines;
 }
@@ -89363,7 +89368,7 @@ function snapshotSummaryHtml(report) {
 function hostSummaryHtml(h) {
     const title = `<h3>${code(h.host)}</h3>`;
     if (h.status === 'failed')
-        return `${title}\n<p>❌ could not read backup status${h.reason ? `: ${htmlText(escape_oneLine(h.reason, 500))}` : ''}</p>`;
+        return `${title}\n<p>❌ could not read backup status${h.reason ? `: ${htmlText(oneLine(h.reason, 500))}` : ''}</p>`;
     if (h.sets.length === 0)
         return `${title}\n<p>No backup sets.</p>`;
     const header = `<tr>${['set', 'latest', 'time', 'age', 'paths', 'tags', 'last run', 'status'].map(th).join('')}</tr>`;
@@ -89397,7 +89402,7 @@ function staleWarnings(report) {
                 host: h.host,
                 problems: ['unreadable'],
                 title: `Backup status unknown on ${h.host}`,
-                message: redact(`${h.host}: could not read backup status${h.reason ? `: ${escape_oneLine(h.reason, 300)}` : ''}`),
+                message: redact(`${h.host}: could not read backup status${h.reason ? `: ${oneLine(h.reason, 300)}` : ''}`),
             });
             continue;
         }
@@ -89417,8 +89422,8 @@ function staleWarnings(report) {
                 host: h.host,
                 setId: s.setId,
                 problems,
-                title: `Backup ${problems.join(' and ')}: ${escape_oneLine(s.setId, 60)} on ${h.host}`,
-                message: redact(`${h.host}: backup set "${escape_oneLine(s.setId, 60)}": ${why.join('; ')}`),
+                title: `Backup ${problems.join(' and ')}: ${oneLine(s.setId, 60)} on ${h.host}`,
+                message: redact(`${h.host}: backup set "${oneLine(s.setId, 60)}": ${why.join('; ')}`),
             });
         }
     }
@@ -89450,7 +89455,7 @@ function restoreRows(r) {
 function restoreLogText(r) {
     const rows = restoreRows(r).map(([k, v]) => [k, k === 'outcome' ? r.outcome : v]);
     const width = Math.max(...rows.map(([k]) => k.length));
-    return escape_logText([`Restore${r.dryRun ? ' (dry run)' : ''}:`, ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${escape_oneLine(v, 500)}`)].join('\n'));
+    return logText([`Restore${r.dryRun ? ' (dry run)' : ''}:`, ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${oneLine(v, 500)}`)].join('\n'));
 }
 function restoreSummaryHtml(r) {
     const rows = restoreRows(r).map(([k, v]) => `<tr>${th(k)}${td(v)}</tr>`);
@@ -90381,7 +90386,6 @@ function keepUntil(now, days) {
 
 
 
-
 /**
  * Restores a backup set's snapshot on one client host: in place (stop the volume's
  * containers, safety snapshot, restore + verify into staging, swap, start again) or
@@ -90395,7 +90399,7 @@ async function restoreCommand(o, req, run = {}) {
     const host = findClient(loaded.desired, req.host);
     const set = findSet(host, req.set);
     const target = parseTarget(req.target);
-    const link = new HostLink(host, factoryFor(o), {
+    const link = new HostLink(host, transportFactoryFor(o), {
         attempts: run.reconnectAttempts ?? 5,
         delayMs: run.reconnectDelayMs ?? 3000,
         warn: (m) => o.log.warn(m),
@@ -90445,17 +90449,6 @@ async function restoreCommand(o, req, run = {}) {
     finally {
         await link.close();
     }
-}
-function factoryFor(o) {
-    return (o.transportFactory ??
-        ((d) => openTransport({
-            hostName: d.name,
-            connection: d.connection,
-            privateKey: o.ssh.privateKey,
-            knownHosts: o.ssh.knownHosts,
-            insecureSkipHostKeyCheck: o.ssh.insecureSkipHostKeyCheck,
-            warn: (m) => o.log.warn(m),
-        })));
 }
 /** Sortable, unique and safe as a file name: 20261127T090102Z-1a2b3c. */
 function newRunId(d) {
@@ -90686,8 +90679,17 @@ function finish(results, what) {
     if (failed.length)
         lib_core.setFailed(`${failed.length} host${failed.length === 1 ? '' : 's'} failed: ${failed.join(', ')}`);
 }
+/** One collapsible log group per host, then totals and the hash. */
+function logPlan(p, results) {
+    const { header, groups, footer } = planLogGroups(p, results);
+    if (header.length)
+        lib_core.info(redact(header.join('\n')));
+    for (const g of groups)
+        actionLogger.group(g.title, g.lines);
+    lib_core.info(redact(footer.join('\n')));
+}
 async function publishPlan(p, inputs, offlineNote) {
-    lib_core.info(redact(renderPlanText(p)));
+    logPlan(p);
     const pr = pullRequest();
     if (pr && inputs.comment && inputs.githubToken) {
         try {
@@ -90772,7 +90774,7 @@ async function collectSnapshots(o, inputs) {
 async function apply(o, inputs) {
     const out = await applyCommand(o, inputs.planHash);
     annotate(out.loaded.diagnostics);
-    lib_core.info(redact(renderPlanText(out.run.plan)));
+    logPlan(out.run.plan, out.results);
     const report = await collectSnapshots(o, inputs);
     await writeJobSummary([resultTableHtml(out.results, 'Hosts (apply)'), snapshotSummaryHtml(report), planSummaryMarkdown(out.run.plan, { runUrl: runUrl() })]);
     setActionOutputs({ planHash: out.run.plan.hash, changedHosts: changedHostsOf(out.results), failedHosts: failedHostsOf(out.results) });

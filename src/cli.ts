@@ -136,7 +136,8 @@ export async function runCli(argv: string[]): Promise<number> {
         for (const d of out.loaded.diagnostics) console.error(formatDiagnostic(d));
         if (v.json) console.log(redact(JSON.stringify({ plan: out.run.plan, results: out.results }, null, 2)));
         else {
-          const { groups, footer } = planLogGroups(out.run.plan, command === 'apply' ? out.results : undefined);
+          const { header, groups, footer } = planLogGroups(out.run.plan, command === 'apply' ? out.results : undefined);
+          if (header.length) console.log(redact(header.join('\n')));
           for (const g of groups) consoleLogger.group(redact(g.title), g.lines.map(redact));
           console.log(redact([...footer, renderResultTable(out.results)].join('\n')));
         }

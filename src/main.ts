@@ -11,7 +11,7 @@ import { InventoryError } from './inventory/types.js';
 import { offlinePlan } from './plan/offline.js';
 import type { Plan } from './plan/types.js';
 import { changedHostsOf, failedHostsOf, setActionOutputs } from './report/outputs.js';
-import { renderPlanText, renderResultTable } from './report/plan-text.js';
+import { planLogGroups, renderResultTable } from './report/plan-text.js';
 import {
   planSummaryMarkdown,
   restoreLogText,
@@ -92,8 +92,16 @@ function finish(results: HostResult[], what: string): void {
   if (failed.length) core.setFailed(`${failed.length} host${failed.length === 1 ? '' : 's'} failed: ${failed.join(', ')}`);
 }
 
+/** One collapsible log group per host, then totals and the hash. */
+function logPlan(p: Plan, results?: HostResult[]): void {
+  const { header, groups, footer } = planLogGroups(p, results);
+  if (header.length) core.info(redact(header.join('\n')));
+  for (const g of groups) actionLogger.group(g.title, g.lines);
+  core.info(redact(footer.join('\n')));
+}
+
 async function publishPlan(p: Plan, inputs: ActionInputs, offlineNote?: string): Promise<void> {
-  core.info(redact(renderPlanText(p)));
+  logPlan(p);
   const pr = pullRequest();
   if (pr && inputs.comment && inputs.githubToken) {
     try {
@@ -181,7 +189,7 @@ async function collectSnapshots(o: RemoteOptions, inputs: ActionInputs): Promise
 async function apply(o: RemoteOptions, inputs: ActionInputs): Promise<void> {
   const out = await applyCommand(o, inputs.planHash);
   annotate(out.loaded.diagnostics);
-  core.info(redact(renderPlanText(out.run.plan)));
+  logPlan(out.run.plan, out.results);
   const report = await collectSnapshots(o, inputs);
   await writeJobSummary([resultTableHtml(out.results, 'Hosts (apply)'), snapshotSummaryHtml(report), planSummaryMarkdown(out.run.plan, { runUrl: runUrl() })]);
   setActionOutputs({ planHash: out.run.plan.hash, changedHosts: changedHostsOf(out.results), failedHosts: failedHostsOf(out.results) });

@@ -49359,8 +49359,16 @@ function planClient(d, f, ctx) {
                 ops.push({ changeId: '', op: { op: 'repo-verify' } });
             }
             break;
+        case 'wrong-password':
+            // Writing a password that does not open the repository would break every backup of this host.
+            throw new Error(`the repository ${d.repository.display} exists but restic_repo_password does not open it (wrong password); nothing was changed on this host. ` +
+                'restic-fleet never initialises over an existing repository or changes its keys: restore the old password in the inventory, ' +
+                'or add the new one with `restic key add` on a client first');
+        case 'unauthorized':
+            throw new Error(`the REST server answered 401 Unauthorized for ${d.repository.display}; nothing was changed on this host. ` +
+                `Check restic_client_user/restic_client_password${d.repository.serverHost ? ` against ${d.repository.serverHost}'s htpasswd users` : ''}`);
         default:
-            // Never initialise after a 401, a wrong password or an unreachable server.
+            // Never initialise after an unreachable server or an unknown error: verify after apply and report.
             warnings.push(`repository ${d.repository.display}: ${f.repo.status}${f.repo.detail ? ` (${f.repo.detail})` : ''}`);
             ops.push({ changeId: '', op: { op: 'repo-verify' } });
     }
@@ -50932,8 +50940,9 @@ function selectHosts(all, groups, limit) {
         throw new Error(`--limit names no host or group: ${unknown.join(', ')}`);
     return out;
 }
-function sessionsFor(o) {
-    const factory = o.transportFactory ??
+/** How to reach a host: the options' factory (tests, local runs) or SSH with the pinned keys. */
+function transportFactoryFor(o) {
+    return (o.transportFactory ??
         ((d) => openTransport({
             hostName: d.name,
             connection: d.connection,
@@ -50941,9 +50950,9 @@ function sessionsFor(o) {
             knownHosts: o.ssh.knownHosts,
             insecureSkipHostKeyCheck: o.ssh.insecureSkipHostKeyCheck,
             warn: (m) => o.log.warn(m),
-        }));
-    return new Sessions(factory);
+        })));
 }
+const sessionsFor = (o) => new Sessions(transportFactoryFor(o));
 async function planCommand(o) {
     const loaded = await loadDesired(o);
     const sessions = sessionsFor(o);
@@ -51146,7 +51155,7 @@ function escape_inlineCode(text) {
  * as workflow commands — remote output must not be able to set outputs, add masks or stop
  * command processing — so a zero-width space goes between the two leading characters.
  */
-function escape_logText(s) {
+function logText(s) {
     return secret_redact(s).replace(/(^|[\r\n])([ \t]*)(::|##\[)/g, (_m, start, ws, cmd) => {
         return `${start}${ws}${cmd[0]}\u200b${cmd.slice(1)}`;
     });
@@ -51283,7 +51292,7 @@ function plan_stats_changeTitle(c) {
     return s.toLowerCase().startsWith(`${c.action} `) || s.toLowerCase() === c.action ? s : `${c.action} ${s}`;
 }
 const plan_stats_plural = (n, word, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
-function plan_stats_countsLine(c) {
+function countsLine(c) {
     const changes = `${plan_stats_plural(c.changes, 'change')}${c.destructive ? ` (${c.destructive} destructive)` : ''}`;
     return `hosts: ${c.changed} changed / ${c.unchanged} unchanged / ${c.failed} failed / ${c.skipped} skipped; ${changes}`;
 }
@@ -51296,16 +51305,10 @@ function plan_stats_countsLine(c) {
 
 /** Longest before/after excerpt printed per change; the rest is counted, not printed. */
 const MAX_DETAIL_LINES = 200;
+/** The whole plan as one text (header, every host, totals): the log groups, flattened. */
 function renderPlanText(plan) {
-    const out = [];
-    if (plan.offline) {
-        out.push('Offline plan: live state was NOT read; the diff is desired state (this inventory) against desired state of the base inventory.');
-    }
-    for (const h of plan.hosts)
-        out.push(...hostLines(h));
-    out.push(countsLine(countPlan(plan)));
-    out.push(`plan hash: ${plan.hash}`);
-    return logText(out.join('\n'));
+    const { header, groups, footer } = planLogGroups(plan);
+    return [...header, ...groups.flatMap((g) => [g.title, ...g.lines]), ...footer].join('\n');
 }
 /**
  * The plan as one collapsible log group per host (title: host and outcome), then the
@@ -51318,10 +51321,12 @@ function planLogGroups(plan, results) {
         const r = byHost.get(h.host);
         const title = r ? `${h.host}: ${plan_text_resultText(r)}` : first;
         const lines = r?.outcome === 'failed' && h.status === 'ok' ? [...rest, `  apply failed: ${escape_oneLine(r.reason ?? '', 500)}`] : rest;
-        return { title: escape_logText(title), lines: lines.map(escape_logText) };
+        return { title: logText(title), lines: lines.map(logText) };
     });
-    const footer = [...(plan.offline ? ['Offline plan: live state was NOT read.'] : []), plan_stats_countsLine(plan_stats_countPlan(plan)), `plan hash: ${plan.hash}`];
-    return { groups, footer };
+    const header = plan.offline
+        ? ['Offline plan: live state was NOT read; the diff is desired state (this inventory) against desired state of the base inventory.']
+        : [];
+    return { header, groups, footer: [countsLine(plan_stats_countPlan(plan)), `plan hash: ${plan.hash}`].map(logText) };
 }
 function hostLines(h) {
     const roles = h.roles.length ? ` [${h.roles.join(', ')}]` : '';
@@ -51374,7 +51379,7 @@ function renderResultTable(results) {
         .trimEnd();
     const tally = (o) => results.filter((r) => r.outcome === o).length;
     const total = `${plan_stats_plural(results.length, 'host')}: ${tally('changed')} changed, ${tally('ok')} ok, ${tally('failed')} failed, ${tally('skipped')} skipped`;
-    return escape_logText([fmt(header), ...rows.map(fmt), total].join('\n'));
+    return logText([fmt(header), ...rows.map(fmt), total].join('\n'));
 }
 function plan_text_resultText(r) {
     switch (r.outcome) {
@@ -51615,7 +51620,7 @@ function snapshotLogText(report) {
     for (const h of report.hosts)
         out.push(...hostLogLines(h));
     out.push(overviewText(report));
-    return escape_logText(out.join('\n'));
+    return logText(out.join('\n'));
 }
 function hostLogLines(h) {
     if (h.status === 'failed')
@@ -51758,7 +51763,7 @@ function restoreRows(r) {
 function restoreLogText(r) {
     const rows = restoreRows(r).map(([k, v]) => [k, k === 'outcome' ? r.outcome : v]);
     const width = Math.max(...rows.map(([k]) => k.length));
-    return escape_logText([`Restore${r.dryRun ? ' (dry run)' : ''}:`, ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${escape_oneLine(v, 500)}`)].join('\n'));
+    return logText([`Restore${r.dryRun ? ' (dry run)' : ''}:`, ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${escape_oneLine(v, 500)}`)].join('\n'));
 }
 function restoreSummaryHtml(r) {
     const rows = restoreRows(r).map(([k, v]) => `<tr>${th(k)}${td(v)}</tr>`);
@@ -52689,7 +52694,6 @@ function keepUntil(now, days) {
 
 
 
-
 /**
  * Restores a backup set's snapshot on one client host: in place (stop the volume's
  * containers, safety snapshot, restore + verify into staging, swap, start again) or
@@ -52703,7 +52707,7 @@ async function restoreCommand(o, req, run = {}) {
     const host = findClient(loaded.desired, req.host);
     const set = findSet(host, req.set);
     const target = parseTarget(req.target);
-    const link = new HostLink(host, factoryFor(o), {
+    const link = new HostLink(host, transportFactoryFor(o), {
         attempts: run.reconnectAttempts ?? 5,
         delayMs: run.reconnectDelayMs ?? 3000,
         warn: (m) => o.log.warn(m),
@@ -52753,17 +52757,6 @@ async function restoreCommand(o, req, run = {}) {
     finally {
         await link.close();
     }
-}
-function factoryFor(o) {
-    return (o.transportFactory ??
-        ((d) => openTransport({
-            hostName: d.name,
-            connection: d.connection,
-            privateKey: o.ssh.privateKey,
-            knownHosts: o.ssh.knownHosts,
-            insecureSkipHostKeyCheck: o.ssh.insecureSkipHostKeyCheck,
-            warn: (m) => o.log.warn(m),
-        })));
 }
 /** Sortable, unique and safe as a file name: 20261127T090102Z-1a2b3c. */
 function newRunId(d) {
@@ -53198,7 +53191,9 @@ async function runCli(argv) {
                 if (v.json)
                     console.log(secret_redact(JSON.stringify({ plan: out.run.plan, results: out.results }, null, 2)));
                 else {
-                    const { groups, footer } = planLogGroups(out.run.plan, command === 'apply' ? out.results : undefined);
+                    const { header, groups, footer } = planLogGroups(out.run.plan, command === 'apply' ? out.results : undefined);
+                    if (header.length)
+                        console.log(secret_redact(header.join('\n')));
                     for (const g of groups)
                         consoleLogger.group(secret_redact(g.title), g.lines.map(secret_redact));
                     console.log(secret_redact([...footer, renderResultTable(out.results)].join('\n')));

@@ -137,8 +137,20 @@ export function planClient(d: DesiredClient, f: ClientFacts, ctx: ClientPlanCont
         ops.push({ changeId: '', op: { op: 'repo-verify' } });
       }
       break;
+    case 'wrong-password':
+      // Writing a password that does not open the repository would break every backup of this host.
+      throw new Error(
+        `the repository ${d.repository.display} exists but restic_repo_password does not open it (wrong password); nothing was changed on this host. ` +
+          'restic-fleet never initialises over an existing repository or changes its keys: restore the old password in the inventory, ' +
+          'or add the new one with `restic key add` on a client first',
+      );
+    case 'unauthorized':
+      throw new Error(
+        `the REST server answered 401 Unauthorized for ${d.repository.display}; nothing was changed on this host. ` +
+          `Check restic_client_user/restic_client_password${d.repository.serverHost ? ` against ${d.repository.serverHost}'s htpasswd users` : ''}`,
+      );
     default:
-      // Never initialise after a 401, a wrong password or an unreachable server.
+      // Never initialise after an unreachable server or an unknown error: verify after apply and report.
       warnings.push(`repository ${d.repository.display}: ${f.repo.status}${f.repo.detail ? ` (${f.repo.detail})` : ''}`);
       ops.push({ changeId: '', op: { op: 'repo-verify' } });
   }

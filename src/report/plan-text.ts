@@ -14,22 +14,20 @@ import type { HostResult } from './types.js';
 /** Longest before/after excerpt printed per change; the rest is counted, not printed. */
 const MAX_DETAIL_LINES = 200;
 
+/** The whole plan as one text (header, every host, totals): the log groups, flattened. */
 export function renderPlanText(plan: Plan): string {
-  const out: string[] = [];
-  if (plan.offline) {
-    out.push('Offline plan: live state was NOT read; the diff is desired state (this inventory) against desired state of the base inventory.');
-  }
-  for (const h of plan.hosts) out.push(...hostLines(h));
-  out.push(countsLine(countPlan(plan)));
-  out.push(`plan hash: ${plan.hash}`);
-  return logText(out.join('\n'));
+  const { header, groups, footer } = planLogGroups(plan);
+  return [...header, ...groups.flatMap((g) => [g.title, ...g.lines]), ...footer].join('\n');
 }
 
 /**
  * The plan as one collapsible log group per host (title: host and outcome), then the
  * totals and the hash: what both doors print for plan and apply.
  */
-export function planLogGroups(plan: Plan, results?: HostResult[]): { groups: Array<{ title: string; lines: string[] }>; footer: string[] } {
+export function planLogGroups(
+  plan: Plan,
+  results?: HostResult[],
+): { header: string[]; groups: Array<{ title: string; lines: string[] }>; footer: string[] } {
   const byHost = new Map(results?.map((r) => [r.host, r]));
   const groups = plan.hosts.map((h) => {
     const [first, ...rest] = hostLines(h);
@@ -38,8 +36,10 @@ export function planLogGroups(plan: Plan, results?: HostResult[]): { groups: Arr
     const lines = r?.outcome === 'failed' && h.status === 'ok' ? [...rest, `  apply failed: ${oneLine(r.reason ?? '', 500)}`] : rest;
     return { title: logText(title), lines: lines.map(logText) };
   });
-  const footer = [...(plan.offline ? ['Offline plan: live state was NOT read.'] : []), countsLine(countPlan(plan)), `plan hash: ${plan.hash}`];
-  return { groups, footer };
+  const header = plan.offline
+    ? ['Offline plan: live state was NOT read; the diff is desired state (this inventory) against desired state of the base inventory.']
+    : [];
+  return { header, groups, footer: [countsLine(countPlan(plan)), `plan hash: ${plan.hash}`].map(logText) };
 }
 
 function hostLines(h: HostPlan): string[] {

@@ -105,15 +105,23 @@ describe('buildPlan', () => {
     expect(p2.hash).not.toBe(p1.hash);
   });
 
-  it('never initialises after a 401 or a wrong password', () => {
-    for (const status of ['unauthorized', 'wrong-password', 'unreachable'] as const) {
+  it('never initialises after a 401 or a wrong password, and changes nothing on such a host', () => {
+    for (const status of ['unauthorized', 'wrong-password'] as const) {
       const hosts = buildDesired([clientHost('c1')]).hosts;
       const f = convergedFacts(hosts[0]!);
       f.client!.repo = { status, detail: 'x' };
+      f.client!.files['/etc/restic-fleet/password']!.sha256 = 'old';
       const { plan, ops } = buildPlan(hosts, new Map([['c1', ok(f)]]));
-      expect(ops.get('c1')!.map((o) => o.op.op)).toEqual(['repo-verify']);
-      expect(plan.hosts[0]!.warnings.join()).toContain(status);
+      expect(plan.hosts[0]!.status).toBe('failed');
+      expect(plan.hosts[0]!.reason).toMatch(status === 'unauthorized' ? /401 Unauthorized/ : /does not open it/);
+      expect(ops.get('c1')).toBeUndefined();
     }
+    const hosts = buildDesired([clientHost('c1')]).hosts;
+    const f = convergedFacts(hosts[0]!);
+    f.client!.repo = { status: 'unreachable', detail: 'dial tcp: connection refused' };
+    const { plan, ops } = buildPlan(hosts, new Map([['c1', ok(f)]]));
+    expect(ops.get('c1')!.map((o) => o.op.op)).toEqual(['repo-verify']);
+    expect(plan.hosts[0]!.warnings.join()).toContain('unreachable');
   });
 
   it('skips clients of a server that could not be read, and fails hosts with old restic', () => {
