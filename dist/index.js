@@ -87009,6 +87009,7 @@ async function applyHost(t, ops, timeoutSeconds) {
 
 
 
+
 const probe_PRELUDE = script(`set -u
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 umask 077
@@ -87049,13 +87050,15 @@ sec restic-package x; dpkg-query -W -f '\${Status} \${Version}\\n' restic 2>/dev
         for (const v of [...new Set(c.sets.map((s) => s.volume))]) {
             parts.push(sh `sec volume ${v}; docker volume inspect --format '{{.Mountpoint}}' ${v} 2>/dev/null || echo -`);
         }
+        parts.push(REPO_CHECK_FUNCTION);
         if (opts.checkRepo) {
-            parts.push(REPO_CHECK_FUNCTION);
             parts.push(script(`sec repo x; IFS= read -r RF_URL; IFS= read -r RF_PW; repo_check_stdin "$RF_URL" "$RF_PW"`));
             stdin = `${reveal(c.repository.url)}\n${c.repository.password.reveal()}\n`;
         }
         else {
-            parts.push(script(`sec repo x; echo pending`));
+            // The server changes first (the new credentials may not work yet): ask with the
+            // installed ones only whether the repository already exists.
+            parts.push(sh `sec repo-installed x; if [ -f ${REPOSITORY_FILE} ] && [ -f ${PASSWORD_FILE} ]; then repo_check_files ${REPOSITORY_FILE} ${PASSWORD_FILE}; else echo -; fi`);
         }
     }
     return { command: joinShell(parts), stdin };
@@ -87118,6 +87121,12 @@ function containerFact(json) {
 }
 class ProbeError extends Error {
 }
+/** While its server is about to change, only "already initialised" (seen with the installed credentials) is certain. */
+function repoBeforeServer(installed) {
+    if (!absent(installed) && parseRepoCheckLine(installed).status === 'initialised')
+        return { status: 'initialised', detail: '' };
+    return { status: 'unchecked', detail: 'not checked: its server converges first' };
+}
 function parseProbe(d, stdout) {
     const s = parseSections(stdout);
     const uid = Number(s.get('uid x')?.trim());
@@ -87143,7 +87152,8 @@ function parseProbe(d, stdout) {
         const c = d.client;
         const rv = s.get('restic x');
         const pv = s.get('restic-package x');
-        const repoLine = s.get('repo x') ?? '';
+        const repoLine = s.get('repo x');
+        const installed = s.get('repo-installed x');
         const client = {
             resticVersion: absent(rv) ? undefined : /restic (\d+\.\d+\.\d+)/.exec(rv)?.[1],
             resticPackageVersion: absent(pv) ? undefined : pv.trim(),
@@ -87151,7 +87161,7 @@ function parseProbe(d, stdout) {
             files: {},
             dirs: {},
             volumes: {},
-            repo: repoLine.trim() === 'pending' ? { status: 'unchecked', detail: 'not checked: its server converges first' } : parseRepoCheckLine(repoLine),
+            repo: repoLine !== undefined ? parseRepoCheckLine(repoLine) : repoBeforeServer(installed),
         };
         for (const dir of c.dirs)
             client.dirs[dir.path] = dirFact(s.get(`dir ${dir.path}`));
@@ -89121,6 +89131,8 @@ function freshFacts(d) {
 /** Desired (pull request) vs. desired (base branch): the plan that merging would cause on converged hosts. */
 function offlinePlan(head, base) {
     const baseByName = new Map(base.map((d) => [d.name, d]));
+    // A repository some base client already uses exists on converged hosts: a new client joins it, no init.
+    const baseRepos = new Set(base.flatMap((d) => (d.client ? [d.client.repository.key] : [])));
     const facts = new Map(head.map((d) => {
         const b = baseByName.get(d.name);
         // A host whose role is new in this PR starts from nothing for that role.
@@ -89129,6 +89141,8 @@ function offlinePlan(head, base) {
             f.server = freshFacts(d).server;
         if (d.client && !f.client)
             f.client = freshFacts(d).client;
+        if (d.client && f.client?.repo.status === 'unchecked' && baseRepos.has(d.client.repository.key))
+            f.client.repo = { status: 'initialised', detail: '' };
         return [d.name, { ok: true, facts: f }];
     }));
     const { plan } = buildPlan(head, facts);

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { applyCommand, loadDesired, planCommand, type InventoryOptions, type RemoteOptions } from './engine/commands.js';
 import { consoleLogger } from './engine/logger.js';
 import { InventoryError, formatDiagnostic } from './inventory/types.js';
+import { renderDesired } from './desired/display.js';
 import { parseDuration } from './report/duration.js';
 import { planLogGroups, renderResultTable } from './report/plan-text.js';
 import { restoreLogText, snapshotLogText } from './report/summary.js';
@@ -126,7 +127,7 @@ export async function runCli(argv: string[]): Promise<number> {
         const loaded = await loadDesired({ ...base, limit: v.host ? [v.host] : base.limit });
         for (const d of loaded.diagnostics) console.error(formatDiagnostic(d));
         // Secrets serialise as "***" (Secret.toJSON); redact() is the second guard.
-        console.log(redact(JSON.stringify(loaded.desired, null, 2)));
+        console.log(redact(renderDesired(loaded.desired)));
         return 0;
       }
       case 'plan':

@@ -49071,6 +49071,7 @@ async function applyHost(t, ops, timeoutSeconds) {
 
 
 
+
 const probe_PRELUDE = script(`set -u
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 umask 077
@@ -49111,13 +49112,15 @@ sec restic-package x; dpkg-query -W -f '\${Status} \${Version}\\n' restic 2>/dev
         for (const v of [...new Set(c.sets.map((s) => s.volume))]) {
             parts.push(sh `sec volume ${v}; docker volume inspect --format '{{.Mountpoint}}' ${v} 2>/dev/null || echo -`);
         }
+        parts.push(REPO_CHECK_FUNCTION);
         if (opts.checkRepo) {
-            parts.push(REPO_CHECK_FUNCTION);
             parts.push(script(`sec repo x; IFS= read -r RF_URL; IFS= read -r RF_PW; repo_check_stdin "$RF_URL" "$RF_PW"`));
             stdin = `${reveal(c.repository.url)}\n${c.repository.password.reveal()}\n`;
         }
         else {
-            parts.push(script(`sec repo x; echo pending`));
+            // The server changes first (the new credentials may not work yet): ask with the
+            // installed ones only whether the repository already exists.
+            parts.push(sh `sec repo-installed x; if [ -f ${REPOSITORY_FILE} ] && [ -f ${PASSWORD_FILE} ]; then repo_check_files ${REPOSITORY_FILE} ${PASSWORD_FILE}; else echo -; fi`);
         }
     }
     return { command: joinShell(parts), stdin };
@@ -49180,6 +49183,12 @@ function containerFact(json) {
 }
 class ProbeError extends Error {
 }
+/** While its server is about to change, only "already initialised" (seen with the installed credentials) is certain. */
+function repoBeforeServer(installed) {
+    if (!absent(installed) && parseRepoCheckLine(installed).status === 'initialised')
+        return { status: 'initialised', detail: '' };
+    return { status: 'unchecked', detail: 'not checked: its server converges first' };
+}
 function parseProbe(d, stdout) {
     const s = parseSections(stdout);
     const uid = Number(s.get('uid x')?.trim());
@@ -49205,7 +49214,8 @@ function parseProbe(d, stdout) {
         const c = d.client;
         const rv = s.get('restic x');
         const pv = s.get('restic-package x');
-        const repoLine = s.get('repo x') ?? '';
+        const repoLine = s.get('repo x');
+        const installed = s.get('repo-installed x');
         const client = {
             resticVersion: absent(rv) ? undefined : /restic (\d+\.\d+\.\d+)/.exec(rv)?.[1],
             resticPackageVersion: absent(pv) ? undefined : pv.trim(),
@@ -49213,7 +49223,7 @@ function parseProbe(d, stdout) {
             files: {},
             dirs: {},
             volumes: {},
-            repo: repoLine.trim() === 'pending' ? { status: 'unchecked', detail: 'not checked: its server converges first' } : parseRepoCheckLine(repoLine),
+            repo: repoLine !== undefined ? parseRepoCheckLine(repoLine) : repoBeforeServer(installed),
         };
         for (const dir of c.dirs)
             client.dirs[dir.path] = dirFact(s.get(`dir ${dir.path}`));
@@ -50994,6 +51004,23 @@ const consoleLogger = {
             console.log(`   ${l}`);
     },
 };
+
+;// CONCATENATED MODULE: ./src/desired/display.ts
+
+/**
+ * Desired state as people read it (`restic-fleet render`): secrets as ***, modes in
+ * octal, and no hash of a secret file's content (a hash of a short password can be
+ * brute-forced; the plan compares them without ever showing them).
+ */
+function renderDesired(hosts) {
+    return JSON.stringify(hosts, function (key, value) {
+        if (key === 'sha256' && isSecret(this.content))
+            return undefined;
+        if (key === 'mode' && typeof value === 'number')
+            return value.toString(8).padStart(4, '0');
+        return value;
+    }, 2);
+}
 
 ;// CONCATENATED MODULE: ./src/report/duration.ts
 /**
@@ -53068,6 +53095,7 @@ function parseEnvFile(text) {
 
 
 
+
 const USAGE = `usage: restic-fleet <command> -i <inventory dir> [options]
 
 commands:
@@ -53179,7 +53207,7 @@ async function runCli(argv) {
                 for (const d of loaded.diagnostics)
                     console.error(formatDiagnostic(d));
                 // Secrets serialise as "***" (Secret.toJSON); redact() is the second guard.
-                console.log(secret_redact(JSON.stringify(loaded.desired, null, 2)));
+                console.log(secret_redact(renderDesired(loaded.desired)));
                 return 0;
             }
             case 'plan':

@@ -1,7 +1,7 @@
 import type { DesiredHost } from '../desired/types.js';
 import { parseRepoCheckLine } from './repo-check.js';
 import { fromBase64, parseSections } from './sections.js';
-import type { ClientFacts, ContainerFact, FileFact, HostFacts, ServerFacts } from './types.js';
+import type { ClientFacts, ContainerFact, FileFact, HostFacts, RepoFact, ServerFacts } from './types.js';
 
 const b64 = fromBase64;
 const absent = (v: string | undefined): boolean => v === undefined || v.trim() === '-' || v.trim() === '';
@@ -50,6 +50,12 @@ export function containerFact(json: string): ContainerFact | undefined {
 
 export class ProbeError extends Error {}
 
+/** While its server is about to change, only "already initialised" (seen with the installed credentials) is certain. */
+function repoBeforeServer(installed: string | undefined): RepoFact {
+  if (!absent(installed) && parseRepoCheckLine(installed!).status === 'initialised') return { status: 'initialised', detail: '' };
+  return { status: 'unchecked', detail: 'not checked: its server converges first' };
+}
+
 export function parseProbe(d: DesiredHost, stdout: string): HostFacts {
   const s = parseSections(stdout);
   const uid = Number(s.get('uid x')?.trim());
@@ -76,7 +82,8 @@ export function parseProbe(d: DesiredHost, stdout: string): HostFacts {
     const c = d.client;
     const rv = s.get('restic x');
     const pv = s.get('restic-package x');
-    const repoLine = s.get('repo x') ?? '';
+    const repoLine = s.get('repo x');
+    const installed = s.get('repo-installed x');
     const client: ClientFacts = {
       resticVersion: absent(rv) ? undefined : /restic (\d+\.\d+\.\d+)/.exec(rv!)?.[1],
       resticPackageVersion: absent(pv) ? undefined : pv!.trim(),
@@ -84,7 +91,7 @@ export function parseProbe(d: DesiredHost, stdout: string): HostFacts {
       files: {},
       dirs: {},
       volumes: {},
-      repo: repoLine.trim() === 'pending' ? { status: 'unchecked', detail: 'not checked: its server converges first' } : parseRepoCheckLine(repoLine),
+      repo: repoLine !== undefined ? parseRepoCheckLine(repoLine) : repoBeforeServer(installed),
     };
     for (const dir of c.dirs) client.dirs[dir.path] = dirFact(s.get(`dir ${dir.path}`));
     for (const f of c.files) {

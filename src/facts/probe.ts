@@ -1,6 +1,7 @@
 import type { DesiredHost } from '../desired/types.js';
 import { joinShell, script, sh, type ShellText } from '../remote/shell.js';
 import { reveal } from '../secret.js';
+import { PASSWORD_FILE, REPOSITORY_FILE } from '../desired/runner-script.js';
 import { REPO_CHECK_FUNCTION } from './repo-check.js';
 
 /**
@@ -63,12 +64,16 @@ sec restic-package x; dpkg-query -W -f '\${Status} \${Version}\\n' restic 2>/dev
     for (const v of [...new Set(c.sets.map((s) => s.volume))]) {
       parts.push(sh`sec volume ${v}; docker volume inspect --format '{{.Mountpoint}}' ${v} 2>/dev/null || echo -`);
     }
+    parts.push(REPO_CHECK_FUNCTION);
     if (opts.checkRepo) {
-      parts.push(REPO_CHECK_FUNCTION);
       parts.push(script(`sec repo x; IFS= read -r RF_URL; IFS= read -r RF_PW; repo_check_stdin "$RF_URL" "$RF_PW"`));
       stdin = `${reveal(c.repository.url)}\n${c.repository.password.reveal()}\n`;
     } else {
-      parts.push(script(`sec repo x; echo pending`));
+      // The server changes first (the new credentials may not work yet): ask with the
+      // installed ones only whether the repository already exists.
+      parts.push(
+        sh`sec repo-installed x; if [ -f ${REPOSITORY_FILE} ] && [ -f ${PASSWORD_FILE} ]; then repo_check_files ${REPOSITORY_FILE} ${PASSWORD_FILE}; else echo -; fi`,
+      );
     }
   }
   return { command: joinShell(parts), stdin };

@@ -70,6 +70,8 @@ function freshFacts(d: DesiredHost): HostFacts {
 /** Desired (pull request) vs. desired (base branch): the plan that merging would cause on converged hosts. */
 export function offlinePlan(head: DesiredHost[], base: DesiredHost[]): { plan: Plan; removedHosts: string[] } {
   const baseByName = new Map(base.map((d) => [d.name, d]));
+  // A repository some base client already uses exists on converged hosts: a new client joins it, no init.
+  const baseRepos = new Set(base.flatMap((d) => (d.client ? [d.client.repository.key] : [])));
   const facts = new Map<string, FactsResult>(
     head.map((d) => {
       const b = baseByName.get(d.name);
@@ -77,6 +79,7 @@ export function offlinePlan(head: DesiredHost[], base: DesiredHost[]): { plan: P
       const f = b ? factsFromDesired(b) : freshFacts(d);
       if (d.server && !f.server) f.server = freshFacts(d).server;
       if (d.client && !f.client) f.client = freshFacts(d).client;
+      if (d.client && f.client?.repo.status === 'unchecked' && baseRepos.has(d.client.repository.key)) f.client.repo = { status: 'initialised', detail: '' };
       return [d.name, { ok: true, facts: f }];
     }),
   );

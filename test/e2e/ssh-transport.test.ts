@@ -116,16 +116,17 @@ describe('SshTransport exec', () => {
     expect(t.stats.bytesSent).toBeGreaterThan(big.length);
   });
 
-  it('the remote timeout kills the command and its children (exit 124)', async () => {
-    const { t } = await open(client);
-    const n = 3000 + Math.floor(Math.random() * 1000);
-    const [r, seen] = await Promise.all([
-      t.exec(script(`sleep ${n} & sleep ${n + 1}; wait`), { timeoutSeconds: 4 }),
-      waitForSleep(client, n, true),
-    ]);
+  /** Two sleeps of a unique length run under a 4 s remote timeout: exit 124, and both are gone afterwards. */
+  async function expectTimeoutKills(t: Transport, n: number): Promise<void> {
+    const [r, seen] = await Promise.all([t.exec(script(`sleep ${n} & sleep ${n + 1}; wait`), { timeoutSeconds: 4 }), waitForSleep(client, n, true)]);
     expect(seen).toBe(true); // the check does see the process while it runs
     expect(r.code).toBe(124);
     expect(await waitForSleep(client, n, false)).toBe(true);
+  }
+
+  it('the remote timeout kills the command and its children (exit 124)', async () => {
+    const { t } = await open(client);
+    await expectTimeoutKills(t, 3000 + Math.floor(Math.random() * 1000));
     expect((await t.exec(script('echo alive'))).stdout).toBe('alive\n');
   });
 
@@ -133,14 +134,7 @@ describe('SshTransport exec', () => {
     const { t } = await open(client, { user: BECOME_USER, become: true });
     const who = await t.exec(script('id -un; printf %s "$SUDO_USER"'));
     expect(who).toEqual({ code: 0, stdout: `root\n${BECOME_USER}`, stderr: '' });
-    const n = 4000 + Math.floor(Math.random() * 1000);
-    const [r, seen] = await Promise.all([
-      t.exec(script(`sleep ${n} & sleep ${n + 1}; wait`), { timeoutSeconds: 4 }),
-      waitForSleep(client, n, true),
-    ]);
-    expect(seen).toBe(true); // the check does see the process while it runs
-    expect(r.code).toBe(124);
-    expect(await waitForSleep(client, n, false)).toBe(true);
+    await expectTimeoutKills(t, 4000 + Math.floor(Math.random() * 1000));
     const plain = await open(client, { user: BECOME_USER, become: false });
     expect((await plain.t.exec(script('id -un'))).stdout).toBe(`${BECOME_USER}\n`);
   });

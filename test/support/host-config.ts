@@ -2,11 +2,16 @@ import type { ClientConfig, HostConfig, ServerConfig } from '../../src/inventory
 import { Secret } from '../../src/secret.js';
 
 /** HostConfig values as the schema would produce them, for pure tests of desired/ and plan/. */
+const hostBase = (name: string, group: string): Pick<HostConfig, 'name' | 'groupNames' | 'connection' | 'posOf'> => ({
+  name,
+  groupNames: [group],
+  connection: { host: name, port: 22, user: 'root', become: false, connectTimeoutSeconds: 15, commandTimeoutSeconds: 600 },
+  posOf: () => ({ file: `host_vars/${name}.yml`, line: 1, col: 1 }),
+});
+
 export function serverHost(name: string, over: Partial<ServerConfig> = {}): HostConfig {
   return {
-    name,
-    groupNames: ['server'],
-    connection: { host: name, port: 22, user: 'root', become: false, connectTimeoutSeconds: 15, commandTimeoutSeconds: 600 },
+    ...hostBase(name, 'server'),
     server: {
       image: 'restic/rest-server:0.9.7',
       containerName: 'restic01',
@@ -19,15 +24,12 @@ export function serverHost(name: string, over: Partial<ServerConfig> = {}): Host
       options: [],
       ...over,
     },
-    posOf: () => ({ file: `host_vars/${name}.yml`, line: 1, col: 1 }),
   };
 }
 
 export function clientHost(name: string, over: Partial<ClientConfig> = {}): HostConfig {
   return {
-    name,
-    groupNames: ['client'],
-    connection: { host: name, port: 22, user: 'root', become: false, connectTimeoutSeconds: 15, commandTimeoutSeconds: 600 },
+    ...hostBase(name, 'client'),
     client: {
       package: 'restic',
       repo: 'server.example.com:8080/backup',
@@ -41,6 +43,5 @@ export function clientHost(name: string, over: Partial<ClientConfig> = {}): Host
       rotation: { daily: 7, weekly: 4, monthly: 1, hour: '23', minute: '17', prune: true },
       ...over,
     },
-    posOf: () => ({ file: `host_vars/${name}.yml`, line: 1, col: 1 }),
   };
 }

@@ -164,5 +164,6 @@ describe('offlinePlan', () => {
     expect(byHost['c1']).toEqual([]);
     expect(byHost['server.example.com']).toEqual([]); // c2 uses the same admin user: no htpasswd change
     expect(byHost['c2']).toEqual(expect.arrayContaining(['file:/etc/cron.d/restic-fleet', 'file:/etc/restic-fleet/password']));
+    expect(byHost['c2']).not.toContain('repository:http://server.example.com:8080/backup'); // joins the existing repository
   });
 });
