@@ -35663,6 +35663,8 @@ const CRON_FILE = '/etc/cron.d/restic-fleet';
 const STATUS_DIR = '/var/lib/restic-fleet/status';
 const LOG_DIR = '/var/log/restic-fleet';
 const HOST_LOCK = '/var/lock/restic-fleet.lock';
+/** sha256 of the credential files that last opened the repository (see facts/repo-check.ts). */
+const VERIFIED_FILE = '/var/lib/restic-fleet/repo-verified';
 const CACHE_DIR = '/var/cache/restic-fleet';
 /** Tag carried by every snapshot of a set: how restore and rotation find a set's snapshots. */
 const SET_TAG_PREFIX = 'restic-fleet:set=';
@@ -35715,6 +35717,12 @@ restic_retry() {
   done
 }
 
+# A backup that ran proves the installed credentials open the repository (facts/repo-check.ts).
+mark_verified() {
+  cat "$RESTIC_REPOSITORY_FILE" "$RESTIC_PASSWORD_FILE" | sha256sum | cut -d' ' -f1 > ${VERIFIED_FILE}.tmp &&
+    chmod 600 ${VERIFIED_FILE}.tmp && mv -f ${VERIFIED_FILE}.tmp ${VERIFIED_FILE}
+}
+
 last_error() { grep -v '^\\s*$' "$ERR" | tail -n 3 | tr '\\n' ' ' | cut -c1-300; }
 
 cmd=\${1:-}; [ -n "$cmd" ] && shift
@@ -35763,6 +35771,7 @@ backup)
   # shellcheck disable=SC2086 # TAGS holds validated words
   restic_retry backup --json --host "$HOST" --tag "${SET_TAG_PREFIX}$SET" $TAGS "$MP"; rc=$?
   SNAP=$(sed -n 's/.*"message_type":"summary".*"snapshot_id":"\\([0-9a-f]*\\)".*/\\1/p' "$OUT" | tail -n 1)
+  [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] && mark_verified
   if [ "$rc" -eq 0 ]; then
     write_status "$NAME" ok "$START" "$(now)" 0 "$SNAP" ""
   elif [ "$rc" -eq 3 ]; then
@@ -48881,16 +48890,29 @@ async function forward(bastion, target, timeoutSeconds) {
 
 ;// CONCATENATED MODULE: ./src/facts/repo-check.ts
 
+
 /**
  * Shell functions that open the repository with given credentials. The URL and
  * password arrive as shell variables read from stdin and go into 0600 temp files
  * for --repository-file/--password-file: never argv, never the environment.
  * `repo_check_files` prints "<exit code> <base64 stderr tail>".
+ *
+ * Opening a repository costs a key derivation (scrypt) on the client and password checks
+ * on the server, seconds when ten clients ask at once; so a successful check with the
+ * installed credentials is remembered in ${VERIFIED_FILE} (0600: the sha256 of the two
+ * credential files), and a probe within a day of it, with unchanged credentials, reuses
+ * it. Every successful backup refreshes it too (the runner writes the same file).
  */
-const REPO_CHECK_FUNCTION = script(`repo_check_files() { # repository-file password-file
+const REPO_CHECK_FUNCTION = script(`installed_hash() { cat ${REPOSITORY_FILE} ${PASSWORD_FILE} 2>/dev/null | sha256sum | cut -d' ' -f1; }
+mark_verified() {
+  mkdir -p "$(dirname ${VERIFIED_FILE})" && installed_hash > ${VERIFIED_FILE}.tmp && chmod 600 ${VERIFIED_FILE}.tmp && mv -f ${VERIFIED_FILE}.tmp ${VERIFIED_FILE}
+}
+verified_recently() { [ -n "$(find ${VERIFIED_FILE} -mmin -1440 2>/dev/null)" ] && [ "$(cat ${VERIFIED_FILE})" = "$(installed_hash)" ]; }
+repo_check_files() { # repository-file password-file
   RF_ERR=$(mktemp) || { echo "99 $(echo mktemp failed | base64 -w0)"; return; }
   timeout 20 restic --repository-file "$1" --password-file "$2" --no-lock --no-cache cat config >/dev/null 2>"$RF_ERR"
   RF_RC=$?
+  [ "$RF_RC" = 0 ] && [ "$1" = ${REPOSITORY_FILE} ] && mark_verified
   printf '%s %s\\n' "$RF_RC" "$(tail -n 5 "$RF_ERR" | base64 -w0)"
   rm -f "$RF_ERR"
 }
@@ -48899,6 +48921,11 @@ repo_check_stdin() { # url password
   printf '%s\\n' "$1" > "$RF_T/repository"; printf '%s\\n' "$2" > "$RF_T/password"
   repo_check_files "$RF_T/repository" "$RF_T/password"
   rm -rf "$RF_T"
+}
+repo_check_desired() { # url password sha256-of-the-desired-credential-files
+  if [ "$(installed_hash)" != "$3" ]; then repo_check_stdin "$1" "$2"
+  elif verified_recently; then echo "0 $(printf 'verified within the last day' | base64 -w0)"
+  else repo_check_files ${REPOSITORY_FILE} ${PASSWORD_FILE}; fi
 }`);
 /** restic 0.14 exits 1 for every failure: tell cases apart by stderr (see FIELD-NOTES). */
 function classifyRepo(code, stderr) {
@@ -49072,6 +49099,7 @@ async function applyHost(t, ops, timeoutSeconds) {
 
 
 
+
 const probe_PRELUDE = script(`set -u
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 umask 077
@@ -49114,8 +49142,10 @@ sec restic-package x; dpkg-query -W -f '\${Status} \${Version}\\n' restic 2>/dev
         }
         parts.push(REPO_CHECK_FUNCTION);
         if (opts.checkRepo) {
-            parts.push(script(`sec repo x; IFS= read -r RF_URL; IFS= read -r RF_PW; repo_check_stdin "$RF_URL" "$RF_PW"`));
-            stdin = `${reveal(c.repository.url)}\n${c.repository.password.reveal()}\n`;
+            parts.push(script(`sec repo x; IFS= read -r RF_URL; IFS= read -r RF_PW; IFS= read -r RF_WANT; repo_check_desired "$RF_URL" "$RF_PW" "$RF_WANT"`));
+            const credentials = [REPOSITORY_FILE, PASSWORD_FILE].map((p) => reveal(c.files.find((f) => f.path === p).content)).join('');
+            const want = (0,external_node_crypto_.createHash)('sha256').update(credentials).digest('hex');
+            stdin = `${reveal(c.repository.url)}\n${c.repository.password.reveal()}\n${want}\n`;
         }
         else {
             // The server changes first (the new credentials may not work yet): ask with the

@@ -17,6 +17,8 @@ export const CRON_FILE = '/etc/cron.d/restic-fleet';
 export const STATUS_DIR = '/var/lib/restic-fleet/status';
 export const LOG_DIR = '/var/log/restic-fleet';
 export const HOST_LOCK = '/var/lock/restic-fleet.lock';
+/** sha256 of the credential files that last opened the repository (see facts/repo-check.ts). */
+export const VERIFIED_FILE = '/var/lib/restic-fleet/repo-verified';
 export const CACHE_DIR = '/var/cache/restic-fleet';
 /** Tag carried by every snapshot of a set: how restore and rotation find a set's snapshots. */
 export const SET_TAG_PREFIX = 'restic-fleet:set=';
@@ -70,6 +72,12 @@ restic_retry() {
   done
 }
 
+# A backup that ran proves the installed credentials open the repository (facts/repo-check.ts).
+mark_verified() {
+  cat "$RESTIC_REPOSITORY_FILE" "$RESTIC_PASSWORD_FILE" | sha256sum | cut -d' ' -f1 > ${VERIFIED_FILE}.tmp &&
+    chmod 600 ${VERIFIED_FILE}.tmp && mv -f ${VERIFIED_FILE}.tmp ${VERIFIED_FILE}
+}
+
 last_error() { grep -v '^\\s*$' "$ERR" | tail -n 3 | tr '\\n' ' ' | cut -c1-300; }
 
 cmd=\${1:-}; [ -n "$cmd" ] && shift
@@ -118,6 +126,7 @@ backup)
   # shellcheck disable=SC2086 # TAGS holds validated words
   restic_retry backup --json --host "$HOST" --tag "${SET_TAG_PREFIX}$SET" $TAGS "$MP"; rc=$?
   SNAP=$(sed -n 's/.*"message_type":"summary".*"snapshot_id":"\\([0-9a-f]*\\)".*/\\1/p' "$OUT" | tail -n 1)
+  [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] && mark_verified
   if [ "$rc" -eq 0 ]; then
     write_status "$NAME" ok "$START" "$(now)" 0 "$SNAP" ""
   elif [ "$rc" -eq 3 ]; then

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DesiredHost } from '../desired/types.js';
 import { joinShell, script, sh, type ShellText } from '../remote/shell.js';
 import { reveal } from '../secret.js';
@@ -66,8 +67,10 @@ sec restic-package x; dpkg-query -W -f '\${Status} \${Version}\\n' restic 2>/dev
     }
     parts.push(REPO_CHECK_FUNCTION);
     if (opts.checkRepo) {
-      parts.push(script(`sec repo x; IFS= read -r RF_URL; IFS= read -r RF_PW; repo_check_stdin "$RF_URL" "$RF_PW"`));
-      stdin = `${reveal(c.repository.url)}\n${c.repository.password.reveal()}\n`;
+      parts.push(script(`sec repo x; IFS= read -r RF_URL; IFS= read -r RF_PW; IFS= read -r RF_WANT; repo_check_desired "$RF_URL" "$RF_PW" "$RF_WANT"`));
+      const credentials = [REPOSITORY_FILE, PASSWORD_FILE].map((p) => reveal(c.files.find((f) => f.path === p)!.content)).join('');
+      const want = createHash('sha256').update(credentials).digest('hex');
+      stdin = `${reveal(c.repository.url)}\n${c.repository.password.reveal()}\n${want}\n`;
     } else {
       // The server changes first (the new credentials may not work yet): ask with the
       // installed ones only whether the repository already exists.

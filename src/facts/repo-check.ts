@@ -1,3 +1,4 @@
+import { PASSWORD_FILE, REPOSITORY_FILE, VERIFIED_FILE } from '../desired/runner-script.js';
 import { script } from '../remote/shell.js';
 import type { RepoFact, RepoStatus } from './types.js';
 
@@ -6,11 +7,23 @@ import type { RepoFact, RepoStatus } from './types.js';
  * password arrive as shell variables read from stdin and go into 0600 temp files
  * for --repository-file/--password-file: never argv, never the environment.
  * `repo_check_files` prints "<exit code> <base64 stderr tail>".
+ *
+ * Opening a repository costs a key derivation (scrypt) on the client and password checks
+ * on the server, seconds when ten clients ask at once; so a successful check with the
+ * installed credentials is remembered in ${VERIFIED_FILE} (0600: the sha256 of the two
+ * credential files), and a probe within a day of it, with unchanged credentials, reuses
+ * it. Every successful backup refreshes it too (the runner writes the same file).
  */
-export const REPO_CHECK_FUNCTION = script(`repo_check_files() { # repository-file password-file
+export const REPO_CHECK_FUNCTION = script(`installed_hash() { cat ${REPOSITORY_FILE} ${PASSWORD_FILE} 2>/dev/null | sha256sum | cut -d' ' -f1; }
+mark_verified() {
+  mkdir -p "$(dirname ${VERIFIED_FILE})" && installed_hash > ${VERIFIED_FILE}.tmp && chmod 600 ${VERIFIED_FILE}.tmp && mv -f ${VERIFIED_FILE}.tmp ${VERIFIED_FILE}
+}
+verified_recently() { [ -n "$(find ${VERIFIED_FILE} -mmin -1440 2>/dev/null)" ] && [ "$(cat ${VERIFIED_FILE})" = "$(installed_hash)" ]; }
+repo_check_files() { # repository-file password-file
   RF_ERR=$(mktemp) || { echo "99 $(echo mktemp failed | base64 -w0)"; return; }
   timeout 20 restic --repository-file "$1" --password-file "$2" --no-lock --no-cache cat config >/dev/null 2>"$RF_ERR"
   RF_RC=$?
+  [ "$RF_RC" = 0 ] && [ "$1" = ${REPOSITORY_FILE} ] && mark_verified
   printf '%s %s\\n' "$RF_RC" "$(tail -n 5 "$RF_ERR" | base64 -w0)"
   rm -f "$RF_ERR"
 }
@@ -19,6 +32,11 @@ repo_check_stdin() { # url password
   printf '%s\\n' "$1" > "$RF_T/repository"; printf '%s\\n' "$2" > "$RF_T/password"
   repo_check_files "$RF_T/repository" "$RF_T/password"
   rm -rf "$RF_T"
+}
+repo_check_desired() { # url password sha256-of-the-desired-credential-files
+  if [ "$(installed_hash)" != "$3" ]; then repo_check_stdin "$1" "$2"
+  elif verified_recently; then echo "0 $(printf 'verified within the last day' | base64 -w0)"
+  else repo_check_files ${REPOSITORY_FILE} ${PASSWORD_FILE}; fi
 }`);
 
 /** restic 0.14 exits 1 for every failure: tell cases apart by stderr (see FIELD-NOTES). */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { renderApply } from '../../../src/apply/script.js';
 import { buildDesired } from '../../../src/desired/build.js';
@@ -43,7 +44,10 @@ describe('secrets stay out of command text', () => {
   it('the probe carries the repository credentials only on stdin', () => {
     const probe = buildProbe(desired.find((d) => d.name === 'c1')!, { checkRepo: true });
     for (const s of secrets) for (const f of forms(s)) expect(probe.command.text).not.toContain(f);
-    expect(probe.stdin).toBe('rest:http://admin:server-pass-123@server.example.com:8080/backup\nrepo-pass-456\n');
+    const [url, password, want, end] = probe.stdin!.split('\n');
+    expect([url, password, end]).toEqual(['rest:http://admin:server-pass-123@server.example.com:8080/backup', 'repo-pass-456', '']);
+    // sha256 of the two credential files as apply writes them: the probe reuses a recent check only when they are unchanged.
+    expect(want).toBe(createHash('sha256').update(`${url}\n${password}\n`).digest('hex'));
     expect(buildProbe(desired.find((d) => d.name === 'c1')!, { checkRepo: false }).stdin).toBeUndefined();
   });
 
