@@ -50997,7 +50997,7 @@ async function planCommand(o) {
     const loaded = await loadDesired(o);
     const sessions = sessionsFor(o);
     try {
-        const run = await planRun({ desired: loaded.desired, sessions, concurrency: o.concurrency, log: o.log });
+        const run = await planRun({ desired: loaded.desired, sessions, concurrency: o.concurrency });
         return { run, results: planResults(run.plan, run, sessions), loaded };
     }
     finally {
@@ -51011,11 +51011,11 @@ async function applyCommand(o, expectedHash) {
     const loaded = await loadDesired(o);
     const sessions = sessionsFor(o);
     try {
-        const run = await planRun({ desired: loaded.desired, sessions, concurrency: o.concurrency, log: o.log });
+        const run = await planRun({ desired: loaded.desired, sessions, concurrency: o.concurrency });
         if (expectedHash && expectedHash !== run.plan.hash) {
             throw new PlanHashMismatch(`the live plan's hash ${run.plan.hash} differs from the reviewed plan-hash ${expectedHash}: nothing was applied. Review the new plan.`);
         }
-        const results = await applyRun({ desired: loaded.desired, sessions, concurrency: o.concurrency, log: o.log }, run);
+        const results = await applyRun({ desired: loaded.desired, sessions, concurrency: o.concurrency }, run);
         return { run, results, loaded };
     }
     finally {

@@ -107,7 +107,7 @@ export async function planCommand(o: RemoteOptions): Promise<RunOutcome> {
   const loaded = await loadDesired(o);
   const sessions = sessionsFor(o);
   try {
-    const run = await planRun({ desired: loaded.desired, sessions, concurrency: o.concurrency, log: o.log });
+    const run = await planRun({ desired: loaded.desired, sessions, concurrency: o.concurrency });
     return { run, results: planResults(run.plan, run, sessions), loaded };
   } finally {
     await sessions.closeAll();
@@ -121,13 +121,13 @@ export async function applyCommand(o: RemoteOptions, expectedHash?: string): Pro
   const loaded = await loadDesired(o);
   const sessions = sessionsFor(o);
   try {
-    const run = await planRun({ desired: loaded.desired, sessions, concurrency: o.concurrency, log: o.log });
+    const run = await planRun({ desired: loaded.desired, sessions, concurrency: o.concurrency });
     if (expectedHash && expectedHash !== run.plan.hash) {
       throw new PlanHashMismatch(
         `the live plan's hash ${run.plan.hash} differs from the reviewed plan-hash ${expectedHash}: nothing was applied. Review the new plan.`,
       );
     }
-    const results = await applyRun({ desired: loaded.desired, sessions, concurrency: o.concurrency, log: o.log }, run);
+    const results = await applyRun({ desired: loaded.desired, sessions, concurrency: o.concurrency }, run);
     return { run, results, loaded };
   } finally {
     await sessions.closeAll();

@@ -7,7 +7,6 @@ import { planServer } from '../plan/server.js';
 import type { Plan } from '../plan/types.js';
 import type { HostResult } from '../report/types.js';
 import { redact } from '../secret.js';
-import type { Logger } from './logger.js';
 import { runPool } from '../util/pool.js';
 import type { Sessions } from './sessions.js';
 
@@ -15,7 +14,6 @@ export interface ConvergeOptions {
   desired: DesiredHost[]; // already narrowed by --limit
   sessions: Sessions;
   concurrency: number;
-  log: Logger;
 }
 
 export interface PlanRun extends BuiltPlan {
