@@ -50720,7 +50720,9 @@ function planHash(hosts) {
  * server could not be read is skipped, and each absent repository gets exactly one
  * initialiser (the first client by name among those that found it absent).
  */
-function buildPlan(desired, facts) {
+function buildPlan(desired, facts, 
+/** Server parts already planned (planRun needs them early; bcrypt work is not done twice). */
+serverParts = new Map()) {
     const hosts = [];
     const ops = new Map();
     const initializers = new Map();
@@ -50751,7 +50753,7 @@ function buildPlan(desired, facts) {
         try {
             const parts = [];
             if (d.server)
-                parts.push(planServer(d.server, r.facts.server));
+                parts.push(serverParts.get(d.name) ?? planServer(d.server, r.facts.server));
             if (d.client) {
                 const key = d.client.repository.key;
                 const init = initializers.get(key);
@@ -50809,22 +50811,25 @@ async function planRun(o) {
     const servers = o.desired.filter((d) => d.server);
     await runPool(servers, o.concurrency, (d) => timed(d, true));
     const changingServers = new Set();
+    const serverParts = new Map();
     for (const s of servers) {
         const r = facts.get(s.name);
         if (!r?.ok)
             continue;
         try {
-            if (planServer(s.server, r.facts.server).changes.length)
+            const part = planServer(s.server, r.facts.server);
+            serverParts.set(s.name, part);
+            if (part.changes.length)
                 changingServers.add(s.name);
         }
         catch {
-            changingServers.add(s.name);
+            changingServers.add(s.name); // buildPlan plans it again and reports the failure
         }
     }
     const clients = o.desired.filter((d) => d.client && !facts.has(d.name));
     await runPool(clients, o.concurrency, (d) => timed(d, !changingServers.has(d.client.repository.serverHost ?? '')));
     // A host that is both server and client was probed with the server batch.
-    const built = buildPlan(o.desired, facts);
+    const built = buildPlan(o.desired, facts, serverParts);
     return { ...built, durationMs: Date.now() - started, factsMs };
 }
 /**

@@ -3,7 +3,7 @@ import type { DesiredHost } from '../desired/types.js';
 import { buildProbe } from '../facts/probe.js';
 import { parseProbe } from '../facts/parse.js';
 import { buildPlan, type BuiltPlan, type FactsResult } from '../plan/build.js';
-import { planServer } from '../plan/server.js';
+import { planServer, type PartPlan } from '../plan/server.js';
 import type { Plan } from '../plan/types.js';
 import type { HostResult } from '../report/types.js';
 import { redact } from '../secret.js';
@@ -57,20 +57,23 @@ export async function planRun(o: ConvergeOptions): Promise<PlanRun> {
   await runPool(servers, o.concurrency, (d) => timed(d, true));
 
   const changingServers = new Set<string>();
+  const serverParts = new Map<string, PartPlan>();
   for (const s of servers) {
     const r = facts.get(s.name);
     if (!r?.ok) continue;
     try {
-      if (planServer(s.server!, r.facts.server!).changes.length) changingServers.add(s.name);
+      const part = planServer(s.server!, r.facts.server!);
+      serverParts.set(s.name, part);
+      if (part.changes.length) changingServers.add(s.name);
     } catch {
-      changingServers.add(s.name);
+      changingServers.add(s.name); // buildPlan plans it again and reports the failure
     }
   }
   const clients = o.desired.filter((d) => d.client && !facts.has(d.name));
   await runPool(clients, o.concurrency, (d) => timed(d, !changingServers.has(d.client!.repository.serverHost ?? '')));
   // A host that is both server and client was probed with the server batch.
 
-  const built = buildPlan(o.desired, facts);
+  const built = buildPlan(o.desired, facts, serverParts);
   return { ...built, durationMs: Date.now() - started, factsMs };
 }
 

@@ -4,7 +4,7 @@ import type { HostFacts } from '../facts/types.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { planClient } from './client.js';
 import type { PlannedChange } from './ops.js';
-import { planServer } from './server.js';
+import { planServer, type PartPlan } from './server.js';
 import type { HostPlan, HostRole, Plan } from './types.js';
 
 /** Facts of one host, or why they could not be read. */
@@ -29,7 +29,12 @@ export function planHash(hosts: HostPlan[]): string {
  * server could not be read is skipped, and each absent repository gets exactly one
  * initialiser (the first client by name among those that found it absent).
  */
-export function buildPlan(desired: DesiredHost[], facts: Map<string, FactsResult>): BuiltPlan {
+export function buildPlan(
+  desired: DesiredHost[],
+  facts: Map<string, FactsResult>,
+  /** Server parts already planned (planRun needs them early; bcrypt work is not done twice). */
+  serverParts = new Map<string, PartPlan>(),
+): BuiltPlan {
   const hosts: HostPlan[] = [];
   const ops = new Map<string, PlannedChange[]>();
 
@@ -59,7 +64,7 @@ export function buildPlan(desired: DesiredHost[], facts: Map<string, FactsResult
     }
     try {
       const parts = [];
-      if (d.server) parts.push(planServer(d.server, r.facts.server!));
+      if (d.server) parts.push(serverParts.get(d.name) ?? planServer(d.server, r.facts.server!));
       if (d.client) {
         const key = d.client.repository.key;
         const init = initializers.get(key);
