@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
+import { runPool } from '../src/util/pool.js';
 
 export interface RunResult {
   code: number | null;
@@ -76,22 +77,15 @@ export const docker = (args: string[], opts?: RunOptions): Promise<RunResult> =>
 export const mustDocker = (args: string[], opts?: RunOptions, what?: string): Promise<string> =>
   must('docker', args, opts, what ?? `docker ${args.slice(0, 3).join(' ')}`);
 
-/** Runs fn over items with at most `limit` in flight; collects every failure before throwing (one host's error must not hide another's). */
+/** runPool that collects every failure before throwing (one host's error must not hide another's). */
 export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
   const errors: unknown[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      try {
-        results[i] = await fn(items[i]!);
-      } catch (e) {
-        errors.push(e);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const results = await runPool(items, limit, (item) =>
+    fn(item).catch((e: unknown) => {
+      errors.push(e);
+      return undefined as R;
+    }),
+  );
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new Error(errors.map((e) => (e instanceof Error ? e.message : String(e))).join('\n---\n'));
   return results;
