@@ -8,7 +8,8 @@ const USAGE = `usage: npm run lab -- <command>
   status             show the lab; exit 0 healthy, 1 unhealthy, 3 down
   reset              return a running lab to its fresh state (fast, containers kept)
 env: RF_LAB_DIR (state dir, default <repo>/.lab), RF_LAB_CACHE (build cache, default lab/.cache),
-     RF_LAB_SUBNET (default 10.213.0.0/24), RF_LAB_MIRROR (Debian mirror for debootstrap)`;
+     RF_LAB_SUBNET (default 10.213.0.0/24), RF_LAB_MIRROR (Debian mirror for debootstrap),
+     RF_LAB_PREFIX (container/network name prefix, default rf-lab: a second lab needs its own prefix, subnet and dir)`;
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;

@@ -2,7 +2,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Everything the lab creates carries this name prefix and label, so `down` and stale-run cleanup find exactly its own objects. */
-export const PREFIX = 'rf-lab';
+/** RF_LAB_PREFIX lets two labs (two worktrees) share one engine: pair it with its own RF_LAB_SUBNET and RF_LAB_DIR. */
+export const PREFIX = process.env.RF_LAB_PREFIX ?? 'rf-lab';
 export const LABEL = 'io.restic-fleet.lab';
 export const NETWORK = PREFIX;
 

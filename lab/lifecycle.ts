@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import {
-  LAB_DIR, LABEL, MAX_CLIENTS, NETWORK, SERVER_NAME, shareDir, stateDir, SUBNET, topology, type HostSpec,
+  LAB_DIR, LABEL, MAX_CLIENTS, NETWORK, PREFIX, SERVER_NAME, shareDir, stateDir, SUBNET, topology, type HostSpec,
 } from './config.js';
 import { engineAnswers, ensureEngine } from './engine.js';
 import { ensureImages } from './images.js';
@@ -76,7 +76,7 @@ function runArgs(h: HostSpec, image: string, publicKey: string): string[] {
     '-v', `${h.volume}:/var/lib/docker`,
     '-v', `${join(LAB_DIR, 'host')}:/opt/rf-lab:ro`,
     '-v', `${shareDir()}:/opt/rf-lab-share:ro`,
-    '-e', `RF_LAB_HOST=${h.name}`, '-e', `RF_LAB_AUTHORIZED_KEY=${publicKey}`,
+    '-e', `RF_LAB_HOST=${h.name}`, '-e', `RF_LAB_PREFIX=${PREFIX}`, '-e', `RF_LAB_AUTHORIZED_KEY=${publicKey}`,
     '--init', '--entrypoint', '/bin/sh',
     image, '/opt/rf-lab/init.sh',
   ];

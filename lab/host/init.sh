@@ -29,7 +29,7 @@ else
   mount -t cgroup -o none,name=systemd cgroup /sys/fs/cgroup/systemd 2>/dev/null || :
   # These are the machine's own hierarchies: keep our inner containers under one parent the lab
   # owns, so `down` can find (and rmdir) anything a crash leaves behind.
-  cgroup_parent="/rf-lab/$short"
+  cgroup_parent="/${RF_LAB_PREFIX:-rf-lab}/$short"
 fi
 
 mkdir -p /run/sshd
