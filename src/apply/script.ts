@@ -34,6 +34,29 @@ write_file() { # change-id path mode — content is the next base64 line on stdi
     rm -f "$RF_T"; fail "$1" "writing $2 failed"
   fi
 }
+http_answers() { # port: does anything answer HTTP on 127.0.0.1:port? (any status, 401 included)
+  if command -v curl >/dev/null 2>&1; then
+    curl -s -o /dev/null -m 2 "http://127.0.0.1:$1/"
+  elif command -v wget >/dev/null 2>&1; then
+    wget -q -T 2 -t 1 -O /dev/null "http://127.0.0.1:$1/"; RF_W=$?
+    [ "$RF_W" = 0 ] || [ "$RF_W" = 8 ] # 8: the server answered with an error status
+  elif command -v bash >/dev/null 2>&1; then
+    timeout 3 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0" && printf "GET / HTTP/1.0\r\n\r\n" >&3 && head -c 5 <&3' "$1" 2>/dev/null | grep -q '^HTTP/'
+  else
+    timeout 3 python3 -c 'import http.client,sys; c=http.client.HTTPConnection("127.0.0.1",int(sys.argv[1]),timeout=2); c.request("GET","/"); c.getresponse()' "$1" 2>/dev/null
+  fi
+}
+await_http() { # change-id container port timeout-seconds
+  RF_END=$(( $(date +%s) + $4 ))
+  until http_answers "$3"; do
+    if [ "$(date +%s)" -ge "$RF_END" ]; then
+      RF_ST=$(docker inspect -f '{{.State.Status}}, exit code {{.State.ExitCode}}, {{.RestartCount}} restarts' "$2" 2>&1)
+      fail "$1" "container $2 did not answer HTTP on port $3 within $4 s (state: $RF_ST); its last log lines:
+$(docker logs --tail 10 "$2" 2>&1)"
+    fi
+    sleep 0.5
+  done
+}
 mkdir -p /var/lock
 exec 8> ${HOST_LOCK}
 flock -w 300 8 || fail lock "another restic-fleet run holds ${HOST_LOCK} (waited 300 s)"
@@ -97,6 +120,9 @@ export function renderApply(ops: PlannedChange[]): ApplyScript {
       }
       case 'container-start':
         parts.push(sh`run_step ${id} docker start ${op.name}`);
+        break;
+      case 'await-http':
+        parts.push(sh`await_http ${id} ${op.container} ${String(op.port)} ${String(op.timeoutSeconds)}`);
         break;
       case 'repo-init':
       case 'repo-verify':

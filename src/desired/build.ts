@@ -117,6 +117,7 @@ function desiredServer(h: HostConfig, s: ServerConfig, clients: HostConfig[], di
     users: [...users.values()].map(({ where: _w, ...u }) => u).sort((a, b) => a.user.localeCompare(b.user)),
     network: s.network,
     container,
+    readyTimeoutSeconds: s.readyTimeoutSeconds,
     clients: clients.map((c) => c.name).sort(),
   };
 }

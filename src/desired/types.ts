@@ -48,6 +48,8 @@ export interface DesiredServer {
   users: HtpasswdUser[];
   network?: string;
   container: ContainerSpec;
+  /** How long apply waits for a (re)started container to answer HTTP on its published port. */
+  readyTimeoutSeconds: number;
   /** Client hosts whose repositories live on this server. */
   clients: string[];
 }

@@ -91,13 +91,29 @@ export async function applyRun(o: ConvergeOptions, run: PlanRun): Promise<HostRe
     }
   }
 
+  const okHosts = run.plan.hosts.filter((h) => h.status === 'ok').map((h) => h.host);
+  const isInit = (name: string) => (run.ops.get(name) ?? []).some((p) => p.op.op === 'repo-init');
+  // The one client per repository that initialises it in this run (planned by buildPlan).
+  const initialiserOf = new Map(okHosts.filter(isInit).map((n) => [byName.get(n)!.client!.repository.key, n]));
+  const firstLine = (r?: string) => (r ? `: ${r.split('\n')[0]}` : '');
+
+  /** Why a client cannot be applied: a server or initialiser it depends on did not get there. */
+  const blockedBy = (name: string, d: DesiredHost): string | undefined => {
+    const serverHost = d.client?.repository.serverHost;
+    const server = serverHost && serverHost !== name ? results.get(serverHost) : undefined;
+    if (server?.outcome === 'failed' || server?.outcome === 'skipped') return `its server ${serverHost} failed${firstLine(server.reason)}`;
+    const init = d.client && initialiserOf.get(d.client.repository.key);
+    const initResult = init && init !== name ? results.get(init) : undefined;
+    if (initResult?.outcome === 'failed' || initResult?.outcome === 'skipped') return `its repository's initialiser ${init} failed${firstLine(initResult.reason)}`;
+    return undefined;
+  };
+
   const applyOne = async (name: string) => {
     const t0 = Date.now();
     const d = byName.get(name)!;
-    const serverHost = d.client?.repository.serverHost;
-    const server = serverHost && serverHost !== name ? results.get(serverHost) : undefined;
-    if (server?.outcome === 'failed' || server?.outcome === 'skipped') {
-      results.set(name, { host: name, outcome: 'skipped', changed: 0, reason: `its server ${serverHost} failed`, durationMs: 0 });
+    const blocked = blockedBy(name, d);
+    if (blocked) {
+      results.set(name, { host: name, outcome: 'skipped', changed: 0, reason: blocked, durationMs: 0 });
       return;
     }
     const ops = run.ops.get(name) ?? [];
@@ -118,8 +134,6 @@ export async function applyRun(o: ConvergeOptions, run: PlanRun): Promise<HostRe
     }
   };
 
-  const okHosts = run.plan.hosts.filter((h) => h.status === 'ok').map((h) => h.host);
-  const isInit = (name: string) => (run.ops.get(name) ?? []).some((p) => p.op.op === 'repo-init');
   const phases = [
     okHosts.filter((n) => byName.get(n)!.server),
     okHosts.filter((n) => !byName.get(n)!.server && isInit(n)),

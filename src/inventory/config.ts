@@ -37,6 +37,8 @@ export interface ServerConfig {
   logOptions: Record<string, string>; // max-size / max-file from docker_log_max_size/_file
   /** restic_server_options: extra rest-server flags (--append-only, --private-repos, ...), passed in OPTIONS. */
   options: string[];
+  /** restic_server_ready_timeout: seconds apply waits for a (re)started server to answer HTTP (default 30). */
+  readyTimeoutSeconds: number;
 }
 
 export interface BackupSetConfig {

@@ -107,6 +107,7 @@ const serverShape = {
   restic_server_password: opt(password),
   restic_server_users: list(z.looseObject(userShape, { error: 'each entry must be a mapping with user and password' }), 'users ({user, password})'),
   restic_server_options: list(field(serverOption), 'rest-server flags'),
+  restic_server_ready_timeout: dflt(integer('a timeout in seconds', 1, 3600), 30),
   docker_network_name: opt(networkName),
   docker_log_driver: opt(logDriver),
   docker_log_max_size: opt(logMaxSize),

@@ -90,6 +90,7 @@ function buildServer(v: HostValidation, vars: Record<string, VarValue>): ServerC
     users,
     logOptions,
     options: s.restic_server_options ?? [],
+    readyTimeoutSeconds: s.restic_server_ready_timeout!,
   };
   if (s.docker_network_name) server.network = s.docker_network_name;
   if (s.docker_log_driver) server.logDriver = s.docker_log_driver;

@@ -12,6 +12,8 @@ export type Op =
   | { op: 'network-create'; name: string }
   | { op: 'container-run'; spec: ContainerSpec; replace: boolean }
   | { op: 'container-start'; name: string }
+  /** After a (re)start: wait until the server answers HTTP on its published port, seen from the host itself. */
+  | { op: 'await-http'; container: string; port: number; timeoutSeconds: number }
   /** Check the repository and initialise it when truly absent (one client per repository). */
   | { op: 'repo-init' }
   /** Check the repository with the installed credentials, never initialise. */

@@ -134,5 +134,10 @@ export function planServer(d: DesiredServer, f: ServerFacts): PartPlan {
     changes.push({ id, kind: 'container', action: 'update', summary: `start container ${spec.name} (it is ${c.status})` });
     ops.push({ changeId: id, op: { op: 'container-start', name: spec.name } });
   }
+  // A started container does not listen at once (a first image load, a slow disk): its clients'
+  // `restic init` right after it would fail. The change is done only once the server answers.
+  if (ops.some((o) => o.changeId === id)) {
+    ops.push({ changeId: id, op: { op: 'await-http', container: spec.name, port: spec.ports[0]!.hostPort, timeoutSeconds: d.readyTimeoutSeconds } });
+  }
   return { changes, ops, warnings };
 }

@@ -22,6 +22,7 @@ export function serverHost(name: string, over: Partial<ServerConfig> = {}): Host
       logDriver: 'json-file',
       logOptions: { 'max-size': '10m', 'max-file': '3' },
       options: [],
+      readyTimeoutSeconds: 30,
       ...over,
     },
   };

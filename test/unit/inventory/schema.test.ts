@@ -142,6 +142,7 @@ describe('defaults and roles', () => {
       ],
       logOptions: {},
       options: ['--append-only', '--max-size=10'],
+      readyTimeoutSeconds: 30,
     });
     expect(h.connection).toEqual({
       host: '192.0.2.10', port: 2222, user: 'deploy', become: true, connectTimeoutSeconds: 15, commandTimeoutSeconds: 600,

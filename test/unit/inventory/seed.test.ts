@@ -51,6 +51,7 @@ function expectedServer(secret: (name: string) => { secret: string; origin: stri
       logDriver: 'json-file',
       logOptions: { 'max-size': '10m', 'max-file': '3' },
       options: [],
+      readyTimeoutSeconds: 30,
     },
   };
 }

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { buildDesired } from '../../../src/desired/build.js';
+import type { DesiredHost } from '../../../src/desired/types.js';
+import type { ClientFacts, HostFacts, ServerFacts } from '../../../src/facts/types.js';
+import { applyRun, type PlanRun } from '../../../src/engine/converge.js';
+import { Sessions } from '../../../src/engine/sessions.js';
+import { buildPlan, type FactsResult } from '../../../src/plan/build.js';
+import type { ExecResult, Transport } from '../../../src/remote/transport.js';
+import { clientHost, serverHost } from '../../support/host-config.js';
+
+const server = (): ServerFacts => ({ dockerVersion: '20.10.24', networkExists: false });
+const client = (): ClientFacts => ({
+  resticVersion: '0.14.0',
+  resticPackageVersion: '0.14.0-1',
+  dockerVersion: '20.10.24',
+  files: {},
+  dirs: {},
+  volumes: { odoo_data01: { mountpoint: '/x' }, postgres_data01: { mountpoint: '/y' } },
+  repo: { status: 'unchecked', detail: '' },
+});
+const ok = (facts: HostFacts): FactsResult => ({ ok: true, facts });
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+/** A host that answers every apply script with `answer(script)`, recording what it was sent. */
+function fakeSessions(answer: (host: string, script: string) => ExecResult, order: string[]): Sessions {
+  return new Sessions(async (d: DesiredHost): Promise<Transport> => ({
+    hostName: d.name,
+    stats: { roundTrips: 0, bytesSent: 0, bytesReceived: 0 },
+    async exec(cmd) {
+      order.push(d.name);
+      return answer(d.name, cmd.text);
+    },
+    async close() {},
+  }));
+}
+
+/** Echoes "@@rf ok" for every change id the script reports, as a host whose every step succeeded. */
+const allOk = (script: string): ExecResult => ({
+  code: 0,
+  stdout: [...script.matchAll(/^ok (\S+)$/gm)].map((m) => `@@rf ok ${m[1]}`).concat('@@rf repo 0 ').join('\n'),
+  stderr: '',
+});
+
+function firstConverge(desired: DesiredHost[]): PlanRun {
+  const facts = new Map<string, FactsResult>(
+    desired.map((d) => [d.name, ok(d.server ? { host: d.name, uid: 0, server: server() } : { host: d.name, uid: 0, client: client() })]),
+  );
+  return { ...buildPlan(desired, facts), durationMs: 0, factsMs: new Map() };
+}
+
+describe('applyRun: a fresh server and its clients', () => {
+  const desired = buildDesired([serverHost('server.example.com', { readyTimeoutSeconds: 45 }), clientHost('c1'), clientHost('c2')]).hosts;
+
+  it('waits for the new container to answer HTTP on its published port before its change counts', () => {
+    const run = firstConverge(desired);
+    const ops = run.ops.get('server.example.com')!.map((o) => o.op);
+    const i = ops.findIndex((o) => o.op === 'container-run');
+    expect(ops[i + 1]).toEqual({ op: 'await-http', container: 'restic01', port: 8080, timeoutSeconds: 45 });
+  });
+
+  it('applies servers, then the initialiser, then the other clients', async () => {
+    const order: string[] = [];
+    const results = await applyRun({ desired, sessions: fakeSessions((_h, s) => allOk(s), order), concurrency: 4 }, firstConverge(desired));
+    expect(order).toEqual(['server.example.com', 'c1', 'c2']);
+    expect(results.map((r) => r.outcome)).toEqual(['changed', 'changed', 'changed']);
+  });
+
+  it('skips the clients of a server that never answers, with its reason', async () => {
+    const order: string[] = [];
+    const why = 'container restic01 did not answer HTTP on port 8080 within 45 s (state: running)';
+    const sessions = fakeSessions(
+      (h, s) => (h === 'server.example.com' ? { code: 1, stdout: `@@rf fail container:restic01 ${b64(why)}`, stderr: '' } : allOk(s)),
+      order,
+    );
+    const results = await applyRun({ desired, sessions, concurrency: 4 }, firstConverge(desired));
+    expect(order).toEqual(['server.example.com']);
+    const byHost = Object.fromEntries(results.map((r) => [r.host, r]));
+    expect(byHost['server.example.com']!.outcome).toBe('failed');
+    expect(byHost['server.example.com']!.reason).toContain('did not answer HTTP on port 8080');
+    for (const c of ['c1', 'c2']) {
+      expect(byHost[c]!.outcome).toBe('skipped');
+      expect(byHost[c]!.reason).toBe(`its server server.example.com failed: container:restic01: ${why}`);
+    }
+  });
+
+  it('skips the other clients of a repository whose initialiser failed, saying so', async () => {
+    const order: string[] = [];
+    const sessions = fakeSessions(
+      (h, s) => (h === 'c1' ? { code: 0, stdout: `@@rf repo 1 ${b64('Fatal: unable to open config file: dial tcp: connection refused')}`, stderr: '' } : allOk(s)),
+      order,
+    );
+    const results = await applyRun({ desired, sessions, concurrency: 4 }, firstConverge(desired));
+    expect(order).toEqual(['server.example.com', 'c1']);
+    const c2 = results.find((r) => r.host === 'c2')!;
+    expect(c2.outcome).toBe('skipped');
+    expect(c2.reason).toMatch(/^its repository's initialiser c1 failed: repository is /);
+    expect(results.find((r) => r.host === 'c1')!.outcome).toBe('failed');
+  });
+});
