@@ -1,8 +1,10 @@
 // Issue 4 end to end: converge the lab's real hosts over SSH, then prove idempotence,
 // targeted changes, one init per shared repository, and that no secret leaks on hosts.
+// Driven through the doors users meet: the built CLI (`--json`) and the built action.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { applyCommand, planCommand } from '../../src/engine/commands.js';
-import { copyLabInventory, editYaml, labOptions, type InventoryCopy } from './support/engine.js';
+import { withoutMaskLines } from './support/action.js';
+import { actionStep, cli, cliConverge } from './support/doors.js';
+import { copyLabInventory, editYaml, type InventoryCopy } from './support/engine.js';
 import { hostExec, labState, resetLab } from './support/lab.js';
 
 const SERVER = 'server.example.com';
@@ -50,11 +52,12 @@ describe('converge the lab', () => {
 
   it('first apply: server container, initialised repository (exactly once for all clients), cron jobs that back up', async () => {
     const hosts = [SERVER, ...clients()];
-    const { result: out, argv } = await sampleArgv(hosts, () => applyCommand(labOptions(copy)));
+    const { result: out, argv } = await sampleArgv(hosts, () => cliConverge(copy, 'apply'));
+    expect(out.code, out.stderr).toBe(0);
     expect(out.results.map((r) => [r.host, r.outcome, r.reason ?? ''])).toEqual([...hosts].sort().map((h) => [h, 'changed', '']));
 
     // Exactly one client planned the init of the shared repository; the repository has one key.
-    const inits = out.run.plan.hosts.filter((h) => h.changes.some((c) => c.kind === 'repository'));
+    const inits = out.plan.hosts.filter((h) => h.changes.some((c) => c.kind === 'repository'));
     expect(inits.map((h) => h.host)).toEqual([clients().sort()[0]]);
     expect((await sh(SERVER, 'ls /srv/restic/backup/keys | wc -l')).trim()).toBe('1');
 
@@ -106,47 +109,59 @@ describe('converge the lab', () => {
   it('second apply: no changes, nothing rewritten, at most 2 round trips per host', async () => {
     const hosts = [SERVER, ...clients()];
     const before = await Promise.all(hosts.map(fingerprint));
-    const out = await applyCommand(labOptions(copy));
+    const out = await cliConverge(copy, 'apply');
+    expect(out.code, out.stderr).toBe(0);
     expect(out.results.map((r) => [r.host, r.outcome, r.changed])).toEqual([...hosts].sort().map((h) => [h, 'ok', 0]));
     for (const r of out.results) expect(r.roundTrips).toBeLessThanOrEqual(2);
-    expect(out.run.plan.hosts.every((h) => h.changes.length === 0)).toBe(true);
+    expect(out.plan.hosts.every((h) => h.changes.length === 0)).toBe(true);
+    expect(await Promise.all(hosts.map(fingerprint))).toEqual(before);
+
+    // The action on a push to main: the same no-op, as its outputs and exit code say.
+    const step = await actionStep(copy, 'apply', 'push.main');
+    expect(step.code, withoutMaskLines(step.stdout)).toBe(0);
+    expect(JSON.parse(step.outputs['changed-hosts']!)).toEqual([]);
+    expect(JSON.parse(step.outputs['failed-hosts']!)).toEqual([]);
     expect(await Promise.all(hosts.map(fingerprint))).toEqual(before);
   });
 
   it('changing one tag changes only the cron file on that host; removing a set removes its job', async () => {
     const c2 = clients()[1]!;
     editYaml(copy, `host_vars/${c2}.yml`, (doc) => doc.setIn(['restic_backup_sets', 0, 'tags', 1], 'retagged'));
-    const plan = await planCommand(labOptions(copy));
-    const changed = plan.run.plan.hosts.filter((h) => h.changes.length);
+    const plan = await cliConverge(copy, 'plan');
+    const changed = plan.plan.hosts.filter((h) => h.changes.length);
     expect(changed.map((h) => [h.host, h.changes.map((c) => c.id)])).toEqual([[c2, ['file:/etc/cron.d/restic-fleet']]]);
     const passwordMtime = await sh(c2, 'stat -c %Y /etc/restic-fleet/password');
-    await applyCommand(labOptions(copy), plan.run.plan.hash);
+    expect((await cliConverge(copy, 'apply', { planHash: plan.plan.hash })).code).toBe(0);
     expect(await sh(c2, 'cat /etc/cron.d/restic-fleet')).toContain('--tag app --tag retagged');
     expect(await sh(c2, 'stat -c %Y /etc/restic-fleet/password')).toBe(passwordMtime);
 
     editYaml(copy, `host_vars/${c2}.yml`, (doc) => doc.deleteIn(['restic_backup_sets', 1]));
-    const removed = await planCommand(labOptions(copy));
-    const change = removed.run.plan.hosts.find((h) => h.host === c2)!.changes[0]!;
+    const removed = await cliConverge(copy, 'plan');
+    const change = removed.plan.hosts.find((h) => h.host === c2)!.changes[0]!;
     expect(change.destructive).toMatch(/removes backup set "media volume"/);
-    await applyCommand(labOptions(copy));
+    expect((await cliConverge(copy, 'apply')).code).toBe(0);
     const cron = await sh(c2, 'cat /etc/cron.d/restic-fleet');
     expect(cron).toContain('--set app-volume');
     expect(cron).not.toContain('media');
   });
 
   it('a reviewed plan hash that no longer matches refuses to apply', async () => {
-    await expect(applyCommand(labOptions(copy), '0'.repeat(64))).rejects.toThrow(/differs from the reviewed plan-hash/);
+    const r = await cli(copy, 'apply', ['--plan-hash', '0'.repeat(64)]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/differs from the reviewed plan-hash/);
+    const step = await actionStep(copy, 'apply', 'push.main', { inputs: { 'plan-hash': '0'.repeat(64) } });
+    expect(step.code).toBe(1);
+    expect(step.stdout).toMatch(/differs from the reviewed plan-hash/);
   });
 
   it('changing a password rewrites only that htpasswd line and the client credential files', async () => {
     const htBefore = await sh(SERVER, 'cat /srv/restic/.htpasswd');
     const env = { ...labState().secretsEnv, VAULT_RESTIC_CLIENT_PASSWORD: 'new-client-pass-e2e', VAULT_RESTIC_SERVER_PASSWORD: 'new-client-pass-e2e' };
-    const opts = labOptions(copy, { env });
-    const plan = await planCommand(opts);
-    const ids = Object.fromEntries(plan.run.plan.hosts.map((h) => [h.host, h.changes.map((c) => c.id)]));
+    const plan = await cliConverge(copy, 'plan', { env });
+    const ids = Object.fromEntries(plan.plan.hosts.map((h) => [h.host, h.changes.map((c) => c.id)]));
     expect(ids[SERVER]).toEqual(['htpasswd-user:admin', 'file:/srv/restic/.htpasswd']);
     for (const c of clients()) expect(ids[c]).toEqual(['file:/etc/restic-fleet/repository']);
-    const out = await applyCommand(opts);
+    const out = await cliConverge(copy, 'apply', { env });
     expect(out.results.filter((r) => r.outcome === 'failed')).toEqual([]);
     const htAfter = await sh(SERVER, 'cat /srv/restic/.htpasswd');
     expect(htAfter.split('\n').filter(Boolean)).toHaveLength(1);
@@ -160,20 +175,20 @@ describe('converge the lab', () => {
     }
     expect(code).toBe(0);
     // Put the lab's password back for the tests after this one.
-    await applyCommand(labOptions(copy));
+    expect((await cliConverge(copy, 'apply')).code).toBe(0);
   });
 
   it('changing the image recreates the container; the same spec keeps it', async () => {
     const idBefore = (await sh(SERVER, 'docker inspect -f {{.Id}} restic01')).trim();
     editYaml(copy, 'group_vars/server/vars.yml', (doc) => doc.set('restic_server_image', 'restic-fleet/rest-server:lab2'));
-    const plan = await planCommand(labOptions(copy));
-    const server = plan.run.plan.hosts.find((h) => h.host === SERVER)!;
+    const plan = await cliConverge(copy, 'plan');
+    const server = plan.plan.hosts.find((h) => h.host === SERVER)!;
     expect(server.changes.map((c) => [c.id, c.action, Boolean(c.destructive)])).toEqual([['container:restic01', 'update', true]]);
-    await applyCommand(labOptions(copy));
+    expect((await cliConverge(copy, 'apply')).code).toBe(0);
     const idAfter = (await sh(SERVER, 'docker inspect -f {{.Id}} restic01')).trim();
     expect(idAfter).not.toBe(idBefore);
     expect((await sh(SERVER, 'docker inspect -f {{.Config.Image}} restic01')).trim()).toBe('restic-fleet/rest-server:lab2');
-    const again = await applyCommand(labOptions(copy));
+    const again = await cliConverge(copy, 'apply');
     expect(again.results.every((r) => r.outcome === 'ok')).toBe(true);
     expect((await sh(SERVER, 'docker inspect -f {{.Id}} restic01')).trim()).toBe(idAfter);
   });

@@ -1,14 +1,19 @@
 // Issue 6 end to end: restore a backup set on a real lab client over SSH — in place (exact,
 // verified, with a safety snapshot and the app container restarted), to a path, refusals
 // before anything is stopped, and all-or-nothing when the SSH connection drops or the job
-// dies in the middle of the swap.
+// dies in the middle of the swap. Converge and the restores users run go through the built
+// CLI and action as processes; the fault tests (a dropped connection, a job killed at a
+// failpoint) need in-process hooks and call the engine's restoreCommand.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { applyCommand, type RemoteOptions } from '../../src/engine/commands.js';
+import type { RemoteOptions } from '../../src/engine/commands.js';
 import type { TransportFactory } from '../../src/engine/sessions.js';
 import { openTransport } from '../../src/remote/connect.js';
 import type { Transport } from '../../src/remote/transport.js';
 import { restoreCommand, type RestoreRunOptions } from '../../src/restore/command.js';
-import { RESTORE_DIR, RestoreRefused, type RestoreRequest } from '../../src/restore/types.js';
+import type { RestoreReport } from '../../src/report/types.js';
+import { RESTORE_DIR, type RestoreRequest } from '../../src/restore/types.js';
+import { withoutMaskLines } from './support/action.js';
+import { actionStep, cliConverge, cliRestore } from './support/doors.js';
 import { copyLabInventory, labOptions, type InventoryCopy } from './support/engine.js';
 import { hostExec, labState, resetLab } from './support/lab.js';
 
@@ -128,12 +133,18 @@ describe('restore', () => {
   let appSnapshot: string;
   const restore = (req: Partial<RestoreRequest>, run: RestoreRunOptions = {}, o: RemoteOptions = opts) =>
     restoreCommand(o, { host: HOST, set: SET, snapshot: 'latest', target: 'in-place', dryRun: false, ...req }, { pollIntervalMs: 500, ...run });
+  /** `restic-fleet restore --json` as a process: its report, or its error message thrown (exit 1 without a report). */
+  const restoreCli = async (req: Partial<RestoreRequest>): Promise<RestoreReport> => {
+    const r = await cliRestore(copy, { host: HOST, set: SET, ...req });
+    if (r.report) return r.report;
+    throw new Error(r.stderr.replace(/^restic-fleet: /, '').trim() || `exit ${r.code}`);
+  };
 
   beforeAll(async () => {
     await resetLab();
     copy = copyLabInventory();
     opts = labOptions(copy);
-    const applied = await applyCommand(opts);
+    const applied = await cliConverge(copy, 'apply');
     for (const r of applied.results) expect([r.host, r.outcome === 'failed' || r.outcome === 'skipped' ? r.reason : 'converged']).toEqual([r.host, 'converged']);
     appSnapshot = await backupNow('app-volume');
     backedUp = await volumeState();
@@ -147,7 +158,7 @@ describe('restore', () => {
     const appBefore = await startedAt('app');
     const mediaBefore = await startedAt('media');
 
-    const r = await restore({});
+    const r = await restoreCli({});
     expect(r.outcome, r.message).toBe('restored');
     expect(r.snapshot.id).toBe(appSnapshot);
     expect(r.containersStopped).toEqual(['app']);
@@ -172,7 +183,7 @@ describe('restore', () => {
     expect(safety.tags).toEqual(expect.arrayContaining(['restic-fleet:set=app-volume', 'restic-fleet:pre-restore', expect.stringMatching(/^restic-fleet:keep-until=\d{4}-\d{2}-\d{2}$/)]));
     const target = `/tmp/rf-restore-e2e-safety-${Date.now()}`;
     const appMid = await startedAt('app');
-    const p = await restore({ snapshot: r.safetySnapshotId!, target });
+    const p = await restoreCli({ snapshot: r.safetySnapshotId!, target });
     expect(p.outcome, p.message).toBe('restored');
     expect(p.containersStopped).toEqual([]);
     expect(p.safetySnapshotId).toBeUndefined();
@@ -183,9 +194,15 @@ describe('restore', () => {
     await sh(`rm -rf ${target}`);
 
     // `latest` still means the newest regular backup, not the newer safety snapshot.
-    const dry = await restore({ dryRun: true });
+    const dry = await restoreCli({ dryRun: true });
     expect(dry.outcome).toBe('planned');
     expect(dry.snapshot.id).toBe(appSnapshot);
+
+    // The manual door: workflow_dispatch → the action's restore (here a dry run), its report as an output.
+    const step = await actionStep(copy, 'restore', 'workflow_dispatch', { inputs: { host: HOST, set: SET, snapshot: 'latest', target: 'in-place', 'dry-run': 'true' } });
+    expect(step.code, withoutMaskLines(step.stdout)).toBe(0);
+    expect(JSON.parse(step.outputs.restore!)).toMatchObject({ outcome: 'planned', snapshot: { id: appSnapshot } });
+    expect(step.summary).toContain(appSnapshot.slice(0, 8));
   });
 
   it('refuses, before stopping anything, a snapshot of another set, an unknown host or set, and bad targets', async () => {
@@ -196,17 +213,17 @@ describe('restore', () => {
     const media = await startedAt('media');
     const jobsBefore = await sh(`ls ${RESTORE_DIR}`);
 
-    await expect(restore({ snapshot: mediaSnapshot.slice(0, 8) })).rejects.toThrow(
+    await expect(restoreCli({ snapshot: mediaSnapshot.slice(0, 8) })).rejects.toThrow(
       new RegExp(`snapshot ${mediaSnapshot.slice(0, 8)} does not belong to set "app volume" \\(tag restic-fleet:set=app-volume\\) on host ${HOST.replace(/\./g, '\\.')}: it belongs to host ${HOST.replace(/\./g, '\\.')}, set "media-volume"`),
     );
-    await expect(restore({ host: 'client99.example.com' })).rejects.toThrow(/host "client99\.example\.com" is not in the inventory; its backup clients: "client01\.example\.com"/);
-    await expect(restore({ host: SERVER })).rejects.toThrow(/is not a backup client/);
-    await expect(restore({ set: 'nope' })).rejects.toThrow(`host ${HOST} has no backup set "nope"; its sets: "app volume", "media volume"`);
-    await expect(restore({ snapshot: 'deadbeef' })).rejects.toThrow(/no snapshot "deadbeef" of set "app volume"/);
-    await expect(restore({ target: `${await mountpoint()}/sub` })).rejects.toThrow(/is inside the live volume app_data/);
-    await expect(restore({ target: 'relative/dir' })).rejects.toThrow(RestoreRefused);
-    await expect(restore({ target: '/etc' })).rejects.toThrow(/target \/etc is not empty/);
-    const dry = await restore({ dryRun: true });
+    await expect(restoreCli({ host: 'client99.example.com' })).rejects.toThrow(/host "client99\.example\.com" is not in the inventory; its backup clients: "client01\.example\.com"/);
+    await expect(restoreCli({ host: SERVER })).rejects.toThrow(/is not a backup client/);
+    await expect(restoreCli({ set: 'nope' })).rejects.toThrow(`host ${HOST} has no backup set "nope"; its sets: "app volume", "media volume"`);
+    await expect(restoreCli({ snapshot: 'deadbeef' })).rejects.toThrow(/no snapshot "deadbeef" of set "app volume"/);
+    await expect(restoreCli({ target: `${await mountpoint()}/sub` })).rejects.toThrow(/is inside the live volume app_data/);
+    await expect(restoreCli({ target: 'relative/dir' })).rejects.toThrow(/target "relative\/dir" is neither "in-place" nor an absolute path on the host/);
+    await expect(restoreCli({ target: '/etc' })).rejects.toThrow(/target \/etc is not empty/);
+    const dry = await restoreCli({ dryRun: true });
     expect(dry.outcome).toBe('planned');
     expect(dry.message).toMatch(/would stop container\(s\) app, take a safety snapshot/);
 

@@ -162,7 +162,7 @@ export async function runAction(o: ActionRunOptions): Promise<ActionRun> {
   return { code, stdout, stderr, outputs: parseOutputFile(outputsFile), outputsFile, summary: readFileSync(files.summary, 'utf8'), env, eventPayload: payload };
 }
 
-function spawnBounded(
+export function spawnBounded(
   cmd: string,
   args: string[],
   opts: { cwd: string; env: Record<string, string> },
