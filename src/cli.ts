@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { applyCommand, loadDesired, planCommand, type InventoryOptions, type RemoteOptions } from './engine/commands.js';
-import { consoleLogger } from './engine/logger.js';
+import { consoleLogger, stderrLogger } from './engine/logger.js';
 import { InventoryError, formatDiagnostic } from './inventory/types.js';
 import { renderDesired } from './desired/display.js';
 import { parseDuration } from './report/duration.js';
@@ -99,7 +99,7 @@ export async function runCli(argv: string[]): Promise<number> {
         ? new Secret(env.ANSIBLE_VAULT_PASSWORD, 'env ANSIBLE_VAULT_PASSWORD')
         : undefined,
     limit: v.limit ? [v.limit] : undefined,
-    log: consoleLogger,
+    log: v.json ? stderrLogger : consoleLogger,
   };
 
   const remoteOptions = (): RemoteOptions => {

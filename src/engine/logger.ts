@@ -16,3 +16,14 @@ export const consoleLogger: Logger = {
     for (const l of lines) console.log(`   ${l}`);
   },
 };
+
+/** With --json, stdout carries only the JSON document: progress goes to stderr. */
+export const stderrLogger: Logger = {
+  info: (m) => console.error(m),
+  warn: (m) => console.error(`warning: ${m}`),
+  error: (m) => console.error(`error: ${m}`),
+  group: (title, lines) => {
+    console.error(`── ${title}`);
+    for (const l of lines) console.error(`   ${l}`);
+  },
+};

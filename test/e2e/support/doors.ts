@@ -34,9 +34,12 @@ export interface CliPlanRun extends CliRun {
   results: HostResult[];
 }
 
+/** The pretty-printed JSON document `--json` ends stdout with (progress lines may come before it). */
+const jsonStart = (stdout: string): number => (stdout.startsWith('{') ? 0 : stdout.indexOf('\n{\n') + 1);
+
 const parseJson = <T>(r: CliRun, what: string): T => {
   try {
-    return JSON.parse(r.stdout) as T;
+    return JSON.parse(r.stdout.slice(jsonStart(r.stdout))) as T;
   } catch {
     throw new Error(`${what}: no JSON on stdout (exit ${r.code})\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`);
   }
@@ -58,7 +61,7 @@ export async function cliRestore(
 ): Promise<CliRun & { report?: RestoreReport }> {
   const args = ['--json', '--host', req.host, '--set', req.set, '--snapshot', req.snapshot ?? 'latest', '--target', req.target ?? 'in-place', ...(req.dryRun ? ['--dry-run'] : [])];
   const r = await cli(copy, 'restore', args);
-  return r.stdout.trim().startsWith('{') ? { ...r, report: parseJson<RestoreReport>(r, 'restic-fleet restore') } : r;
+  return jsonStart(r.stdout) > 0 || r.stdout.startsWith('{') ? { ...r, report: parseJson<RestoreReport>(r, 'restic-fleet restore') } : r;
 }
 
 export interface StepOptions {
