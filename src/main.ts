@@ -113,7 +113,10 @@ async function publishPlan(p: Plan, inputs: ActionInputs, offlineNote?: string):
 }
 
 async function plan(o: RemoteOptions, inputs: ActionInputs): Promise<void> {
-  const out = await planCommand(o);
+  // On a pull request the inventory is untrusted: compare it with the base branch first, so
+  // hosts and repositories the PR introduces are not contacted with live credentials.
+  const pr = pullRequest() ? await baseBranchDesired(o, inputs, o.repoRoot) : undefined;
+  const out = await planCommand(o, pr && { hosts: pr.readable ? pr.hosts : undefined, unavailable: pr.readable ? undefined : pr.against });
   annotate(out.loaded.diagnostics);
   await publishPlan(out.run.plan, inputs);
   await writeJobSummary([planSummaryMarkdown(out.run.plan, { runUrl: runUrl() }), resultTableHtml(out.results, 'Hosts (plan)')]);
@@ -125,7 +128,12 @@ async function plan(o: RemoteOptions, inputs: ActionInputs): Promise<void> {
 async function planOffline(base: InventoryOptions, inputs: ActionInputs, workspace: string): Promise<void> {
   const head = await loadDesired({ ...base, offline: true });
   annotate(head.diagnostics);
-  const { hosts: baseHosts, against } = await baseBranchDesired(base, inputs, workspace, head);
+  const { hosts: all, against } = await baseBranchDesired(base, inputs, workspace);
+  // No limit on the base: it may name a host the PR adds. Keep the base hosts the limit selected
+  // in the PR, and (without a limit) the ones the PR removes.
+  const selected = new Set(head.desired.map((d) => d.name));
+  const inHead = new Set(head.hosts.map((h) => h.name));
+  const baseHosts = all.filter((d) => selected.has(d.name) || (!inputs.limit && !inHead.has(d.name)));
   const { plan: p, removedHosts } = offlinePlan(head.desired, baseHosts);
   const note =
     `No SSH key was available (pull requests from forks get no secrets), so live hosts were not read: ` +
@@ -148,30 +156,25 @@ async function baseBranchDesired(
   base: InventoryOptions,
   inputs: ActionInputs,
   workspace: string,
-  head: LoadedDesired,
-): Promise<{ hosts: LoadedDesired['desired']; against: string }> {
+): Promise<{ hosts: LoadedDesired['desired']; against: string; readable: boolean }> {
   const pr = pullRequest();
-  if (!pr?.baseSha) return { hosts: [], against: 'an empty inventory (no base branch: not a pull request)' };
+  if (!pr?.baseSha) return { hosts: [], against: 'an empty inventory (no base branch: not a pull request)', readable: false };
   const branch = `the base branch ${pr.baseRef ?? ''} (${pr.baseSha.slice(0, 7)})`.replace('  ', ' ');
   const rel = path.relative(workspace, path.resolve(workspace, inputs.inventory));
   let dir: string | undefined;
   try {
     dir = extractBaseInventory(workspace, rel, pr.baseSha);
   } catch (err) {
-    return { hosts: [], against: `an empty inventory: ${branch} could not be read from git (${firstLine(err)})` };
+    return { hosts: [], against: `an empty inventory: ${branch} could not be read from git (${firstLine(err)})`, readable: false };
   }
-  if (!dir) return { hosts: [], against: `${branch}, which has no inventory at that path` };
+  if (!dir) return { hosts: [], against: `${branch}, which has no inventory at that path`, readable: true };
   try {
-    // No limit here: it may name a host the PR adds. Keep the base hosts the limit selected in the
-    // PR, and (without a limit) the ones the PR removes.
     const all = (await loadDesired({ ...base, repoRoot: dir, inventory: rel, offline: true, limit: undefined })).desired;
-    const selected = new Set(head.desired.map((d) => d.name));
-    const inHead = new Set(head.hosts.map((h) => h.name));
-    return { hosts: all.filter((d) => selected.has(d.name) || (!inputs.limit && !inHead.has(d.name))), against: branch };
+    return { hosts: all, against: branch, readable: true };
   } catch (err) {
     if (!(err instanceof InventoryError)) throw err;
     const n = err.diagnostics.filter((d) => d.severity === 'error').length;
-    return { hosts: [], against: `an empty inventory: the inventory of ${branch} does not load (${n} error${n === 1 ? '' : 's'})` };
+    return { hosts: [], against: `an empty inventory: the inventory of ${branch} does not load (${n} error${n === 1 ? '' : 's'})`, readable: false };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

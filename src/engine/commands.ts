@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { buildDesired } from '../desired/build.js';
 import type { DesiredHost } from '../desired/types.js';
+import { synthesisedFacts } from '../plan/offline.js';
+import { untrustedDestinations } from '../plan/trust.js';
 import { loadConfig } from '../inventory/index.js';
 import type { HostConfig } from '../inventory/config.js';
 import { InventoryError, type Diagnostic } from '../inventory/types.js';
@@ -103,11 +105,19 @@ export interface RunOutcome {
   loaded: LoadedDesired;
 }
 
-export async function planCommand(o: RemoteOptions): Promise<RunOutcome> {
+/** A pull request's plan: its inventory is compared with the base branch's before any host is contacted. */
+export interface PullRequestBase {
+  /** The base branch's desired state; undefined when it could not be read (then nothing is trusted). */
+  hosts?: DesiredHost[];
+  unavailable?: string;
+}
+
+export async function planCommand(o: RemoteOptions, pr?: PullRequestBase): Promise<RunOutcome> {
   const loaded = await loadDesired(o);
   const sessions = sessionsFor(o);
   try {
-    const run = await planRun({ desired: loaded.desired, sessions, concurrency: o.concurrency });
+    const untrusted = pr ? { ...untrustedDestinations(loaded.desired, pr.hosts, pr.unavailable), facts: synthesisedFacts(loaded.desired, pr.hosts ?? []) } : undefined;
+    const run = await planRun({ desired: loaded.desired, sessions, concurrency: o.concurrency, untrusted });
     return { run, results: planResults(run.plan, run, sessions), loaded };
   } finally {
     await sessions.closeAll();

@@ -4,6 +4,7 @@ import { buildProbe } from '../facts/probe.js';
 import { parseProbe } from '../facts/parse.js';
 import { buildPlan, type BuiltPlan, type FactsResult } from '../plan/build.js';
 import { planServer, type PartPlan } from '../plan/server.js';
+import type { Untrusted } from '../plan/trust.js';
 import type { Plan } from '../plan/types.js';
 import type { HostResult } from '../report/types.js';
 import { redact } from '../secret.js';
@@ -14,6 +15,11 @@ export interface ConvergeOptions {
   desired: DesiredHost[]; // already narrowed by --limit
   sessions: Sessions;
   concurrency: number;
+}
+
+export interface PlanRunOptions extends ConvergeOptions {
+  /** A pull request's new destinations: hosts not contacted (planned from `facts`) and clients not repo-checked. */
+  untrusted?: Untrusted & { facts: Map<string, FactsResult> };
 }
 
 export interface PlanRun extends BuiltPlan {
@@ -43,7 +49,7 @@ async function probeHost(d: DesiredHost, sessions: Sessions, checkRepo: boolean)
  * a client whose server is about to change skips its repository check (the server
  * may not answer yet) and checks again when it is applied.
  */
-export async function planRun(o: ConvergeOptions): Promise<PlanRun> {
+export async function planRun(o: PlanRunOptions): Promise<PlanRun> {
   const started = Date.now();
   const facts = new Map<string, FactsResult>();
   const factsMs = new Map<string, number>();
@@ -53,7 +59,13 @@ export async function planRun(o: ConvergeOptions): Promise<PlanRun> {
     factsMs.set(d.name, Date.now() - t0);
   };
 
-  const servers = o.desired.filter((d) => d.server);
+  const offline = o.untrusted?.offline ?? new Map<string, string>();
+  const noRepoCheck = o.untrusted?.noRepoCheck ?? new Map<string, string>();
+  for (const name of offline.keys()) {
+    const preset = o.untrusted!.facts.get(name);
+    if (preset) facts.set(name, preset);
+  }
+  const servers = o.desired.filter((d) => d.server && !facts.has(d.name));
   await runPool(servers, o.concurrency, (d) => timed(d, true));
 
   const changingServers = new Set<string>();
@@ -70,10 +82,14 @@ export async function planRun(o: ConvergeOptions): Promise<PlanRun> {
     }
   }
   const clients = o.desired.filter((d) => d.client && !facts.has(d.name));
-  await runPool(clients, o.concurrency, (d) => timed(d, !changingServers.has(d.client!.repository.serverHost ?? '')));
+  await runPool(clients, o.concurrency, (d) => timed(d, !changingServers.has(d.client!.repository.serverHost ?? '') && !noRepoCheck.has(d.name)));
   // A host that is both server and client was probed with the server batch.
 
   const built = buildPlan(o.desired, facts, serverParts);
+  for (const h of built.plan.hosts) {
+    const why = offline.get(h.host) ?? noRepoCheck.get(h.host);
+    if (why) h.warnings.unshift(why); // warnings are outside the hash
+  }
   return { ...built, durationMs: Date.now() - started, factsMs };
 }
 

@@ -67,12 +67,15 @@ function freshFacts(d: DesiredHost): HostFacts {
   };
 }
 
-/** Desired (pull request) vs. desired (base branch): the plan that merging would cause on converged hosts. */
-export function offlinePlan(head: DesiredHost[], base: DesiredHost[]): { plan: Plan; removedHosts: string[] } {
+/**
+ * Facts of `head` hosts as if they had converged to the base branch's desired state (a host
+ * or role new in the PR starts from nothing). For hosts that are not contacted.
+ */
+export function synthesisedFacts(head: DesiredHost[], base: DesiredHost[]): Map<string, FactsResult> {
   const baseByName = new Map(base.map((d) => [d.name, d]));
   // A repository some base client already uses exists on converged hosts: a new client joins it, no init.
   const baseRepos = new Set(base.flatMap((d) => (d.client ? [d.client.repository.key] : [])));
-  const facts = new Map<string, FactsResult>(
+  return new Map<string, FactsResult>(
     head.map((d) => {
       const b = baseByName.get(d.name);
       // A host whose role is new in this PR starts from nothing for that role.
@@ -83,7 +86,11 @@ export function offlinePlan(head: DesiredHost[], base: DesiredHost[]): { plan: P
       return [d.name, { ok: true, facts: f }];
     }),
   );
-  const { plan } = buildPlan(head, facts);
+}
+
+/** Desired (pull request) vs. desired (base branch): the plan that merging would cause on converged hosts. */
+export function offlinePlan(head: DesiredHost[], base: DesiredHost[]): { plan: Plan; removedHosts: string[] } {
+  const { plan } = buildPlan(head, synthesisedFacts(head, base));
   // Warnings about volumes/docker are about live hosts, which an offline plan does not see.
   const hosts = plan.hosts.map((h) => ({ ...h, warnings: h.warnings.filter((w) => !/does not exist on this host|docker is not usable/.test(w)) }));
   const removedHosts = base.map((d) => d.name).filter((n) => !head.some((d) => d.name === n));

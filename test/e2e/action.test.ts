@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PLAN_COMMENT_MARKER } from '../../src/report/pr-comment.js';
 import { startFakeGitHub, type FakeComment, type FakeGitHub } from '../support/fake-github.js';
 import { DIST, loadEvent, markdownInsideHtmlBlocks, newRunId, runAction, withoutMaskLines, workflowCommands, type ActionRun, type EventFixture } from './support/action.js';
-import { copyLabInventory, editYaml, type InventoryCopy } from './support/engine.js';
+import { commitBase, copyLabInventory, editYaml, onBase, type InventoryCopy } from './support/engine.js';
 import { hostExec, labState, resetLab } from './support/lab.js';
 import { canary, findLeaks } from './support/leaks.js';
 
@@ -57,7 +57,8 @@ function step(copy: InventoryCopy, command: string, event: EventFixture, o: RunO
     },
     workspace: copy.repoRoot,
     event,
-    patchEvent: o.patchEvent,
+    // A same-repository PR whose base branch is the copy's base commit (the lab's inventory).
+    patchEvent: onBase(copy, o.patchEvent),
     apiUrl: fake.url,
     env: o.env ?? { ...lab.secretsEnv },
     runId: o.runId,
@@ -285,6 +286,7 @@ describe('leak test: canary secrets never leave masked', () => {
     bad = clients().at(-1)!;
     const port = await closedPort();
     editYaml(copy, `host_vars/${bad}.yml`, (doc) => doc.set('ansible_port', port));
+    commitBase(copy); // a host that is down, not one the pull request moves (that one is not contacted at all)
   });
   afterAll(async () => {
     await resetLab(); // the hosts must not keep the canary passwords for later tests

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Plan } from '../../../src/plan/types.js';
 import type { HostResult, RestoreReport } from '../../../src/report/types.js';
 import { REPO_ROOT, runAction, spawnBounded, type ActionRun, type EventFixture, type Payload } from './action.js';
-import type { InventoryCopy } from './engine.js';
+import { onBase, type InventoryCopy } from './engine.js';
 import { labState } from './lab.js';
 
 export const CLI = path.join(REPO_ROOT, 'dist/cli/index.js');
@@ -85,7 +85,7 @@ export function actionStep(copy: InventoryCopy, command: string, event: EventFix
     },
     workspace: copy.repoRoot,
     event,
-    patchEvent: o.patchEvent,
+    patchEvent: onBase(copy, o.patchEvent),
     apiUrl: o.apiUrl,
     env: o.env ?? { ...lab.secretsEnv },
     runId: o.runId,
