@@ -7,6 +7,8 @@ import { renderApply } from './script.js';
 
 export interface HostApplyResult {
   applied: string[]; // change ids confirmed by the host
+  /** Another run changed the host after this run probed it: nothing was applied. */
+  stale?: boolean;
   failure?: string; // first failure, redacted
   repo?: RepoFact; // repository state after init/verify
 }
@@ -20,8 +22,9 @@ export async function applyHost(t: Transport, ops: PlannedChange[], timeoutSecon
   let failure: string | undefined;
   let repo: RepoFact | undefined;
   for (const line of res.stdout.split('\n')) {
-    const m = /^@@rf (ok|fail|repo) (.*)$/.exec(line);
+    const m = /^@@rf (ok|fail|repo|stale) (.*)$/.exec(line);
     if (!m) continue;
+    if (m[1] === 'stale') return { applied: [], stale: true };
     if (m[1] === 'ok') applied.push(m[2]!.trim());
     else if (m[1] === 'repo') repo = parseRepoCheckLine(m[2]!);
     else {

@@ -1,4 +1,6 @@
 import { HOST_LOCK, PASSWORD_FILE, REPOSITORY_FILE } from '../desired/runner-script.js';
+import path from 'node:path';
+import { GENERATION_FILE } from '../facts/probe.js';
 import { REPO_CHECK_FUNCTION } from '../facts/repo-check.js';
 import type { PlannedChange } from '../plan/ops.js';
 import { joinShell, script, sh, type ShellText } from '../remote/shell.js';
@@ -29,6 +31,7 @@ run_step() { # change-id command...: runs it, output captured, fails the script 
 write_file() { # change-id path mode — content is the next base64 line on stdin
   IFS= read -r RF_B64 || fail "$1" "stdin ended early"
   RF_D=$(dirname "$2"); mkdir -p "$RF_D" || fail "$1" "cannot create $RF_D"
+  rm -f "$RF_D"/.rf.?????? # temp files of a run killed mid-write (we hold the host lock: none is live)
   RF_T=$(mktemp "$RF_D/.rf.XXXXXX") || fail "$1" "mktemp in $RF_D failed"
   if printf '%s' "$RF_B64" | base64 -d > "$RF_T" && chown root:root "$RF_T" && chmod "$3" "$RF_T" && mv -f "$RF_T" "$2"; then :; else
     rm -f "$RF_T"; fail "$1" "writing $2 failed"
@@ -123,6 +126,15 @@ export function renderApply(ops: PlannedChange[]): ApplyScript {
         break;
       case 'await-http':
         parts.push(sh`await_http ${id} ${op.container} ${String(op.port)} ${String(op.timeoutSeconds)}`);
+        break;
+      case 'guard-generation':
+        // Exit 0 with a marker: the engine reports the host as planned on stale facts, not as failed.
+        parts.push(script(`RF_GEN=$(cat ${GENERATION_FILE} 2>/dev/null || echo 0)`), sh`[ "$RF_GEN" = ${op.generation} ] || { echo "@@rf stale $RF_GEN"; exit 0; }`);
+        break;
+      case 'bump-generation':
+        parts.push(
+          script(`mkdir -p ${path.posix.dirname(GENERATION_FILE)} && echo $((RF_GEN + 1)) > ${GENERATION_FILE}.tmp && mv -f ${GENERATION_FILE}.tmp ${GENERATION_FILE} || fail generation "cannot write ${GENERATION_FILE}"`),
+        );
         break;
       case 'repo-init':
       case 'repo-verify':

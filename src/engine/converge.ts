@@ -111,13 +111,15 @@ export async function applyRun(o: ConvergeOptions, run: PlanRun): Promise<HostRe
   const isInit = (name: string) => (run.ops.get(name) ?? []).some((p) => p.op.op === 'repo-init');
   // The one client per repository that initialises it in this run (planned by buildPlan).
   const initialiserOf = new Map(okHosts.filter(isInit).map((n) => [byName.get(n)!.client!.repository.key, n]));
+  const stale = new Set<string>();
   const firstLine = (r?: string) => (r ? `: ${r.split('\n')[0]}` : '');
 
   /** Why a client cannot be applied: a server or initialiser it depends on did not get there. */
   const blockedBy = (name: string, d: DesiredHost): string | undefined => {
     const serverHost = d.client?.repository.serverHost;
     const server = serverHost && serverHost !== name ? results.get(serverHost) : undefined;
-    if (server?.outcome === 'failed' || server?.outcome === 'skipped') return `its server ${serverHost} failed${firstLine(server.reason)}`;
+    // A server skipped as stale was converged by another run: its clients check for themselves.
+    if (server?.outcome === 'failed' || (server?.outcome === 'skipped' && !stale.has(serverHost!))) return `its server ${serverHost} failed${firstLine(server.reason)}`;
     const init = d.client && initialiserOf.get(d.client.repository.key);
     const initResult = init && init !== name ? results.get(init) : undefined;
     if (initResult?.outcome === 'failed' || initResult?.outcome === 'skipped') return `its repository's initialiser ${init} failed${firstLine(initResult.reason)}`;
@@ -136,6 +138,12 @@ export async function applyRun(o: ConvergeOptions, run: PlanRun): Promise<HostRe
     try {
       const t = await o.sessions.get(d);
       const r = await applyHost(t, ops, d.connection.commandTimeoutSeconds);
+      if (r.stale) {
+        stale.add(name);
+        const reason = 'another restic-fleet run changed this host after this run read it: nothing was applied here (plan again to see what is left)';
+        results.set(name, { host: name, outcome: 'skipped', changed: 0, reason, durationMs: Date.now() - t0 });
+        return;
+      }
       const planned = run.plan.hosts.find((h) => h.host === name)!.changes.length;
       const changed = new Set(r.applied).size;
       results.set(name, {

@@ -63,6 +63,8 @@ export function parseProbe(d: DesiredHost, stdout: string): HostFacts {
   const docker = s.get('docker x');
   const dockerVersion = absent(docker) ? undefined : docker!.trim();
   const facts: HostFacts = { host: d.name, uid };
+  const generation = s.get('generation x')?.trim();
+  if (generation && /^\d+$/.test(generation)) facts.generation = generation;
 
   if (d.server) {
     const sv = d.server;

@@ -5,6 +5,9 @@ import { reveal } from '../secret.js';
 import { PASSWORD_FILE, REPOSITORY_FILE } from '../desired/runner-script.js';
 import { REPO_CHECK_FUNCTION } from './repo-check.js';
 
+/** See HostFacts.generation. */
+export const GENERATION_FILE = '/var/lib/restic-fleet/generation';
+
 /**
  * One batched POSIX-sh probe per host: everything the plan needs, in one round trip.
  * Output is a sequence of sections "@@rf <kind> <name>" followed by one line of
@@ -33,6 +36,7 @@ statf() { # path: "mode owner group sha256" or "-"
 }
 statd() { if [ -d "$1" ]; then stat -c '%a %U' "$1"; else echo -; fi; }
 sec uid x; id -u
+sec generation x; cat ${GENERATION_FILE} 2>/dev/null || echo 0
 sec docker x; docker version --format '{{.Server.Version}}' 2>/dev/null || echo -`);
 
 export function buildProbe(d: DesiredHost, opts: ProbeOptions): Probe {

@@ -60,6 +60,8 @@ export interface ClientFacts {
 export interface HostFacts {
   host: string;
   uid: number; // effective uid of the probe (0 with become or root)
+  /** Counter bumped by every apply that changed the host: a plan made before another run's apply is stale. */
+  generation?: string;
   server?: ServerFacts;
   client?: ClientFacts;
 }

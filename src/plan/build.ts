@@ -25,6 +25,15 @@ export function planHash(hosts: HostPlan[]): string {
 }
 
 /**
+ * Two runs may plan the same host before either applies (a push and a manual run): the ops of a
+ * host that changes run only if the host is still as probed, and mark it changed afterwards.
+ */
+function guarded(ops: PlannedChange[], generation = '0'): PlannedChange[] {
+  if (!ops.some((o) => o.changeId !== '')) return ops; // only bookkeeping (repo-verify): harmless to repeat
+  return [{ changeId: '', op: { op: 'guard-generation', generation } }, ...ops, { changeId: '', op: { op: 'bump-generation' } }];
+}
+
+/**
  * Pure: desired × facts → plan. Cross-host decisions live here: a client whose
  * server could not be read is skipped, and each absent repository gets exactly one
  * initialiser (the first client by name among those that found it absent).
@@ -71,7 +80,7 @@ export function buildPlan(
         parts.push(planClient(d.client, r.facts.client!, { initializer: init === d.name, initializedBy: init }));
       }
       hosts.push({ ...base, status: 'ok', changes: parts.flatMap((p) => p.changes), warnings: parts.flatMap((p) => p.warnings) });
-      ops.set(d.name, parts.flatMap((p) => p.ops));
+      ops.set(d.name, guarded(parts.flatMap((p) => p.ops), r.facts.generation));
     } catch (err) {
       hosts.push({ ...base, status: 'failed', reason: err instanceof Error ? err.message : String(err) });
     }

@@ -17,7 +17,11 @@ export type Op =
   /** Check the repository and initialise it when truly absent (one client per repository). */
   | { op: 'repo-init' }
   /** Check the repository with the installed credentials, never initialise. */
-  | { op: 'repo-verify' };
+  | { op: 'repo-verify' }
+  /** First op of a host that changes: stop if another run changed the host since it was probed. */
+  | { op: 'guard-generation'; generation: string }
+  /** Last op of a host that changed: mark it changed for runs that probed it before. */
+  | { op: 'bump-generation' };
 
 export interface PlannedChange {
   changeId: string; // Change.id this op belongs to ("" for bookkeeping ops such as repo-verify)

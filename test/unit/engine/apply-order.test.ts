@@ -96,4 +96,16 @@ describe('applyRun: a fresh server and its clients', () => {
     expect(c2.reason).toMatch(/^its repository's initialiser c1 failed: repository is /);
     expect(results.find((r) => r.host === 'c1')!.outcome).toBe('failed');
   });
+
+  it('a host another run changed since this run read it is skipped as stale, and does not block its clients', async () => {
+    const order: string[] = [];
+    const run = firstConverge(desired);
+    const serverOps = run.ops.get('server.example.com')!.map((o) => o.op.op);
+    expect([serverOps[0], serverOps.at(-1)]).toEqual(['guard-generation', 'bump-generation']);
+    const sessions = fakeSessions((h, s) => (h === 'server.example.com' ? { code: 0, stdout: '@@rf stale 1', stderr: '' } : allOk(s)), order);
+    const results = await applyRun({ desired, sessions, concurrency: 4 }, run);
+    expect(order).toEqual(['server.example.com', 'c1', 'c2']);
+    expect(results.map((r) => [r.host, r.outcome])).toEqual([['c1', 'changed'], ['c2', 'changed'], ['server.example.com', 'skipped']]);
+    expect(results.find((r) => r.host === 'server.example.com')!.reason).toMatch(/^another restic-fleet run changed this host/);
+  });
 });
