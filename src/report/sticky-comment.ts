@@ -15,7 +15,7 @@
  * login exists, every run keeps the same one (lowest id = oldest), writes its body there
  * and deletes the others (a 404 means another run deleted it first).
  *
- * A failed write (PATCH or POST) that may be passing (5xx, 429, no answer) is retried once.
+ * A failed request that may be passing (5xx, 429, no answer) is retried once.
  * If it still fails, `CommentWriteError.outdated` says whether a comment of ours is left
  * showing another body (the caller fails the run: an outdated plan must not sit under a
  * green check) or none was there (nothing misleading is shown).
@@ -81,16 +81,19 @@ export async function upsertStickyComment(octokit: Octokit, opts: StickyCommentO
   }
   let login = opts.authorLogin ?? DEFAULT_COMMENT_AUTHOR;
 
+  const retryDelayMs = opts.retryDelayMs ?? 1000;
   const ours = async (who: string): Promise<CommentLike[]> => {
-    const all: CommentLike[] = await octokit.paginate(octokit.rest.issues.listComments, {
-      owner,
-      repo,
-      issue_number: issueNumber,
-      per_page: 100,
-    });
+    const list = (): Promise<CommentLike[]> => octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: issueNumber, per_page: 100 });
+    let all: CommentLike[];
+    try {
+      all = await list();
+    } catch (e) {
+      if (!transient(e)) throw e;
+      await new Promise((resolve) => setTimeout(resolve, retryDelayMs)); // reads get the same one retry
+      all = await list();
+    }
     return all.filter((c) => c.user?.login === who && (c.body ?? '').includes(marker)).sort((a, b) => a.id - b.id);
   };
-  const retryDelayMs = opts.retryDelayMs ?? 1000;
   /** One retry of a write whose failure may pass; then CommentWriteError. */
   const write = async <T>(what: string, outdated: (e: unknown) => boolean, url: string | undefined, call: () => Promise<T>): Promise<T> => {
     try {

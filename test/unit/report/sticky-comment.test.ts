@@ -165,6 +165,13 @@ describe('upsertStickyComment when GitHub fails a write', () => {
     expect(markerComments().map((c) => c.body)).toEqual([`${marker}\nplan v1`]);
   });
 
+  it('listing the comments: a 500 once is retried', async () => {
+    const first = await upsert(`${marker}\nplan v1`);
+    fake.failNext('GET', POST, 500);
+    expect(await upsert(`${marker}\nplan v2`)).toMatchObject({ action: 'updated', id: first.id });
+    expect(markerComments().map((c) => c.body)).toEqual([`${marker}\nplan v2`]);
+  });
+
   it('a 403 on the update (a read-only token) is not retried; still outdated', async () => {
     await upsert(`${marker}\nplan v1`);
     fake.failNext('PATCH', PATCH, 403);
