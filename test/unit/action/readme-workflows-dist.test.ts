@@ -142,7 +142,7 @@ const VAULT_VALUE = canary();
 const OTHER_VALUE = canary();
 const secretValue = (name: string): string => (name === 'RESTIC_FLEET_SSH_KEY' ? sshKey : name.startsWith('VAULT_') ? VAULT_VALUE : OTHER_VALUE);
 
-async function runStep(wf: Workflow, step: Step, c: Case, where: string, prNumber: number): Promise<ActionRun> {
+async function runStep(wf: Workflow, job: string, step: Step, c: Case, where: string, prNumber: number): Promise<ActionRun> {
   if (step.if !== undefined) throw new Error(`${where}: the workflow test cannot evaluate if: on this action's step`);
   const ctx: ExprContext = {
     secrets: (n) => (c.secrets ? secretValue(n) : ''),
@@ -156,7 +156,8 @@ async function runStep(wf: Workflow, step: Step, c: Case, where: string, prNumbe
   const inputs: Record<string, string> = {};
   for (const [k, v] of Object.entries(step.with ?? {})) inputs[k] = evaluate(v, ctx, `${where} with.${k}`);
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...wf.env, ...step.env })) env[k] = evaluate(v, ctx, `${where} env.${k}`);
+  // The runner's order: workflow env, then job env, then step env.
+  for (const [k, v] of Object.entries({ ...wf.env, ...wf.jobs[job]?.env, ...step.env })) env[k] = evaluate(v, ctx, `${where} env.${k}`);
   const inventory = inputs.inventory;
   if (!inventory) throw new Error(`${where}: the step has no inventory input`);
   const ws = workspaceWith(inventory);
@@ -250,7 +251,7 @@ describe('each step of this action, run through dist/index.js', () => {
   let pr = 500;
   it.each(RUNS.map((r) => [r.label, r] as const))('%s', async (label, { b, s, c }) => {
     const number = pr++;
-    const r = await runStep(b.workflow, s.step, c, label, number);
+    const r = await runStep(b.workflow, s.job, s.step, c, label, number);
     const log = withoutMaskLines(r.stdout + r.stderr);
     const errors = workflowCommands(r.stdout, 'error').map((e) => e.message);
     const command = String(s.step.with?.command ?? 'plan');
