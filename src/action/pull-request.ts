@@ -19,6 +19,16 @@ export function pullRequest(): PullRequestInfo | undefined {
   return pr ? { number: pr.number, baseSha: pr.base?.sha, baseRef: pr.base?.ref } : undefined;
 }
 
+/**
+ * A pull request from another repository (a fork): GitHub gives its runs no secrets, so
+ * every `${{ secrets.X }}` is "" there.
+ */
+export function isForkPullRequest(): boolean {
+  const p = github.context.payload as { pull_request?: { head?: { repo?: { full_name?: string } | null } }; repository?: { full_name?: string } };
+  const head = p.pull_request?.head?.repo?.full_name;
+  return p.pull_request !== undefined && head !== p.repository?.full_name;
+}
+
 export function runUrl(): string | undefined {
   const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repo, GITHUB_RUN_ID: id } = process.env;
   return server && repo && id ? `${server}/${repo}/actions/runs/${id}` : undefined;

@@ -33,12 +33,21 @@ export class ResolveContext {
     readonly placeholderSecrets = false,
   ) {}
 
-  /** Exact name first, then upper-cased; env values are always Secrets. */
-  envLookup(name: string): { value: Secret } | { tried: string[] } {
+  /**
+   * Exact name first, then upper-cased; env values are always Secrets. An empty value
+   * counts as unset: GitHub gives a fork's pull request every `${{ secrets.X }}` as "",
+   * which is "no secret here", never a password.
+   */
+  envLookup(name: string): { value: Secret } | { tried: string[]; empty: string[] } {
     const tried = [...new Set([name, name.toUpperCase()])];
+    const empty: string[] = [];
     for (const n of tried) {
       const v = this.env[n];
       if (v === undefined) continue;
+      if (v === '') {
+        empty.push(n);
+        continue;
+      }
       let s = this.envSecrets.get(n);
       if (!s) {
         s = new Secret(v, `env ${n}`);
@@ -47,7 +56,7 @@ export class ResolveContext {
       return { value: s };
     }
     if (this.placeholderSecrets) return { value: placeholderSecret(name) };
-    return { tried };
+    return { tried, empty };
   }
 
   decrypt(node: RawVault): { ok: true; value: Secret } | { ok: false; message: string } {
@@ -323,8 +332,9 @@ export class HostResolver {
     if (r) return { kind: 'val', value: r.value, pos: r.pos, failed: r.failed };
     const env = this.ctx.envLookup(name);
     if ('value' in env) return { kind: 'val', value: env.value, failed: [] };
-    const names = env.tried.map((n) => `\`${n}\``);
-    const envPart = names.length > 1 ? `neither env ${names.join(' nor ')} is set` : `env ${names[0]} is not set`;
+    const names = env.tried.map((n) => `\`${n}\`${env.empty.includes(n) ? ' (empty)' : ''}`);
+    const verb = env.empty.length ? 'is set (an empty value counts as unset)' : 'is set';
+    const envPart = names.length > 1 ? `neither env ${names.join(' nor ')} ${verb}` : `env ${names[0]} is ${env.empty.length ? 'empty (an empty value counts as unset)' : 'not set'}`;
     return { kind: 'undef', why: `undefined variable "${name}": not defined in the inventory, and ${envPart}` };
   }
 }

@@ -14,6 +14,11 @@
  * Concurrent runs: after creating, list again; if more than one marker comment by our
  * login exists, every run keeps the same one (lowest id = oldest), writes its body there
  * and deletes the others (a 404 means another run deleted it first).
+ *
+ * A failed request that may be passing (5xx, 429, no answer) is retried once.
+ * If it still fails, `CommentWriteError.outdated` says whether a comment of ours is left
+ * showing another body (the caller fails the run: an outdated plan must not sit under a
+ * green check) or none was there (nothing misleading is shown).
  */
 import type { getOctokit } from '@actions/github';
 import { redact } from '../secret.js';
@@ -33,6 +38,21 @@ export interface StickyCommentOptions {
   marker: string;
   /** Login the token comments as (default `github-actions[bot]`). */
   authorLogin?: string;
+  /** Wait before the one retry of a failed write (default 1000 ms). */
+  retryDelayMs?: number;
+}
+
+/** Writing the comment failed twice (or for good). */
+export class CommentWriteError extends Error {
+  constructor(
+    message: string,
+    /** A comment of ours still shows an older body (e.g. the previous plan). */
+    readonly outdated: boolean,
+    readonly url?: string,
+  ) {
+    super(message);
+    this.name = 'CommentWriteError';
+  }
 }
 
 export interface StickyCommentResult {
@@ -61,18 +81,40 @@ export async function upsertStickyComment(octokit: Octokit, opts: StickyCommentO
   }
   let login = opts.authorLogin ?? DEFAULT_COMMENT_AUTHOR;
 
+  const retryDelayMs = opts.retryDelayMs ?? 1000;
   const ours = async (who: string): Promise<CommentLike[]> => {
-    const all: CommentLike[] = await octokit.paginate(octokit.rest.issues.listComments, {
-      owner,
-      repo,
-      issue_number: issueNumber,
-      per_page: 100,
-    });
+    const list = (): Promise<CommentLike[]> => octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: issueNumber, per_page: 100 });
+    let all: CommentLike[];
+    try {
+      all = await list();
+    } catch (e) {
+      if (!transient(e)) throw e;
+      await new Promise((resolve) => setTimeout(resolve, retryDelayMs)); // reads get the same one retry
+      all = await list();
+    }
     return all.filter((c) => c.user?.login === who && (c.body ?? '').includes(marker)).sort((a, b) => a.id - b.id);
   };
-  const update = async (id: number): Promise<boolean> => {
+  /** One retry of a write whose failure may pass; then CommentWriteError. */
+  const write = async <T>(what: string, outdated: (e: unknown) => boolean, url: string | undefined, call: () => Promise<T>): Promise<T> => {
     try {
-      await octokit.rest.issues.updateComment({ owner, repo, comment_id: id, body });
+      return await call();
+    } catch (first) {
+      if (!transient(first)) {
+        if (status(first) === 404) throw first;
+        throw new CommentWriteError(`${what} failed: ${describe(first)}`, outdated(first), url);
+      }
+      await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
+      try {
+        return await call();
+      } catch (second) {
+        if (status(second) === 404) throw second;
+        throw new CommentWriteError(`${what} failed twice: ${describe(first)}; then ${describe(second)}`, outdated(second), url);
+      }
+    }
+  };
+  const update = async (c: CommentLike): Promise<boolean> => {
+    try {
+      await write(`updating comment ${c.id}`, () => true, c.html_url, () => octokit.rest.issues.updateComment({ owner, repo, comment_id: c.id, body }));
       return true;
     } catch (e) {
       if (status(e) === 404) return false; // deleted meanwhile by a concurrent run: create instead
@@ -96,12 +138,14 @@ export async function upsertStickyComment(octokit: Octokit, opts: StickyCommentO
   if (existing.length) {
     const [keep, ...extra] = existing as [CommentLike, ...CommentLike[]];
     const same = keep.body === body;
-    if (same || (await update(keep.id))) {
+    if (same || (await update(keep))) {
       return { action: same ? 'unchanged' : 'updated', id: keep.id, url: keep.html_url, authorLogin: login, deleted: await removeAll(extra) };
     }
   }
 
-  const { data: created } = await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body });
+  const { data: created } = await write('creating the comment', () => false, undefined, () =>
+    octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body }),
+  );
   login = created.user?.login ?? login;
   const after = await ours(login);
   const keep = after[0];
@@ -109,7 +153,8 @@ export async function upsertStickyComment(octokit: Octokit, opts: StickyCommentO
     return { action: 'created', id: created.id, url: created.html_url, authorLogin: login, deleted: await removeAll(after.slice(1)) };
   }
   // An older one exists (a concurrent run, or our login guess was wrong): keep the oldest.
-  if (keep.body !== body) await update(keep.id);
+  // (If that fails, the older one shows another body: CommentWriteError, outdated, before any clean-up.)
+  if (keep.body !== body) await update(keep);
   return { action: 'updated', id: keep.id, url: keep.html_url, authorLogin: login, deleted: await removeAll(after.slice(1)) };
 }
 
@@ -128,3 +173,15 @@ export async function resolveCommentAuthor(octokit: Octokit): Promise<string> {
 
 const status = (e: unknown): number | undefined =>
   typeof e === 'object' && e !== null && 'status' in e && typeof (e as { status: unknown }).status === 'number' ? (e as { status: number }).status : undefined;
+
+/** Worth one retry: the server failed (5xx), asked to slow down (429), or did not answer. */
+const transient = (e: unknown): boolean => {
+  const st = status(e);
+  return st === undefined || st >= 500 || st === 429;
+};
+
+const describe = (e: unknown): string => {
+  const st = status(e);
+  const msg = redact(e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 200);
+  return st === undefined ? msg : `HTTP ${st} (${msg})`;
+};

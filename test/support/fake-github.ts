@@ -10,6 +10,8 @@
  *  - comments are authored by the token's login (default `github-actions[bot]`);
  *  - GET /user answers 403 like it does for GITHUB_TOKEN unless `userLogin` is set.
  * Every request is recorded (method, path, query, body) for assertions (e.g. leak tests).
+ * `failNext(method, path, status, times)` answers the next matching requests with an error
+ * (e.g. a 500 on PATCH) before handling them.
  */
 import { once } from 'node:events';
 import http from 'node:http';
@@ -55,6 +57,7 @@ export class FakeGitHub {
   readonly requests: RecordedRequest[] = [];
   /** Set by tests: called before each request is handled. */
   beforeHandle?: RequestHook;
+  private readonly failures: Array<{ method: string; path: RegExp; status: number; left: number }> = [];
   private readonly threads = new Map<string, FakeComment[]>(); // "owner/repo#n"
   private readonly repoIds = new Map<string, number>(); // "owner/repo" → id, for Link URLs
   private nextId = 1_000_001;
@@ -118,6 +121,11 @@ export class FakeGitHub {
     for (let i = 1; i <= count; i++) this.addComment(owner, repo, issueNumber, `Unrelated comment ${i} by @${login}`, login);
   }
 
+  /** The next `times` requests of `method` whose path matches get `status` (nothing is changed). */
+  failNext(method: string, path: RegExp, status: number, times = 1): void {
+    this.failures.push({ method, path, status, left: times });
+  }
+
   requestsMatching(method: string, pathPattern: RegExp): RecordedRequest[] {
     return this.requests.filter((r) => r.method === method && pathPattern.test(r.path));
   }
@@ -170,6 +178,11 @@ export class FakeGitHub {
       });
       res.end(payload);
     };
+    const failure = this.failures.find((f) => f.left > 0 && f.method === rec.method && f.path.test(rec.path));
+    if (failure) {
+      failure.left--;
+      return send(failure.status, { message: failure.status >= 500 ? 'Server Error' : 'Injected failure', status: String(failure.status) });
+    }
     const notFound = () => send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' });
 
     const auth = req.headers.authorization ?? '';

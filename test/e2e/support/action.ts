@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { NODE_BIN } from '../../support/node-bin.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const DIST = path.join(REPO_ROOT, 'dist/index.js');
@@ -149,7 +150,7 @@ export async function runAction(o: ActionRunOptions): Promise<ActionRun> {
   }
   Object.assign(env, o.env ?? {});
 
-  const { code, stdout, stderr } = await spawnBounded(process.execPath, [DIST], { cwd: o.workspace, env }, o.timeoutSeconds ?? 280);
+  const { code, stdout, stderr } = await spawnBounded(NODE_BIN, [DIST], { cwd: o.workspace, env }, o.timeoutSeconds ?? 280);
   const outputsFile = readFileSync(files.output, 'utf8');
   // Debugging aid: RF_ACTION_DUMP_DIR=/some/dir keeps each run's log, summary and outputs.
   const dump = process.env.RF_ACTION_DUMP_DIR;

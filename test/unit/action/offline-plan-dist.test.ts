@@ -214,7 +214,7 @@ describe('offline plan on a pull request that adds a client (no SSH key)', () =>
     expect(connections).toBe(0);
   });
 
-  it('comment: false posts nothing; an unreachable API only warns (the plan is in the log and summary)', async () => {
+  it('comment: false posts nothing; an unreachable API fails the run (an older plan comment may be up), the plan is in the log and summary', async () => {
     const repo = makeRepo();
     const before = fake.requests.length;
     const quiet = await offlinePlan(repo.dir, repo, 49, { comment: 'false' });
@@ -223,10 +223,45 @@ describe('offline plan on a pull request that adds a client (no SSH key)', () =>
     expect(quiet.summary).toContain(NEW_CLIENT);
 
     const down = await offlinePlan(repo.dir, repo, 49, {}, 'http://127.0.0.1:9');
-    expect(down.code, down.stdout + down.stderr).toBe(0);
-    expect(workflowCommands(down.stdout, 'warning').map((w) => w.message).join('\n')).toMatch(/could not post the plan comment/);
+    expect(down.code, down.stdout + down.stderr).toBe(1);
+    expect(workflowCommands(down.stdout, 'error').map((w) => w.message).join('\n')).toMatch(/could not update the plan comment on pull request #49 .*it may show an older plan/);
     expect(down.summary).toContain(NEW_CLIENT);
     expect(JSON.parse(down.outputs['changed-hosts']!)).toEqual([NEW_CLIENT]);
+  });
+
+  it('updating the plan comment: a 500 is retried once; a 500 twice fails the run (the old plan must not sit under a green check)', async () => {
+    const repo = makeRepo();
+    const PATCH = /\/issues\/comments\/\d+$/;
+    expect((await offlinePlan(repo.dir, repo, 50)).code).toBe(0);
+    const posted = fake.comments('acme', 'infra', 50)[0]!.body;
+
+    fake.failNext('PATCH', PATCH, 500);
+    const patches = fake.requestsMatching('PATCH', PATCH).length;
+    const once = await offlinePlan(repo.dir, repo, 50);
+    expect(once.code, once.stdout).toBe(0);
+    expect(fake.requestsMatching('PATCH', PATCH).length - patches).toBe(2);
+    const updated = fake.comments('acme', 'infra', 50)[0]!.body;
+    expect(updated).not.toBe(posted); // the new run's link
+
+    fake.failNext('PATCH', PATCH, 500, 2);
+    const twice = await offlinePlan(repo.dir, repo, 50);
+    expect(twice.code, twice.stdout).toBe(1);
+    const errors = workflowCommands(twice.stdout, 'error').map((w) => w.message);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^could not update the plan comment on pull request #50 \(updating comment \d+ failed twice: HTTP 500 .*\): it may show an older plan/);
+    expect(fake.comments('acme', 'infra', 50).map((c) => c.body)).toEqual([updated]); // unchanged, and the run says so
+    expect(twice.summary).toContain(NEW_CLIENT);
+    expect(JSON.parse(twice.outputs['changed-hosts']!)).toEqual([NEW_CLIENT]);
+  });
+
+  it('creating the plan comment fails twice, with no older comment: a warning only (nothing outdated is shown)', async () => {
+    const repo = makeRepo();
+    fake.failNext('POST', /\/issues\/51\/comments$/, 503, 2);
+    const r = await offlinePlan(repo.dir, repo, 51);
+    expect(r.code, r.stdout).toBe(0);
+    expect(workflowCommands(r.stdout, 'warning').map((w) => w.message).join('\n')).toMatch(/could not post the plan comment: creating the comment failed twice: HTTP 503/);
+    expect(fake.comments('acme', 'infra', 51)).toHaveLength(0);
+    expect(fake.requestsMatching('POST', /\/issues\/51\/comments$/)).toHaveLength(2);
   });
 
   it('remote commands without a key, or without pinned host keys, fail before connecting', async () => {

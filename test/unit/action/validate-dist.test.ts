@@ -138,6 +138,30 @@ describe('validate through dist/index.js', () => {
     expect(findLeaks({ stdout: withoutMaskLines(r.stdout), stderr: r.stderr, summary: r.summary, outputs: r.outputsFile }, secrets)).toEqual([]);
   });
 
+  it('secrets mapped but empty: a fork\'s PR validates with placeholders (warning, exit 0); the same repository\'s PR fails naming them', async () => {
+    const empty = { VAULT_RESTIC_CLIENT_PASSWORD: '', VAULT_RESTIC_SERVER_PASSWORD: '', VAULT_RESTIC_REPO_PASSWORD: '' };
+    const inventory = 'test/fixtures/inventories/seed/inventories/backup';
+    const run = (fork: boolean) =>
+      runAction({
+        inputs: { command: 'validate', inventory },
+        workspace: REPO_ROOT,
+        env: empty,
+        event: 'pull_request.opened',
+        patchEvent: (p: { pull_request: { head: { repo: { full_name: string } } } }) => {
+          if (fork) p.pull_request.head.repo.full_name = 'stranger/infra';
+        },
+        timeoutSeconds: 60,
+      });
+    const fork = await run(true);
+    expect(fork.code, fork.stdout).toBe(0);
+    expect(workflowCommands(fork.stdout, 'warning').map((c) => c.message)).toContain('pull requests from forks get no secrets: the values of secrets (environment, vault) were not checked');
+    const same = await run(false);
+    expect(same.code).toBe(1);
+    const errors = workflowCommands(same.stdout, 'error').map((c) => c.message);
+    expect(errors.filter((m) => /`VAULT_RESTIC_REPO_PASSWORD` \(empty\)/.test(m))).toHaveLength(1);
+    expect(errors.join('\n')).not.toMatch(/must not be empty/);
+  });
+
   it('ansible-vault encrypted files, decrypted with the vault-password input: exit 0', async () => {
     const vaultPassword = readFileSync(path.join(REPO_ROOT, 'test/fixtures/vault-password.txt'), 'utf8').trim();
     const r = await validate('test/fixtures/inventories/seed-vault/inventories/backup', { env: {}, inputs: { 'vault-password': vaultPassword } });

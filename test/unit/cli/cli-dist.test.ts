@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { NODE_BIN } from '../../support/node-bin.js';
 import { FIXTURES } from '../inventory/helpers.js';
 
 const CLI = join(__dirname, '../../../dist/cli/index.js');
@@ -9,7 +10,7 @@ const SEED = join(FIXTURES, 'seed');
 const ENV = { VAULT_RESTIC_CLIENT_PASSWORD: 'cli-http-pass-91ab', VAULT_RESTIC_SERVER_PASSWORD: 'cli-http-pass-91ab', VAULT_RESTIC_REPO_PASSWORD: 'cli-repo-pass-c3d4' };
 
 function cli(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, timeout: 30_000 });
+  const r = spawnSync(NODE_BIN, [CLI, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, timeout: 30_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 

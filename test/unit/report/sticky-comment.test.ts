@@ -1,7 +1,7 @@
 import { getOctokit } from '@actions/github';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PLAN_COMMENT_MARKER } from '../../../src/report/pr-comment.js';
-import { resolveCommentAuthor, upsertStickyComment } from '../../../src/report/sticky-comment.js';
+import { CommentWriteError, resolveCommentAuthor, upsertStickyComment } from '../../../src/report/sticky-comment.js';
 import { Secret, clearSecretRegistryForTests } from '../../../src/secret.js';
 import { FakeGitHub, startFakeGitHub } from '../../support/fake-github.js';
 
@@ -14,7 +14,7 @@ const BOT = 'github-actions[bot]';
 let fake: FakeGitHub;
 const octokit = (token = 'ghs_defaulttoken') => getOctokit(token, { baseUrl: fake.url });
 const upsert = (body: string, extra: { token?: string; authorLogin?: string } = {}) =>
-  upsertStickyComment(octokit(extra.token), { owner, repo, issueNumber, body, marker, authorLogin: extra.authorLogin });
+  upsertStickyComment(octokit(extra.token), { owner, repo, issueNumber, body, marker, authorLogin: extra.authorLogin, retryDelayMs: 10 });
 const markerComments = (login = BOT) => fake.comments(owner, repo, issueNumber).filter((c) => c.body.includes(marker) && c.user.login === login);
 
 beforeEach(async () => {
@@ -137,6 +137,64 @@ describe('upsertStickyComment', () => {
   it('refuses a body GitHub would reject', async () => {
     await expect(upsert('x'.repeat(70_000))).rejects.toThrow(/at most 65536/);
     expect(fake.requests).toHaveLength(0);
+  });
+});
+
+describe('upsertStickyComment when GitHub fails a write', () => {
+  const PATCH = /\/issues\/comments\/\d+$/;
+  const POST = /\/issues\/17\/comments$/;
+
+  it('a 500 on the update, then success: retried once, updated', async () => {
+    const first = await upsert(`${marker}\nplan v1`);
+    fake.failNext('PATCH', PATCH, 500);
+    const second = await upsert(`${marker}\nplan v2`);
+    expect(second).toMatchObject({ action: 'updated', id: first.id });
+    expect(fake.requestsMatching('PATCH', PATCH)).toHaveLength(2);
+    expect(markerComments().map((c) => c.body)).toEqual([`${marker}\nplan v2`]);
+  });
+
+  it('a 500 on the update twice: CommentWriteError, outdated (the old plan is still shown), no third try', async () => {
+    const first = await upsert(`${marker}\nplan v1`);
+    fake.failNext('PATCH', PATCH, 500, 2);
+    const err = (await upsert(`${marker}\nplan v2`).catch((e: unknown) => e)) as CommentWriteError;
+    expect(err).toBeInstanceOf(CommentWriteError);
+    expect(err.outdated).toBe(true);
+    expect(err.url).toBe(first.url);
+    expect(err.message).toMatch(/failed twice: HTTP 500 .*then HTTP 500/);
+    expect(fake.requestsMatching('PATCH', PATCH)).toHaveLength(2);
+    expect(markerComments().map((c) => c.body)).toEqual([`${marker}\nplan v1`]);
+  });
+
+  it('listing the comments: a 500 once is retried', async () => {
+    const first = await upsert(`${marker}\nplan v1`);
+    fake.failNext('GET', POST, 500);
+    expect(await upsert(`${marker}\nplan v2`)).toMatchObject({ action: 'updated', id: first.id });
+    expect(markerComments().map((c) => c.body)).toEqual([`${marker}\nplan v2`]);
+  });
+
+  it('a 403 on the update (a read-only token) is not retried; still outdated', async () => {
+    await upsert(`${marker}\nplan v1`);
+    fake.failNext('PATCH', PATCH, 403);
+    const err = (await upsert(`${marker}\nplan v2`).catch((e: unknown) => e)) as CommentWriteError;
+    expect(err).toBeInstanceOf(CommentWriteError);
+    expect(err.outdated).toBe(true);
+    expect(fake.requestsMatching('PATCH', PATCH)).toHaveLength(1);
+  });
+
+  it('creating: a 500 once is retried; twice is an error that is not "outdated" (no comment of ours was there)', async () => {
+    fake.failNext('POST', POST, 502);
+    expect((await upsert(`${marker}\nplan v1`)).action).toBe('created');
+    expect(fake.requestsMatching('POST', POST)).toHaveLength(2);
+    expect(markerComments()).toHaveLength(1);
+
+    await fake.close();
+    fake = await startFakeGitHub();
+    fake.failNext('POST', POST, 500, 2);
+    const err = (await upsert(`${marker}\nplan v1`).catch((e: unknown) => e)) as CommentWriteError;
+    expect(err).toBeInstanceOf(CommentWriteError);
+    expect(err.outdated).toBe(false);
+    expect(fake.requestsMatching('POST', POST)).toHaveLength(2);
+    expect(markerComments()).toHaveLength(0);
   });
 });
 
