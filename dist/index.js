@@ -72337,6 +72337,19 @@ function getOctokit(token, options, ...additionalPlugins) {
 const DEFAULT_COMMENT_AUTHOR = 'github-actions[bot]';
 /** GitHub rejects longer comment bodies. */
 const GITHUB_COMMENT_LIMIT = 65_536;
+/** Writing the comment failed twice (or for good). */
+class CommentWriteError extends Error {
+    outdated;
+    url;
+    constructor(message, 
+    /** A comment of ours still shows an older body (e.g. the previous plan). */
+    outdated, url) {
+        super(message);
+        this.outdated = outdated;
+        this.url = url;
+        this.name = 'CommentWriteError';
+    }
+}
 async function upsertStickyComment(octokit, opts) {
     const { owner, repo, issueNumber, marker } = opts;
     const redacted = redact(opts.body);
@@ -72345,18 +72358,46 @@ async function upsertStickyComment(octokit, opts) {
         throw new Error(`comment body has ${body.length} characters; GitHub accepts at most ${GITHUB_COMMENT_LIMIT}`);
     }
     let login = opts.authorLogin ?? DEFAULT_COMMENT_AUTHOR;
+    const retryDelayMs = opts.retryDelayMs ?? 1000;
     const ours = async (who) => {
-        const all = await octokit.paginate(octokit.rest.issues.listComments, {
-            owner,
-            repo,
-            issue_number: issueNumber,
-            per_page: 100,
-        });
+        const list = () => octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: issueNumber, per_page: 100 });
+        let all;
+        try {
+            all = await list();
+        }
+        catch (e) {
+            if (!sticky_comment_transient(e))
+                throw e;
+            await new Promise((resolve) => setTimeout(resolve, retryDelayMs)); // reads get the same one retry
+            all = await list();
+        }
         return all.filter((c) => c.user?.login === who && (c.body ?? '').includes(marker)).sort((a, b) => a.id - b.id);
     };
-    const update = async (id) => {
+    /** One retry of a write whose failure may pass; then CommentWriteError. */
+    const write = async (what, outdated, url, call) => {
         try {
-            await octokit.rest.issues.updateComment({ owner, repo, comment_id: id, body });
+            return await call();
+        }
+        catch (first) {
+            if (!sticky_comment_transient(first)) {
+                if (sticky_comment_status(first) === 404)
+                    throw first;
+                throw new CommentWriteError(`${what} failed: ${describe(first)}`, outdated(first), url);
+            }
+            await new Promise((resolve) => setTimeout(resolve, retryDelayMs));
+            try {
+                return await call();
+            }
+            catch (second) {
+                if (sticky_comment_status(second) === 404)
+                    throw second;
+                throw new CommentWriteError(`${what} failed twice: ${describe(first)}; then ${describe(second)}`, outdated(second), url);
+            }
+        }
+    };
+    const update = async (c) => {
+        try {
+            await write(`updating comment ${c.id}`, () => true, c.html_url, () => octokit.rest.issues.updateComment({ owner, repo, comment_id: c.id, body }));
             return true;
         }
         catch (e) {
@@ -72383,11 +72424,11 @@ async function upsertStickyComment(octokit, opts) {
     if (existing.length) {
         const [keep, ...extra] = existing;
         const same = keep.body === body;
-        if (same || (await update(keep.id))) {
+        if (same || (await update(keep))) {
             return { action: same ? 'unchanged' : 'updated', id: keep.id, url: keep.html_url, authorLogin: login, deleted: await removeAll(extra) };
         }
     }
-    const { data: created } = await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body });
+    const { data: created } = await write('creating the comment', () => false, undefined, () => octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body }));
     login = created.user?.login ?? login;
     const after = await ours(login);
     const keep = after[0];
@@ -72395,8 +72436,9 @@ async function upsertStickyComment(octokit, opts) {
         return { action: 'created', id: created.id, url: created.html_url, authorLogin: login, deleted: await removeAll(after.slice(1)) };
     }
     // An older one exists (a concurrent run, or our login guess was wrong): keep the oldest.
+    // (If that fails, the older one shows another body: CommentWriteError, outdated, before any clean-up.)
     if (keep.body !== body)
-        await update(keep.id);
+        await update(keep);
     return { action: 'updated', id: keep.id, url: keep.html_url, authorLogin: login, deleted: await removeAll(after.slice(1)) };
 }
 /**
@@ -72413,6 +72455,16 @@ async function resolveCommentAuthor(octokit) {
     }
 }
 const sticky_comment_status = (e) => typeof e === 'object' && e !== null && 'status' in e && typeof e.status === 'number' ? e.status : undefined;
+/** Worth one retry: the server failed (5xx), asked to slow down (429), or did not answer. */
+const sticky_comment_transient = (e) => {
+    const st = sticky_comment_status(e);
+    return st === undefined || st >= 500 || st === 429;
+};
+const describe = (e) => {
+    const st = sticky_comment_status(e);
+    const msg = redact(e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 200);
+    return st === undefined ? msg : `HTTP ${st} (${msg})`;
+};
 
 ;// CONCATENATED MODULE: ./src/report/escape.ts
 /**
@@ -72820,6 +72872,15 @@ function safeUrl(url) {
 function pullRequest() {
     const pr = github_context.payload.pull_request;
     return pr ? { number: pr.number, baseSha: pr.base?.sha, baseRef: pr.base?.ref } : undefined;
+}
+/**
+ * A pull request from another repository (a fork): GitHub gives its runs no secrets, so
+ * every `${{ secrets.X }}` is "" there.
+ */
+function isForkPullRequest() {
+    const p = github_context.payload;
+    const head = p.pull_request?.head?.repo?.full_name;
+    return p.pull_request !== undefined && head !== p.repository?.full_name;
 }
 function runUrl() {
     const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repo, GITHUB_RUN_ID: id } = process.env;
@@ -73254,13 +73315,22 @@ class ResolveContext {
         this.vaultPassword = vaultPassword;
         this.placeholderSecrets = placeholderSecrets;
     }
-    /** Exact name first, then upper-cased; env values are always Secrets. */
+    /**
+     * Exact name first, then upper-cased; env values are always Secrets. An empty value
+     * counts as unset: GitHub gives a fork's pull request every `${{ secrets.X }}` as "",
+     * which is "no secret here", never a password.
+     */
     envLookup(name) {
         const tried = [...new Set([name, name.toUpperCase()])];
+        const empty = [];
         for (const n of tried) {
             const v = this.env[n];
             if (v === undefined)
                 continue;
+            if (v === '') {
+                empty.push(n);
+                continue;
+            }
             let s = this.envSecrets.get(n);
             if (!s) {
                 s = new Secret(v, `env ${n}`);
@@ -73270,7 +73340,7 @@ class ResolveContext {
         }
         if (this.placeholderSecrets)
             return { value: placeholderSecret(name) };
-        return { tried };
+        return { tried, empty };
     }
     decrypt(node) {
         if (node.decrypted)
@@ -73570,8 +73640,9 @@ class HostResolver {
         const env = this.ctx.envLookup(name);
         if ('value' in env)
             return { kind: 'val', value: env.value, failed: [] };
-        const names = env.tried.map((n) => `\`${n}\``);
-        const envPart = names.length > 1 ? `neither env ${names.join(' nor ')} is set` : `env ${names[0]} is not set`;
+        const names = env.tried.map((n) => `\`${n}\`${env.empty.includes(n) ? ' (empty)' : ''}`);
+        const verb = env.empty.length ? 'is set (an empty value counts as unset)' : 'is set';
+        const envPart = names.length > 1 ? `neither env ${names.join(' nor ')} ${verb}` : `env ${names[0]} is ${env.empty.length ? 'empty (an empty value counts as unset)' : 'not set'}`;
         return { kind: 'undef', why: `undefined variable "${name}": not defined in the inventory, and ${envPart}` };
     }
 }
@@ -75546,6 +75617,15 @@ function planHash(hosts) {
     return (0,external_node_crypto_.createHash)('sha256').update(canonicalJson({ version: 1, hosts: core })).digest('hex');
 }
 /**
+ * Two runs may plan the same host before either applies (a push and a manual run): the ops of a
+ * host that changes run only if the host is still as probed, and mark it changed afterwards.
+ */
+function guarded(ops, generation = '0') {
+    if (!ops.some((o) => o.changeId !== ''))
+        return ops; // only bookkeeping (repo-verify): harmless to repeat
+    return [{ changeId: '', op: { op: 'guard-generation', generation } }, ...ops, { changeId: '', op: { op: 'bump-generation' } }];
+}
+/**
  * Pure: desired × facts → plan. Cross-host decisions live here: a client whose
  * server could not be read is skipped, and each absent repository gets exactly one
  * initialiser (the first client by name among those that found it absent).
@@ -75590,7 +75670,7 @@ serverParts = new Map()) {
                 parts.push(planClient(d.client, r.facts.client, { initializer: init === d.name, initializedBy: init }));
             }
             hosts.push({ ...base, status: 'ok', changes: parts.flatMap((p) => p.changes), warnings: parts.flatMap((p) => p.warnings) });
-            ops.set(d.name, parts.flatMap((p) => p.ops));
+            ops.set(d.name, guarded(parts.flatMap((p) => p.ops), r.facts.generation));
         }
         catch (err) {
             hosts.push({ ...base, status: 'failed', reason: err instanceof Error ? err.message : String(err) });
@@ -82316,7 +82396,7 @@ function _check(fn, params) {
     return ch;
 }
 // @__NO_SIDE_EFFECTS__
-function describe(description) {
+function api_describe(description) {
     const ch = new $ZodCheck({ check: "describe" });
     ch._zod.onattach = [
         (inst) => {
@@ -86043,7 +86123,7 @@ function superRefine(fn, params) {
     return _superRefine(fn, params);
 }
 // Re-export describe and meta from core
-const schemas_describe = describe;
+const schemas_describe = api_describe;
 const schemas_meta = meta;
 const ZodInstanceOf = /*@__PURE__*/ $constructor("ZodInstanceOf", (inst, def) => {
     ZodCustom.init(inst, def);
@@ -88517,12 +88597,79 @@ function parseRepoCheckLine(line) {
     return classifyRepo(n, Buffer.from(b64, 'base64').toString('utf8'));
 }
 
+;// CONCATENATED MODULE: ./src/facts/probe.ts
+
+
+
+
+
+/** See HostFacts.generation. */
+const GENERATION_FILE = '/var/lib/restic-fleet/generation';
+const PRELUDE = script(`set -u
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+umask 077
+sec() { printf '@@rf %s %s\\n' "$1" "$2"; }
+b64() { base64 -w0 2>/dev/null; echo; }
+statf() { # path: "mode owner group sha256" or "-"
+  if [ -f "$1" ]; then
+    printf '%s %s\\n' "$(stat -c '%a %U %G' "$1")" "$(sha256sum < "$1" | cut -d' ' -f1)"
+  else echo -; fi
+}
+statd() { if [ -d "$1" ]; then stat -c '%a %U' "$1"; else echo -; fi; }
+sec uid x; id -u
+sec generation x; cat ${GENERATION_FILE} 2>/dev/null || echo 0
+sec docker x; docker version --format '{{.Server.Version}}' 2>/dev/null || echo -`);
+function buildProbe(d, opts) {
+    const parts = [PRELUDE];
+    let stdin;
+    if (d.server) {
+        const s = d.server;
+        parts.push(sh `sec dir ${s.dataDir}; statd ${s.dataDir}`);
+        parts.push(sh `sec htpasswd ${s.htpasswdPath}; if [ -f ${s.htpasswdPath} ]; then b64 < ${s.htpasswdPath}; else echo -; fi`);
+        parts.push(sh `sec container ${s.container.name}; docker inspect --type container --format '{{json .}}' ${s.container.name} 2>/dev/null | b64`);
+        if (s.network) {
+            parts.push(sh `sec network ${s.network}; docker network inspect --format '{{.Name}}' ${s.network} >/dev/null 2>&1 && echo yes || echo no`);
+        }
+    }
+    if (d.client) {
+        const c = d.client;
+        parts.push(script(`sec restic x; restic version 2>/dev/null | head -n 1 || echo -
+sec restic-package x; dpkg-query -W -f '\${Status} \${Version}\\n' restic 2>/dev/null | sed -n 's/^install ok installed //p' | grep . || echo -`));
+        for (const dir of c.dirs)
+            parts.push(sh `sec dir ${dir.path}; statd ${dir.path}`);
+        for (const f of c.files) {
+            parts.push(sh `sec file ${f.path}; statf ${f.path}`);
+            if (typeof f.content === 'string' && f.path.startsWith('/etc/cron.d/')) {
+                parts.push(sh `sec content ${f.path}; if [ -f ${f.path} ]; then b64 < ${f.path}; else echo -; fi`);
+            }
+        }
+        for (const v of [...new Set(c.sets.map((s) => s.volume))]) {
+            parts.push(sh `sec volume ${v}; docker volume inspect --format '{{.Mountpoint}}' ${v} 2>/dev/null || echo -`);
+        }
+        parts.push(REPO_CHECK_FUNCTION);
+        if (opts.checkRepo) {
+            parts.push(script(`sec repo x; IFS= read -r RF_URL; IFS= read -r RF_PW; IFS= read -r RF_WANT; repo_check_desired "$RF_URL" "$RF_PW" "$RF_WANT"`));
+            const credentials = [REPOSITORY_FILE, PASSWORD_FILE].map((p) => reveal(c.files.find((f) => f.path === p).content)).join('');
+            const want = (0,external_node_crypto_.createHash)('sha256').update(credentials).digest('hex');
+            stdin = `${reveal(c.repository.url)}\n${c.repository.password.reveal()}\n${want}\n`;
+        }
+        else {
+            // The server changes first (the new credentials may not work yet): ask with the
+            // installed ones only whether the repository already exists.
+            parts.push(sh `sec repo-installed x; if [ -f ${REPOSITORY_FILE} ] && [ -f ${PASSWORD_FILE} ]; then repo_check_files ${REPOSITORY_FILE} ${PASSWORD_FILE}; else echo -; fi`);
+        }
+    }
+    return { command: joinShell(parts), stdin };
+}
+
 ;// CONCATENATED MODULE: ./src/apply/script.ts
 
 
 
 
-const PRELUDE = script(`set -u
+
+
+const script_PRELUDE = script(`set -u
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 umask 077
 ok() { echo "@@rf ok $1"; }
@@ -88534,6 +88681,7 @@ run_step() { # change-id command...: runs it, output captured, fails the script 
 write_file() { # change-id path mode — content is the next base64 line on stdin
   IFS= read -r RF_B64 || fail "$1" "stdin ended early"
   RF_D=$(dirname "$2"); mkdir -p "$RF_D" || fail "$1" "cannot create $RF_D"
+  rm -f "$RF_D"/.rf.?????? # temp files of a run killed mid-write (we hold the host lock: none is live)
   RF_T=$(mktemp "$RF_D/.rf.XXXXXX") || fail "$1" "mktemp in $RF_D failed"
   if printf '%s' "$RF_B64" | base64 -d > "$RF_T" && chown root:root "$RF_T" && chmod "$3" "$RF_T" && mv -f "$RF_T" "$2"; then :; else
     rm -f "$RF_T"; fail "$1" "writing $2 failed"
@@ -88578,7 +88726,7 @@ echo "@@rf repo $RF_R"`);
 const VERIFY = script(`echo "@@rf repo $(repo_check_files ${REPOSITORY_FILE} ${PASSWORD_FILE})"`);
 const octal = (m) => m.toString(8).padStart(4, '0');
 function renderApply(ops) {
-    const parts = [PRELUDE];
+    const parts = [script_PRELUDE];
     const stdin = [];
     const done = new Set();
     const okLine = (id) => (id ? sh `ok ${id}` : script(':'));
@@ -88623,6 +88771,13 @@ function renderApply(ops) {
             case 'await-http':
                 parts.push(sh `await_http ${id} ${op.container} ${String(op.port)} ${String(op.timeoutSeconds)}`);
                 break;
+            case 'guard-generation':
+                // Exit 0 with a marker: the engine reports the host as planned on stale facts, not as failed.
+                parts.push(script(`RF_GEN=$(cat ${GENERATION_FILE} 2>/dev/null || echo 0)`), sh `[ "$RF_GEN" = ${op.generation} ] || { echo "@@rf stale $RF_GEN"; exit 0; }`);
+                break;
+            case 'bump-generation':
+                parts.push(script(`mkdir -p ${external_node_path_default().posix.dirname(GENERATION_FILE)} && echo $((RF_GEN + 1)) > ${GENERATION_FILE}.tmp && mv -f ${GENERATION_FILE}.tmp ${GENERATION_FILE} || fail generation "cannot write ${GENERATION_FILE}"`));
+                break;
             case 'repo-init':
             case 'repo-verify':
                 if (!repoFns)
@@ -88657,9 +88812,11 @@ async function applyHost(t, ops, timeoutSeconds) {
     let failure;
     let repo;
     for (const line of res.stdout.split('\n')) {
-        const m = /^@@rf (ok|fail|repo) (.*)$/.exec(line);
+        const m = /^@@rf (ok|fail|repo|stale) (.*)$/.exec(line);
         if (!m)
             continue;
+        if (m[1] === 'stale')
+            return { applied: [], stale: true };
         if (m[1] === 'ok')
             applied.push(m[2].trim());
         else if (m[1] === 'repo')
@@ -88676,68 +88833,6 @@ async function applyHost(t, ops, timeoutSeconds) {
         failure = `repository is ${repo.status}${repo.detail ? `: ${repo.detail}` : ''}`;
     }
     return { applied, failure: failure && redact(failure), repo };
-}
-
-;// CONCATENATED MODULE: ./src/facts/probe.ts
-
-
-
-
-
-const probe_PRELUDE = script(`set -u
-PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-umask 077
-sec() { printf '@@rf %s %s\\n' "$1" "$2"; }
-b64() { base64 -w0 2>/dev/null; echo; }
-statf() { # path: "mode owner group sha256" or "-"
-  if [ -f "$1" ]; then
-    printf '%s %s\\n' "$(stat -c '%a %U %G' "$1")" "$(sha256sum < "$1" | cut -d' ' -f1)"
-  else echo -; fi
-}
-statd() { if [ -d "$1" ]; then stat -c '%a %U' "$1"; else echo -; fi; }
-sec uid x; id -u
-sec docker x; docker version --format '{{.Server.Version}}' 2>/dev/null || echo -`);
-function buildProbe(d, opts) {
-    const parts = [probe_PRELUDE];
-    let stdin;
-    if (d.server) {
-        const s = d.server;
-        parts.push(sh `sec dir ${s.dataDir}; statd ${s.dataDir}`);
-        parts.push(sh `sec htpasswd ${s.htpasswdPath}; if [ -f ${s.htpasswdPath} ]; then b64 < ${s.htpasswdPath}; else echo -; fi`);
-        parts.push(sh `sec container ${s.container.name}; docker inspect --type container --format '{{json .}}' ${s.container.name} 2>/dev/null | b64`);
-        if (s.network) {
-            parts.push(sh `sec network ${s.network}; docker network inspect --format '{{.Name}}' ${s.network} >/dev/null 2>&1 && echo yes || echo no`);
-        }
-    }
-    if (d.client) {
-        const c = d.client;
-        parts.push(script(`sec restic x; restic version 2>/dev/null | head -n 1 || echo -
-sec restic-package x; dpkg-query -W -f '\${Status} \${Version}\\n' restic 2>/dev/null | sed -n 's/^install ok installed //p' | grep . || echo -`));
-        for (const dir of c.dirs)
-            parts.push(sh `sec dir ${dir.path}; statd ${dir.path}`);
-        for (const f of c.files) {
-            parts.push(sh `sec file ${f.path}; statf ${f.path}`);
-            if (typeof f.content === 'string' && f.path.startsWith('/etc/cron.d/')) {
-                parts.push(sh `sec content ${f.path}; if [ -f ${f.path} ]; then b64 < ${f.path}; else echo -; fi`);
-            }
-        }
-        for (const v of [...new Set(c.sets.map((s) => s.volume))]) {
-            parts.push(sh `sec volume ${v}; docker volume inspect --format '{{.Mountpoint}}' ${v} 2>/dev/null || echo -`);
-        }
-        parts.push(REPO_CHECK_FUNCTION);
-        if (opts.checkRepo) {
-            parts.push(script(`sec repo x; IFS= read -r RF_URL; IFS= read -r RF_PW; IFS= read -r RF_WANT; repo_check_desired "$RF_URL" "$RF_PW" "$RF_WANT"`));
-            const credentials = [REPOSITORY_FILE, PASSWORD_FILE].map((p) => reveal(c.files.find((f) => f.path === p).content)).join('');
-            const want = (0,external_node_crypto_.createHash)('sha256').update(credentials).digest('hex');
-            stdin = `${reveal(c.repository.url)}\n${c.repository.password.reveal()}\n${want}\n`;
-        }
-        else {
-            // The server changes first (the new credentials may not work yet): ask with the
-            // installed ones only whether the repository already exists.
-            parts.push(sh `sec repo-installed x; if [ -f ${REPOSITORY_FILE} ] && [ -f ${PASSWORD_FILE} ]; then repo_check_files ${REPOSITORY_FILE} ${PASSWORD_FILE}; else echo -; fi`);
-        }
-    }
-    return { command: joinShell(parts), stdin };
 }
 
 ;// CONCATENATED MODULE: ./src/facts/sections.ts
@@ -88811,6 +88906,9 @@ function parseProbe(d, stdout) {
     const docker = s.get('docker x');
     const dockerVersion = absent(docker) ? undefined : docker.trim();
     const facts = { host: d.name, uid };
+    const generation = s.get('generation x')?.trim();
+    if (generation && /^\d+$/.test(generation))
+        facts.generation = generation;
     if (d.server) {
         const sv = d.server;
         const ht = s.get(`htpasswd ${sv.htpasswdPath}`);
@@ -88948,12 +89046,14 @@ async function applyRun(o, run) {
     const isInit = (name) => (run.ops.get(name) ?? []).some((p) => p.op.op === 'repo-init');
     // The one client per repository that initialises it in this run (planned by buildPlan).
     const initialiserOf = new Map(okHosts.filter(isInit).map((n) => [byName.get(n).client.repository.key, n]));
+    const stale = new Set();
     const firstLine = (r) => (r ? `: ${r.split('\n')[0]}` : '');
     /** Why a client cannot be applied: a server or initialiser it depends on did not get there. */
     const blockedBy = (name, d) => {
         const serverHost = d.client?.repository.serverHost;
         const server = serverHost && serverHost !== name ? results.get(serverHost) : undefined;
-        if (server?.outcome === 'failed' || server?.outcome === 'skipped')
+        // A server skipped as stale was converged by another run: its clients check for themselves.
+        if (server?.outcome === 'failed' || (server?.outcome === 'skipped' && !stale.has(serverHost)))
             return `its server ${serverHost} failed${firstLine(server.reason)}`;
         const init = d.client && initialiserOf.get(d.client.repository.key);
         const initResult = init && init !== name ? results.get(init) : undefined;
@@ -88973,6 +89073,12 @@ async function applyRun(o, run) {
         try {
             const t = await o.sessions.get(d);
             const r = await applyHost(t, ops, d.connection.commandTimeoutSeconds);
+            if (r.stale) {
+                stale.add(name);
+                const reason = 'another restic-fleet run changed this host after this run read it: nothing was applied here (plan again to see what is left)';
+                results.set(name, { host: name, outcome: 'skipped', changed: 0, reason, durationMs: Date.now() - t0 });
+                return;
+            }
             const planned = run.plan.hosts.find((h) => h.host === name).changes.length;
             const changed = new Set(r.applied).size;
             results.set(name, {
@@ -90371,7 +90477,7 @@ function selectSnapshot(snapshots, want, ref, elsewhere = []) {
  * Preflight output is "@@rf <key>" lines each followed by one value line; values that
  * may hold anything travel base64-encoded so nothing can forge a marker.
  */
-const script_PRELUDE = script(`set -u
+const restore_script_PRELUDE = script(`set -u
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 umask 077
 export RESTIC_REPOSITORY_FILE=${REPOSITORY_FILE}
@@ -90388,7 +90494,7 @@ cap() {
 }`);
 /** Read-only: restic and credentials, the volume, its containers, the set's snapshots, the target. */
 function preflightCommand(p) {
-    const parts = [script_PRELUDE];
+    const parts = [restore_script_PRELUDE];
     parts.push(script(`sec restic; restic version 2>/dev/null | head -n 1 | grep . || echo -
 sec credentials; if [ -r ${REPOSITORY_FILE} ] && [ -r ${PASSWORD_FILE} ]; then echo yes; else echo no; fi`));
     parts.push(sh `RF_MP=$(docker volume inspect --format '{{.Mountpoint}}' ${p.volume} 2>/dev/null)
@@ -90754,6 +90860,7 @@ async function recoverDead(link, runId, volume, dead) {
 
 
 
+
 /** The GitHub Action door: reads inputs, calls the engine, reports. */
 async function run() {
     // First: every secret created from here on is masked in the log before it can be printed.
@@ -90808,7 +90915,11 @@ function remote(base, inputs) {
     };
 }
 async function main_validate(base) {
-    const loaded = await loadDesired(base);
+    // A fork's pull request gets no secrets: check everything else, with placeholders for them.
+    const fork = isForkPullRequest();
+    if (fork)
+        lib_core.warning('pull requests from forks get no secrets: the values of secrets (environment, vault) were not checked');
+    const loaded = await loadDesired({ ...base, offline: fork });
     annotate(loaded.diagnostics);
     lib_core.info(`inventory ${loaded.inventoryDir}: ${loaded.hosts.length} hosts, no errors`);
 }
@@ -90837,7 +90948,16 @@ async function publishPlan(p, inputs, offlineNote) {
             lib_core.info(await commentPlan(inputs.githubToken, pr, p, offlineNote));
         }
         catch (err) {
-            lib_core.warning(redact(`could not post the plan comment: ${err instanceof Error ? err.message : String(err)}`));
+            const why = redact(err instanceof Error ? err.message : String(err));
+            if (err instanceof CommentWriteError && !err.outdated) {
+                // No comment of ours was there (e.g. a fork's read-only token): nothing outdated is shown.
+                lib_core.warning(`could not post the plan comment: ${why}; the plan is in the log and the job summary`);
+            }
+            else {
+                // The pull request may still show an older plan: a green check under it would vouch for it.
+                lib_core.setFailed(`could not update the plan comment on pull request #${pr.number} (${why}): it may show an older plan. ` +
+                    `This run's plan is in the log and the job summary; re-run the job to update the comment.`);
+            }
         }
     }
 }

@@ -39,7 +39,9 @@ e2e_rc=0
 if [ "${RF_SKIP_E2E:-}" = 1 ]; then
   echo "== end-to-end tests skipped (RF_SKIP_E2E=1)"
 else
-  echo "== end-to-end tests (lab)"
+  # The doors (dist/) run on Node 24 here too when it is installed: what GitHub runs the action on.
+  [ -x "$node24" ] && export RF_NODE_BIN="$node24"
+  echo "== end-to-end tests (lab${RF_NODE_BIN:+, dist/ on $("$RF_NODE_BIN" --version)})"
   npx vitest run --project e2e --reporter=default --reporter=json --outputFile.json=.tmp/e2e.json || e2e_rc=$?
 fi
 

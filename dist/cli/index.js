@@ -35298,13 +35298,22 @@ class ResolveContext {
         this.vaultPassword = vaultPassword;
         this.placeholderSecrets = placeholderSecrets;
     }
-    /** Exact name first, then upper-cased; env values are always Secrets. */
+    /**
+     * Exact name first, then upper-cased; env values are always Secrets. An empty value
+     * counts as unset: GitHub gives a fork's pull request every `${{ secrets.X }}` as "",
+     * which is "no secret here", never a password.
+     */
     envLookup(name) {
         const tried = [...new Set([name, name.toUpperCase()])];
+        const empty = [];
         for (const n of tried) {
             const v = this.env[n];
             if (v === undefined)
                 continue;
+            if (v === '') {
+                empty.push(n);
+                continue;
+            }
             let s = this.envSecrets.get(n);
             if (!s) {
                 s = new Secret(v, `env ${n}`);
@@ -35314,7 +35323,7 @@ class ResolveContext {
         }
         if (this.placeholderSecrets)
             return { value: placeholderSecret(name) };
-        return { tried };
+        return { tried, empty };
     }
     decrypt(node) {
         if (node.decrypted)
@@ -35614,8 +35623,9 @@ class HostResolver {
         const env = this.ctx.envLookup(name);
         if ('value' in env)
             return { kind: 'val', value: env.value, failed: [] };
-        const names = env.tried.map((n) => `\`${n}\``);
-        const envPart = names.length > 1 ? `neither env ${names.join(' nor ')} is set` : `env ${names[0]} is not set`;
+        const names = env.tried.map((n) => `\`${n}\`${env.empty.includes(n) ? ' (empty)' : ''}`);
+        const verb = env.empty.length ? 'is set (an empty value counts as unset)' : 'is set';
+        const envPart = names.length > 1 ? `neither env ${names.join(' nor ')} ${verb}` : `env ${names[0]} is ${env.empty.length ? 'empty (an empty value counts as unset)' : 'not set'}`;
         return { kind: 'undef', why: `undefined variable "${name}": not defined in the inventory, and ${envPart}` };
     }
 }
@@ -37590,6 +37600,15 @@ function build_planHash(hosts) {
     return (0,external_node_crypto_.createHash)('sha256').update(canonicalJson({ version: 1, hosts: core })).digest('hex');
 }
 /**
+ * Two runs may plan the same host before either applies (a push and a manual run): the ops of a
+ * host that changes run only if the host is still as probed, and mark it changed afterwards.
+ */
+function guarded(ops, generation = '0') {
+    if (!ops.some((o) => o.changeId !== ''))
+        return ops; // only bookkeeping (repo-verify): harmless to repeat
+    return [{ changeId: '', op: { op: 'guard-generation', generation } }, ...ops, { changeId: '', op: { op: 'bump-generation' } }];
+}
+/**
  * Pure: desired × facts → plan. Cross-host decisions live here: a client whose
  * server could not be read is skipped, and each absent repository gets exactly one
  * initialiser (the first client by name among those that found it absent).
@@ -37634,7 +37653,7 @@ serverParts = new Map()) {
                 parts.push(planClient(d.client, r.facts.client, { initializer: init === d.name, initializedBy: init }));
             }
             hosts.push({ ...base, status: 'ok', changes: parts.flatMap((p) => p.changes), warnings: parts.flatMap((p) => p.warnings) });
-            ops.set(d.name, parts.flatMap((p) => p.ops));
+            ops.set(d.name, guarded(parts.flatMap((p) => p.ops), r.facts.generation));
         }
         catch (err) {
             hosts.push({ ...base, status: 'failed', reason: err instanceof Error ? err.message : String(err) });
@@ -50579,12 +50598,79 @@ function parseRepoCheckLine(line) {
     return classifyRepo(n, Buffer.from(b64, 'base64').toString('utf8'));
 }
 
+;// CONCATENATED MODULE: ./src/facts/probe.ts
+
+
+
+
+
+/** See HostFacts.generation. */
+const GENERATION_FILE = '/var/lib/restic-fleet/generation';
+const PRELUDE = script(`set -u
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+umask 077
+sec() { printf '@@rf %s %s\\n' "$1" "$2"; }
+b64() { base64 -w0 2>/dev/null; echo; }
+statf() { # path: "mode owner group sha256" or "-"
+  if [ -f "$1" ]; then
+    printf '%s %s\\n' "$(stat -c '%a %U %G' "$1")" "$(sha256sum < "$1" | cut -d' ' -f1)"
+  else echo -; fi
+}
+statd() { if [ -d "$1" ]; then stat -c '%a %U' "$1"; else echo -; fi; }
+sec uid x; id -u
+sec generation x; cat ${GENERATION_FILE} 2>/dev/null || echo 0
+sec docker x; docker version --format '{{.Server.Version}}' 2>/dev/null || echo -`);
+function buildProbe(d, opts) {
+    const parts = [PRELUDE];
+    let stdin;
+    if (d.server) {
+        const s = d.server;
+        parts.push(sh `sec dir ${s.dataDir}; statd ${s.dataDir}`);
+        parts.push(sh `sec htpasswd ${s.htpasswdPath}; if [ -f ${s.htpasswdPath} ]; then b64 < ${s.htpasswdPath}; else echo -; fi`);
+        parts.push(sh `sec container ${s.container.name}; docker inspect --type container --format '{{json .}}' ${s.container.name} 2>/dev/null | b64`);
+        if (s.network) {
+            parts.push(sh `sec network ${s.network}; docker network inspect --format '{{.Name}}' ${s.network} >/dev/null 2>&1 && echo yes || echo no`);
+        }
+    }
+    if (d.client) {
+        const c = d.client;
+        parts.push(script(`sec restic x; restic version 2>/dev/null | head -n 1 || echo -
+sec restic-package x; dpkg-query -W -f '\${Status} \${Version}\\n' restic 2>/dev/null | sed -n 's/^install ok installed //p' | grep . || echo -`));
+        for (const dir of c.dirs)
+            parts.push(sh `sec dir ${dir.path}; statd ${dir.path}`);
+        for (const f of c.files) {
+            parts.push(sh `sec file ${f.path}; statf ${f.path}`);
+            if (typeof f.content === 'string' && f.path.startsWith('/etc/cron.d/')) {
+                parts.push(sh `sec content ${f.path}; if [ -f ${f.path} ]; then b64 < ${f.path}; else echo -; fi`);
+            }
+        }
+        for (const v of [...new Set(c.sets.map((s) => s.volume))]) {
+            parts.push(sh `sec volume ${v}; docker volume inspect --format '{{.Mountpoint}}' ${v} 2>/dev/null || echo -`);
+        }
+        parts.push(REPO_CHECK_FUNCTION);
+        if (opts.checkRepo) {
+            parts.push(script(`sec repo x; IFS= read -r RF_URL; IFS= read -r RF_PW; IFS= read -r RF_WANT; repo_check_desired "$RF_URL" "$RF_PW" "$RF_WANT"`));
+            const credentials = [REPOSITORY_FILE, PASSWORD_FILE].map((p) => reveal(c.files.find((f) => f.path === p).content)).join('');
+            const want = (0,external_node_crypto_.createHash)('sha256').update(credentials).digest('hex');
+            stdin = `${reveal(c.repository.url)}\n${c.repository.password.reveal()}\n${want}\n`;
+        }
+        else {
+            // The server changes first (the new credentials may not work yet): ask with the
+            // installed ones only whether the repository already exists.
+            parts.push(sh `sec repo-installed x; if [ -f ${REPOSITORY_FILE} ] && [ -f ${PASSWORD_FILE} ]; then repo_check_files ${REPOSITORY_FILE} ${PASSWORD_FILE}; else echo -; fi`);
+        }
+    }
+    return { command: joinShell(parts), stdin };
+}
+
 ;// CONCATENATED MODULE: ./src/apply/script.ts
 
 
 
 
-const PRELUDE = script(`set -u
+
+
+const script_PRELUDE = script(`set -u
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 umask 077
 ok() { echo "@@rf ok $1"; }
@@ -50596,6 +50682,7 @@ run_step() { # change-id command...: runs it, output captured, fails the script 
 write_file() { # change-id path mode — content is the next base64 line on stdin
   IFS= read -r RF_B64 || fail "$1" "stdin ended early"
   RF_D=$(dirname "$2"); mkdir -p "$RF_D" || fail "$1" "cannot create $RF_D"
+  rm -f "$RF_D"/.rf.?????? # temp files of a run killed mid-write (we hold the host lock: none is live)
   RF_T=$(mktemp "$RF_D/.rf.XXXXXX") || fail "$1" "mktemp in $RF_D failed"
   if printf '%s' "$RF_B64" | base64 -d > "$RF_T" && chown root:root "$RF_T" && chmod "$3" "$RF_T" && mv -f "$RF_T" "$2"; then :; else
     rm -f "$RF_T"; fail "$1" "writing $2 failed"
@@ -50640,7 +50727,7 @@ echo "@@rf repo $RF_R"`);
 const VERIFY = script(`echo "@@rf repo $(repo_check_files ${REPOSITORY_FILE} ${PASSWORD_FILE})"`);
 const octal = (m) => m.toString(8).padStart(4, '0');
 function renderApply(ops) {
-    const parts = [PRELUDE];
+    const parts = [script_PRELUDE];
     const stdin = [];
     const done = new Set();
     const okLine = (id) => (id ? sh `ok ${id}` : script(':'));
@@ -50685,6 +50772,13 @@ function renderApply(ops) {
             case 'await-http':
                 parts.push(sh `await_http ${id} ${op.container} ${String(op.port)} ${String(op.timeoutSeconds)}`);
                 break;
+            case 'guard-generation':
+                // Exit 0 with a marker: the engine reports the host as planned on stale facts, not as failed.
+                parts.push(script(`RF_GEN=$(cat ${GENERATION_FILE} 2>/dev/null || echo 0)`), sh `[ "$RF_GEN" = ${op.generation} ] || { echo "@@rf stale $RF_GEN"; exit 0; }`);
+                break;
+            case 'bump-generation':
+                parts.push(script(`mkdir -p ${external_node_path_default().posix.dirname(GENERATION_FILE)} && echo $((RF_GEN + 1)) > ${GENERATION_FILE}.tmp && mv -f ${GENERATION_FILE}.tmp ${GENERATION_FILE} || fail generation "cannot write ${GENERATION_FILE}"`));
+                break;
             case 'repo-init':
             case 'repo-verify':
                 if (!repoFns)
@@ -50719,9 +50813,11 @@ async function applyHost(t, ops, timeoutSeconds) {
     let failure;
     let repo;
     for (const line of res.stdout.split('\n')) {
-        const m = /^@@rf (ok|fail|repo) (.*)$/.exec(line);
+        const m = /^@@rf (ok|fail|repo|stale) (.*)$/.exec(line);
         if (!m)
             continue;
+        if (m[1] === 'stale')
+            return { applied: [], stale: true };
         if (m[1] === 'ok')
             applied.push(m[2].trim());
         else if (m[1] === 'repo')
@@ -50738,68 +50834,6 @@ async function applyHost(t, ops, timeoutSeconds) {
         failure = `repository is ${repo.status}${repo.detail ? `: ${repo.detail}` : ''}`;
     }
     return { applied, failure: failure && secret_redact(failure), repo };
-}
-
-;// CONCATENATED MODULE: ./src/facts/probe.ts
-
-
-
-
-
-const probe_PRELUDE = script(`set -u
-PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-umask 077
-sec() { printf '@@rf %s %s\\n' "$1" "$2"; }
-b64() { base64 -w0 2>/dev/null; echo; }
-statf() { # path: "mode owner group sha256" or "-"
-  if [ -f "$1" ]; then
-    printf '%s %s\\n' "$(stat -c '%a %U %G' "$1")" "$(sha256sum < "$1" | cut -d' ' -f1)"
-  else echo -; fi
-}
-statd() { if [ -d "$1" ]; then stat -c '%a %U' "$1"; else echo -; fi; }
-sec uid x; id -u
-sec docker x; docker version --format '{{.Server.Version}}' 2>/dev/null || echo -`);
-function buildProbe(d, opts) {
-    const parts = [probe_PRELUDE];
-    let stdin;
-    if (d.server) {
-        const s = d.server;
-        parts.push(sh `sec dir ${s.dataDir}; statd ${s.dataDir}`);
-        parts.push(sh `sec htpasswd ${s.htpasswdPath}; if [ -f ${s.htpasswdPath} ]; then b64 < ${s.htpasswdPath}; else echo -; fi`);
-        parts.push(sh `sec container ${s.container.name}; docker inspect --type container --format '{{json .}}' ${s.container.name} 2>/dev/null | b64`);
-        if (s.network) {
-            parts.push(sh `sec network ${s.network}; docker network inspect --format '{{.Name}}' ${s.network} >/dev/null 2>&1 && echo yes || echo no`);
-        }
-    }
-    if (d.client) {
-        const c = d.client;
-        parts.push(script(`sec restic x; restic version 2>/dev/null | head -n 1 || echo -
-sec restic-package x; dpkg-query -W -f '\${Status} \${Version}\\n' restic 2>/dev/null | sed -n 's/^install ok installed //p' | grep . || echo -`));
-        for (const dir of c.dirs)
-            parts.push(sh `sec dir ${dir.path}; statd ${dir.path}`);
-        for (const f of c.files) {
-            parts.push(sh `sec file ${f.path}; statf ${f.path}`);
-            if (typeof f.content === 'string' && f.path.startsWith('/etc/cron.d/')) {
-                parts.push(sh `sec content ${f.path}; if [ -f ${f.path} ]; then b64 < ${f.path}; else echo -; fi`);
-            }
-        }
-        for (const v of [...new Set(c.sets.map((s) => s.volume))]) {
-            parts.push(sh `sec volume ${v}; docker volume inspect --format '{{.Mountpoint}}' ${v} 2>/dev/null || echo -`);
-        }
-        parts.push(REPO_CHECK_FUNCTION);
-        if (opts.checkRepo) {
-            parts.push(script(`sec repo x; IFS= read -r RF_URL; IFS= read -r RF_PW; IFS= read -r RF_WANT; repo_check_desired "$RF_URL" "$RF_PW" "$RF_WANT"`));
-            const credentials = [REPOSITORY_FILE, PASSWORD_FILE].map((p) => reveal(c.files.find((f) => f.path === p).content)).join('');
-            const want = (0,external_node_crypto_.createHash)('sha256').update(credentials).digest('hex');
-            stdin = `${reveal(c.repository.url)}\n${c.repository.password.reveal()}\n${want}\n`;
-        }
-        else {
-            // The server changes first (the new credentials may not work yet): ask with the
-            // installed ones only whether the repository already exists.
-            parts.push(sh `sec repo-installed x; if [ -f ${REPOSITORY_FILE} ] && [ -f ${PASSWORD_FILE} ]; then repo_check_files ${REPOSITORY_FILE} ${PASSWORD_FILE}; else echo -; fi`);
-        }
-    }
-    return { command: joinShell(parts), stdin };
 }
 
 ;// CONCATENATED MODULE: ./src/facts/sections.ts
@@ -50873,6 +50907,9 @@ function parseProbe(d, stdout) {
     const docker = s.get('docker x');
     const dockerVersion = absent(docker) ? undefined : docker.trim();
     const facts = { host: d.name, uid };
+    const generation = s.get('generation x')?.trim();
+    if (generation && /^\d+$/.test(generation))
+        facts.generation = generation;
     if (d.server) {
         const sv = d.server;
         const ht = s.get(`htpasswd ${sv.htpasswdPath}`);
@@ -51010,12 +51047,14 @@ async function applyRun(o, run) {
     const isInit = (name) => (run.ops.get(name) ?? []).some((p) => p.op.op === 'repo-init');
     // The one client per repository that initialises it in this run (planned by buildPlan).
     const initialiserOf = new Map(okHosts.filter(isInit).map((n) => [byName.get(n).client.repository.key, n]));
+    const stale = new Set();
     const firstLine = (r) => (r ? `: ${r.split('\n')[0]}` : '');
     /** Why a client cannot be applied: a server or initialiser it depends on did not get there. */
     const blockedBy = (name, d) => {
         const serverHost = d.client?.repository.serverHost;
         const server = serverHost && serverHost !== name ? results.get(serverHost) : undefined;
-        if (server?.outcome === 'failed' || server?.outcome === 'skipped')
+        // A server skipped as stale was converged by another run: its clients check for themselves.
+        if (server?.outcome === 'failed' || (server?.outcome === 'skipped' && !stale.has(serverHost)))
             return `its server ${serverHost} failed${firstLine(server.reason)}`;
         const init = d.client && initialiserOf.get(d.client.repository.key);
         const initResult = init && init !== name ? results.get(init) : undefined;
@@ -51035,6 +51074,12 @@ async function applyRun(o, run) {
         try {
             const t = await o.sessions.get(d);
             const r = await applyHost(t, ops, d.connection.commandTimeoutSeconds);
+            if (r.stale) {
+                stale.add(name);
+                const reason = 'another restic-fleet run changed this host after this run read it: nothing was applied here (plan again to see what is left)';
+                results.set(name, { host: name, outcome: 'skipped', changed: 0, reason, durationMs: Date.now() - t0 });
+                return;
+            }
             const planned = run.plan.hosts.find((h) => h.host === name).changes.length;
             const changed = new Set(r.applied).size;
             results.set(name, {
@@ -52789,7 +52834,7 @@ function selectSnapshot(snapshots, want, ref, elsewhere = []) {
  * Preflight output is "@@rf <key>" lines each followed by one value line; values that
  * may hold anything travel base64-encoded so nothing can forge a marker.
  */
-const script_PRELUDE = script(`set -u
+const restore_script_PRELUDE = script(`set -u
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 umask 077
 export RESTIC_REPOSITORY_FILE=${REPOSITORY_FILE}
@@ -52806,7 +52851,7 @@ cap() {
 }`);
 /** Read-only: restic and credentials, the volume, its containers, the set's snapshots, the target. */
 function preflightCommand(p) {
-    const parts = [script_PRELUDE];
+    const parts = [restore_script_PRELUDE];
     parts.push(script(`sec restic; restic version 2>/dev/null | head -n 1 | grep . || echo -
 sec credentials; if [ -r ${REPOSITORY_FILE} ] && [ -r ${PASSWORD_FILE} ]; then echo yes; else echo no; fi`));
     parts.push(sh `RF_MP=$(docker volume inspect --format '{{.Mountpoint}}' ${p.volume} 2>/dev/null)

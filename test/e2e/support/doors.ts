@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Plan } from '../../../src/plan/types.js';
 import type { HostResult, RestoreReport } from '../../../src/report/types.js';
 import { REPO_ROOT, runAction, spawnBounded, type ActionRun, type EventFixture, type Payload } from './action.js';
+import { NODE_BIN } from '../../support/node-bin.js';
 import { onBase, type InventoryCopy } from './engine.js';
 import { labState } from './lab.js';
 
@@ -18,15 +19,12 @@ export interface CliRun {
   stderr: string;
 }
 
-/** The Node binary the doors run on (RF_NODE_BIN: e.g. Node 24, what GitHub runs the action on). */
-export const nodeBin = (): string => process.env.RF_NODE_BIN || process.execPath;
-
 /** `restic-fleet <command> -i <copy> <args>` with the lab's key, pinned host keys and secrets (in the environment). */
 export function cli(copy: InventoryCopy, command: string, args: string[] = [], o: { env?: Record<string, string> } = {}): Promise<CliRun> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build`);
   const lab = labState();
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8', ...(o.env ?? lab.secretsEnv) };
-  return spawnBounded(nodeBin(), [CLI, command, '-i', copy.dir, '--key', lab.keyPath, '--known-hosts', lab.knownHostsPath, ...args], { cwd: copy.repoRoot, env }, 280);
+  return spawnBounded(NODE_BIN, [CLI, command, '-i', copy.dir, '--key', lab.keyPath, '--known-hosts', lab.knownHostsPath, ...args], { cwd: copy.repoRoot, env }, 280);
 }
 
 export interface CliPlanRun extends CliRun {
