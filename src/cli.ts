@@ -15,6 +15,7 @@ import { snapshotsCommand } from './engine/snapshots.js';
 import { Secret } from './secret.js';
 import { err, errRecord, out, outJson, outJsonText, outRecord } from './cli-output.js';
 import { parseEnvFile } from './util/env-file.js';
+import { envNameReadable, parseEnvAllowlist } from './inventory/env-policy.js';
 
 const USAGE = `usage: restic-fleet <command> -i <inventory dir> [options]
 
@@ -36,6 +37,10 @@ options:
       --insecure-skip-host-key-check   accept any host key (loud warning)
       --vault-password-file FILE       ansible-vault password
       --env-file FILE         KEY=VALUE lines with secrets, added to the environment
+                              (templates may read the names it defines)
+      --env-allowlist LIST    environment names templates may read besides VAULT_* and
+                              RESTIC_FLEET_*, comma-separated (never ACTIONS_*, GITHUB_*,
+                              RUNNER_*, INPUT_*)
       --plan-hash HASH        apply only if the live plan has this hash
       --stale-after DURATION  snapshots older than this are stale (default 26h)
       --json                  machine-readable output
@@ -64,6 +69,7 @@ export async function runCli(argv: string[]): Promise<number> {
       'insecure-skip-host-key-check': { type: 'boolean', default: false },
       'vault-password-file': { type: 'string' },
       'env-file': { type: 'string' },
+      'env-allowlist': { type: 'string' },
       'plan-hash': { type: 'string' },
       'stale-after': { type: 'string', default: '26h' },
       host: { type: 'string' },
@@ -87,13 +93,20 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 
   const env: Record<string, string | undefined> = { ...process.env };
-  if (v['env-file']) Object.assign(env, parseEnvFile(readFileSync(v['env-file'], 'utf8')));
+  // Names the env file defines are given to the inventory on purpose: templates may read them.
+  const fromFile = v['env-file'] ? parseEnvFile(readFileSync(v['env-file'], 'utf8')) : {};
+  Object.assign(env, fromFile);
+  const envAllowlist = [
+    ...parseEnvAllowlist(v['env-allowlist'] ?? '', '--env-allowlist'),
+    ...Object.keys(fromFile).filter((n) => envNameReadable(n, [n])),
+  ];
   const inventoryAbs = path.resolve(v.inventory);
   const repoRoot = path.resolve(v.root ?? gitTopLevel(inventoryAbs) ?? process.cwd());
   const base: InventoryOptions = {
     repoRoot,
     inventory: inventoryAbs,
     env,
+    envAllowlist,
     vaultPassword: v['vault-password-file']
       ? new Secret(readFileSync(v['vault-password-file'], 'utf8').replace(/\r?\n$/, ''), 'vault password file')
       : env.ANSIBLE_VAULT_PASSWORD

@@ -38,6 +38,7 @@ export async function run(): Promise<void> {
       repoRoot: workspace,
       inventory: inputs.inventory,
       env: process.env,
+      envAllowlist: inputs.envAllowlist,
       vaultPassword: inputs.vaultPassword,
       limit: inputs.limit,
       log: actionLogger,

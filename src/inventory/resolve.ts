@@ -3,6 +3,7 @@ import { keyPath, posChild, type ComposedPos, type PosTree, type RawEntry, type 
 import { hasTemplateSyntax, parseTemplate, type Expr, type ParsedTemplate, type Pipeline } from './template.js';
 import type { Diagnostic, SourcePos, VarValue } from './types.js';
 import { decryptVault, VaultError } from './vault.js';
+import { ENV_RULE, envNameReadable } from './env-policy.js';
 
 type Path = (string | number)[];
 
@@ -31,11 +32,19 @@ export class ResolveContext {
     readonly env: Record<string, string | undefined>,
     readonly vaultPassword: MaybeSecret | undefined,
     readonly placeholderSecrets = false,
+    /** Extra environment names templates may read (see env-policy.ts). */
+    readonly envAllowlist: readonly string[] = [],
   ) {}
 
-  /** Exact name first, then upper-cased; env values are always Secrets. */
-  envLookup(name: string): { value: Secret } | { tried: string[] } {
-    const tried = [...new Set([name, name.toUpperCase()])];
+  /**
+   * Exact name first, then upper-cased; env values are always Secrets. Only names the
+   * policy allows are read (env-policy.ts); `refused` lists the names that exist in no
+   * readable form because of it.
+   */
+  envLookup(name: string): { value: Secret } | { tried: string[]; refused: string[] } {
+    const names = [...new Set([name, name.toUpperCase()])];
+    const tried = names.filter((n) => envNameReadable(n, this.envAllowlist));
+    const refused = names.filter((n) => !tried.includes(n));
     for (const n of tried) {
       const v = this.env[n];
       if (v === undefined) continue;
@@ -46,8 +55,8 @@ export class ResolveContext {
       }
       return { value: s };
     }
-    if (this.placeholderSecrets) return { value: placeholderSecret(name) };
-    return { tried };
+    if (this.placeholderSecrets && tried.length) return { value: placeholderSecret(name) };
+    return { tried, refused };
   }
 
   decrypt(node: RawVault): { ok: true; value: Secret } | { ok: false; message: string } {
@@ -324,8 +333,9 @@ export class HostResolver {
     const env = this.ctx.envLookup(name);
     if ('value' in env) return { kind: 'val', value: env.value, failed: [] };
     const names = env.tried.map((n) => `\`${n}\``);
-    const envPart = names.length > 1 ? `neither env ${names.join(' nor ')} is set` : `env ${names[0]} is not set`;
-    return { kind: 'undef', why: `undefined variable "${name}": not defined in the inventory, and ${envPart}` };
+    const envPart = names.length > 1 ? `neither env ${names.join(' nor ')} is set` : names.length ? `env ${names[0]} is not set` : '';
+    const refusedPart = env.refused.length ? `${envPart ? '; ' : ''}env ${env.refused.map((n) => `\`${n}\``).join(' and ')} cannot be read: ${ENV_RULE}` : '';
+    return { kind: 'undef', why: `undefined variable "${name}": not defined in the inventory, and ${envPart}${refusedPart}` };
   }
 }
 
