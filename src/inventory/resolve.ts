@@ -210,7 +210,7 @@ export class HostResolver {
       if (secretOrigin && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) {
         value = new Secret(String(value), secretOrigin);
       }
-      return { value, pos: v.pos ?? node, failed: v.failed, dynamic: true };
+      return { value, pos: wholeTemplatePos(node, v.pos), failed: v.failed, dynamic: true };
     }
     const pieces: MaybeSecret[] = [];
     for (const part of template.parts) {
@@ -336,6 +336,27 @@ export class HostResolver {
     const envPart = names.length > 1 ? `neither env ${names.join(' nor ')} is set` : names.length ? `env ${names[0]} is not set` : '';
     const refusedPart = env.refused.length ? `${envPart ? '; ' : ''}env ${env.refused.map((n) => `\`${n}\``).join(' and ')} cannot be read: ${ENV_RULE}` : '';
     return { kind: 'undef', why: `undefined variable "${name}": not defined in the inventory, and ${envPart}${refusedPart}` };
+  }
+}
+
+/**
+ * Where a whole-string template's value is written. A scalar (an id, a password) is
+ * written here, at the template: its errors point at this line, not at the variable it
+ * came from (a vault file the reader of the error does not need to open). A list or
+ * mapping pulled in from another variable keeps that variable's positions for its items,
+ * under this node's own position.
+ */
+function wholeTemplatePos(node: RawNode, from: PosTree | undefined): PosTree {
+  if (!from) return node;
+  switch (from.kind) {
+    case 'map':
+      return { kind: 'composed', pos: node.pos, children: new Map([...from.entries].map(([k, e]) => [k, { keyPos: e.keyPos, tree: e.node }])) };
+    case 'seq':
+      return { kind: 'composed', pos: node.pos, children: new Map(from.items.map((item, i) => [i, { keyPos: item.pos, tree: item }])) };
+    case 'composed':
+      return { kind: 'composed', pos: node.pos, children: from.children };
+    default:
+      return node;
   }
 }
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ClientConfig, ConnectionConfig, HostConfig, RotationConfig, ServerConfig, BackupSetConfig } from './config.js';
 import { dedupeDiagnostics } from './diagnostics.js';
 import { HostValidation } from './host-validation.js';
+import { checkSecretsInPublicFields } from './public-fields.js';
 import { unresolvedPaths } from './loader.js';
 import { checkPair, checkServerUniqueness, checkUniqueSetIds, checkUnknownKeys, prepareVars } from './schema-checks.js';
 import { clientSchema, connectionSchema, serverSchema } from './schema-shapes.js';
@@ -25,6 +26,8 @@ export function validateHosts(inv: LoadedInventory): { hosts: HostConfig[]; diag
     diagnostics.push(...r.diagnostics);
     if (r.host) hosts.push(r.host);
   }
+  // After every host: a secret of one host written into another host's public field counts too.
+  diagnostics.push(...checkSecretsInPublicFields(inv.hosts, hosts));
   return { hosts, diagnostics: dedupeDiagnostics(diagnostics) };
 }
 

@@ -204,15 +204,15 @@ describe('secrets in the schema', () => {
     expect(show(diagnostics)).not.toContain('plain-text-pw');
   });
 
-  it('reveals a Secret used in a public field, with a warning that names its origin only', async () => {
-    const { hosts, diagnostics } = await config(`${CLIENT}restic_client_user: "{{ HTTP_USER }}"\nrestic_client_password: "{{ PW }}"\n`, {
+  it('rejects a Secret used in a public field: one error that names its origin only', async () => {
+    const ds = await problems(`${CLIENT}restic_client_user: "{{ HTTP_USER }}"\nrestic_client_password: "{{ PW }}"\n`, {
       ...ENV,
       HTTP_USER: 'backup-user',
     });
-    expect(hosts[0]!.client!.user).toBe('backup-user');
-    expect(diagnostics.map((d) => `${where(d)}: ${d.message}`)).toEqual([
-      'inv/group_vars/all.yml:3:21 warning restic_client_user: comes from a secret (env HTTP_USER) but restic_client_user is not secret: it is used as public text (shown in plans and files)',
+    expect(ds.map((d) => `${where(d)}: ${d.message}`)).toEqual([
+      'inv/group_vars/all.yml:3:21 error restic_client_user: comes from a secret (env HTTP_USER), but restic_client_user is public (shown in plans, logs and files): a secret may not be used here',
     ]);
+    expect(show(ds)).not.toContain('backup-user');
   });
 
   it('prints Secrets as *** in HostConfig (JSON, String, inspect)', async () => {
