@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ClientConfig, ConnectionConfig, HostConfig, RotationConfig, ServerConfig, BackupSetConfig } from './config.js';
 import { dedupeDiagnostics } from './diagnostics.js';
+import { mixedScripts } from './host-name.js';
 import { HostValidation } from './host-validation.js';
 import { checkSecretsInPublicFields } from './public-fields.js';
 import { unresolvedPaths } from './loader.js';
@@ -104,6 +105,10 @@ function buildClient(v: HostValidation, vars: Record<string, VarValue>): ClientC
   checkUniqueSetIds(v, vars);
   const c = v.parse(clientSchema, vars);
   if (!c) return undefined;
+  (c.restic_backup_sets ?? []).forEach((s, i) => {
+    const mixed = mixedScripts(s.id);
+    if (mixed) v.add('warning', ['restic_backup_sets', i, 'id'], `${mixed}: ids that look alike may be different sets (a look-alike letter from another script)`);
+  });
   const sets: BackupSetConfig[] = (c.restic_backup_sets ?? []).map((s) => ({
     id: s.id,
     type: s.type,

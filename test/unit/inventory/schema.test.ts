@@ -186,10 +186,12 @@ describe('defaults and roles', () => {
     ]);
   });
 
-  it('rejects a host name that cannot be connected to when there is no ansible_host', async () => {
-    const root = await writeInventory({ 'hosts.yml': 'all:\n  hosts:\n    "-oProxyCommand=x":\n' });
-    const e = (await loadConfig({ repoRoot: root, inventoryDir: 'inv', env: {} }).catch((x: unknown) => x)) as InventoryError;
-    expect(e.diagnostics.map(where)).toEqual(['inv/hosts.yml:3:5 error -']);
+  it('rejects a host name that cannot be connected to, with or without ansible_host', async () => {
+    for (const vars of ['', '\n      ansible_host: 127.0.0.1']) {
+      const root = await writeInventory({ 'hosts.yml': `all:\n  hosts:\n    "-oProxyCommand=x":${vars}\n` });
+      const e = (await loadConfig({ repoRoot: root, inventoryDir: 'inv', env: {} }).catch((x: unknown) => x)) as InventoryError;
+      expect(e.diagnostics.filter((d) => d.severity === 'error').map(where)).toEqual(['inv/hosts.yml:3:5 error -']);
+    }
   });
 });
 
