@@ -1,5 +1,6 @@
 import type * as core from '@actions/core';
 import { formatDiagnostic, type Diagnostic } from '../inventory/types.js';
+import { showControls } from '../report/safe-text.js';
 import * as log from './log.js';
 
 /**
@@ -13,7 +14,8 @@ export function annotate(diagnostics: Diagnostic[]): void {
     const props: core.AnnotationProperties = d.pos
       ? { file: d.pos.file, startLine: d.pos.line, startColumn: d.pos.col, title: d.key ? `restic-fleet: ${d.key}` : 'restic-fleet' }
       : { title: 'restic-fleet' };
-    const text = d.key ? `${d.key}: ${d.message}` : d.message;
+    // A diagnostic is one record: a newline inside it (a variable name, an id) is shown as \n.
+    const text = showControls(d.key ? `${d.key}: ${d.message}` : d.message);
     if (d.severity === 'error') log.error(text, props);
     else log.warning(text, props);
   }

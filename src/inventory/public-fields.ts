@@ -9,40 +9,29 @@ import { isPlaceholderSecret } from './resolve.js';
 import { isSecret, MIN_MASK_LENGTH, type Secret } from '../secret.js';
 import type { HostConfig } from './config.js';
 import { keyPath } from './raw.js';
+import { PASSWORD_VARS } from './schema-shapes.js';
 import type { Diagnostic, HostVars, VarValue } from './types.js';
 
 type Path = (string | number)[];
 
-/** Every public text of a validated host, with the variable path it came from. */
-export function publicFields(h: HostConfig): Array<{ path: Path; value: string }> {
+const isPasswordPath = (path: Path): boolean =>
+  (path.length === 1 && PASSWORD_VARS.has(String(path[0]))) || (path.length === 3 && path[0] === 'restic_server_users' && path[2] === 'password');
+
+/**
+ * Every public text of a host, with its variable path: the host name, and every string or
+ * number restic-fleet reads that is not a password. Taken from the variables, not the
+ * validated config, so a host with other errors is checked too. Secrets are skipped:
+ * a Secret in a public field is reported where the values are prepared.
+ */
+export function publicFields(h: HostVars): Array<{ path: Path; value: string }> {
   const out: Array<{ path: Path; value: string }> = [{ path: [], value: h.name }];
-  const add = (path: Path, value: string | undefined) => {
-    if (value) out.push({ path, value });
+  const walk = (v: VarValue, path: Path): void => {
+    if (isSecret(v) || isPasswordPath(path)) return;
+    if (typeof v === 'string' || typeof v === 'number') out.push({ path, value: String(v) });
+    else if (Array.isArray(v)) v.forEach((item, i) => walk(item, [...path, i]));
+    else if (v && typeof v === 'object') for (const [k, item] of Object.entries(v)) walk(item, [...path, k]);
   };
-  add(['ansible_host'], h.connection.host === h.name ? undefined : h.connection.host);
-  add(['ansible_user'], h.connection.user);
-  if (h.connection.jumpHost) add(['restic_fleet_jump_host'], `${h.connection.jumpHost.user}@${h.connection.jumpHost.host}`);
-  const s = h.server;
-  if (s) {
-    add(['restic_server_image'], s.image);
-    add(['restic_server_hostname'], s.containerName);
-    add(['restic_server_backup_dir'], s.backupDir);
-    add(['docker_network_name'], s.network);
-    add(['docker_log_driver'], s.logDriver);
-    s.users.forEach((u, i) => add(i === 0 ? ['restic_server_user'] : ['restic_server_users', i - 1, 'user'], u.user));
-    s.options.forEach((o, i) => add(['restic_server_options', i], o));
-  }
-  const c = h.client;
-  if (c) {
-    add(['restic_repo'], c.repo);
-    add(['restic_client_user'], c.user);
-    add(['restic_client_package'], c.package);
-    c.sets.forEach((set, i) => {
-      add(['restic_backup_sets', i, 'id'], set.id);
-      add(['restic_backup_sets', i, 'volume'], set.volume);
-      set.tags.forEach((t, j) => add(['restic_backup_sets', i, 'tags', j], t));
-    });
-  }
+  for (const [name, v] of Object.entries(h.vars)) walk(v, [name]);
   return out;
 }
 
@@ -72,7 +61,7 @@ export function checkSecretsInPublicFields(vars: HostVars[], hosts: HostConfig[]
   }));
   if (!secrets.length) return [];
   const out: Diagnostic[] = [];
-  for (const h of hosts) {
+  for (const h of vars) {
     for (const { path, value } of publicFields(h)) {
       const text = value.toLowerCase();
       const hit = secrets.find((s) => s.forms.some((f) => text.includes(f)));
