@@ -12,8 +12,10 @@ import { planLogGroups, renderResultTable } from './report/plan-text.js';
 import { restoreLogText, snapshotLogText } from './report/summary.js';
 import { restoreCommand } from './restore/command.js';
 import { snapshotsCommand } from './engine/snapshots.js';
-import { Secret, redact } from './secret.js';
+import { Secret } from './secret.js';
+import { err, errRecord, out, outJson, outJsonText, outRecord } from './cli-output.js';
 import { parseEnvFile } from './util/env-file.js';
+import { envNameReadable, parseEnvAllowlist } from './inventory/env-policy.js';
 
 const USAGE = `usage: restic-fleet <command> -i <inventory dir> [options]
 
@@ -35,6 +37,10 @@ options:
       --insecure-skip-host-key-check   accept any host key (loud warning)
       --vault-password-file FILE       ansible-vault password
       --env-file FILE         KEY=VALUE lines with secrets, added to the environment
+                              (templates may read the names it defines)
+      --env-allowlist LIST    environment names templates may read besides VAULT_* and
+                              RESTIC_FLEET_*, comma-separated (never ACTIONS_*, GITHUB_*,
+                              RUNNER_*, INPUT_*)
       --plan-hash HASH        apply only if the live plan has this hash
       --stale-after DURATION  snapshots older than this are stale (default 26h)
       --json                  machine-readable output
@@ -63,6 +69,7 @@ export async function runCli(argv: string[]): Promise<number> {
       'insecure-skip-host-key-check': { type: 'boolean', default: false },
       'vault-password-file': { type: 'string' },
       'env-file': { type: 'string' },
+      'env-allowlist': { type: 'string' },
       'plan-hash': { type: 'string' },
       'stale-after': { type: 'string', default: '26h' },
       host: { type: 'string' },
@@ -86,13 +93,20 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 
   const env: Record<string, string | undefined> = { ...process.env };
-  if (v['env-file']) Object.assign(env, parseEnvFile(readFileSync(v['env-file'], 'utf8')));
+  // Names the env file defines are given to the inventory on purpose: templates may read them.
+  const fromFile = v['env-file'] ? parseEnvFile(readFileSync(v['env-file'], 'utf8')) : {};
+  Object.assign(env, fromFile);
+  const envAllowlist = [
+    ...parseEnvAllowlist(v['env-allowlist'] ?? '', '--env-allowlist'),
+    ...Object.keys(fromFile).filter((n) => envNameReadable(n, [n])),
+  ];
   const inventoryAbs = path.resolve(v.inventory);
   const repoRoot = path.resolve(v.root ?? gitTopLevel(inventoryAbs) ?? process.cwd());
   const base: InventoryOptions = {
     repoRoot,
     inventory: inventoryAbs,
     env,
+    envAllowlist,
     vaultPassword: v['vault-password-file']
       ? new Secret(readFileSync(v['vault-password-file'], 'utf8').replace(/\r?\n$/, ''), 'vault password file')
       : env.ANSIBLE_VAULT_PASSWORD
@@ -119,53 +133,56 @@ export async function runCli(argv: string[]): Promise<number> {
     switch (command) {
       case 'validate': {
         const loaded = await loadDesired(base);
-        for (const d of loaded.diagnostics) console.log(formatDiagnostic(d));
-        console.log(`ok: ${loaded.hosts.length} hosts (${loaded.desired.filter((d) => d.server).length} servers, ${loaded.desired.filter((d) => d.client).length} clients)`);
+        for (const d of loaded.diagnostics) outRecord(formatDiagnostic(d));
+        out(`ok: ${loaded.hosts.length} hosts (${loaded.desired.filter((d) => d.server).length} servers, ${loaded.desired.filter((d) => d.client).length} clients)`);
         return 0;
       }
       case 'render': {
         const loaded = await loadDesired({ ...base, limit: v.host ? [v.host] : base.limit });
-        for (const d of loaded.diagnostics) console.error(formatDiagnostic(d));
-        // Secrets serialise as "***" (Secret.toJSON); redact() is the second guard.
-        console.log(redact(renderDesired(loaded.desired)));
+        for (const d of loaded.diagnostics) errRecord(formatDiagnostic(d));
+        // Secrets serialise as "***" (Secret.toJSON); redaction in outJsonText is the second guard.
+        outJsonText(renderDesired(loaded.desired));
         return 0;
       }
       case 'plan':
       case 'apply': {
         const remote = remoteOptions();
-        const out = command === 'plan' ? await planCommand(remote) : await applyCommand(remote, v['plan-hash']);
-        for (const d of out.loaded.diagnostics) console.error(formatDiagnostic(d));
-        if (v.json) console.log(redact(JSON.stringify({ plan: out.run.plan, results: out.results }, null, 2)));
+        const run = command === 'plan' ? await planCommand(remote) : await applyCommand(remote, v['plan-hash']);
+        for (const d of run.loaded.diagnostics) errRecord(formatDiagnostic(d));
+        if (v.json) outJson({ plan: run.run.plan, results: run.results });
         else {
-          const { header, groups, footer } = planLogGroups(out.run.plan, command === 'apply' ? out.results : undefined);
-          if (header.length) console.log(redact(header.join('\n')));
-          for (const g of groups) consoleLogger.group(redact(g.title), g.lines.map(redact));
-          console.log(redact([...footer, renderResultTable(out.results)].join('\n')));
+          const { header, groups, footer } = planLogGroups(run.run.plan, command === 'apply' ? run.results : undefined);
+          if (header.length) out(header.join('\n'));
+          for (const g of groups) consoleLogger.group(g.title, g.lines);
+          out([...footer, renderResultTable(run.results)].join('\n'));
         }
-        return out.results.some((r) => r.outcome === 'failed') ? 1 : 0;
+        return run.results.some((r) => r.outcome === 'failed') ? 1 : 0;
       }
       case 'snapshots': {
         const report = await snapshotsCommand(remoteOptions(), parseDuration(v['stale-after'], '--stale-after'));
-        console.log(redact(v.json ? JSON.stringify(report, null, 2) : snapshotLogText(report)));
+        if (v.json) outJson(report);
+        else out(snapshotLogText(report));
         return report.hosts.some((h) => h.status === 'failed') ? 1 : 0;
       }
       case 'restore': {
         if (!v.host || !v.set) throw new Error('restore needs --host and --set');
         const report = await restoreCommand(remoteOptions(), { host: v.host, set: v.set, snapshot: v.snapshot, target: v.target, dryRun: v['dry-run'] });
-        console.log(redact(v.json ? JSON.stringify(report, null, 2) : restoreLogText(report)));
+        if (v.json) outJson(report);
+        else out(restoreLogText(report));
         return report.outcome === 'failed' ? 1 : 0;
       }
       default:
-        console.error(`restic-fleet: unknown command ${command}\n`);
+        errRecord(`restic-fleet: unknown command ${command}`);
+        console.error('');
         console.error(USAGE);
         return 2;
     }
-  } catch (err) {
-    if (err instanceof InventoryError) {
-      for (const d of err.diagnostics) console.error(formatDiagnostic(d));
+  } catch (e) {
+    if (e instanceof InventoryError) {
+      for (const d of e.diagnostics) errRecord(formatDiagnostic(d));
       return 1;
     }
-    console.error(`restic-fleet: ${redact(err instanceof Error ? err.message : String(err))}`);
+    err(`restic-fleet: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   }
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import * as core from '@actions/core';
 import { annotate } from './action/annotations.js';
 import { readInputs, type ActionInputs } from './action/inputs.js';
+import * as log from './action/log.js';
 import { actionLogger } from './action/logger.js';
 import { commentPlan, extractBaseInventory, isForkPullRequest, pullRequest, runUrl } from './action/pull-request.js';
 import { applyCommand, loadDesired, planCommand, type InventoryOptions, type LoadedDesired, type RemoteOptions } from './engine/commands.js';
@@ -38,6 +39,7 @@ export async function run(): Promise<void> {
       repoRoot: workspace,
       inventory: inputs.inventory,
       env: process.env,
+      envAllowlist: inputs.envAllowlist,
       vaultPassword: inputs.vaultPassword,
       limit: inputs.limit,
       log: actionLogger,
@@ -58,9 +60,9 @@ export async function run(): Promise<void> {
     if (err instanceof InventoryError) {
       annotate(err.diagnostics);
       const n = err.diagnostics.filter((d) => d.severity === 'error').length;
-      core.setFailed(`the inventory has ${n} error${n === 1 ? '' : 's'} (see the annotations); nothing was changed`);
+      log.setFailed(`the inventory has ${n} error${n === 1 ? '' : 's'} (see the annotations); nothing was changed`);
     } else {
-      core.setFailed(redact(err instanceof Error ? err.message : String(err)));
+      log.setFailed(err instanceof Error ? err.message : String(err));
     }
   }
 }
@@ -83,25 +85,25 @@ function remote(base: InventoryOptions, inputs: ActionInputs): RemoteOptions {
 async function validate(base: InventoryOptions): Promise<void> {
   // A fork's pull request gets no secrets: check everything else, with placeholders for them.
   const fork = isForkPullRequest();
-  if (fork) core.warning('pull requests from forks get no secrets: the values of secrets (environment, vault) were not checked');
+  if (fork) log.warning('pull requests from forks get no secrets: the values of secrets (environment, vault) were not checked');
   const loaded = await loadDesired({ ...base, offline: fork });
   annotate(loaded.diagnostics);
-  core.info(`inventory ${loaded.inventoryDir}: ${loaded.hosts.length} hosts, no errors`);
+  log.infoRecord(`inventory ${loaded.inventoryDir}: ${loaded.hosts.length} hosts, no errors`);
 }
 
 function finish(results: HostResult[], what: string): void {
-  core.info(redact(renderResultTable(results)));
-  for (const r of results.filter((x) => x.outcome === 'failed')) core.error(redact(`${r.host}: ${r.reason ?? 'failed'}`), { title: `restic-fleet ${what}` });
+  log.info(renderResultTable(results));
+  for (const r of results.filter((x) => x.outcome === 'failed')) log.error(`${r.host}: ${r.reason ?? 'failed'}`, { title: `restic-fleet ${what}` });
   const failed = failedHostsOf(results);
-  if (failed.length) core.setFailed(`${failed.length} host${failed.length === 1 ? '' : 's'} failed: ${failed.join(', ')}`);
+  if (failed.length) log.setFailed(`${failed.length} host${failed.length === 1 ? '' : 's'} failed: ${failed.join(', ')}`);
 }
 
 /** One collapsible log group per host, then totals and the hash. */
 function logPlan(p: Plan, results?: HostResult[]): void {
   const { header, groups, footer } = planLogGroups(p, results);
-  if (header.length) core.info(redact(header.join('\n')));
+  if (header.length) log.info(header.join('\n'));
   for (const g of groups) actionLogger.group(g.title, g.lines);
-  core.info(redact(footer.join('\n')));
+  log.info(footer.join('\n'));
 }
 
 async function publishPlan(p: Plan, inputs: ActionInputs, offlineNote?: string): Promise<void> {
@@ -109,15 +111,15 @@ async function publishPlan(p: Plan, inputs: ActionInputs, offlineNote?: string):
   const pr = pullRequest();
   if (pr && inputs.comment && inputs.githubToken) {
     try {
-      core.info(await commentPlan(inputs.githubToken, pr, p, offlineNote));
+      log.infoRecord(await commentPlan(inputs.githubToken, pr, p, offlineNote));
     } catch (err) {
-      const why = redact(err instanceof Error ? err.message : String(err));
+      const why = err instanceof Error ? err.message : String(err);
       if (err instanceof CommentWriteError && !err.outdated) {
         // No comment of ours was there (e.g. a fork's read-only token): nothing outdated is shown.
-        core.warning(`could not post the plan comment: ${why}; the plan is in the log and the job summary`);
+        log.warning(`could not post the plan comment: ${why}; the plan is in the log and the job summary`);
       } else {
         // The pull request may still show an older plan: a green check under it would vouch for it.
-        core.setFailed(
+        log.setFailed(
           `could not update the plan comment on pull request #${pr.number} (${why}): it may show an older plan. ` +
             `This run's plan is in the log and the job summary; re-run the job to update the comment.`,
         );
@@ -153,7 +155,7 @@ async function planOffline(base: InventoryOptions, inputs: ActionInputs, workspa
     `No SSH key was available (pull requests from forks get no secrets), so live hosts were not read: ` +
     `this diff is the pull request's desired state against ${against}.` +
     (removedHosts.length ? ` Hosts removed from the inventory (restic-fleet leaves them as they are): ${removedHosts.join(', ')}.` : '');
-  core.warning(note);
+  log.warning(note);
   await publishPlan(p, inputs, note);
   await writeJobSummary([planSummaryMarkdown(p, { runUrl: runUrl(), offlineNote: note })]);
   setActionOutputs({ planHash: p.hash, changedHosts: p.hosts.filter((h) => h.changes.length).map((h) => h.host), failedHosts: [] });
@@ -196,9 +198,9 @@ async function baseBranchDesired(
 
 async function collectSnapshots(o: RemoteOptions, inputs: ActionInputs): Promise<SnapshotReport> {
   const report = await snapshotsCommand(o, inputs.staleAfterSeconds);
-  core.info(redact(snapshotLogText(report)));
+  log.info(snapshotLogText(report));
   const warnings = staleWarnings(report);
-  for (const w of warnings) core.warning(redact(w.message), { title: w.title });
+  for (const w of warnings) log.warning(w.message, { title: w.title });
   setActionOutputs({ snapshots: report });
   return report;
 }
@@ -219,21 +221,21 @@ async function snapshots(o: RemoteOptions, inputs: ActionInputs): Promise<void> 
   await writeJobSummary([snapshotSummaryHtml(report)]);
   const failed = report.hosts.filter((h) => h.status === 'failed').map((h) => h.host);
   setActionOutputs({ failedHosts: failed });
-  if (failed.length) core.setFailed(`could not read snapshots of ${failed.join(', ')}`);
+  if (failed.length) log.setFailed(`could not read snapshots of ${failed.join(', ')}`);
   failOnStale(report, inputs);
 }
 
 function failOnStale(report: SnapshotReport, inputs: ActionInputs): void {
   const bad = report.hosts.flatMap((h) => h.sets.filter((s) => s.stale || s.failing).map((s) => `${h.host}/${s.setId}`));
-  if (inputs.failOnStale && bad.length) core.setFailed(`stale or failing backup sets: ${bad.join(', ')}`);
+  if (inputs.failOnStale && bad.length) log.setFailed(`stale or failing backup sets: ${bad.join(', ')}`);
 }
 
 async function restore(o: RemoteOptions, inputs: ActionInputs): Promise<void> {
   const r = inputs.restore;
   if (!r.host || !r.set) throw new Error('command restore needs the host and set inputs');
   const report = await restoreCommand(o, r);
-  core.info(redact(restoreLogText(report)));
+  log.info(restoreLogText(report));
   await writeJobSummary([restoreSummaryHtml(report)]);
   setActionOutputs({ restore: report });
-  if (report.outcome === 'failed') core.setFailed(redact(`restore failed: ${report.message ?? ''}`));
+  if (report.outcome === 'failed') log.setFailed(`restore failed: ${report.message ?? ''}`);
 }

@@ -63,7 +63,7 @@ const values = new Set<string>();
 const sinks: Sink[] = [];
 
 /** Secrets shorter than this are not masked by substring (too many false hits); they are still never printed. */
-const MIN_MASK_LENGTH = 3;
+export const MIN_MASK_LENGTH = 3;
 
 /** Called for every new secret value; the action adds core.setSecret here. */
 export function addSecretSink(sink: Sink): void {
@@ -81,12 +81,23 @@ export function registerSecretValue(value: string): void {
   }
 }
 
+/**
+ * The forms a secret travels in: raw, URL-encoded, JSON-escaped, base64 — and the forms
+ * restic-fleet itself derives from text, where a secret could end up despite the schema:
+ * lower case (repository keys and URLs lower-case the host) and the set-id slug (lower
+ * case, runs of other characters as "-", at most 40 characters; src/desired/slug.ts).
+ */
 function encodedForms(value: string): string[] {
-  const forms = new Set<string>([value]);
-  forms.add(encodeURIComponent(value));
-  forms.add(JSON.stringify(value).slice(1, -1));
-  const b64 = Buffer.from(value).toString('base64');
-  forms.add(b64.replace(/=+$/, ''));
+  const forms = new Set<string>();
+  for (const v of new Set([value, value.toLowerCase()])) {
+    forms.add(v);
+    forms.add(encodeURIComponent(v));
+    forms.add(JSON.stringify(v).slice(1, -1));
+    forms.add(Buffer.from(v).toString('base64').replace(/=+$/, ''));
+  }
+  const slug = value.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  forms.add(slug);
+  forms.add(slug.slice(0, 40));
   return [...forms].filter((f) => f.length >= MIN_MASK_LENGTH);
 }
 

@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { parseEnvAllowlist } from '../inventory/env-policy.js';
 import { parseDuration } from '../report/duration.js';
 import { Secret } from '../secret.js';
 
@@ -10,6 +11,8 @@ export interface ActionInputs {
   command: Command;
   inventory: string;
   limit?: string[];
+  /** env-allowlist: environment names templates may read besides VAULT_* and RESTIC_FLEET_*. */
+  envAllowlist: string[];
   sshPrivateKey?: Secret;
   knownHosts: string;
   insecureSkipHostKeyCheck: boolean;
@@ -49,6 +52,7 @@ export function readInputs(): ActionInputs {
     command,
     inventory,
     limit: limit ? [limit] : undefined,
+    envAllowlist: parseEnvAllowlist(core.getInput('env-allowlist')),
     sshPrivateKey: secretInput('ssh-private-key'),
     knownHosts: core.getInput('known-hosts'),
     insecureSkipHostKeyCheck: boolInput('insecure-skip-host-key-check', false),

@@ -1,15 +1,10 @@
-import * as core from '@actions/core';
 import type { Logger } from '../engine/logger.js';
-import { redact } from '../secret.js';
+import * as log from './log.js';
 
-/** Engine output in the job log: masked by the runner and redacted by us (the second guard). */
+/** Engine output in the job log, through the action's one output channel (./log.ts). */
 export const actionLogger: Logger = {
-  info: (m) => core.info(redact(m)),
-  warn: (m) => core.warning(redact(m)),
-  error: (m) => core.error(redact(m)),
-  group: (title, lines) => {
-    core.startGroup(redact(title));
-    for (const l of lines) core.info(redact(l));
-    core.endGroup();
-  },
+  info: (m) => log.info(m),
+  warn: (m) => log.warning(m),
+  error: (m) => log.error(m),
+  group: (title, lines) => log.group(title, lines),
 };

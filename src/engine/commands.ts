@@ -17,6 +17,8 @@ export interface InventoryOptions {
   repoRoot: string; // the workspace / repository root; diagnostics are relative to it
   inventory: string; // inventory dir (relative to repoRoot or absolute)
   env: Record<string, string | undefined>;
+  /** Environment names templates may read besides VAULT_* and RESTIC_FLEET_* (inventory/env-policy.ts). */
+  envAllowlist?: readonly string[];
   vaultPassword?: MaybeSecret;
   limit?: string[]; // host or group names
   log: Logger;
@@ -50,6 +52,7 @@ export async function loadDesired(o: InventoryOptions): Promise<LoadedDesired> {
     repoRoot: o.repoRoot,
     inventoryDir: o.inventory,
     env: o.env,
+    envAllowlist: o.envAllowlist,
     vaultPassword: o.vaultPassword,
     placeholderSecrets: o.offline,
   });

@@ -1,3 +1,5 @@
+import { err, errRecord, out, outRecord } from '../cli-output.js';
+
 /** What the engine needs to say things; the action and the CLI each provide one. */
 export interface Logger {
   info(message: string): void;
@@ -7,13 +9,14 @@ export interface Logger {
   group(title: string, lines: string[]): void;
 }
 
+/** The CLI's logger: through the CLI's output channel (redacted, controls visible). */
 export const consoleLogger: Logger = {
-  info: (m) => console.log(m),
-  warn: (m) => console.warn(`warning: ${m}`),
-  error: (m) => console.error(`error: ${m}`),
+  info: (m) => out(m),
+  warn: (m) => errRecord(`warning: ${m}`),
+  error: (m) => err(`error: ${m}`),
   group: (title, lines) => {
-    console.log(`── ${title}`);
-    for (const l of lines) console.log(`   ${l}`);
+    outRecord(`── ${title}`);
+    for (const l of lines) out(`   ${l}`);
   },
 };
 

@@ -8,15 +8,21 @@ export type Path = (string | number)[];
 /** Diagnostics of one host's validation; silent about paths the loader already reported. */
 export class HostValidation {
   readonly diagnostics: Diagnostic[] = [];
-  private readonly skip: readonly Path[];
+  private readonly skip: Path[];
 
   constructor(readonly h: HostVars) {
-    this.skip = unresolvedPaths(h);
+    this.skip = [...unresolvedPaths(h)];
   }
 
-  /** A path the loader could not resolve was reported there already. */
+  /** A path the loader could not resolve was reported there already (or by reportOnce). */
   skipped(path: Path): boolean {
     return this.skip.some((s) => s.length <= path.length && s.every((seg, i) => seg === path[i]));
+  }
+
+  /** Reports an error at a path and stays silent about the path (and below it) afterwards: one error per mistake. */
+  reportOnce(path: Path, message: string): void {
+    this.add('error', path, message);
+    this.skip.push(path);
   }
 
   add(severity: Diagnostic['severity'], path: Path, message: string, pos?: SourcePos): void {

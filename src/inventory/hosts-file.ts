@@ -1,3 +1,5 @@
+import { showControls } from '../report/safe-text.js';
+import { hostNameProblem } from './host-name.js';
 import { expandHostPattern } from './host-pattern.js';
 import type { RawMap, RawNode } from './raw.js';
 import type { Diagnostic, SourcePos } from './types.js';
@@ -101,6 +103,14 @@ export function readHostsFile(root: RawNode | null, file: string, graph: Invento
     const expanded = expandHostPattern(names);
     if ('error' in expanded) {
       error(keyPos, expanded.error);
+      return;
+    }
+    // Checked after expansion: web[01:10] is fine when web01 … web10 are.
+    for (const name of expanded.hosts) {
+      const problem = hostNameProblem(name);
+      if (!problem) continue;
+      const shown = showControls(name);
+      error(keyPos, `host name "${shown}"${name === names ? '' : ` (from "${showControls(pattern)}")`} ${problem}`);
       return;
     }
     if (vars.kind !== 'map' && !(vars.kind === 'scalar' && vars.value === null)) {

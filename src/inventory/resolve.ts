@@ -3,6 +3,7 @@ import { keyPath, posChild, type ComposedPos, type PosTree, type RawEntry, type 
 import { hasTemplateSyntax, parseTemplate, type Expr, type ParsedTemplate, type Pipeline } from './template.js';
 import type { Diagnostic, SourcePos, VarValue } from './types.js';
 import { decryptVault, VaultError } from './vault.js';
+import { ENV_RULE, envNameReadable } from './env-policy.js';
 
 type Path = (string | number)[];
 
@@ -31,15 +32,20 @@ export class ResolveContext {
     readonly env: Record<string, string | undefined>,
     readonly vaultPassword: MaybeSecret | undefined,
     readonly placeholderSecrets = false,
+    /** Extra environment names templates may read (see env-policy.ts). */
+    readonly envAllowlist: readonly string[] = [],
   ) {}
 
   /**
-   * Exact name first, then upper-cased; env values are always Secrets. An empty value
-   * counts as unset: GitHub gives a fork's pull request every `${{ secrets.X }}` as "",
-   * which is "no secret here", never a password.
+   * Exact name first, then upper-cased; env values are always Secrets. Only names the
+   * policy allows are read (env-policy.ts); `refused` lists the names that exist in no
+   * readable form because of it. An empty value counts as unset: GitHub gives a fork's
+   * pull request every `${{ secrets.X }}` as "", which is "no secret here", never a password.
    */
-  envLookup(name: string): { value: Secret } | { tried: string[]; empty: string[] } {
-    const tried = [...new Set([name, name.toUpperCase()])];
+  envLookup(name: string): { value: Secret } | { tried: string[]; refused: string[]; empty: string[] } {
+    const names = [...new Set([name, name.toUpperCase()])];
+    const tried = names.filter((n) => envNameReadable(n, this.envAllowlist));
+    const refused = names.filter((n) => !tried.includes(n));
     const empty: string[] = [];
     for (const n of tried) {
       const v = this.env[n];
@@ -55,8 +61,8 @@ export class ResolveContext {
       }
       return { value: s };
     }
-    if (this.placeholderSecrets) return { value: placeholderSecret(name) };
-    return { tried, empty };
+    if (this.placeholderSecrets && tried.length) return { value: placeholderSecret(name) };
+    return { tried, refused, empty };
   }
 
   decrypt(node: RawVault): { ok: true; value: Secret } | { ok: false; message: string } {
@@ -210,7 +216,7 @@ export class HostResolver {
       if (secretOrigin && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) {
         value = new Secret(String(value), secretOrigin);
       }
-      return { value, pos: v.pos ?? node, failed: v.failed, dynamic: true };
+      return { value, pos: wholeTemplatePos(node, v.pos), failed: v.failed, dynamic: true };
     }
     const pieces: MaybeSecret[] = [];
     for (const part of template.parts) {
@@ -334,8 +340,31 @@ export class HostResolver {
     if ('value' in env) return { kind: 'val', value: env.value, failed: [] };
     const names = env.tried.map((n) => `\`${n}\`${env.empty.includes(n) ? ' (empty)' : ''}`);
     const verb = env.empty.length ? 'is set (an empty value counts as unset)' : 'is set';
-    const envPart = names.length > 1 ? `neither env ${names.join(' nor ')} ${verb}` : `env ${names[0]} is ${env.empty.length ? 'empty (an empty value counts as unset)' : 'not set'}`;
-    return { kind: 'undef', why: `undefined variable "${name}": not defined in the inventory, and ${envPart}` };
+    const envPart =
+      names.length > 1 ? `neither env ${names.join(' nor ')} ${verb}` : names.length ? `env ${names[0]} is ${env.empty.length ? 'empty (an empty value counts as unset)' : 'not set'}` : '';
+    const refusedPart = env.refused.length ? `${envPart ? '; ' : ''}env ${env.refused.map((n) => `\`${n}\``).join(' and ')} cannot be read: ${ENV_RULE}` : '';
+    return { kind: 'undef', why: `undefined variable "${name}": not defined in the inventory, and ${envPart}${refusedPart}` };
+  }
+}
+
+/**
+ * Where a whole-string template's value is written. A scalar (an id, a password) is
+ * written here, at the template: its errors point at this line, not at the variable it
+ * came from (a vault file the reader of the error does not need to open). A list or
+ * mapping pulled in from another variable keeps that variable's positions for its items,
+ * under this node's own position.
+ */
+function wholeTemplatePos(node: RawNode, from: PosTree | undefined): PosTree {
+  if (!from) return node;
+  switch (from.kind) {
+    case 'map':
+      return { kind: 'composed', pos: node.pos, children: new Map([...from.entries].map(([k, e]) => [k, { keyPos: e.keyPos, tree: e.node }])) };
+    case 'seq':
+      return { kind: 'composed', pos: node.pos, children: new Map(from.items.map((item, i) => [i, { keyPos: item.pos, tree: item }])) };
+    case 'composed':
+      return { kind: 'composed', pos: node.pos, children: from.children };
+    default:
+      return node;
   }
 }
 

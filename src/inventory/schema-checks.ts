@@ -70,8 +70,9 @@ export function checkUniqueSetIds(v: HostValidation, vars: Record<string, VarVal
 /**
  * Copies the variables restic-fleet reads, normalising secrets:
  * - passwords written as plain text become Secrets (with a warning: use vault or env);
- * - Secrets (vault, env) in fields that are not secret are revealed, with a warning,
- *   because those values end up in plans, container specs and cron files.
+ * - Secrets (vault, env) in fields that are not secret are an error (those values end
+ *   up in plans, container specs and cron files); the value is revealed only so the
+ *   other checks can still run (their messages go through redaction).
  */
 export function prepareVars(h: HostVars, v: HostValidation): Record<string, VarValue> {
   const out: Record<string, VarValue> = {};
@@ -101,7 +102,9 @@ function normalise(value: VarValue, path: Path, h: HostVars, v: HostValidation):
     return value;
   }
   if (isSecret(value)) {
-    v.add('warning', path, `comes from a secret (${value.origin}) but ${keyPath(path)} is not secret: it is used as public text (shown in plans and files)`);
+    // Public fields end up in plans, logs, summaries, comments, the 0644 cron file and
+    // container specs: a secret there would leak, lower-cased or slugged past masking.
+    v.reportOnce(path, `comes from a secret (${value.origin}), but ${keyPath(path)} is public (shown in plans, logs and files): a secret may not be used here`);
     return value.reveal();
   }
   if (Array.isArray(value)) {

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { ClientConfig, ConnectionConfig, HostConfig, RotationConfig, ServerConfig, BackupSetConfig } from './config.js';
 import { dedupeDiagnostics } from './diagnostics.js';
+import { mixedScripts } from './host-name.js';
 import { HostValidation } from './host-validation.js';
+import { checkSecretsInPublicFields } from './public-fields.js';
 import { unresolvedPaths } from './loader.js';
 import { checkPair, checkServerUniqueness, checkUniqueSetIds, checkUnknownKeys, prepareVars } from './schema-checks.js';
 import { clientSchema, connectionSchema, serverSchema } from './schema-shapes.js';
@@ -25,6 +27,8 @@ export function validateHosts(inv: LoadedInventory): { hosts: HostConfig[]; diag
     diagnostics.push(...r.diagnostics);
     if (r.host) hosts.push(r.host);
   }
+  // After every host: a secret of one host written into another host's public field counts too.
+  diagnostics.push(...checkSecretsInPublicFields(inv.hosts, hosts));
   return { hosts, diagnostics: dedupeDiagnostics(diagnostics) };
 }
 
@@ -102,6 +106,10 @@ function buildClient(v: HostValidation, vars: Record<string, VarValue>): ClientC
   checkUniqueSetIds(v, vars);
   const c = v.parse(clientSchema, vars);
   if (!c) return undefined;
+  (c.restic_backup_sets ?? []).forEach((s, i) => {
+    const mixed = mixedScripts(s.id);
+    if (mixed) v.add('warning', ['restic_backup_sets', i, 'id'], `${mixed}: ids that look alike may be different sets (a look-alike letter from another script)`);
+  });
   const sets: BackupSetConfig[] = (c.restic_backup_sets ?? []).map((s) => ({
     id: s.id,
     type: s.type,

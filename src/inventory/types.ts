@@ -67,4 +67,6 @@ export interface LoadOptions {
    * instead of an error, so desired state can still be rendered and compared.
    */
   placeholderSecrets?: boolean;
+  /** Environment names templates may read besides VAULT_* and RESTIC_FLEET_* (env-policy.ts). */
+  envAllowlist?: readonly string[];
 }

@@ -106,6 +106,21 @@ export const networkName = pattern(
   255,
   'letters, digits, "_", "." and "-", starting with a letter or digit',
 );
+/**
+ * docker_network_name: a user-defined network. Docker's predefined ones are refused:
+ * `host` would put rest-server on the host's own network stack (every interface, the
+ * port mapping ignored), `none` leaves it unreachable, and `bridge` is the shared default
+ * network, which every other container on the host joins.
+ */
+const PREDEFINED_NETWORKS = ['host', 'none', 'bridge'];
+export const userNetworkName: Check<string> = (v) => {
+  const s = networkName(v);
+  if (s instanceof Issue) return s;
+  if (PREDEFINED_NETWORKS.includes(s.toLowerCase())) {
+    return new Issue(`must name a user-defined network, not Docker's predefined "${s}" network (host, none and bridge are refused)`);
+  }
+  return s;
+};
 export const resticTag = pattern(
   'restic tag',
   /^[A-Za-z0-9][A-Za-z0-9_.:@+-]*$/,

@@ -5,6 +5,7 @@
  * `redact()` over the whole document would no longer recognise it.
  */
 import { redact } from '../secret.js';
+import { safeBlock } from './safe-text.js';
 
 /** Zero-width joiner: invisible, and breaks GitHub's @mention / #ref / URL auto-linking. */
 export const ZWJ = '\u200d';
@@ -79,14 +80,11 @@ export function inlineCode(text: string): string {
 }
 
 /**
- * Text for the job log. The runner treats lines starting with `::` (or the legacy `##[`)
- * as workflow commands — remote output must not be able to set outputs, add masks or stop
- * command processing — so a zero-width space goes between the two leading characters.
+ * Text for the job log (a block of lines we laid out): redacted, control characters
+ * visible, and no line can be a workflow command (see safe-text.ts).
  */
 export function logText(s: string): string {
-  return redact(s).replace(/(^|[\r\n])([ \t]*)(::|##\[)/g, (_m, start: string, ws: string, cmd: string) => {
-    return `${start}${ws}${cmd[0]}\u200b${cmd.slice(1)}`;
-  });
+  return safeBlock(s);
 }
 
 /**

@@ -13,7 +13,7 @@ const BROKEN = 'test/fixtures/inventories/broken';
 const ENV = { REPO_PASSWORD: 'validate-repo-pw-0a1b2c3d4e5f', CLIENT_PASSWORD: 'validate-client-pw-6a7b8c9d0e1f', SERVER_PASSWORD: 'validate-server-pw-2a3b4c5d6e7f' };
 
 const validate = (inventory: string, over: { env?: Record<string, string>; inputs?: Record<string, string> } = {}): Promise<ActionRun> =>
-  runAction({ inputs: { command: 'validate', inventory, ...over.inputs }, workspace: REPO_ROOT, env: over.env ?? ENV, timeoutSeconds: 60 });
+  runAction({ inputs: { command: 'validate', inventory, 'env-allowlist': Object.keys(ENV).join(','), ...over.inputs }, workspace: REPO_ROOT, env: over.env ?? ENV, timeoutSeconds: 60 });
 
 /** "file:line:col key" of every annotation of one level. */
 const annotationsOf = (r: ActionRun, level: 'error' | 'warning'): string[] =>

@@ -9,7 +9,7 @@ import { FIXTURES, show, where } from './helpers.js';
 const ENV = { REPO_PASSWORD: 'env-repo-pw-1', CLIENT_PASSWORD: 'env-client-pw-2', SERVER_PASSWORD: 'env-server-pw-3' };
 
 async function diagnosticsOf(name: string): Promise<Diagnostic[]> {
-  const err = await loadConfig({ repoRoot: `${FIXTURES}/broken`, inventoryDir: name, env: ENV }).then(
+  const err = await loadConfig({ repoRoot: `${FIXTURES}/broken`, inventoryDir: name, env: ENV, envAllowlist: Object.keys(ENV) }).then(
     () => undefined,
     (e: unknown) => e,
   );

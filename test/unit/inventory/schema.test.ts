@@ -11,7 +11,7 @@ const ok = (v: unknown) => !(v instanceof Issue);
 
 async function config(groupVars: string, env: Record<string, string> = {}) {
   const root = await writeInventory({ 'hosts.yml': 'all:\n  hosts:\n    h1.example.com:\n', 'group_vars/all.yml': groupVars });
-  return loadConfig({ repoRoot: root, inventoryDir: 'inv', env });
+  return loadConfig({ repoRoot: root, inventoryDir: 'inv', env, envAllowlist: Object.keys(env) });
 }
 async function problems(groupVars: string, env: Record<string, string> = {}) {
   const e = await config(groupVars, env).then(() => undefined, (x: unknown) => x);
@@ -187,10 +187,12 @@ describe('defaults and roles', () => {
     ]);
   });
 
-  it('rejects a host name that cannot be connected to when there is no ansible_host', async () => {
-    const root = await writeInventory({ 'hosts.yml': 'all:\n  hosts:\n    "-oProxyCommand=x":\n' });
-    const e = (await loadConfig({ repoRoot: root, inventoryDir: 'inv', env: {} }).catch((x: unknown) => x)) as InventoryError;
-    expect(e.diagnostics.map(where)).toEqual(['inv/hosts.yml:3:5 error -']);
+  it('rejects a host name that cannot be connected to, with or without ansible_host', async () => {
+    for (const vars of ['', '\n      ansible_host: 127.0.0.1']) {
+      const root = await writeInventory({ 'hosts.yml': `all:\n  hosts:\n    "-oProxyCommand=x":${vars}\n` });
+      const e = (await loadConfig({ repoRoot: root, inventoryDir: 'inv', env: {} }).catch((x: unknown) => x)) as InventoryError;
+      expect(e.diagnostics.filter((d) => d.severity === 'error').map(where)).toEqual(['inv/hosts.yml:3:5 error -']);
+    }
   });
 });
 
@@ -205,15 +207,15 @@ describe('secrets in the schema', () => {
     expect(show(diagnostics)).not.toContain('plain-text-pw');
   });
 
-  it('reveals a Secret used in a public field, with a warning that names its origin only', async () => {
-    const { hosts, diagnostics } = await config(`${CLIENT}restic_client_user: "{{ HTTP_USER }}"\nrestic_client_password: "{{ PW }}"\n`, {
+  it('rejects a Secret used in a public field: one error that names its origin only', async () => {
+    const ds = await problems(`${CLIENT}restic_client_user: "{{ HTTP_USER }}"\nrestic_client_password: "{{ PW }}"\n`, {
       ...ENV,
       HTTP_USER: 'backup-user',
     });
-    expect(hosts[0]!.client!.user).toBe('backup-user');
-    expect(diagnostics.map((d) => `${where(d)}: ${d.message}`)).toEqual([
-      'inv/group_vars/all.yml:3:21 warning restic_client_user: comes from a secret (env HTTP_USER) but restic_client_user is not secret: it is used as public text (shown in plans and files)',
+    expect(ds.map((d) => `${where(d)}: ${d.message}`)).toEqual([
+      'inv/group_vars/all.yml:3:21 error restic_client_user: comes from a secret (env HTTP_USER), but restic_client_user is public (shown in plans, logs and files): a secret may not be used here',
     ]);
+    expect(show(ds)).not.toContain('backup-user');
   });
 
   it('prints Secrets as *** in HostConfig (JSON, String, inspect)', async () => {

@@ -32,7 +32,7 @@ describe('secrets in diagnostics', () => {
         '',
       ].join('\n'),
     });
-    const err = (await loadConfig({ repoRoot: root, inventoryDir: 'inv', env: ENV }).catch((e: unknown) => e)) as InventoryError;
+    const err = (await loadConfig({ repoRoot: root, inventoryDir: 'inv', env: ENV, envAllowlist: Object.keys(ENV) }).catch((e: unknown) => e)) as InventoryError;
     expect(err).toBeInstanceOf(InventoryError);
     const text = `${err.message}\n${show(err.diagnostics)}\n${JSON.stringify(err.diagnostics)}`;
     for (const v of Object.values(ENV)) expect(text).not.toContain(v);

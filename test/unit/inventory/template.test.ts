@@ -8,7 +8,7 @@ import { where, writeInventory } from './helpers.js';
 
 async function load(vars: string, env: Record<string, string> = {}) {
   const root = await writeInventory({ 'hosts.yml': 'all:\n  children:\n    web:\n      hosts:\n        h.example.com:\n', 'group_vars/all.yml': vars });
-  const { inventory, diagnostics } = await loadInventoryCollecting({ repoRoot: root, inventoryDir: 'inv', env });
+  const { inventory, diagnostics } = await loadInventoryCollecting({ repoRoot: root, inventoryDir: 'inv', env, envAllowlist: Object.keys(env) });
   return { vars: inventory.hosts[0]!.vars, diagnostics, host: inventory.hosts[0]! };
 }
 
@@ -135,7 +135,9 @@ restic_groups: "{{ groups.web }}"
       'inv/group_vars/all.yml:4:5 error restic_b[1]',
       'inv/group_vars/all.yml:5:11 error restic_c',
     ]);
-    expect(diagnostics[1]!.message).toBe('undefined variable "missing_two": not defined in the inventory, and neither env `missing_two` nor `MISSING_TWO` is set');
+    expect(diagnostics[1]!.message).toBe(
+      'undefined variable "missing_two": not defined in the inventory, and env `missing_two` and `MISSING_TWO` cannot be read: templates read only environment variables named VAULT_* or RESTIC_FLEET_*, or listed in env-allowlist (never ACTIONS_*, GITHUB_*, RUNNER_*, INPUT_*)',
+    );
   });
 
   it('detects cycles and names the chain', async () => {

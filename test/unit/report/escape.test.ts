@@ -42,8 +42,8 @@ describe('escaping', () => {
     expect(oneLine('xxxxxxxxxx abcdefghijklmnopqrstuvwxyz', 15)).not.toContain('abc');
   });
 
-  it('logText breaks workflow commands at line starts only', () => {
+  it('logText breaks workflow commands at line starts only; a lone CR is shown, not a line break', () => {
     expect(logText('ok ::not-a-command::')).toBe('ok ::not-a-command::');
-    expect(logText('x\n::error::y\r::warning::z')).toBe('x\n:\u200b:error::y\r:\u200b:warning::z');
+    expect(logText('x\n::error::y\r::warning::z')).toBe('x\n:\u200b:error::y\\r::warning::z');
   });
 });
