@@ -67119,12 +67119,23 @@ function registerSecretValue(value) {
             sink(form);
     }
 }
+/**
+ * The forms a secret travels in: raw, URL-encoded, JSON-escaped, base64 — and the forms
+ * restic-fleet itself derives from text, where a secret could end up despite the schema:
+ * lower case (repository keys and URLs lower-case the host) and the set-id slug (lower
+ * case, runs of other characters as "-", at most 40 characters; src/desired/slug.ts).
+ */
 function encodedForms(value) {
-    const forms = new Set([value]);
-    forms.add(encodeURIComponent(value));
-    forms.add(JSON.stringify(value).slice(1, -1));
-    const b64 = Buffer.from(value).toString('base64');
-    forms.add(b64.replace(/=+$/, ''));
+    const forms = new Set();
+    for (const v of new Set([value, value.toLowerCase()])) {
+        forms.add(v);
+        forms.add(encodeURIComponent(v));
+        forms.add(JSON.stringify(v).slice(1, -1));
+        forms.add(Buffer.from(v).toString('base64').replace(/=+$/, ''));
+    }
+    const slug = value.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+    forms.add(slug);
+    forms.add(slug.slice(0, 40));
     return [...forms].filter((f) => f.length >= MIN_MASK_LENGTH);
 }
 /** All registered secret values, longest first (so a longer secret is replaced before its substrings). */
@@ -67132,7 +67143,7 @@ function registeredSecretValues() {
     return [...values].sort((a, b) => b.length - a.length);
 }
 /** Replaces every registered secret value (and its encodings) in text with `***`. */
-function redact(text) {
+function secret_redact(text) {
     let out = text;
     for (const v of registeredSecretValues()) {
         if (out.includes(v))
@@ -67146,6 +67157,111 @@ function clearSecretRegistryForTests() {
     sinks.length = 0;
 }
 
+;// CONCATENATED MODULE: ./src/report/safe-text.ts
+/**
+ * Text from the inventory, from hosts or from git, made safe for a log or a terminal:
+ * control characters become visible escapes, and no line can be a GitHub workflow
+ * command. Both doors print untrusted text only through these functions (the action
+ * through src/action/log.ts, the CLI through src/cli-output.ts); redaction comes first,
+ * because escaping can change a secret's spelling.
+ */
+
+/**
+ * Characters a terminal or the runner would act on rather than show: C0 and C1 controls,
+ * DEL, Unicode line/paragraph separators and bidirectional overrides ("Trojan Source").
+ * Tab is printed as it is. Newline is handled by the callers (a line break in a block,
+ * `\n` inside one record).
+ */
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const NAMED = { '\n': '\\n', '\r': '\\r', '\x1b': '\\x1b', '\0': '\\x00' };
+function visible(c) {
+    const named = NAMED[c];
+    if (named)
+        return named;
+    const code = c.codePointAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+}
+/** Every control character as visible text; with `keepNewlines`, "\n" (and "\r\n") stay line breaks. */
+function showControls(s, keepNewlines = false) {
+    const text = keepNewlines ? s.replace(/\r\n/g, '\n') : s;
+    return text.replace(CONTROL, (c) => (keepNewlines && c === '\n' ? c : visible(c)));
+}
+/** Zero-width space: invisible, and ends a `::` or `##[` token. */
+const ZWSP = '\u200b';
+/**
+ * The runner runs a line as a command when, after .NET's TrimStart (any Unicode white
+ * space), it starts with `::`; the legacy `##[command]` form is found anywhere in a
+ * line. A zero-width space inside each token stops both.
+ */
+function neutralizeCommands(line) {
+    return line
+        .replace(/^([\s\u0085\u180e]*):(?=:)/, `$1:${ZWSP}`)
+        .replace(/##\[/g, `#${ZWSP}#[`);
+}
+/**
+ * A block of text (several lines we laid out, e.g. a plan): redacted, controls visible,
+ * each line neutralised. A lone CR is shown as `\r` (a terminal would overwrite the line
+ * with what follows; the runner would start a new line).
+ */
+function safeBlock(s) {
+    return showControls(secret_redact(s), true).split('\n').map(neutralizeCommands).join('\n');
+}
+/** One record (a diagnostic, an error message, a host name): always one line; newlines inside show as `\n`. */
+function safeRecord(s) {
+    return neutralizeCommands(showControls(secret_redact(s)));
+}
+/**
+ * JSON for a terminal: JSON.stringify escapes C0 controls but not DEL, C1, line
+ * separators or bidi overrides; those become \uXXXX escapes (still valid JSON, same value).
+ */
+function safeJson(jsonText) {
+    return redact(jsonText)
+        .replace(CONTROL, (c) => (c === '\n' ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`))
+        .split('\n')
+        .map(neutralizeCommands)
+        .join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/action/log.ts
+/**
+ * The action's one output channel. Everything that may carry text from the inventory, a
+ * host or git reaches the job log through here: redacted, control characters visible, and
+ * never a line the runner would run as a workflow command. The only raw workflow commands
+ * the action emits are its own: `::add-mask::` (core.setSecret), `::group::`/`::endgroup::`,
+ * annotations (core.error/warning; @actions/core escapes their data and properties) and
+ * the file commands (outputs, summary). Nothing else in src/ calls core.info and friends.
+ */
+
+
+
+/** Annotation text: one message, possibly several lines (core escapes CR/LF/% as the runner requires); other controls visible. */
+const annotationText = (s) => showControls(secret_redact(s), true);
+const safeProps = (p) => p.title === undefined ? p : { ...p, title: safeRecord(p.title) };
+/** A block of lines (plan, tables, remote output). */
+function info(text) {
+    lib_core.info(safeBlock(text));
+}
+/** One record (a diagnostic, an error): newlines inside it are shown as `\n`. */
+function infoRecord(text) {
+    lib_core.info(safeRecord(text));
+}
+function warning(text, props) {
+    lib_core.warning(annotationText(text), props && safeProps(props));
+}
+function error(text, props) {
+    lib_core.error(annotationText(text), props && safeProps(props));
+}
+function setFailed(text) {
+    lib_core.setFailed(annotationText(text));
+}
+/** A collapsible log group: the title is one record, the lines a block. */
+function group(title, lines) {
+    lib_core.startGroup(safeRecord(title));
+    for (const l of lines)
+        lib_core.info(safeBlock(l));
+    lib_core.endGroup();
+}
+
 ;// CONCATENATED MODULE: ./src/action/annotations.ts
 
 
@@ -67153,21 +67269,61 @@ function clearSecretRegistryForTests() {
 /**
  * Every diagnostic goes to the log; each also becomes an annotation with file, line and
  * column so it shows on the pull request's diff (GitHub shows 10 errors + 10 warnings
- * per step; the log has all of them).
+ * per step; the log has all of them). Diagnostics quote inventory text (variable names,
+ * ids, file names), so both go through the action's output channel.
  */
 function annotate(diagnostics) {
     for (const d of diagnostics) {
         const props = d.pos
             ? { file: d.pos.file, startLine: d.pos.line, startColumn: d.pos.col, title: d.key ? `restic-fleet: ${d.key}` : 'restic-fleet' }
             : { title: 'restic-fleet' };
-        const text = redact(d.key ? `${d.key}: ${d.message}` : d.message);
+        // A diagnostic is one record: a newline inside it (a variable name, an id) is shown as \n.
+        const text = showControls(d.key ? `${d.key}: ${d.message}` : d.message);
         if (d.severity === 'error')
-            lib_core.error(text, props);
+            error(text, props);
         else
-            lib_core.warning(text, props);
+            warning(text, props);
     }
-    if (diagnostics.length)
-        lib_core.info(diagnostics.map((d) => redact(formatDiagnostic(d))).join('\n'));
+    for (const d of diagnostics)
+        infoRecord(formatDiagnostic(d));
+}
+
+;// CONCATENATED MODULE: ./src/inventory/env-policy.ts
+/**
+ * Which environment variables a template may read. A pull request can write any
+ * `{{ NAME }}` into the inventory, so the whole environment is not on offer: only names
+ * starting with VAULT_ or RESTIC_FLEET_ (any case: `{{ vault_x }}` reads `vault_x`, then
+ * `VAULT_X`), and names the workflow lists in the env-allowlist input (CLI:
+ * --env-allowlist). The runner's own variables are never readable, allowlisted or not:
+ * ACTIONS_* (runtime and cache tokens), GITHUB_* (the job's token and context), RUNNER_*
+ * and INPUT_* (the action's inputs).
+ */
+const ENV_PREFIXES = ['VAULT_', 'RESTIC_FLEET_'];
+const ENV_NEVER_PREFIXES = ['ACTIONS_', 'GITHUB_', 'RUNNER_', 'INPUT_'];
+const upper = (name) => name.toUpperCase();
+function envNameReadable(name, allowlist = []) {
+    const u = upper(name);
+    if (ENV_NEVER_PREFIXES.some((p) => u.startsWith(p)))
+        return false;
+    return ENV_PREFIXES.some((p) => u.startsWith(p)) || allowlist.includes(name);
+}
+/** The rule, for messages and docs. */
+const ENV_RULE = 'templates read only environment variables named VAULT_* or RESTIC_FLEET_*, or listed in env-allowlist (never ACTIONS_*, GITHUB_*, RUNNER_*, INPUT_*)';
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** "A, B ,C" → ["A","B","C"]; a name that is not an environment variable name, or a forbidden one, is an error. */
+function parseEnvAllowlist(text, what = 'env-allowlist') {
+    const names = text
+        .split(/[,\n]/)
+        .map((s) => s.trim())
+        .filter(Boolean);
+    for (const n of names) {
+        if (!NAME.test(n))
+            throw new Error(`${what}: "${n}" is not an environment variable name (letters, digits and _)`);
+        if (ENV_NEVER_PREFIXES.some((p) => upper(n).startsWith(p))) {
+            throw new Error(`${what}: ${n} cannot be allowed: ACTIONS_*, GITHUB_*, RUNNER_* and INPUT_* are never readable by templates`);
+        }
+    }
+    return [...new Set(names)];
 }
 
 ;// CONCATENATED MODULE: ./src/report/duration.ts
@@ -67256,6 +67412,7 @@ function formatMillis(ms) {
 
 
 
+
 const COMMANDS = ['validate', 'plan', 'apply', 'snapshots', 'restore'];
 const secretInput = (name) => {
     const v = lib_core.getInput(name);
@@ -67287,6 +67444,7 @@ function readInputs() {
         command,
         inventory,
         limit: limit ? [limit] : undefined,
+        envAllowlist: parseEnvAllowlist(lib_core.getInput('env-allowlist')),
         sshPrivateKey: secretInput('ssh-private-key'),
         knownHosts: lib_core.getInput('known-hosts'),
         insecureSkipHostKeyCheck: boolInput('insecure-skip-host-key-check', false),
@@ -67309,18 +67467,12 @@ function readInputs() {
 
 ;// CONCATENATED MODULE: ./src/action/logger.ts
 
-
-/** Engine output in the job log: masked by the runner and redacted by us (the second guard). */
+/** Engine output in the job log, through the action's one output channel (./log.ts). */
 const actionLogger = {
-    info: (m) => lib_core.info(redact(m)),
-    warn: (m) => lib_core.warning(redact(m)),
-    error: (m) => lib_core.error(redact(m)),
-    group: (title, lines) => {
-        lib_core.startGroup(redact(title));
-        for (const l of lines)
-            lib_core.info(redact(l));
-        lib_core.endGroup();
-    },
+    info: (m) => info(m),
+    warn: (m) => warning(m),
+    error: (m) => error(m),
+    group: (title, lines) => group(title, lines),
 };
 
 ;// CONCATENATED MODULE: external "node:child_process"
@@ -72352,7 +72504,7 @@ class CommentWriteError extends Error {
 }
 async function upsertStickyComment(octokit, opts) {
     const { owner, repo, issueNumber, marker } = opts;
-    const redacted = redact(opts.body);
+    const redacted = secret_redact(opts.body);
     const body = redacted.includes(marker) ? redacted : `${marker}\n${redacted}`;
     if (body.length > GITHUB_COMMENT_LIMIT) {
         throw new Error(`comment body has ${body.length} characters; GitHub accepts at most ${GITHUB_COMMENT_LIMIT}`);
@@ -72462,7 +72614,7 @@ const sticky_comment_transient = (e) => {
 };
 const describe = (e) => {
     const st = sticky_comment_status(e);
-    const msg = redact(e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 200);
+    const msg = secret_redact(e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 200);
     return st === undefined ? msg : `HTTP ${st} (${msg})`;
 };
 
@@ -72473,6 +72625,7 @@ const describe = (e) => {
  * change a secret's spelling (`<` → `&lt;`, `@` → `@\u200d`), after which the final
  * `redact()` over the whole document would no longer recognise it.
  */
+
 
 /** Zero-width joiner: invisible, and breaks GitHub's @mention / #ref / URL auto-linking. */
 const ZWJ = '\u200d';
@@ -72499,7 +72652,7 @@ const flatten = (s) => s.replace(/\r\n|\r|\n/g, ' ');
  * (links, emphasis, tables, math), nobody pinged.
  */
 function mdText(s) {
-    const safe = escapeHtml(neutralizeGitHubRefs(flatten(redact(s))));
+    const safe = escapeHtml(neutralizeGitHubRefs(flatten(secret_redact(s))));
     return safe.replace(/[\\`*_[\]|~$]/g, '\\$&');
 }
 /**
@@ -72507,7 +72660,7 @@ function mdText(s) {
  * spaces: a blank line would end the HTML block and let the rest be parsed as markdown.
  */
 function htmlText(s, multiline = false) {
-    const lines = redact(s).split(/\r\n|\r|\n/).map((l) => escapeHtml(neutralizeGitHubRefs(l)));
+    const lines = secret_redact(s).split(/\r\n|\r|\n/).map((l) => escapeHtml(neutralizeGitHubRefs(l)));
     return lines.join(multiline ? '<br>' : ' ');
 }
 const longestRun = (s, ch) => {
@@ -72526,13 +72679,13 @@ const longestRun = (s, ch) => {
  * Code blocks are literal, so nothing else needs escaping (mentions do not link there).
  */
 function codeBlock(text, lang = '') {
-    const body = redact(text).replace(/\r\n|\r/g, '\n').replace(/\n$/, '');
+    const body = secret_redact(text).replace(/\r\n|\r/g, '\n').replace(/\n$/, '');
     const fence = '`'.repeat(Math.max(3, longestRun(body, '`') + 1));
     return `${fence}${lang}\n${body}\n${fence}`;
 }
 /** An inline code span (one line) the content cannot break out of. */
 function inlineCode(text) {
-    const body = flatten(redact(text));
+    const body = flatten(secret_redact(text));
     if (body.trim() === '')
         return '*(empty)*';
     const ticks = '`'.repeat(longestRun(body, '`') + 1);
@@ -72540,21 +72693,18 @@ function inlineCode(text) {
     return `${ticks}${pad}${body}${pad}${ticks}`;
 }
 /**
- * Text for the job log. The runner treats lines starting with `::` (or the legacy `##[`)
- * as workflow commands — remote output must not be able to set outputs, add masks or stop
- * command processing — so a zero-width space goes between the two leading characters.
+ * Text for the job log (a block of lines we laid out): redacted, control characters
+ * visible, and no line can be a workflow command (see safe-text.ts).
  */
 function logText(s) {
-    return redact(s).replace(/(^|[\r\n])([ \t]*)(::|##\[)/g, (_m, start, ws, cmd) => {
-        return `${start}${ws}${cmd[0]}\u200b${cmd.slice(1)}`;
-    });
+    return safeBlock(s);
 }
 /**
  * Shortens remote text for tables: one line, at most `max` characters. Redacts before
  * cutting, or a cut through a secret would leave a prefix no redaction recognises.
  */
 function oneLine(s, max = 160) {
-    const flat = flatten(redact(s)).replace(/\s+/g, ' ').trim();
+    const flat = flatten(secret_redact(s)).replace(/\s+/g, ' ').trim();
     return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
@@ -72714,7 +72864,7 @@ function renderPlanComment(plan, opts = {}) {
             parts.push(truncationNote(cut, shortened, runUrl, opts.fullPlanHint));
         parts.push(footer);
         const body = parts.join('\n\n');
-        return redact(marker ? `${PLAN_COMMENT_MARKER}\n${body}` : body) + '\n';
+        return secret_redact(marker ? `${PLAN_COMMENT_MARKER}\n${body}` : body) + '\n';
     };
     // Greedy fit in order: each section in full, else shortened, else left out (and named).
     let budget = maxChars - head.length - footer.length - NOTE_RESERVE;
@@ -72829,8 +72979,8 @@ function changeBlock(c) {
 }
 function beforeAfter(c) {
     // Redact whole texts before diffing: diff prefixes would split a multi-line secret.
-    const before = c.before === undefined ? undefined : redact(c.before);
-    const after = c.after === undefined ? undefined : redact(c.after);
+    const before = c.before === undefined ? undefined : secret_redact(c.before);
+    const after = c.after === undefined ? undefined : secret_redact(c.after);
     if (before === undefined && after === undefined)
         return undefined;
     const short = (s) => s !== undefined && !/[\r\n]/.test(s.replace(/\n$/, '')) && s.length <= INLINE_BEFORE_AFTER;
@@ -73297,6 +73447,7 @@ function vaultHeader(text) {
 
 
 
+
 /** The stand-in for a secret an offline plan cannot read: the same name gives the same value. */
 const PLACEHOLDER_PREFIX = 'offline-placeholder:';
 const placeholderSecret = (name) => new Secret(`${PLACEHOLDER_PREFIX}${name}`, `placeholder for ${name}`);
@@ -73307,21 +73458,28 @@ class ResolveContext {
     env;
     vaultPassword;
     placeholderSecrets;
+    envAllowlist;
     envSecrets = new Map();
     /** Values of template-free subtrees, shared by all hosts (treated as read-only). */
     staticValues = new WeakMap();
-    constructor(env, vaultPassword, placeholderSecrets = false) {
+    constructor(env, vaultPassword, placeholderSecrets = false, 
+    /** Extra environment names templates may read (see env-policy.ts). */
+    envAllowlist = []) {
         this.env = env;
         this.vaultPassword = vaultPassword;
         this.placeholderSecrets = placeholderSecrets;
+        this.envAllowlist = envAllowlist;
     }
     /**
-     * Exact name first, then upper-cased; env values are always Secrets. An empty value
-     * counts as unset: GitHub gives a fork's pull request every `${{ secrets.X }}` as "",
-     * which is "no secret here", never a password.
+     * Exact name first, then upper-cased; env values are always Secrets. Only names the
+     * policy allows are read (env-policy.ts); `refused` lists the names that exist in no
+     * readable form because of it. An empty value counts as unset: GitHub gives a fork's
+     * pull request every `${{ secrets.X }}` as "", which is "no secret here", never a password.
      */
     envLookup(name) {
-        const tried = [...new Set([name, name.toUpperCase()])];
+        const names = [...new Set([name, name.toUpperCase()])];
+        const tried = names.filter((n) => envNameReadable(n, this.envAllowlist));
+        const refused = names.filter((n) => !tried.includes(n));
         const empty = [];
         for (const n of tried) {
             const v = this.env[n];
@@ -73338,9 +73496,9 @@ class ResolveContext {
             }
             return { value: s };
         }
-        if (this.placeholderSecrets)
+        if (this.placeholderSecrets && tried.length)
             return { value: placeholderSecret(name) };
-        return { tried, empty };
+        return { tried, refused, empty };
     }
     decrypt(node) {
         if (node.decrypted)
@@ -73497,7 +73655,7 @@ class HostResolver {
             if (secretOrigin && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) {
                 value = new Secret(String(value), secretOrigin);
             }
-            return { value, pos: v.pos ?? node, failed: v.failed, dynamic: true };
+            return { value, pos: wholeTemplatePos(node, v.pos), failed: v.failed, dynamic: true };
         }
         const pieces = [];
         for (const part of template.parts) {
@@ -73642,8 +73800,30 @@ class HostResolver {
             return { kind: 'val', value: env.value, failed: [] };
         const names = env.tried.map((n) => `\`${n}\`${env.empty.includes(n) ? ' (empty)' : ''}`);
         const verb = env.empty.length ? 'is set (an empty value counts as unset)' : 'is set';
-        const envPart = names.length > 1 ? `neither env ${names.join(' nor ')} ${verb}` : `env ${names[0]} is ${env.empty.length ? 'empty (an empty value counts as unset)' : 'not set'}`;
-        return { kind: 'undef', why: `undefined variable "${name}": not defined in the inventory, and ${envPart}` };
+        const envPart = names.length > 1 ? `neither env ${names.join(' nor ')} ${verb}` : names.length ? `env ${names[0]} is ${env.empty.length ? 'empty (an empty value counts as unset)' : 'not set'}` : '';
+        const refusedPart = env.refused.length ? `${envPart ? '; ' : ''}env ${env.refused.map((n) => `\`${n}\``).join(' and ')} cannot be read: ${ENV_RULE}` : '';
+        return { kind: 'undef', why: `undefined variable "${name}": not defined in the inventory, and ${envPart}${refusedPart}` };
+    }
+}
+/**
+ * Where a whole-string template's value is written. A scalar (an id, a password) is
+ * written here, at the template: its errors point at this line, not at the variable it
+ * came from (a vault file the reader of the error does not need to open). A list or
+ * mapping pulled in from another variable keeps that variable's positions for its items,
+ * under this node's own position.
+ */
+function wholeTemplatePos(node, from) {
+    if (!from)
+        return node;
+    switch (from.kind) {
+        case 'map':
+            return { kind: 'composed', pos: node.pos, children: new Map([...from.entries].map(([k, e]) => [k, { keyPos: e.keyPos, tree: e.node }])) };
+        case 'seq':
+            return { kind: 'composed', pos: node.pos, children: new Map(from.items.map((item, i) => [i, { keyPos: item.pos, tree: item }])) };
+        case 'composed':
+            return { kind: 'composed', pos: node.pos, children: from.children };
+        default:
+            return node;
     }
 }
 const isFalsy = (v) => v === null || v === false || v === 0 || v === '' || (Array.isArray(v) && v.length === 0) ||
@@ -75841,6 +76021,97 @@ async function runPool(items, limit, fn) {
     return results;
 }
 
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
+;// CONCATENATED MODULE: ./src/inventory/host-name.ts
+/**
+ * Inventory host names, checked where they are written (hosts.yml) whatever ansible_host
+ * says: a host name becomes part of file names, cron lines, log groups, the plan and the
+ * PR comment, so it must be plain. RFC 1123 host names (labels of letters, digits and
+ * hyphens, not starting or ending with a hyphen, at most 63 characters each, dots between
+ * labels, at most 253 in all; IPv4 addresses fit this rule) or an IPv6 address.
+ *
+ * ASCII only. Non-ASCII letters are an error rather than a warning: a name with a Cyrillic
+ * "с" looks exactly like one with a Latin "c", so a reviewer cannot see which host a
+ * change is for. The error names the character's code point and, when the name mixes
+ * Latin with another script, says so (the homoglyph case).
+ */
+
+
+const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+const SCRIPTS = [
+    ['Latin', /\p{Script=Latin}/u],
+    ['Cyrillic', /\p{Script=Cyrillic}/u],
+    ['Greek', /\p{Script=Greek}/u],
+    ['Armenian', /\p{Script=Armenian}/u],
+    ['Cherokee', /\p{Script=Cherokee}/u],
+    ['Georgian', /\p{Script=Georgian}/u],
+    ['Hebrew', /\p{Script=Hebrew}/u],
+    ['Arabic', /\p{Script=Arabic}/u],
+    ['Han', /\p{Script=Han}/u],
+    ['Hiragana', /\p{Script=Hiragana}/u],
+    ['Katakana', /\p{Script=Katakana}/u],
+    ['Hangul', /\p{Script=Hangul}/u],
+];
+const scriptOf = (ch) => SCRIPTS.find(([, re]) => re.test(ch))?.[0];
+/** The scripts of the letters in one word (letters only), in order of first appearance. */
+function scriptsIn(word) {
+    const out = [];
+    for (const ch of word) {
+        if (!/\p{L}/u.test(ch))
+            continue;
+        const s = scriptOf(ch) ?? 'another script';
+        if (!out.includes(s))
+            out.push(s);
+    }
+    return out;
+}
+/** "mixes Latin and Cyrillic letters in "оdoo"" when a word mixes scripts (a homoglyph look-alike), else undefined. */
+function mixedScripts(text) {
+    for (const word of text.split(/[^\p{L}\p{M}]+/u)) {
+        const scripts = scriptsIn(word);
+        if (scripts.length > 1)
+            return `mixes ${scripts.join(' and ')} letters in "${showControls(word)}"`;
+    }
+    return undefined;
+}
+const codePoint = (ch) => `U+${ch.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+function describeChar(ch) {
+    if (/[\x00-\x1f\x7f-\x9f]/.test(ch))
+        return 'a control character (such as a newline)';
+    if (ch === ' ')
+        return 'a space';
+    if (ch.codePointAt(0) > 0x7e) {
+        const script = scriptOf(ch);
+        return `"${ch}" (${codePoint(ch)}${script ? `, a ${script} letter` : ''}): host names are ASCII only`;
+    }
+    return `"${ch}"`;
+}
+/** Why `name` is not a valid inventory host name, or undefined when it is. */
+function hostNameProblem(name) {
+    if (name.length === 0)
+        return 'is empty';
+    const bad = [...name].find((ch) => !/[A-Za-z0-9.-]/.test(ch));
+    if (bad !== undefined) {
+        if (bad === ':' && (0,external_node_net_.isIPv6)(name))
+            return undefined;
+        const mixed = mixedScripts(name);
+        const rule = 'letters, digits and "-" in labels separated by "."';
+        return `contains ${describeChar(bad)}${mixed ? `; it ${mixed}, which makes it look like another name` : ''} (${rule})`;
+    }
+    if (name.length > 253)
+        return 'is longer than 253 characters';
+    for (const label of name.split('.')) {
+        if (label === '')
+            return 'has an empty label (a leading, trailing or double ".")';
+        if (label.length > 63)
+            return `has a label longer than 63 characters`;
+        if (!LABEL.test(label))
+            return `has a label starting or ending with "-" ("${label}")`;
+    }
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/inventory/host-pattern.ts
 /**
  * Ansible host ranges in inventory host names: `web[01:03].example.com`,
@@ -75894,6 +76165,8 @@ function expandHostPattern(name) {
 }
 
 ;// CONCATENATED MODULE: ./src/inventory/hosts-file.ts
+
+
 
 const SECTIONS = new Set(['hosts', 'vars', 'children']);
 /**
@@ -75970,6 +76243,15 @@ function readHostsFile(root, file, graph, diagnostics) {
         const expanded = expandHostPattern(names);
         if ('error' in expanded) {
             error(keyPos, expanded.error);
+            return;
+        }
+        // Checked after expansion: web[01:10] is fine when web01 … web10 are.
+        for (const name of expanded.hosts) {
+            const problem = hostNameProblem(name);
+            if (!problem)
+                continue;
+            const shown = showControls(name);
+            error(keyPos, `host name "${shown}"${name === names ? '' : ` (from "${showControls(pattern)}")`} ${problem}`);
             return;
         }
         if (vars.kind !== 'map' && !(vars.kind === 'scalar' && vars.value === null)) {
@@ -76506,7 +76788,7 @@ async function loadInventoryCollecting(opts) {
     for (const h of hostNames)
         for (const g of memberships.get(h))
             groups[g].push(h);
-    const ctx = new ResolveContext(opts.env, vaultPassword, opts.placeholderSecrets);
+    const ctx = new ResolveContext(opts.env, vaultPassword, opts.placeholderSecrets, opts.envAllowlist);
     const hosts = [];
     for (const name of hostNames) {
         const host = graph.hosts.get(name);
@@ -76607,11 +76889,16 @@ class HostValidation {
     skip;
     constructor(h) {
         this.h = h;
-        this.skip = unresolvedPaths(h);
+        this.skip = [...unresolvedPaths(h)];
     }
-    /** A path the loader could not resolve was reported there already. */
+    /** A path the loader could not resolve was reported there already (or by reportOnce). */
     skipped(path) {
         return this.skip.some((s) => s.length <= path.length && s.every((seg, i) => seg === path[i]));
+    }
+    /** Reports an error at a path and stays silent about the path (and below it) afterwards: one error per mistake. */
+    reportOnce(path, message) {
+        this.add('error', path, message);
+        this.skip.push(path);
     }
     add(severity, path, message, pos) {
         if (this.skipped(path))
@@ -83993,7 +84280,7 @@ function toJSONSchema(input, params) {
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/locales/en.js
 
-const error = () => {
+const en_error = () => {
     const Sizable = {
         string: { unit: "characters", verb: "to have" },
         file: { unit: "bytes", verb: "to have" },
@@ -84114,7 +84401,7 @@ const error = () => {
 };
 /* harmony default export */ function en() {
     return {
-        localeError: error(),
+        localeError: en_error(),
     };
 }
 
@@ -86266,14 +86553,30 @@ const ansibleBool = (v) => {
 const containerName = pattern('container name', /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/, /[a-zA-Z0-9_.-]/, 255, 'letters, digits, "_", "." and "-", starting with a letter or digit, at least 2 characters');
 const volumeName = pattern('Docker volume name', /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/, /[a-zA-Z0-9_.-]/, 255, 'letters, digits, "_", "." and "-", starting with a letter or digit, at least 2 characters');
 const networkName = pattern('Docker network name', /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, /[a-zA-Z0-9_.-]/, 255, 'letters, digits, "_", "." and "-", starting with a letter or digit');
+/**
+ * docker_network_name: a user-defined network. Docker's predefined ones are refused:
+ * `host` would put rest-server on the host's own network stack (every interface, the
+ * port mapping ignored), `none` leaves it unreachable, and `bridge` is the shared default
+ * network, which every other container on the host joins.
+ */
+const PREDEFINED_NETWORKS = ['host', 'none', 'bridge'];
+const userNetworkName = (v) => {
+    const s = networkName(v);
+    if (s instanceof Issue)
+        return s;
+    if (PREDEFINED_NETWORKS.includes(s.toLowerCase())) {
+        return new Issue(`must name a user-defined network, not Docker's predefined "${s}" network (host, none and bridge are refused)`);
+    }
+    return s;
+};
 const resticTag = pattern('restic tag', /^[A-Za-z0-9][A-Za-z0-9_.:@+-]*$/, /[A-Za-z0-9_.:@+-]/, 64, 'letters, digits and _ . : @ + -, starting with a letter or digit (no commas, spaces or shell characters)');
 const serverUser = pattern('user name', /^[A-Za-z0-9][A-Za-z0-9_.-]*$/, /[A-Za-z0-9_.-]/, 64, 'letters, digits, "_", "." and "-", starting with a letter or digit');
 const sshUser = pattern('SSH user name', /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, /[A-Za-z0-9_.-]/, 32, 'letters, digits, "_", "." and "-", not starting with "-" or "."');
 const logDriver = pattern('Docker log driver', /^[A-Za-z0-9][A-Za-z0-9_.:/-]*$/, /[A-Za-z0-9_.:/-]/, 255, 'a driver name such as json-file, local, syslog or a plugin name');
 const logMaxSize = pattern('log size', /^[0-9]+(?:[kmgKMG][bB]?|[bB])?$/, /[0-9kmgbKMGB]/, 20, 'a number with an optional k, m or g unit, e.g. "10m"');
 const aptPackage = pattern('package', /^[a-z0-9][a-z0-9.+-]*(?:=[A-Za-z0-9.+:~-]+)?$/, /[a-z0-9.+=:~A-Z-]/, 200, 'a Debian package name with an optional =version, e.g. "restic=0.14.0-1"');
-const LABEL = '[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?';
-const HOSTNAME_RE = new RegExp(`^${LABEL}(?:\\.${LABEL})*\\.?$`);
+const validators_LABEL = '[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?';
+const HOSTNAME_RE = new RegExp(`^${validators_LABEL}(?:\\.${validators_LABEL})*\\.?$`);
 const IPV4_RE = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 const IPV6_RE = /^[0-9A-Fa-f:.]+$/;
 /** Host names and IP addresses: never starting with "-" (it would read as an ssh option). */
@@ -86300,8 +86603,8 @@ const urlHost = (v) => {
 const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
 const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?`;
 const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*';
-const NAME = `(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
-const IMAGE_RE = new RegExp(`^(${NAME})(?::[\\w][\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`);
+const validators_NAME = `(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
+const IMAGE_RE = new RegExp(`^(${validators_NAME})(?::[\\w][\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`);
 const dockerImage = (v) => {
     const s = validators_text(v, 'image reference');
     if (s instanceof Issue)
@@ -86560,7 +86863,7 @@ const serverShape = {
     restic_server_users: list(looseObject(userShape, { error: 'each entry must be a mapping with user and password' }), 'users ({user, password})'),
     restic_server_options: list(field(serverOption), 'rest-server flags'),
     restic_server_ready_timeout: dflt(validators_integer('a timeout in seconds', 1, 3600), 30),
-    docker_network_name: opt(networkName),
+    docker_network_name: opt(userNetworkName),
     docker_log_driver: opt(logDriver),
     docker_log_max_size: opt(logMaxSize),
     docker_log_max_file: opt(validators_integer('a number of log files', 1, 1000)),
@@ -86580,6 +86883,94 @@ const clientSchema = looseObject(clientShape);
 /** Every restic_* variable restic-fleet knows (the seed's and ours). */
 const KNOWN_RESTIC_VARS = new Set([...Object.keys(connectionShape), ...Object.keys(serverShape), ...Object.keys(clientShape)].filter((k) => k.startsWith('restic_')));
 const PASSWORD_VARS = new Set(['restic_client_password', 'restic_server_password', 'restic_repo_password']);
+
+;// CONCATENATED MODULE: ./src/inventory/public-fields.ts
+/**
+ * No secret in a public field, in any spelling. Templating from a secret is caught where
+ * the value is prepared (schema-checks.ts: a Secret in a public field); this catches the
+ * same secret *written out* in a public field (a password pasted into a tag, a set id or
+ * a host name), in any case and URL-encoded, because restic-fleet lower-cases and slugs
+ * public text before it reaches plans, cron files and logs, past the runner's masking.
+ */
+
+
+
+
+const isPasswordPath = (path) => (path.length === 1 && PASSWORD_VARS.has(String(path[0]))) || (path.length === 3 && path[0] === 'restic_server_users' && path[2] === 'password');
+/**
+ * Every public text of a host, with its variable path: the host name, and every string or
+ * number restic-fleet reads that is not a password. Taken from the variables, not the
+ * validated config, so a host with other errors is checked too. Secrets are skipped:
+ * a Secret in a public field is reported where the values are prepared.
+ */
+function publicFields(h) {
+    const out = [{ path: [], value: h.name }];
+    const walk = (v, path) => {
+        if (isSecret(v) || isPasswordPath(path))
+            return;
+        if (typeof v === 'string' || typeof v === 'number')
+            out.push({ path, value: String(v) });
+        else if (Array.isArray(v))
+            v.forEach((item, i) => walk(item, [...path, i]));
+        else if (v && typeof v === 'object')
+            for (const [k, item] of Object.entries(v))
+                walk(item, [...path, k]);
+    };
+    for (const [name, v] of Object.entries(h.vars))
+        walk(v, [name]);
+    return out;
+}
+/** The secrets of this inventory: every Secret in the hosts' variables and configs (offline placeholders excepted). */
+function inventorySecrets(vars, hosts) {
+    const found = new Map();
+    const walk = (v) => {
+        if (isSecret(v)) {
+            if (!isPlaceholderSecret(v) && v.reveal().length >= MIN_MASK_LENGTH)
+                found.set(v.reveal(), v);
+        }
+        else if (Array.isArray(v))
+            v.forEach(walk);
+        else if (v && typeof v === 'object')
+            Object.values(v).forEach(walk);
+    };
+    for (const h of vars)
+        walk(h.vars);
+    for (const h of hosts) {
+        h.server?.users.forEach((u) => walk(u.password));
+        walk(h.client?.password);
+        walk(h.client?.repoPassword);
+    }
+    return [...found.values()];
+}
+/** An error for each public field that contains a secret of the inventory (any case, or URL-encoded). */
+function checkSecretsInPublicFields(vars, hosts) {
+    const secrets = inventorySecrets(vars, hosts).map((s) => ({
+        origin: s.origin,
+        forms: [...new Set([s.reveal(), encodeURIComponent(s.reveal())].map((f) => f.toLowerCase()))],
+    }));
+    if (!secrets.length)
+        return [];
+    const out = [];
+    for (const h of vars) {
+        for (const { path, value } of publicFields(h)) {
+            const text = value.toLowerCase();
+            const hit = secrets.find((s) => s.forms.some((f) => text.includes(f)));
+            if (!hit)
+                continue;
+            const d = {
+                severity: 'error',
+                message: `contains the value of a secret (${hit.origin}): ${path.length ? keyPath(path) : 'the host name'} is public (shown in plans, logs and files), so no secret may appear in it`,
+            };
+            if (path.length)
+                d.key = keyPath(path);
+            const pos = h.posOf(path);
+            if (pos)
+                d.pos = pos;
+            out.push(d);
+        }
+    }
+    return out;
+}
 
 ;// CONCATENATED MODULE: ./src/inventory/suggest.ts
 /** Levenshtein distance (two rows; names are short). */
@@ -86692,8 +87083,9 @@ function checkUniqueSetIds(v, vars) {
 /**
  * Copies the variables restic-fleet reads, normalising secrets:
  * - passwords written as plain text become Secrets (with a warning: use vault or env);
- * - Secrets (vault, env) in fields that are not secret are revealed, with a warning,
- *   because those values end up in plans, container specs and cron files.
+ * - Secrets (vault, env) in fields that are not secret are an error (those values end
+ *   up in plans, container specs and cron files); the value is revealed only so the
+ *   other checks can still run (their messages go through redaction).
  */
 function prepareVars(h, v) {
     const out = {};
@@ -86701,7 +87093,7 @@ function prepareVars(h, v) {
         out[name] = normalise(value, [name], h, v);
     return out;
 }
-function isPasswordPath(path) {
+function schema_checks_isPasswordPath(path) {
     if (path.length === 1)
         return PASSWORD_VARS.has(String(path[0]));
     return path.length === 3 && path[0] === 'restic_server_users' && path[2] === 'password';
@@ -86711,7 +87103,7 @@ function normalise(value, path, h, v) {
     const checked = top.startsWith('restic_') || top.startsWith('docker_') || top.startsWith('ansible_');
     if (!checked)
         return value;
-    if (isPasswordPath(path)) {
+    if (schema_checks_isPasswordPath(path)) {
         if (typeof value === 'string' || typeof value === 'number') {
             const pos = h.posOf(path);
             v.add('warning', path, 'password written in plain text in the inventory: encrypt it with ansible-vault or reference an environment variable ("{{ vault_... }}")');
@@ -86720,7 +87112,9 @@ function normalise(value, path, h, v) {
         return value;
     }
     if (isSecret(value)) {
-        v.add('warning', path, `comes from a secret (${value.origin}) but ${keyPath(path)} is not secret: it is used as public text (shown in plans and files)`);
+        // Public fields end up in plans, logs, summaries, comments, the 0644 cron file and
+        // container specs: a secret there would leak, lower-cased or slugged past masking.
+        v.reportOnce(path, `comes from a secret (${value.origin}), but ${keyPath(path)} is public (shown in plans, logs and files): a secret may not be used here`);
         return value.reveal();
     }
     if (Array.isArray(value)) {
@@ -86778,6 +87172,8 @@ function checkUnknownKeys(h, vars, v) {
 
 
 
+
+
 /** Rotation minute when not set: spread hosts over the hour (sha256 of the host name, first 4 bytes, mod 60). */
 const staggeredMinute = (host) => String((0,external_node_crypto_.createHash)('sha256').update(host).digest().readUInt32BE(0) % 60);
 /**
@@ -86793,6 +87189,8 @@ function validateHosts(inv) {
         if (r.host)
             hosts.push(r.host);
     }
+    // After every host: a secret of one host written into another host's public field counts too.
+    diagnostics.push(...checkSecretsInPublicFields(inv.hosts, hosts));
     return { hosts, diagnostics: dedupeDiagnostics(diagnostics) };
 }
 function validateHost(h) {
@@ -86878,6 +87276,11 @@ function buildClient(v, vars) {
     const c = v.parse(clientSchema, vars);
     if (!c)
         return undefined;
+    (c.restic_backup_sets ?? []).forEach((s, i) => {
+        const mixed = mixedScripts(s.id);
+        if (mixed)
+            v.add('warning', ['restic_backup_sets', i, 'id'], `${mixed}: ids that look alike may be different sets (a look-alike letter from another script)`);
+    });
     const sets = (c.restic_backup_sets ?? []).map((s) => ({
         id: s.id,
         type: s.type,
@@ -88832,7 +89235,7 @@ async function applyHost(t, ops, timeoutSeconds) {
     if (!failure && repo && repo.status !== 'initialised') {
         failure = `repository is ${repo.status}${repo.detail ? `: ${repo.detail}` : ''}`;
     }
-    return { applied, failure: failure && redact(failure), repo };
+    return { applied, failure: failure && secret_redact(failure), repo };
 }
 
 ;// CONCATENATED MODULE: ./src/facts/sections.ts
@@ -88963,7 +89366,7 @@ function parseProbe(d, stdout) {
 
 
 
-const message = (err) => redact(err instanceof Error ? err.message : String(err));
+const message = (err) => secret_redact(err instanceof Error ? err.message : String(err));
 async function probeHost(d, sessions, checkRepo) {
     try {
         const t = await sessions.get(d);
@@ -89171,6 +89574,7 @@ async function loadDesired(o) {
         repoRoot: o.repoRoot,
         inventoryDir: o.inventory,
         env: o.env,
+        envAllowlist: o.envAllowlist,
         vaultPassword: o.vaultPassword,
         placeholderSecrets: o.offline,
     });
@@ -89370,12 +89774,12 @@ async function snapshotsCommand(o, staleAfterSeconds, now = new Date()) {
                 const t = await sessions.get(d);
                 const res = await t.exec(buildSnapshotsProbe(d), { timeoutSeconds: 180 });
                 if (res.code !== 0)
-                    return { host: d.name, status: 'failed', reason: redact(`probe exited ${res.code}: ${res.stderr.trim().slice(-300)}`), sets: [] };
+                    return { host: d.name, status: 'failed', reason: secret_redact(`probe exited ${res.code}: ${res.stderr.trim().slice(-300)}`), sets: [] };
                 const h = parseSnapshots(d, res.stdout, now, staleAfterSeconds);
-                return h.reason ? { ...h, reason: redact(h.reason) } : h;
+                return h.reason ? { ...h, reason: secret_redact(h.reason) } : h;
             }
             catch (err) {
-                return { host: d.name, status: 'failed', reason: redact(err instanceof Error ? err.message : String(err)), sets: [] };
+                return { host: d.name, status: 'failed', reason: secret_redact(err instanceof Error ? err.message : String(err)), sets: [] };
             }
         });
         return { generatedAt: now.toISOString(), staleAfterSeconds, hosts };
@@ -89402,7 +89806,7 @@ function outputEntries(o) {
         ['snapshots', o.snapshots && JSON.stringify(o.snapshots)],
         ['restore', o.restore && JSON.stringify(o.restore)],
     ];
-    return entries.filter((e) => e[1] !== undefined).map(([k, v]) => [k, redact(v)]);
+    return entries.filter((e) => e[1] !== undefined).map(([k, v]) => [k, secret_redact(v)]);
 }
 function setActionOutputs(o, setOutput = lib_core.setOutput) {
     for (const [name, value] of outputEntries(o))
@@ -89473,8 +89877,8 @@ function detailLines(rawBefore, rawAfter) {
     if (rawBefore === undefined && rawAfter === undefined)
         return [];
     // Redact whole texts before diffing: diff prefixes would split a multi-line secret.
-    const before = rawBefore === undefined ? undefined : redact(rawBefore);
-    const after = rawAfter === undefined ? undefined : redact(rawAfter);
+    const before = rawBefore === undefined ? undefined : secret_redact(rawBefore);
+    const after = rawAfter === undefined ? undefined : secret_redact(rawAfter);
     const singleLine = (s) => s === undefined || !/[\r\n]/.test(s.replace(/\n$/, ''));
     if (before !== undefined && after !== undefined && singleLine(before) && singleLine(after)) {
         return [`      ${before.replace(/\n$/, '')} → ${after.replace(/\n$/, '')}`];
@@ -89649,7 +90053,7 @@ function staleWarnings(report) {
                 host: h.host,
                 problems: ['unreadable'],
                 title: `Backup status unknown on ${h.host}`,
-                message: redact(`${h.host}: could not read backup status${h.reason ? `: ${oneLine(h.reason, 300)}` : ''}`),
+                message: secret_redact(`${h.host}: could not read backup status${h.reason ? `: ${oneLine(h.reason, 300)}` : ''}`),
             });
             continue;
         }
@@ -89670,7 +90074,7 @@ function staleWarnings(report) {
                 setId: s.setId,
                 problems,
                 title: `Backup ${problems.join(' and ')}: ${oneLine(s.setId, 60)} on ${h.host}`,
-                message: redact(`${h.host}: backup set "${oneLine(s.setId, 60)}": ${why.join('; ')}`),
+                message: secret_redact(`${h.host}: backup set "${oneLine(s.setId, 60)}": ${why.join('; ')}`),
             });
         }
     }
@@ -89730,7 +90134,7 @@ function planSummaryMarkdown(plan, opts = {}) {
 async function writeJobSummary(parts, summary) {
     const target = summary ?? (await Promise.resolve(/* import() */).then(__nccwpck_require__.bind(__nccwpck_require__, 4116))).summary;
     for (const part of parts)
-        target.addRaw(`${redact(part).replace(/\n+$/, '')}\n`, true);
+        target.addRaw(`${secret_redact(part).replace(/\n+$/, '')}\n`, true);
     await target.write();
 }
 
@@ -90861,6 +91265,7 @@ async function recoverDead(link, runId, volume, dead) {
 
 
 
+
 /** The GitHub Action door: reads inputs, calls the engine, reports. */
 async function run() {
     // First: every secret created from here on is masked in the log before it can be printed.
@@ -90872,6 +91277,7 @@ async function run() {
             repoRoot: workspace,
             inventory: inputs.inventory,
             env: process.env,
+            envAllowlist: inputs.envAllowlist,
             vaultPassword: inputs.vaultPassword,
             limit: inputs.limit,
             log: actionLogger,
@@ -90893,15 +91299,15 @@ async function run() {
         if (err instanceof types_InventoryError) {
             annotate(err.diagnostics);
             const n = err.diagnostics.filter((d) => d.severity === 'error').length;
-            lib_core.setFailed(`the inventory has ${n} error${n === 1 ? '' : 's'} (see the annotations); nothing was changed`);
+            setFailed(`the inventory has ${n} error${n === 1 ? '' : 's'} (see the annotations); nothing was changed`);
         }
         else {
-            lib_core.setFailed(redact(err instanceof Error ? err.message : String(err)));
+            setFailed(err instanceof Error ? err.message : String(err));
         }
     }
 }
 /** An error's first line, redacted (git's messages repeat the whole command). */
-const main_firstLine = (err) => redact((err instanceof Error ? err.message : String(err)).split('\n')[0].slice(0, 300));
+const main_firstLine = (err) => secret_redact((err instanceof Error ? err.message : String(err)).split('\n')[0].slice(0, 300));
 function remote(base, inputs) {
     if (!inputs.sshPrivateKey)
         throw new Error(`command ${inputs.command} needs the ssh-private-key input`);
@@ -90918,44 +91324,44 @@ async function main_validate(base) {
     // A fork's pull request gets no secrets: check everything else, with placeholders for them.
     const fork = isForkPullRequest();
     if (fork)
-        lib_core.warning('pull requests from forks get no secrets: the values of secrets (environment, vault) were not checked');
+        warning('pull requests from forks get no secrets: the values of secrets (environment, vault) were not checked');
     const loaded = await loadDesired({ ...base, offline: fork });
     annotate(loaded.diagnostics);
-    lib_core.info(`inventory ${loaded.inventoryDir}: ${loaded.hosts.length} hosts, no errors`);
+    infoRecord(`inventory ${loaded.inventoryDir}: ${loaded.hosts.length} hosts, no errors`);
 }
 function finish(results, what) {
-    lib_core.info(redact(renderResultTable(results)));
+    info(renderResultTable(results));
     for (const r of results.filter((x) => x.outcome === 'failed'))
-        lib_core.error(redact(`${r.host}: ${r.reason ?? 'failed'}`), { title: `restic-fleet ${what}` });
+        error(`${r.host}: ${r.reason ?? 'failed'}`, { title: `restic-fleet ${what}` });
     const failed = failedHostsOf(results);
     if (failed.length)
-        lib_core.setFailed(`${failed.length} host${failed.length === 1 ? '' : 's'} failed: ${failed.join(', ')}`);
+        setFailed(`${failed.length} host${failed.length === 1 ? '' : 's'} failed: ${failed.join(', ')}`);
 }
 /** One collapsible log group per host, then totals and the hash. */
 function logPlan(p, results) {
     const { header, groups, footer } = planLogGroups(p, results);
     if (header.length)
-        lib_core.info(redact(header.join('\n')));
+        info(header.join('\n'));
     for (const g of groups)
         actionLogger.group(g.title, g.lines);
-    lib_core.info(redact(footer.join('\n')));
+    info(footer.join('\n'));
 }
 async function publishPlan(p, inputs, offlineNote) {
     logPlan(p);
     const pr = pullRequest();
     if (pr && inputs.comment && inputs.githubToken) {
         try {
-            lib_core.info(await commentPlan(inputs.githubToken, pr, p, offlineNote));
+            infoRecord(await commentPlan(inputs.githubToken, pr, p, offlineNote));
         }
         catch (err) {
-            const why = redact(err instanceof Error ? err.message : String(err));
+            const why = err instanceof Error ? err.message : String(err);
             if (err instanceof CommentWriteError && !err.outdated) {
                 // No comment of ours was there (e.g. a fork's read-only token): nothing outdated is shown.
-                lib_core.warning(`could not post the plan comment: ${why}; the plan is in the log and the job summary`);
+                warning(`could not post the plan comment: ${why}; the plan is in the log and the job summary`);
             }
             else {
                 // The pull request may still show an older plan: a green check under it would vouch for it.
-                lib_core.setFailed(`could not update the plan comment on pull request #${pr.number} (${why}): it may show an older plan. ` +
+                setFailed(`could not update the plan comment on pull request #${pr.number} (${why}): it may show an older plan. ` +
                     `This run's plan is in the log and the job summary; re-run the job to update the comment.`);
             }
         }
@@ -90986,7 +91392,7 @@ async function planOffline(base, inputs, workspace) {
     const note = `No SSH key was available (pull requests from forks get no secrets), so live hosts were not read: ` +
         `this diff is the pull request's desired state against ${against}.` +
         (removedHosts.length ? ` Hosts removed from the inventory (restic-fleet leaves them as they are): ${removedHosts.join(', ')}.` : '');
-    lib_core.warning(note);
+    warning(note);
     await publishPlan(p, inputs, note);
     await writeJobSummary([planSummaryMarkdown(p, { runUrl: runUrl(), offlineNote: note })]);
     setActionOutputs({ planHash: p.hash, changedHosts: p.hosts.filter((h) => h.changes.length).map((h) => h.host), failedHosts: [] });
@@ -91029,10 +91435,10 @@ async function baseBranchDesired(base, inputs, workspace) {
 }
 async function collectSnapshots(o, inputs) {
     const report = await snapshotsCommand(o, inputs.staleAfterSeconds);
-    lib_core.info(redact(snapshotLogText(report)));
+    info(snapshotLogText(report));
     const warnings = staleWarnings(report);
     for (const w of warnings)
-        lib_core.warning(redact(w.message), { title: w.title });
+        warning(w.message, { title: w.title });
     setActionOutputs({ snapshots: report });
     return report;
 }
@@ -91052,24 +91458,24 @@ async function snapshots(o, inputs) {
     const failed = report.hosts.filter((h) => h.status === 'failed').map((h) => h.host);
     setActionOutputs({ failedHosts: failed });
     if (failed.length)
-        lib_core.setFailed(`could not read snapshots of ${failed.join(', ')}`);
+        setFailed(`could not read snapshots of ${failed.join(', ')}`);
     failOnStale(report, inputs);
 }
 function failOnStale(report, inputs) {
     const bad = report.hosts.flatMap((h) => h.sets.filter((s) => s.stale || s.failing).map((s) => `${h.host}/${s.setId}`));
     if (inputs.failOnStale && bad.length)
-        lib_core.setFailed(`stale or failing backup sets: ${bad.join(', ')}`);
+        setFailed(`stale or failing backup sets: ${bad.join(', ')}`);
 }
 async function restore(o, inputs) {
     const r = inputs.restore;
     if (!r.host || !r.set)
         throw new Error('command restore needs the host and set inputs');
     const report = await restoreCommand(o, r);
-    lib_core.info(redact(restoreLogText(report)));
+    info(restoreLogText(report));
     await writeJobSummary([restoreSummaryHtml(report)]);
     setActionOutputs({ restore: report });
     if (report.outcome === 'failed')
-        lib_core.setFailed(redact(`restore failed: ${report.message ?? ''}`));
+        setFailed(`restore failed: ${report.message ?? ''}`);
 }
 
 ;// CONCATENATED MODULE: ./src/index.ts

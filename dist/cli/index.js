@@ -7084,7 +7084,7 @@ module.exports = Client;
 
 
 const { Agent: HttpAgent } = __nccwpck_require__(8611);
-const { Agent: HttpsAgent } = __nccwpck_require__(3311);
+const { Agent: HttpsAgent } = __nccwpck_require__(5692);
 const { connect: tlsConnect } = __nccwpck_require__(4756);
 
 let Client;
@@ -25718,7 +25718,7 @@ module.exports = require("http");
 
 /***/ }),
 
-/***/ 3311:
+/***/ 5692:
 /***/ ((module) => {
 
 "use strict";
@@ -34792,20 +34792,8 @@ var __webpack_exports__ = {};
 (() => {
 "use strict";
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = require("node:child_process");
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = require("node:fs");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = require("node:os");
-var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = require("node:path");
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(7975);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/secret.ts
 
 /**
@@ -34877,12 +34865,23 @@ function registerSecretValue(value) {
             sink(form);
     }
 }
+/**
+ * The forms a secret travels in: raw, URL-encoded, JSON-escaped, base64 — and the forms
+ * restic-fleet itself derives from text, where a secret could end up despite the schema:
+ * lower case (repository keys and URLs lower-case the host) and the set-id slug (lower
+ * case, runs of other characters as "-", at most 40 characters; src/desired/slug.ts).
+ */
 function encodedForms(value) {
-    const forms = new Set([value]);
-    forms.add(encodeURIComponent(value));
-    forms.add(JSON.stringify(value).slice(1, -1));
-    const b64 = Buffer.from(value).toString('base64');
-    forms.add(b64.replace(/=+$/, ''));
+    const forms = new Set();
+    for (const v of new Set([value, value.toLowerCase()])) {
+        forms.add(v);
+        forms.add(encodeURIComponent(v));
+        forms.add(JSON.stringify(v).slice(1, -1));
+        forms.add(Buffer.from(v).toString('base64').replace(/=+$/, ''));
+    }
+    const slug = value.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+    forms.add(slug);
+    forms.add(slug.slice(0, 40));
     return [...forms].filter((f) => f.length >= MIN_MASK_LENGTH);
 }
 /** All registered secret values, longest first (so a longer secret is replaced before its substrings). */
@@ -34904,6 +34903,101 @@ function clearSecretRegistryForTests() {
     sinks.length = 0;
 }
 
+;// CONCATENATED MODULE: ./src/report/safe-text.ts
+/**
+ * Text from the inventory, from hosts or from git, made safe for a log or a terminal:
+ * control characters become visible escapes, and no line can be a GitHub workflow
+ * command. Both doors print untrusted text only through these functions (the action
+ * through src/action/log.ts, the CLI through src/cli-output.ts); redaction comes first,
+ * because escaping can change a secret's spelling.
+ */
+
+/**
+ * Characters a terminal or the runner would act on rather than show: C0 and C1 controls,
+ * DEL, Unicode line/paragraph separators and bidirectional overrides ("Trojan Source").
+ * Tab is printed as it is. Newline is handled by the callers (a line break in a block,
+ * `\n` inside one record).
+ */
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const NAMED = { '\n': '\\n', '\r': '\\r', '\x1b': '\\x1b', '\0': '\\x00' };
+function visible(c) {
+    const named = NAMED[c];
+    if (named)
+        return named;
+    const code = c.codePointAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+}
+/** Every control character as visible text; with `keepNewlines`, "\n" (and "\r\n") stay line breaks. */
+function showControls(s, keepNewlines = false) {
+    const text = keepNewlines ? s.replace(/\r\n/g, '\n') : s;
+    return text.replace(CONTROL, (c) => (keepNewlines && c === '\n' ? c : visible(c)));
+}
+/** Zero-width space: invisible, and ends a `::` or `##[` token. */
+const ZWSP = '\u200b';
+/**
+ * The runner runs a line as a command when, after .NET's TrimStart (any Unicode white
+ * space), it starts with `::`; the legacy `##[command]` form is found anywhere in a
+ * line. A zero-width space inside each token stops both.
+ */
+function neutralizeCommands(line) {
+    return line
+        .replace(/^([\s\u0085\u180e]*):(?=:)/, `$1:${ZWSP}`)
+        .replace(/##\[/g, `#${ZWSP}#[`);
+}
+/**
+ * A block of text (several lines we laid out, e.g. a plan): redacted, controls visible,
+ * each line neutralised. A lone CR is shown as `\r` (a terminal would overwrite the line
+ * with what follows; the runner would start a new line).
+ */
+function safeBlock(s) {
+    return showControls(secret_redact(s), true).split('\n').map(neutralizeCommands).join('\n');
+}
+/** One record (a diagnostic, an error message, a host name): always one line; newlines inside show as `\n`. */
+function safeRecord(s) {
+    return neutralizeCommands(showControls(secret_redact(s)));
+}
+/**
+ * JSON for a terminal: JSON.stringify escapes C0 controls but not DEL, C1, line
+ * separators or bidi overrides; those become \uXXXX escapes (still valid JSON, same value).
+ */
+function safeJson(jsonText) {
+    return secret_redact(jsonText)
+        .replace(CONTROL, (c) => (c === '\n' ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`))
+        .split('\n')
+        .map(neutralizeCommands)
+        .join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/cli-output.ts
+/**
+ * The CLI's output: every line it prints goes through here, so text from the inventory,
+ * hosts or git reaches the terminal redacted, with control characters visible (no raw
+ * ESC, CR or NUL) and no line a GitHub runner would run as a workflow command (the CLI
+ * may run inside a workflow step).
+ */
+
+/** A block of lines we laid out (plan, tables) to stdout / stderr. */
+const out = (text) => console.log(safeBlock(text));
+const err = (text) => console.error(safeBlock(text));
+/** One record (a diagnostic, an error message): newlines inside it show as `\n`. */
+const outRecord = (text) => console.log(safeRecord(text));
+const errRecord = (text) => console.error(safeRecord(text));
+/** Machine-readable output (still valid JSON). */
+const outJson = (value) => console.log(safeJson(JSON.stringify(value, null, 2)));
+const outJsonText = (json) => console.log(safeJson(json));
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = require("node:child_process");
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = require("node:fs");
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = require("node:os");
+var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = require("node:path");
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/inventory/raw.ts
 function posChild(tree, key) {
     switch (tree.kind) {
@@ -35275,7 +35369,46 @@ function vaultHeader(text) {
     return parseEnvelope(text).header;
 }
 
+;// CONCATENATED MODULE: ./src/inventory/env-policy.ts
+/**
+ * Which environment variables a template may read. A pull request can write any
+ * `{{ NAME }}` into the inventory, so the whole environment is not on offer: only names
+ * starting with VAULT_ or RESTIC_FLEET_ (any case: `{{ vault_x }}` reads `vault_x`, then
+ * `VAULT_X`), and names the workflow lists in the env-allowlist input (CLI:
+ * --env-allowlist). The runner's own variables are never readable, allowlisted or not:
+ * ACTIONS_* (runtime and cache tokens), GITHUB_* (the job's token and context), RUNNER_*
+ * and INPUT_* (the action's inputs).
+ */
+const ENV_PREFIXES = ['VAULT_', 'RESTIC_FLEET_'];
+const ENV_NEVER_PREFIXES = ['ACTIONS_', 'GITHUB_', 'RUNNER_', 'INPUT_'];
+const upper = (name) => name.toUpperCase();
+function envNameReadable(name, allowlist = []) {
+    const u = upper(name);
+    if (ENV_NEVER_PREFIXES.some((p) => u.startsWith(p)))
+        return false;
+    return ENV_PREFIXES.some((p) => u.startsWith(p)) || allowlist.includes(name);
+}
+/** The rule, for messages and docs. */
+const ENV_RULE = 'templates read only environment variables named VAULT_* or RESTIC_FLEET_*, or listed in env-allowlist (never ACTIONS_*, GITHUB_*, RUNNER_*, INPUT_*)';
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** "A, B ,C" → ["A","B","C"]; a name that is not an environment variable name, or a forbidden one, is an error. */
+function parseEnvAllowlist(text, what = 'env-allowlist') {
+    const names = text
+        .split(/[,\n]/)
+        .map((s) => s.trim())
+        .filter(Boolean);
+    for (const n of names) {
+        if (!NAME.test(n))
+            throw new Error(`${what}: "${n}" is not an environment variable name (letters, digits and _)`);
+        if (ENV_NEVER_PREFIXES.some((p) => upper(n).startsWith(p))) {
+            throw new Error(`${what}: ${n} cannot be allowed: ACTIONS_*, GITHUB_*, RUNNER_* and INPUT_* are never readable by templates`);
+        }
+    }
+    return [...new Set(names)];
+}
+
 ;// CONCATENATED MODULE: ./src/inventory/resolve.ts
+
 
 
 
@@ -35290,21 +35423,28 @@ class ResolveContext {
     env;
     vaultPassword;
     placeholderSecrets;
+    envAllowlist;
     envSecrets = new Map();
     /** Values of template-free subtrees, shared by all hosts (treated as read-only). */
     staticValues = new WeakMap();
-    constructor(env, vaultPassword, placeholderSecrets = false) {
+    constructor(env, vaultPassword, placeholderSecrets = false, 
+    /** Extra environment names templates may read (see env-policy.ts). */
+    envAllowlist = []) {
         this.env = env;
         this.vaultPassword = vaultPassword;
         this.placeholderSecrets = placeholderSecrets;
+        this.envAllowlist = envAllowlist;
     }
     /**
-     * Exact name first, then upper-cased; env values are always Secrets. An empty value
-     * counts as unset: GitHub gives a fork's pull request every `${{ secrets.X }}` as "",
-     * which is "no secret here", never a password.
+     * Exact name first, then upper-cased; env values are always Secrets. Only names the
+     * policy allows are read (env-policy.ts); `refused` lists the names that exist in no
+     * readable form because of it. An empty value counts as unset: GitHub gives a fork's
+     * pull request every `${{ secrets.X }}` as "", which is "no secret here", never a password.
      */
     envLookup(name) {
-        const tried = [...new Set([name, name.toUpperCase()])];
+        const names = [...new Set([name, name.toUpperCase()])];
+        const tried = names.filter((n) => envNameReadable(n, this.envAllowlist));
+        const refused = names.filter((n) => !tried.includes(n));
         const empty = [];
         for (const n of tried) {
             const v = this.env[n];
@@ -35321,9 +35461,9 @@ class ResolveContext {
             }
             return { value: s };
         }
-        if (this.placeholderSecrets)
+        if (this.placeholderSecrets && tried.length)
             return { value: placeholderSecret(name) };
-        return { tried, empty };
+        return { tried, refused, empty };
     }
     decrypt(node) {
         if (node.decrypted)
@@ -35480,7 +35620,7 @@ class HostResolver {
             if (secretOrigin && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) {
                 value = new Secret(String(value), secretOrigin);
             }
-            return { value, pos: v.pos ?? node, failed: v.failed, dynamic: true };
+            return { value, pos: wholeTemplatePos(node, v.pos), failed: v.failed, dynamic: true };
         }
         const pieces = [];
         for (const part of template.parts) {
@@ -35625,8 +35765,30 @@ class HostResolver {
             return { kind: 'val', value: env.value, failed: [] };
         const names = env.tried.map((n) => `\`${n}\`${env.empty.includes(n) ? ' (empty)' : ''}`);
         const verb = env.empty.length ? 'is set (an empty value counts as unset)' : 'is set';
-        const envPart = names.length > 1 ? `neither env ${names.join(' nor ')} ${verb}` : `env ${names[0]} is ${env.empty.length ? 'empty (an empty value counts as unset)' : 'not set'}`;
-        return { kind: 'undef', why: `undefined variable "${name}": not defined in the inventory, and ${envPart}` };
+        const envPart = names.length > 1 ? `neither env ${names.join(' nor ')} ${verb}` : names.length ? `env ${names[0]} is ${env.empty.length ? 'empty (an empty value counts as unset)' : 'not set'}` : '';
+        const refusedPart = env.refused.length ? `${envPart ? '; ' : ''}env ${env.refused.map((n) => `\`${n}\``).join(' and ')} cannot be read: ${ENV_RULE}` : '';
+        return { kind: 'undef', why: `undefined variable "${name}": not defined in the inventory, and ${envPart}${refusedPart}` };
+    }
+}
+/**
+ * Where a whole-string template's value is written. A scalar (an id, a password) is
+ * written here, at the template: its errors point at this line, not at the variable it
+ * came from (a vault file the reader of the error does not need to open). A list or
+ * mapping pulled in from another variable keeps that variable's positions for its items,
+ * under this node's own position.
+ */
+function wholeTemplatePos(node, from) {
+    if (!from)
+        return node;
+    switch (from.kind) {
+        case 'map':
+            return { kind: 'composed', pos: node.pos, children: new Map([...from.entries].map(([k, e]) => [k, { keyPos: e.keyPos, tree: e.node }])) };
+        case 'seq':
+            return { kind: 'composed', pos: node.pos, children: new Map(from.items.map((item, i) => [i, { keyPos: item.pos, tree: item }])) };
+        case 'composed':
+            return { kind: 'composed', pos: node.pos, children: from.children };
+        default:
+            return node;
     }
 }
 const isFalsy = (v) => v === null || v === false || v === 0 || v === '' || (Array.isArray(v) && v.length === 0) ||
@@ -37824,6 +37986,97 @@ async function runPool(items, limit, fn) {
     return results;
 }
 
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
+;// CONCATENATED MODULE: ./src/inventory/host-name.ts
+/**
+ * Inventory host names, checked where they are written (hosts.yml) whatever ansible_host
+ * says: a host name becomes part of file names, cron lines, log groups, the plan and the
+ * PR comment, so it must be plain. RFC 1123 host names (labels of letters, digits and
+ * hyphens, not starting or ending with a hyphen, at most 63 characters each, dots between
+ * labels, at most 253 in all; IPv4 addresses fit this rule) or an IPv6 address.
+ *
+ * ASCII only. Non-ASCII letters are an error rather than a warning: a name with a Cyrillic
+ * "с" looks exactly like one with a Latin "c", so a reviewer cannot see which host a
+ * change is for. The error names the character's code point and, when the name mixes
+ * Latin with another script, says so (the homoglyph case).
+ */
+
+
+const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+const SCRIPTS = [
+    ['Latin', /\p{Script=Latin}/u],
+    ['Cyrillic', /\p{Script=Cyrillic}/u],
+    ['Greek', /\p{Script=Greek}/u],
+    ['Armenian', /\p{Script=Armenian}/u],
+    ['Cherokee', /\p{Script=Cherokee}/u],
+    ['Georgian', /\p{Script=Georgian}/u],
+    ['Hebrew', /\p{Script=Hebrew}/u],
+    ['Arabic', /\p{Script=Arabic}/u],
+    ['Han', /\p{Script=Han}/u],
+    ['Hiragana', /\p{Script=Hiragana}/u],
+    ['Katakana', /\p{Script=Katakana}/u],
+    ['Hangul', /\p{Script=Hangul}/u],
+];
+const scriptOf = (ch) => SCRIPTS.find(([, re]) => re.test(ch))?.[0];
+/** The scripts of the letters in one word (letters only), in order of first appearance. */
+function scriptsIn(word) {
+    const out = [];
+    for (const ch of word) {
+        if (!/\p{L}/u.test(ch))
+            continue;
+        const s = scriptOf(ch) ?? 'another script';
+        if (!out.includes(s))
+            out.push(s);
+    }
+    return out;
+}
+/** "mixes Latin and Cyrillic letters in "оdoo"" when a word mixes scripts (a homoglyph look-alike), else undefined. */
+function mixedScripts(text) {
+    for (const word of text.split(/[^\p{L}\p{M}]+/u)) {
+        const scripts = scriptsIn(word);
+        if (scripts.length > 1)
+            return `mixes ${scripts.join(' and ')} letters in "${showControls(word)}"`;
+    }
+    return undefined;
+}
+const codePoint = (ch) => `U+${ch.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+function describeChar(ch) {
+    if (/[\x00-\x1f\x7f-\x9f]/.test(ch))
+        return 'a control character (such as a newline)';
+    if (ch === ' ')
+        return 'a space';
+    if (ch.codePointAt(0) > 0x7e) {
+        const script = scriptOf(ch);
+        return `"${ch}" (${codePoint(ch)}${script ? `, a ${script} letter` : ''}): host names are ASCII only`;
+    }
+    return `"${ch}"`;
+}
+/** Why `name` is not a valid inventory host name, or undefined when it is. */
+function hostNameProblem(name) {
+    if (name.length === 0)
+        return 'is empty';
+    const bad = [...name].find((ch) => !/[A-Za-z0-9.-]/.test(ch));
+    if (bad !== undefined) {
+        if (bad === ':' && (0,external_node_net_.isIPv6)(name))
+            return undefined;
+        const mixed = mixedScripts(name);
+        const rule = 'letters, digits and "-" in labels separated by "."';
+        return `contains ${describeChar(bad)}${mixed ? `; it ${mixed}, which makes it look like another name` : ''} (${rule})`;
+    }
+    if (name.length > 253)
+        return 'is longer than 253 characters';
+    for (const label of name.split('.')) {
+        if (label === '')
+            return 'has an empty label (a leading, trailing or double ".")';
+        if (label.length > 63)
+            return `has a label longer than 63 characters`;
+        if (!LABEL.test(label))
+            return `has a label starting or ending with "-" ("${label}")`;
+    }
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/inventory/host-pattern.ts
 /**
  * Ansible host ranges in inventory host names: `web[01:03].example.com`,
@@ -37877,6 +38130,8 @@ function expandHostPattern(name) {
 }
 
 ;// CONCATENATED MODULE: ./src/inventory/hosts-file.ts
+
+
 
 const SECTIONS = new Set(['hosts', 'vars', 'children']);
 /**
@@ -37953,6 +38208,15 @@ function readHostsFile(root, file, graph, diagnostics) {
         const expanded = expandHostPattern(names);
         if ('error' in expanded) {
             error(keyPos, expanded.error);
+            return;
+        }
+        // Checked after expansion: web[01:10] is fine when web01 … web10 are.
+        for (const name of expanded.hosts) {
+            const problem = hostNameProblem(name);
+            if (!problem)
+                continue;
+            const shown = showControls(name);
+            error(keyPos, `host name "${shown}"${name === names ? '' : ` (from "${showControls(pattern)}")`} ${problem}`);
             return;
         }
         if (vars.kind !== 'map' && !(vars.kind === 'scalar' && vars.value === null)) {
@@ -38505,7 +38769,7 @@ async function loadInventoryCollecting(opts) {
     for (const h of hostNames)
         for (const g of memberships.get(h))
             groups[g].push(h);
-    const ctx = new ResolveContext(opts.env, vaultPassword, opts.placeholderSecrets);
+    const ctx = new ResolveContext(opts.env, vaultPassword, opts.placeholderSecrets, opts.envAllowlist);
     const hosts = [];
     for (const name of hostNames) {
         const host = graph.hosts.get(name);
@@ -38606,11 +38870,16 @@ class HostValidation {
     skip;
     constructor(h) {
         this.h = h;
-        this.skip = unresolvedPaths(h);
+        this.skip = [...unresolvedPaths(h)];
     }
-    /** A path the loader could not resolve was reported there already. */
+    /** A path the loader could not resolve was reported there already (or by reportOnce). */
     skipped(path) {
         return this.skip.some((s) => s.length <= path.length && s.every((seg, i) => seg === path[i]));
+    }
+    /** Reports an error at a path and stays silent about the path (and below it) afterwards: one error per mistake. */
+    reportOnce(path, message) {
+        this.add('error', path, message);
+        this.skip.push(path);
     }
     add(severity, path, message, pos) {
         if (this.skipped(path))
@@ -48265,14 +48534,30 @@ const ansibleBool = (v) => {
 const containerName = pattern('container name', /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/, /[a-zA-Z0-9_.-]/, 255, 'letters, digits, "_", "." and "-", starting with a letter or digit, at least 2 characters');
 const volumeName = pattern('Docker volume name', /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/, /[a-zA-Z0-9_.-]/, 255, 'letters, digits, "_", "." and "-", starting with a letter or digit, at least 2 characters');
 const networkName = pattern('Docker network name', /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, /[a-zA-Z0-9_.-]/, 255, 'letters, digits, "_", "." and "-", starting with a letter or digit');
+/**
+ * docker_network_name: a user-defined network. Docker's predefined ones are refused:
+ * `host` would put rest-server on the host's own network stack (every interface, the
+ * port mapping ignored), `none` leaves it unreachable, and `bridge` is the shared default
+ * network, which every other container on the host joins.
+ */
+const PREDEFINED_NETWORKS = ['host', 'none', 'bridge'];
+const userNetworkName = (v) => {
+    const s = networkName(v);
+    if (s instanceof Issue)
+        return s;
+    if (PREDEFINED_NETWORKS.includes(s.toLowerCase())) {
+        return new Issue(`must name a user-defined network, not Docker's predefined "${s}" network (host, none and bridge are refused)`);
+    }
+    return s;
+};
 const resticTag = pattern('restic tag', /^[A-Za-z0-9][A-Za-z0-9_.:@+-]*$/, /[A-Za-z0-9_.:@+-]/, 64, 'letters, digits and _ . : @ + -, starting with a letter or digit (no commas, spaces or shell characters)');
 const serverUser = pattern('user name', /^[A-Za-z0-9][A-Za-z0-9_.-]*$/, /[A-Za-z0-9_.-]/, 64, 'letters, digits, "_", "." and "-", starting with a letter or digit');
 const sshUser = pattern('SSH user name', /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, /[A-Za-z0-9_.-]/, 32, 'letters, digits, "_", "." and "-", not starting with "-" or "."');
 const logDriver = pattern('Docker log driver', /^[A-Za-z0-9][A-Za-z0-9_.:/-]*$/, /[A-Za-z0-9_.:/-]/, 255, 'a driver name such as json-file, local, syslog or a plugin name');
 const logMaxSize = pattern('log size', /^[0-9]+(?:[kmgKMG][bB]?|[bB])?$/, /[0-9kmgbKMGB]/, 20, 'a number with an optional k, m or g unit, e.g. "10m"');
 const aptPackage = pattern('package', /^[a-z0-9][a-z0-9.+-]*(?:=[A-Za-z0-9.+:~-]+)?$/, /[a-z0-9.+=:~A-Z-]/, 200, 'a Debian package name with an optional =version, e.g. "restic=0.14.0-1"');
-const LABEL = '[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?';
-const HOSTNAME_RE = new RegExp(`^${LABEL}(?:\\.${LABEL})*\\.?$`);
+const validators_LABEL = '[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?';
+const HOSTNAME_RE = new RegExp(`^${validators_LABEL}(?:\\.${validators_LABEL})*\\.?$`);
 const IPV4_RE = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 const IPV6_RE = /^[0-9A-Fa-f:.]+$/;
 /** Host names and IP addresses: never starting with "-" (it would read as an ssh option). */
@@ -48299,8 +48584,8 @@ const urlHost = (v) => {
 const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
 const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?`;
 const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*';
-const NAME = `(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
-const IMAGE_RE = new RegExp(`^(${NAME})(?::[\\w][\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`);
+const validators_NAME = `(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
+const IMAGE_RE = new RegExp(`^(${validators_NAME})(?::[\\w][\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`);
 const dockerImage = (v) => {
     const s = validators_text(v, 'image reference');
     if (s instanceof Issue)
@@ -48559,7 +48844,7 @@ const serverShape = {
     restic_server_users: list(looseObject(userShape, { error: 'each entry must be a mapping with user and password' }), 'users ({user, password})'),
     restic_server_options: list(field(serverOption), 'rest-server flags'),
     restic_server_ready_timeout: dflt(validators_integer('a timeout in seconds', 1, 3600), 30),
-    docker_network_name: opt(networkName),
+    docker_network_name: opt(userNetworkName),
     docker_log_driver: opt(logDriver),
     docker_log_max_size: opt(logMaxSize),
     docker_log_max_file: opt(validators_integer('a number of log files', 1, 1000)),
@@ -48579,6 +48864,94 @@ const clientSchema = looseObject(clientShape);
 /** Every restic_* variable restic-fleet knows (the seed's and ours). */
 const KNOWN_RESTIC_VARS = new Set([...Object.keys(connectionShape), ...Object.keys(serverShape), ...Object.keys(clientShape)].filter((k) => k.startsWith('restic_')));
 const PASSWORD_VARS = new Set(['restic_client_password', 'restic_server_password', 'restic_repo_password']);
+
+;// CONCATENATED MODULE: ./src/inventory/public-fields.ts
+/**
+ * No secret in a public field, in any spelling. Templating from a secret is caught where
+ * the value is prepared (schema-checks.ts: a Secret in a public field); this catches the
+ * same secret *written out* in a public field (a password pasted into a tag, a set id or
+ * a host name), in any case and URL-encoded, because restic-fleet lower-cases and slugs
+ * public text before it reaches plans, cron files and logs, past the runner's masking.
+ */
+
+
+
+
+const isPasswordPath = (path) => (path.length === 1 && PASSWORD_VARS.has(String(path[0]))) || (path.length === 3 && path[0] === 'restic_server_users' && path[2] === 'password');
+/**
+ * Every public text of a host, with its variable path: the host name, and every string or
+ * number restic-fleet reads that is not a password. Taken from the variables, not the
+ * validated config, so a host with other errors is checked too. Secrets are skipped:
+ * a Secret in a public field is reported where the values are prepared.
+ */
+function publicFields(h) {
+    const out = [{ path: [], value: h.name }];
+    const walk = (v, path) => {
+        if (isSecret(v) || isPasswordPath(path))
+            return;
+        if (typeof v === 'string' || typeof v === 'number')
+            out.push({ path, value: String(v) });
+        else if (Array.isArray(v))
+            v.forEach((item, i) => walk(item, [...path, i]));
+        else if (v && typeof v === 'object')
+            for (const [k, item] of Object.entries(v))
+                walk(item, [...path, k]);
+    };
+    for (const [name, v] of Object.entries(h.vars))
+        walk(v, [name]);
+    return out;
+}
+/** The secrets of this inventory: every Secret in the hosts' variables and configs (offline placeholders excepted). */
+function inventorySecrets(vars, hosts) {
+    const found = new Map();
+    const walk = (v) => {
+        if (isSecret(v)) {
+            if (!isPlaceholderSecret(v) && v.reveal().length >= MIN_MASK_LENGTH)
+                found.set(v.reveal(), v);
+        }
+        else if (Array.isArray(v))
+            v.forEach(walk);
+        else if (v && typeof v === 'object')
+            Object.values(v).forEach(walk);
+    };
+    for (const h of vars)
+        walk(h.vars);
+    for (const h of hosts) {
+        h.server?.users.forEach((u) => walk(u.password));
+        walk(h.client?.password);
+        walk(h.client?.repoPassword);
+    }
+    return [...found.values()];
+}
+/** An error for each public field that contains a secret of the inventory (any case, or URL-encoded). */
+function checkSecretsInPublicFields(vars, hosts) {
+    const secrets = inventorySecrets(vars, hosts).map((s) => ({
+        origin: s.origin,
+        forms: [...new Set([s.reveal(), encodeURIComponent(s.reveal())].map((f) => f.toLowerCase()))],
+    }));
+    if (!secrets.length)
+        return [];
+    const out = [];
+    for (const h of vars) {
+        for (const { path, value } of publicFields(h)) {
+            const text = value.toLowerCase();
+            const hit = secrets.find((s) => s.forms.some((f) => text.includes(f)));
+            if (!hit)
+                continue;
+            const d = {
+                severity: 'error',
+                message: `contains the value of a secret (${hit.origin}): ${path.length ? keyPath(path) : 'the host name'} is public (shown in plans, logs and files), so no secret may appear in it`,
+            };
+            if (path.length)
+                d.key = keyPath(path);
+            const pos = h.posOf(path);
+            if (pos)
+                d.pos = pos;
+            out.push(d);
+        }
+    }
+    return out;
+}
 
 ;// CONCATENATED MODULE: ./src/inventory/suggest.ts
 /** Levenshtein distance (two rows; names are short). */
@@ -48691,8 +49064,9 @@ function checkUniqueSetIds(v, vars) {
 /**
  * Copies the variables restic-fleet reads, normalising secrets:
  * - passwords written as plain text become Secrets (with a warning: use vault or env);
- * - Secrets (vault, env) in fields that are not secret are revealed, with a warning,
- *   because those values end up in plans, container specs and cron files.
+ * - Secrets (vault, env) in fields that are not secret are an error (those values end
+ *   up in plans, container specs and cron files); the value is revealed only so the
+ *   other checks can still run (their messages go through redaction).
  */
 function prepareVars(h, v) {
     const out = {};
@@ -48700,7 +49074,7 @@ function prepareVars(h, v) {
         out[name] = normalise(value, [name], h, v);
     return out;
 }
-function isPasswordPath(path) {
+function schema_checks_isPasswordPath(path) {
     if (path.length === 1)
         return PASSWORD_VARS.has(String(path[0]));
     return path.length === 3 && path[0] === 'restic_server_users' && path[2] === 'password';
@@ -48710,7 +49084,7 @@ function normalise(value, path, h, v) {
     const checked = top.startsWith('restic_') || top.startsWith('docker_') || top.startsWith('ansible_');
     if (!checked)
         return value;
-    if (isPasswordPath(path)) {
+    if (schema_checks_isPasswordPath(path)) {
         if (typeof value === 'string' || typeof value === 'number') {
             const pos = h.posOf(path);
             v.add('warning', path, 'password written in plain text in the inventory: encrypt it with ansible-vault or reference an environment variable ("{{ vault_... }}")');
@@ -48719,7 +49093,9 @@ function normalise(value, path, h, v) {
         return value;
     }
     if (isSecret(value)) {
-        v.add('warning', path, `comes from a secret (${value.origin}) but ${keyPath(path)} is not secret: it is used as public text (shown in plans and files)`);
+        // Public fields end up in plans, logs, summaries, comments, the 0644 cron file and
+        // container specs: a secret there would leak, lower-cased or slugged past masking.
+        v.reportOnce(path, `comes from a secret (${value.origin}), but ${keyPath(path)} is public (shown in plans, logs and files): a secret may not be used here`);
         return value.reveal();
     }
     if (Array.isArray(value)) {
@@ -48777,6 +49153,8 @@ function checkUnknownKeys(h, vars, v) {
 
 
 
+
+
 /** Rotation minute when not set: spread hosts over the hour (sha256 of the host name, first 4 bytes, mod 60). */
 const staggeredMinute = (host) => String((0,external_node_crypto_.createHash)('sha256').update(host).digest().readUInt32BE(0) % 60);
 /**
@@ -48792,6 +49170,8 @@ function validateHosts(inv) {
         if (r.host)
             hosts.push(r.host);
     }
+    // After every host: a secret of one host written into another host's public field counts too.
+    diagnostics.push(...checkSecretsInPublicFields(inv.hosts, hosts));
     return { hosts, diagnostics: dedupeDiagnostics(diagnostics) };
 }
 function validateHost(h) {
@@ -48877,6 +49257,11 @@ function buildClient(v, vars) {
     const c = v.parse(clientSchema, vars);
     if (!c)
         return undefined;
+    (c.restic_backup_sets ?? []).forEach((s, i) => {
+        const mixed = mixedScripts(s.id);
+        if (mixed)
+            v.add('warning', ['restic_backup_sets', i, 'id'], `${mixed}: ids that look alike may be different sets (a look-alike letter from another script)`);
+    });
     const sets = (c.restic_backup_sets ?? []).map((s) => ({
         id: s.id,
         type: s.type,
@@ -51172,6 +51557,7 @@ async function loadDesired(o) {
         repoRoot: o.repoRoot,
         inventoryDir: o.inventory,
         env: o.env,
+        envAllowlist: o.envAllowlist,
         vaultPassword: o.vaultPassword,
         placeholderSecrets: o.offline,
     });
@@ -51252,14 +51638,16 @@ async function applyCommand(o, expectedHash) {
 }
 
 ;// CONCATENATED MODULE: ./src/engine/logger.ts
+
+/** The CLI's logger: through the CLI's output channel (redacted, controls visible). */
 const consoleLogger = {
-    info: (m) => console.log(m),
-    warn: (m) => console.warn(`warning: ${m}`),
-    error: (m) => console.error(`error: ${m}`),
+    info: (m) => out(m),
+    warn: (m) => errRecord(`warning: ${m}`),
+    error: (m) => err(`error: ${m}`),
     group: (title, lines) => {
-        console.log(`── ${title}`);
+        outRecord(`── ${title}`);
         for (const l of lines)
-            console.log(`   ${l}`);
+            out(`   ${l}`);
     },
 };
 /** With --json, stdout carries only the JSON document: progress goes to stderr. */
@@ -51381,6 +51769,7 @@ function duration_formatMillis(ms) {
  * `redact()` over the whole document would no longer recognise it.
  */
 
+
 /** Zero-width joiner: invisible, and breaks GitHub's @mention / #ref / URL auto-linking. */
 const ZWJ = '\u200d';
 /**
@@ -51447,14 +51836,11 @@ function escape_inlineCode(text) {
     return `${ticks}${pad}${body}${pad}${ticks}`;
 }
 /**
- * Text for the job log. The runner treats lines starting with `::` (or the legacy `##[`)
- * as workflow commands — remote output must not be able to set outputs, add masks or stop
- * command processing — so a zero-width space goes between the two leading characters.
+ * Text for the job log (a block of lines we laid out): redacted, control characters
+ * visible, and no line can be a workflow command (see safe-text.ts).
  */
 function logText(s) {
-    return secret_redact(s).replace(/(^|[\r\n])([ \t]*)(::|##\[)/g, (_m, start, ws, cmd) => {
-        return `${start}${ws}${cmd[0]}\u200b${cmd.slice(1)}`;
-    });
+    return safeBlock(s);
 }
 /**
  * Shortens remote text for tables: one line, at most `max` characters. Redacts before
@@ -53365,6 +53751,8 @@ function parseEnvFile(text) {
 
 
 
+
+
 const USAGE = `usage: restic-fleet <command> -i <inventory dir> [options]
 
 commands:
@@ -53385,6 +53773,10 @@ options:
       --insecure-skip-host-key-check   accept any host key (loud warning)
       --vault-password-file FILE       ansible-vault password
       --env-file FILE         KEY=VALUE lines with secrets, added to the environment
+                              (templates may read the names it defines)
+      --env-allowlist LIST    environment names templates may read besides VAULT_* and
+                              RESTIC_FLEET_*, comma-separated (never ACTIONS_*, GITHUB_*,
+                              RUNNER_*, INPUT_*)
       --plan-hash HASH        apply only if the live plan has this hash
       --stale-after DURATION  snapshots older than this are stale (default 26h)
       --json                  machine-readable output
@@ -53412,6 +53804,7 @@ async function runCli(argv) {
             'insecure-skip-host-key-check': { type: 'boolean', default: false },
             'vault-password-file': { type: 'string' },
             'env-file': { type: 'string' },
+            'env-allowlist': { type: 'string' },
             'plan-hash': { type: 'string' },
             'stale-after': { type: 'string', default: '26h' },
             host: { type: 'string' },
@@ -53434,14 +53827,20 @@ async function runCli(argv) {
         return 2;
     }
     const env = { ...process.env };
-    if (v['env-file'])
-        Object.assign(env, parseEnvFile((0,external_node_fs_namespaceObject.readFileSync)(v['env-file'], 'utf8')));
+    // Names the env file defines are given to the inventory on purpose: templates may read them.
+    const fromFile = v['env-file'] ? parseEnvFile((0,external_node_fs_namespaceObject.readFileSync)(v['env-file'], 'utf8')) : {};
+    Object.assign(env, fromFile);
+    const envAllowlist = [
+        ...parseEnvAllowlist(v['env-allowlist'] ?? '', '--env-allowlist'),
+        ...Object.keys(fromFile).filter((n) => envNameReadable(n, [n])),
+    ];
     const inventoryAbs = external_node_path_default().resolve(v.inventory);
     const repoRoot = external_node_path_default().resolve(v.root ?? gitTopLevel(inventoryAbs) ?? process.cwd());
     const base = {
         repoRoot,
         inventory: inventoryAbs,
         env,
+        envAllowlist,
         vaultPassword: v['vault-password-file']
             ? new Secret((0,external_node_fs_namespaceObject.readFileSync)(v['vault-password-file'], 'utf8').replace(/\r?\n$/, ''), 'vault password file')
             : env.ANSIBLE_VAULT_PASSWORD
@@ -53467,61 +53866,68 @@ async function runCli(argv) {
             case 'validate': {
                 const loaded = await loadDesired(base);
                 for (const d of loaded.diagnostics)
-                    console.log(formatDiagnostic(d));
-                console.log(`ok: ${loaded.hosts.length} hosts (${loaded.desired.filter((d) => d.server).length} servers, ${loaded.desired.filter((d) => d.client).length} clients)`);
+                    outRecord(formatDiagnostic(d));
+                out(`ok: ${loaded.hosts.length} hosts (${loaded.desired.filter((d) => d.server).length} servers, ${loaded.desired.filter((d) => d.client).length} clients)`);
                 return 0;
             }
             case 'render': {
                 const loaded = await loadDesired({ ...base, limit: v.host ? [v.host] : base.limit });
                 for (const d of loaded.diagnostics)
-                    console.error(formatDiagnostic(d));
-                // Secrets serialise as "***" (Secret.toJSON); redact() is the second guard.
-                console.log(secret_redact(renderDesired(loaded.desired)));
+                    errRecord(formatDiagnostic(d));
+                // Secrets serialise as "***" (Secret.toJSON); redaction in outJsonText is the second guard.
+                outJsonText(renderDesired(loaded.desired));
                 return 0;
             }
             case 'plan':
             case 'apply': {
                 const remote = remoteOptions();
-                const out = command === 'plan' ? await planCommand(remote) : await applyCommand(remote, v['plan-hash']);
-                for (const d of out.loaded.diagnostics)
-                    console.error(formatDiagnostic(d));
+                const run = command === 'plan' ? await planCommand(remote) : await applyCommand(remote, v['plan-hash']);
+                for (const d of run.loaded.diagnostics)
+                    errRecord(formatDiagnostic(d));
                 if (v.json)
-                    console.log(secret_redact(JSON.stringify({ plan: out.run.plan, results: out.results }, null, 2)));
+                    outJson({ plan: run.run.plan, results: run.results });
                 else {
-                    const { header, groups, footer } = planLogGroups(out.run.plan, command === 'apply' ? out.results : undefined);
+                    const { header, groups, footer } = planLogGroups(run.run.plan, command === 'apply' ? run.results : undefined);
                     if (header.length)
-                        console.log(secret_redact(header.join('\n')));
+                        out(header.join('\n'));
                     for (const g of groups)
-                        consoleLogger.group(secret_redact(g.title), g.lines.map(secret_redact));
-                    console.log(secret_redact([...footer, renderResultTable(out.results)].join('\n')));
+                        consoleLogger.group(g.title, g.lines);
+                    out([...footer, renderResultTable(run.results)].join('\n'));
                 }
-                return out.results.some((r) => r.outcome === 'failed') ? 1 : 0;
+                return run.results.some((r) => r.outcome === 'failed') ? 1 : 0;
             }
             case 'snapshots': {
                 const report = await snapshotsCommand(remoteOptions(), parseDuration(v['stale-after'], '--stale-after'));
-                console.log(secret_redact(v.json ? JSON.stringify(report, null, 2) : snapshotLogText(report)));
+                if (v.json)
+                    outJson(report);
+                else
+                    out(snapshotLogText(report));
                 return report.hosts.some((h) => h.status === 'failed') ? 1 : 0;
             }
             case 'restore': {
                 if (!v.host || !v.set)
                     throw new Error('restore needs --host and --set');
                 const report = await restoreCommand(remoteOptions(), { host: v.host, set: v.set, snapshot: v.snapshot, target: v.target, dryRun: v['dry-run'] });
-                console.log(secret_redact(v.json ? JSON.stringify(report, null, 2) : restoreLogText(report)));
+                if (v.json)
+                    outJson(report);
+                else
+                    out(restoreLogText(report));
                 return report.outcome === 'failed' ? 1 : 0;
             }
             default:
-                console.error(`restic-fleet: unknown command ${command}\n`);
+                errRecord(`restic-fleet: unknown command ${command}`);
+                console.error('');
                 console.error(USAGE);
                 return 2;
         }
     }
-    catch (err) {
-        if (err instanceof types_InventoryError) {
-            for (const d of err.diagnostics)
-                console.error(formatDiagnostic(d));
+    catch (e) {
+        if (e instanceof types_InventoryError) {
+            for (const d of e.diagnostics)
+                errRecord(formatDiagnostic(d));
             return 1;
         }
-        console.error(`restic-fleet: ${secret_redact(err instanceof Error ? err.message : String(err))}`);
+        err(`restic-fleet: ${e instanceof Error ? e.message : String(e)}`);
         return 1;
     }
 }
@@ -53529,8 +53935,9 @@ async function runCli(argv) {
 ;// CONCATENATED MODULE: ./src/cli-entry.ts
 // The CLI's entry point (bundled to dist/cli/index.js).
 
-runCli(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
-    console.error(err instanceof Error ? err.message : String(err));
+
+runCli(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
+    err(e instanceof Error ? e.message : String(e));
     process.exit(2);
 });
 

@@ -20,13 +20,13 @@ export const consoleLogger: Logger = {
   },
 };
 
-/** With --json, stdout carries only the JSON document: progress goes to stderr. */
+/** With --json, stdout carries only the JSON document: progress goes to stderr (same channel rules). */
 export const stderrLogger: Logger = {
-  info: (m) => console.error(m),
-  warn: (m) => console.error(`warning: ${m}`),
-  error: (m) => console.error(`error: ${m}`),
+  info: (m) => err(m),
+  warn: (m) => errRecord(`warning: ${m}`),
+  error: (m) => err(`error: ${m}`),
   group: (title, lines) => {
-    console.error(`── ${title}`);
-    for (const l of lines) console.error(`   ${l}`);
+    errRecord(`── ${title}`);
+    for (const l of lines) err(`   ${l}`);
   },
 };
