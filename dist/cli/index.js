@@ -51650,15 +51650,15 @@ const consoleLogger = {
             out(`   ${l}`);
     },
 };
-/** With --json, stdout carries only the JSON document: progress goes to stderr. */
+/** With --json, stdout carries only the JSON document: progress goes to stderr (same channel rules). */
 const stderrLogger = {
-    info: (m) => console.error(m),
-    warn: (m) => console.error(`warning: ${m}`),
-    error: (m) => console.error(`error: ${m}`),
+    info: (m) => err(m),
+    warn: (m) => errRecord(`warning: ${m}`),
+    error: (m) => err(`error: ${m}`),
     group: (title, lines) => {
-        console.error(`── ${title}`);
+        errRecord(`── ${title}`);
         for (const l of lines)
-            console.error(`   ${l}`);
+            err(`   ${l}`);
     },
 };
 

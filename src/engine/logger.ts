@@ -9,24 +9,19 @@ export interface Logger {
   group(title: string, lines: string[]): void;
 }
 
-/** The CLI's logger: through the CLI's output channel (redacted, controls visible). */
-export const consoleLogger: Logger = {
-  info: (m) => out(m),
+/** A logger over one stream of the CLI's output channel (blocks and one-line records). */
+const channelLogger = (block: (t: string) => void, record: (t: string) => void): Logger => ({
+  info: (m) => block(m),
   warn: (m) => errRecord(`warning: ${m}`),
   error: (m) => err(`error: ${m}`),
   group: (title, lines) => {
-    outRecord(`── ${title}`);
-    for (const l of lines) out(`   ${l}`);
+    record(`── ${title}`);
+    for (const l of lines) block(`   ${l}`);
   },
-};
+});
 
-/** With --json, stdout carries only the JSON document: progress goes to stderr (same channel rules). */
-export const stderrLogger: Logger = {
-  info: (m) => err(m),
-  warn: (m) => errRecord(`warning: ${m}`),
-  error: (m) => err(`error: ${m}`),
-  group: (title, lines) => {
-    errRecord(`── ${title}`);
-    for (const l of lines) err(`   ${l}`);
-  },
-};
+/** The CLI's logger: through the CLI's output channel (redacted, controls visible). */
+export const consoleLogger: Logger = channelLogger(out, outRecord);
+
+/** With --json, stdout carries only the JSON document: progress goes to stderr. */
+export const stderrLogger: Logger = channelLogger(err, errRecord);

@@ -8,8 +8,9 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PLAN_COMMENT_MARKER } from '../../src/report/pr-comment.js';
 import { startFakeGitHub, type FakeComment, type FakeGitHub } from '../support/fake-github.js';
-import { DIST, loadEvent, markdownInsideHtmlBlocks, newRunId, runAction, withoutMaskLines, workflowCommands, type ActionRun, type EventFixture } from './support/action.js';
-import { commitBase, copyLabInventory, editYaml, onBase, type InventoryCopy } from './support/engine.js';
+import { DIST, loadEvent, markdownInsideHtmlBlocks, newRunId, withoutMaskLines, workflowCommands, type ActionRun, type EventFixture } from './support/action.js';
+import { actionStep, type StepOptions } from './support/doors.js';
+import { commitBase, copyLabInventory, editYaml, type InventoryCopy } from './support/engine.js';
 import { hostExec, labState, resetLab } from './support/lab.js';
 import { canary, findLeaks } from './support/leaks.js';
 
@@ -37,33 +38,9 @@ afterAll(async () => {
   await fake?.close();
 });
 
-interface RunOpts {
-  inputs?: Record<string, string>;
-  env?: Record<string, string>;
-  patchEvent?: (p: { pull_request: { number: number } }) => void;
-  runId?: string;
-}
-
-/** One step of a workflow that uses restic-fleet on the lab: the lab's key, pinned host keys, the secrets in `env:`. */
-function step(copy: InventoryCopy, command: string, event: EventFixture, o: RunOpts = {}): Promise<ActionRun> {
-  const lab = labState();
-  return runAction({
-    inputs: {
-      command,
-      inventory: copy.inventory,
-      'ssh-private-key': readFileSync(lab.keyPath, 'utf8'),
-      'known-hosts': readFileSync(lab.knownHostsPath, 'utf8'),
-      ...o.inputs,
-    },
-    workspace: copy.repoRoot,
-    event,
-    // A same-repository PR whose base branch is the copy's base commit (the lab's inventory).
-    patchEvent: onBase(copy, o.patchEvent),
-    apiUrl: fake.url,
-    env: o.env ?? { ...lab.secretsEnv },
-    runId: o.runId,
-  });
-}
+/** One step of a workflow that uses restic-fleet on the lab, against the fake GitHub API. */
+const step = (copy: InventoryCopy, command: string, event: EventFixture, o: StepOptions = {}): Promise<ActionRun> =>
+  actionStep(copy, command, event, { apiUrl: fake.url, ...o });
 
 const ours = (): readonly FakeComment[] => fake.comments('acme', 'infra', PR).filter((c) => c.user.login === BOT && c.body.includes(PLAN_COMMENT_MARKER));
 const json = (r: ActionRun, name: string): unknown => {

@@ -1,3 +1,4 @@
+import type { ClientFacts, RepoStatus, ServerFacts } from '../../src/facts/types.js';
 import type { ClientConfig, HostConfig, ServerConfig } from '../../src/inventory/config.js';
 import { Secret } from '../../src/secret.js';
 
@@ -46,3 +47,17 @@ export function clientHost(name: string, over: Partial<ClientConfig> = {}): Host
     },
   };
 }
+
+/** Facts of a server host where nothing is set up yet. */
+export const freshServerFacts = (): ServerFacts => ({ dockerVersion: '20.10.24', networkExists: false });
+
+/** Facts of a client host with restic 0.14 and the seed's volumes, nothing of restic-fleet yet. */
+export const freshClientFacts = (repo: RepoStatus = 'absent'): ClientFacts => ({
+  resticVersion: '0.14.0',
+  resticPackageVersion: '0.14.0-1',
+  dockerVersion: '20.10.24',
+  files: {},
+  dirs: {},
+  volumes: { odoo_data01: { mountpoint: '/var/lib/docker/volumes/odoo_data01/_data' }, postgres_data01: { mountpoint: '/x' } },
+  repo: { status: repo, detail: '' },
+});

@@ -1,23 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { buildDesired } from '../../../src/desired/build.js';
 import type { DesiredHost } from '../../../src/desired/types.js';
-import type { ClientFacts, HostFacts, ServerFacts } from '../../../src/facts/types.js';
+import type { HostFacts } from '../../../src/facts/types.js';
 import { applyRun, type PlanRun } from '../../../src/engine/converge.js';
 import { Sessions } from '../../../src/engine/sessions.js';
 import { buildPlan, type FactsResult } from '../../../src/plan/build.js';
 import type { ExecResult, Transport } from '../../../src/remote/transport.js';
-import { clientHost, serverHost } from '../../support/host-config.js';
+import { clientHost, freshClientFacts, freshServerFacts, serverHost } from '../../support/host-config.js';
 
-const server = (): ServerFacts => ({ dockerVersion: '20.10.24', networkExists: false });
-const client = (): ClientFacts => ({
-  resticVersion: '0.14.0',
-  resticPackageVersion: '0.14.0-1',
-  dockerVersion: '20.10.24',
-  files: {},
-  dirs: {},
-  volumes: { odoo_data01: { mountpoint: '/x' }, postgres_data01: { mountpoint: '/y' } },
-  repo: { status: 'unchecked', detail: '' },
-});
+const server = freshServerFacts;
+const client = () => freshClientFacts('unchecked');
 const ok = (facts: HostFacts): FactsResult => ({ ok: true, facts });
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 

@@ -1,23 +1,15 @@
 import bcrypt from 'bcryptjs';
 import { describe, expect, it } from 'vitest';
 import { buildDesired } from '../../../src/desired/build.js';
-import type { ClientFacts, HostFacts, ServerFacts } from '../../../src/facts/types.js';
+import type { ClientFacts, HostFacts } from '../../../src/facts/types.js';
 import { buildPlan, type FactsResult } from '../../../src/plan/build.js';
 import { packageSatisfied, versionAtLeast } from '../../../src/plan/client.js';
 import { factsFromDesired, offlinePlan } from '../../../src/plan/offline.js';
 import { Secret } from '../../../src/secret.js';
-import { clientHost, serverHost } from '../../support/host-config.js';
+import { clientHost, freshClientFacts, freshServerFacts, serverHost } from '../../support/host-config.js';
 
-const emptyServer = (): ServerFacts => ({ dockerVersion: '20.10.24', networkExists: false });
-const emptyClient = (): ClientFacts => ({
-  resticVersion: '0.14.0',
-  resticPackageVersion: '0.14.0-1',
-  dockerVersion: '20.10.24',
-  files: {},
-  dirs: {},
-  volumes: { odoo_data01: { mountpoint: '/var/lib/docker/volumes/odoo_data01/_data' }, postgres_data01: { mountpoint: '/x' } },
-  repo: { status: 'absent', detail: '' },
-});
+const emptyServer = freshServerFacts;
+const emptyClient = (): ClientFacts => freshClientFacts();
 
 /** Facts of a host that already matches its desired state. */
 const convergedFacts = factsFromDesired;
