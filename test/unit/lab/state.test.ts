@@ -12,7 +12,9 @@ afterEach(() => {
 });
 
 function sampleState(clients: number): { state: LabStateFile; hostKeys: Map<string, string> } {
-  const hosts = topology(clients).map((h, i) => ({ name: h.name, container: h.container, sshPort: 40000 + i, ip: h.ip }));
+  const hosts = topology(clients).map((h, i) => ({
+    name: h.name, container: h.container, sshPort: 40000 + i, ip: h.ip, kind: h.kind, restic: h.kind === 'trixie' ? '0.18.0' : '0.14.0',
+  }));
   const hostKeys = new Map(hosts.map((h) => [h.name, newKeyPair().publicKey.split(' ').slice(0, 2).join(' ')]));
   return { state: { network: 'rf-lab', subnet: '10.213.0.0/24', hosts, clients }, hostKeys };
 }
