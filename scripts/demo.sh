@@ -35,7 +35,9 @@ step "apply again: nothing to change"
 "${CLI[@]}" apply "${CONN[@]}"
 
 step "trigger every backup set once, through the command its cron job runs"
-for container in $(docker ps --filter label=io.restic-fleet.lab --format '{{.Names}}' | sort); do
+# This lab's own containers (state.json), not every lab's on the engine (RF_LAB_PREFIX).
+lab_containers() { node -e 'for (const h of require(process.argv[1]).hosts) console.log(h.container)' "$LAB/state.json" | sort; }
+for container in $(lab_containers); do
   docker exec "$container" test -f /etc/cron.d/restic-fleet 2>/dev/null || continue
   # Lines "m h dom mon dow root COMMAND": run COMMAND with sh, as cron would.
   docker exec "$container" sh -c "grep -E '^[^#]\\S* \\S+ \\S+ \\S+ \\S+ root .* backup ' /etc/cron.d/restic-fleet | sed -E 's/^(\\S+ ){6}//'" |
@@ -49,5 +51,5 @@ step "snapshots (restic-fleet snapshots)"
 "${CLI[@]}" snapshots "${CONN[@]}"
 
 step "restic snapshots on a client, with the installed root-only credentials (the blog post's last picture)"
-client=$(docker ps --filter label=io.restic-fleet.lab --format '{{.Names}}' | grep client | sort | head -n 1)
+client=$(lab_containers | grep client | head -n 1)
 docker exec "$client" restic --repository-file /etc/restic-fleet/repository --password-file /etc/restic-fleet/password snapshots
