@@ -67,10 +67,10 @@ export async function ensureHostImage(kind: HostKind): Promise<string> {
   await timed(`import ${kind} host image`, () =>
     mustDocker(['import', '--change', `ENV RF_LAB_RECIPE=${hash}`, '--change', 'CMD ["/bin/bash"]', tarball, tag], { timeoutSeconds: 600 }),
   );
-  // Older recipes of this kind, and tags from before kinds existed; never another kind's image.
+  // Older recipes of this kind only: never another kind's image, nor tags another checkout's lab may use.
   const old = (await mustDocker(['images', IMAGES.hostRepo, '--format', '{{.Repository}}:{{.Tag}}']))
     .split('\n')
-    .filter((t) => t && t !== tag && (t.startsWith(`${IMAGES.hostRepo}:${kind}-`) || !HOST_KINDS.some((k) => t.startsWith(`${IMAGES.hostRepo}:${k}-`))));
+    .filter((t) => t && t !== tag && t.startsWith(`${IMAGES.hostRepo}:${kind}-`));
   for (const t of old) await docker(['rmi', t], { timeoutSeconds: 60 });
   return tag;
 }

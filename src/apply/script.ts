@@ -106,6 +106,9 @@ export function renderApply(ops: PlannedChange[]): ApplyScript {
       case 'container-start':
         parts.push(sh`run_step ${id} docker start ${op.name}`);
         break;
+      case 'container-reload':
+        parts.push(sh`run_step ${`reload:${op.name}`} docker kill --signal HUP ${op.name}`);
+        break;
       case 'repo-init':
       case 'repo-verify':
         if (!repoFns) parts.push(REPO_CHECK_FUNCTION, VERSION);

@@ -12,6 +12,8 @@ export type Op =
   | { op: 'network-create'; name: string }
   | { op: 'container-run'; spec: ContainerSpec; replace: boolean }
   | { op: 'container-start'; name: string }
+  /** SIGHUP to a running rest-server: it re-reads .htpasswd at once (by itself only within 30 s). */
+  | { op: 'container-reload'; name: string }
   /** Check the repository and initialise it when truly absent (one client per repository). */
   | { op: 'repo-init' }
   /** Check the repository with the installed credentials, never initialise. */

@@ -12,20 +12,24 @@ DATA_DIRECTORY=${DATA_DIRECTORY:-/data}
 PASSWORD_FILE=${PASSWORD_FILE:-$DATA_DIRECTORY/.htpasswd}
 BIN=${REST_SERVER_BIN:-/usr/bin/rest-server}
 
-# A sleeping shell must still stop at once on `docker stop` (it runs as pid 1: no default handlers).
+# A sleeping shell must still stop at once on `docker stop` (it runs as pid 1: no default
+# handlers), and live through the SIGHUP restic-fleet sends after changing .htpasswd (a
+# handler, not an ignore: rest-server, exec'd below, installs its own).
 trap 'exit 143' TERM INT
+trap ':' HUP
 pause() { sleep "$1" & wait $! || :; }
 
 case ${RF_LAB_REST_SERVER_MODE:-} in
   dead)
     while :; do
       echo "rest-server: cannot start (lab-dead image)" >&2
-      pause 5
+      pause 2
     done ;;
   slow)
     delay=${RF_LAB_START_DELAY:-8}
     echo "rest-server: starting in ${delay}s (lab-slow image)" >&2
-    pause "$delay" ;;
+    i=0
+    while [ "$i" -lt "$delay" ]; do pause 1; i=$((i + 1)); done ;; # a signal cuts one second short, not the delay
 esac
 
 # shellcheck disable=SC2086 # OPTIONS is a word list, as in the official image

@@ -80,3 +80,24 @@ describe('test-only modes', () => {
     expect(r.stderr).toContain('rest-server: cannot start (lab-dead image)');
   });
 });
+
+describe('SIGHUP (sent by restic-fleet after it rewrites .htpasswd)', () => {
+  it('does not end the slow or dead modes', async () => {
+    const { stub, data } = stubDir();
+    const script = join(LAB_DIR, 'images', 'rest-server', 'entrypoint.sh');
+    const r = await run(
+      'sh',
+      ['-c', `mkdir -p '${data}'; sh '${script}' & pid=$!; sleep 0.5; kill -HUP $pid; sleep 0.5; kill -0 $pid && echo alive; kill -TERM $pid; wait $pid; echo "exit=$?"`],
+      { env: { PATH: process.env.PATH, REST_SERVER_BIN: stub, DATA_DIRECTORY: data, RF_LAB_REST_SERVER_MODE: 'dead' }, timeoutSeconds: 15 },
+    );
+    expect(r.stdout).toContain('alive');
+    expect(r.stdout).toContain('exit=143');
+    const slow = await run(
+      'sh',
+      ['-c', `mkdir -p '${data}'; sh '${script}' & pid=$!; sleep 0.5; kill -HUP $pid; wait $pid; echo "exit=$?"`],
+      { env: { PATH: process.env.PATH, REST_SERVER_BIN: stub, DATA_DIRECTORY: data, PASSWORD_FILE: '/dev/null', RF_LAB_REST_SERVER_MODE: 'slow', RF_LAB_START_DELAY: '2' }, timeoutSeconds: 15 },
+    );
+    expect(slow.stdout).toContain('--path'); // went on to start rest-server
+    expect(slow.stdout).toContain('exit=0');
+  });
+});
