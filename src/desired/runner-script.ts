@@ -71,7 +71,7 @@ version_at_least "$RESTIC_VERSION" 0.17.0 && LOCKED_EXIT=11
 # (dead processes, removed by plain unlock) once and tries again.
 restic_retry() {
   n=0 max=$LOCK_RETRIES lock_opt=$RETRY_LOCK
-  case " $* " in *" --no-lock "*) lock_opt= ;; esac # takes no lock, and restic refuses both
+  case " $* " in *" --no-lock "*) lock_opt= ;; esac # takes no lock: nothing to wait for
   [ -z "$lock_opt" ] || max=1
   while :; do
     # shellcheck disable=SC2086 # lock_opt is two words or none

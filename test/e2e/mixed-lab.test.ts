@@ -65,6 +65,11 @@ describe('mixed lab: restic 0.14 and 0.18 clients, the real rest-server', () => 
       expect(snaps.map((s) => s.hostname)).toEqual(expect.arrayContaining([old().name, modern().name])); // --host: the inventory name
     }
 
+    // The 0.18 client's rotation job (forget --prune under --retry-lock) runs on the shared repository.
+    const rotation = /^\d+ 23 \* \* \* root (.*forget.*?) >>/m.exec(await sh(modern().name, 'cat /etc/cron.d/restic-fleet'))![1]!;
+    expect((await hostExec(modern().name, rotation, { timeoutSeconds: 240 })).code).toBe(0);
+    expect(JSON.parse(await sh(modern().name, 'cat /var/lib/restic-fleet/status/rotation.json'))).toMatchObject({ status: 'ok', exit: 0 });
+
     // restic check from both (one after the other: check takes the repository's lock).
     for (const c of [old(), modern()]) {
       const r = await hostExec(c.name, `${RUNNER_ENV} restic check`, { timeoutSeconds: 240 });
