@@ -3,12 +3,16 @@
 import { down, reset, status, up } from './lifecycle.js';
 
 const USAGE = `usage: npm run lab -- <command>
-  up [--clients N]   build images if needed, start 1 server + N clients (default 2), write the state dir
+  up [--clients N]   build images if needed, start 1 server + N clients (default 2), write the state dir;
+                     clients are mixed: odd-numbered bookworm (restic 0.14), even-numbered trixie (restic 0.18)
   down               remove every container, network, volume and rule the lab created
-  status             show the lab; exit 0 healthy, 1 unhealthy, 3 down
+  status             show the lab (each host's kind and restic version); exit 0 healthy, 1 unhealthy, 3 down
   reset              return a running lab to its fresh state (fast, containers kept)
+images on the server host: restic-fleet/rest-server:lab and :lab2 (the real rest-server 0.13.0),
+  :lab-slow (listens RF_LAB_START_DELAY s after start, default 8) and :lab-dead (never listens; test-only)
 env: RF_LAB_DIR (state dir, default <repo>/.lab), RF_LAB_CACHE (build cache, default lab/.cache),
-     RF_LAB_SUBNET (default 10.213.0.0/24), RF_LAB_MIRROR (Debian mirror for debootstrap),
+     RF_LAB_SUBNET (default 10.213.0.0/24), RF_LAB_MIRROR (Debian mirror; default: the one in /etc/apt's sources),
+     RF_LAB_CLIENT_KIND (mixed | bookworm | trixie, default mixed),
      RF_LAB_PREFIX (container/network name prefix, default rf-lab: a second lab needs its own prefix, subnet and dir)`;
 
 async function main(argv: string[]): Promise<number> {

@@ -25,21 +25,50 @@ export const shareDir = (): string => join(cacheDir(), 'share');
 export const DOCKERD_LOG = '/var/log/restic-fleet-lab-dockerd.log';
 
 export const IMAGES = {
-  hostRepo: 'restic-fleet/lab-host', // tagged with the recipe hash
+  hostRepo: 'restic-fleet/lab-host', // tagged <kind>-<recipe hash>
+  /** The real rest-server (Debian trixie's restic-rest-server); two tags so a test can change the image. */
   restServer: ['restic-fleet/rest-server:lab', 'restic-fleet/rest-server:lab2'],
+  /** Test-only: starts listening RF_LAB_START_DELAY seconds (default 8) after it starts. */
+  restServerSlow: 'restic-fleet/rest-server:lab-slow',
+  /** Test-only: runs and logs, never listens. */
+  restServerDead: 'restic-fleet/rest-server:lab-dead',
   app: 'restic-fleet/app:lab',
 } as const;
 
+/** Every rest-server tag the server host's engine gets. */
+export const REST_SERVER_TAGS = [...IMAGES.restServer, IMAGES.restServerSlow, IMAGES.restServerDead] as const;
+
+/** Debian release the mirror is looked up for (the machine's own sources name it). */
 export const SUITE = 'bookworm';
-export const MIRROR = process.env.RF_LAB_MIRROR ?? 'http://deb.debian.org/debian';
-export const HOST_PACKAGES = [
+/** Where the real rest-server and restic 0.18 come from. */
+export const REST_SERVER_SUITE = 'trixie';
+
+/** Two kinds of hosts: restic 0.14 (bookworm) and restic 0.18 (trixie). */
+export type HostKind = 'bookworm' | 'trixie';
+export const HOST_KINDS: readonly HostKind[] = ['bookworm', 'trixie'];
+
+/**
+ * Clients' kinds: RF_LAB_CLIENT_KIND=mixed (default: odd-numbered clients bookworm,
+ * even-numbered trixie), bookworm or trixie. The server host is always bookworm.
+ */
+export function clientKind(i: number, mode = process.env.RF_LAB_CLIENT_KIND ?? 'mixed'): HostKind {
+  if (mode === 'bookworm' || mode === 'trixie') return mode;
+  if (mode !== 'mixed') throw new Error(`RF_LAB_CLIENT_KIND must be mixed, bookworm or trixie, got ${mode}`);
+  return i % 2 === 1 ? 'bookworm' : 'trixie';
+}
+
+const HOST_PACKAGES = [
   'openssh-server', 'cron', 'restic', 'sudo', 'ca-certificates', 'docker.io', 'iptables',
   'procps', 'util-linux', 'coreutils', 'findutils', 'tar', 'gzip',
 ];
 
+/** What a host of each kind installs: trixie splits the docker CLI out of docker.io. */
+export const hostPackages = (kind: HostKind): string[] => (kind === 'trixie' ? [...HOST_PACKAGES, 'docker-cli'] : HOST_PACKAGES);
+
 export interface HostSpec {
   name: string;
   role: 'server' | 'client';
+  kind: HostKind;
   container: string;
   ip: string;
   volume: string; // outer volume holding the host's /var/lib/docker
@@ -48,11 +77,11 @@ export interface HostSpec {
 /** The lab's hosts for N clients; IPs are fixed so a re-created lab keeps its addresses. */
 export function topology(clients: number): HostSpec[] {
   const base = SUBNET.replace(/\.\d+\/\d+$/, '');
-  const spec = (name: string, role: HostSpec['role'], octet: number): HostSpec => {
+  const spec = (name: string, role: HostSpec['role'], kind: HostKind, octet: number): HostSpec => {
     const short = name.split('.')[0]!;
-    return { name, role, container: `${PREFIX}-${short}`, ip: `${base}.${octet}`, volume: `${PREFIX}-${short}-docker` };
+    return { name, role, kind, container: `${PREFIX}-${short}`, ip: `${base}.${octet}`, volume: `${PREFIX}-${short}-docker` };
   };
-  const hosts = [spec(SERVER_NAME, 'server', 10)];
-  for (let i = 1; i <= clients; i++) hosts.push(spec(clientName(i), 'client', 10 + i));
+  const hosts = [spec(SERVER_NAME, 'server', 'bookworm', 10)];
+  for (let i = 1; i <= clients; i++) hosts.push(spec(clientName(i), 'client', clientKind(i), 10 + i));
   return hosts;
 }

@@ -3,7 +3,7 @@ import { existsSync, openSync } from 'node:fs';
 import { DOCKERD_LOG } from './config.js';
 import { docker, log, must, run, sleep } from './run.js';
 
-let aptUpdated = false;
+let aptUpdated: Promise<void> | undefined;
 
 const onPath = async (cmd: string): Promise<boolean> => (await run('sh', ['-c', `command -v ${cmd}`], { timeoutSeconds: 5 })).code === 0;
 
@@ -30,10 +30,16 @@ export async function ensurePackages(pkgs: Array<{ pkg: string; cmd: string }>):
   }, `apt-get install ${missing.join(' ')}`);
 }
 
-export async function aptUpdate(): Promise<void> {
-  if (aptUpdated) return;
-  await must('apt-get', ['update'], { timeoutSeconds: 300 }, 'apt-get update');
-  aptUpdated = true;
+/** Once per process, even when several builds ask at the same time (apt takes a lock). */
+export function aptUpdate(): Promise<void> {
+  aptUpdated ??= must('apt-get', ['update'], { timeoutSeconds: 300 }, 'apt-get update').then(
+    () => undefined,
+    (e: unknown) => {
+      aptUpdated = undefined;
+      throw e;
+    },
+  );
+  return aptUpdated;
 }
 
 export const engineAnswers = async (): Promise<boolean> =>

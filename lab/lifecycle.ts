@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import {
-  LAB_DIR, LABEL, MAX_CLIENTS, NETWORK, PREFIX, SERVER_NAME, shareDir, stateDir, SUBNET, topology, type HostSpec,
+  LAB_DIR, LABEL, MAX_CLIENTS, NETWORK, PREFIX, SERVER_NAME, shareDir, stateDir, SUBNET, topology, type HostKind, type HostSpec,
 } from './config.js';
 import { engineAnswers, ensureEngine } from './engine.js';
 import { ensureImages } from './images.js';
@@ -100,16 +100,22 @@ async function upLocked(opts: UpOptions): Promise<LabStateFile> {
   if (!/^\d+\.\d+\.\d+\.0\/24$/.test(SUBNET)) throw new Error(`RF_LAB_SUBNET must be an x.y.z.0/24 network, got ${SUBNET}`);
   const t0 = Date.now();
   await timed('engine', ensureEngine);
-  const images = await timed('images', ensureImages);
+  const hosts = topology(n);
+  const images = await timed('images', () => ensureImages([...new Set(hosts.map((h) => h.kind))]));
 
   const existing = await labContainers();
   const state = readState();
   if (existing.length > 0 && state) {
     const health = await checkHealth(state);
-    const image = (await docker(['inspect', '-f', '{{.Config.Image}}', state.hosts[0]!.container])).stdout.trim();
-    if (health.healthy && image !== images.host) {
-      health.healthy = false;
-      health.problems.push(`it runs host image ${image}, the current recipe is ${images.host}`);
+    // Same hosts, each of the kind the topology gives it now, on its kind's current image.
+    for (const h of hosts) {
+      const had = state.hosts.find((x) => x.name === h.name);
+      if (!had) continue;
+      const image = (await docker(['inspect', '-f', '{{.Config.Image}}', had.container])).stdout.trim();
+      if (health.healthy && (had.kind !== h.kind || image !== images.host[h.kind])) {
+        health.healthy = false;
+        health.problems.push(`${h.name} runs ${image} (${had.kind ?? 'no kind'}), the topology wants ${h.kind} on ${images.host[h.kind]}`);
+      }
     }
     if (health.healthy && existing.length === state.hosts.length) {
       if (state.clients !== n) {
@@ -128,7 +134,7 @@ async function upLocked(opts: UpOptions): Promise<LabStateFile> {
   if (foreign.length) throw new Error(`containers named ${foreign.join(', ')} exist but were not made by the lab; remove or rename them`);
 
   try {
-    const result = await create(n, images.host);
+    const result = await create(hosts, images.host);
     log(`lab up: 1 server + ${n} clients in ${((Date.now() - t0) / 1000).toFixed(1)}s; state in ${stateDir()}`);
     return result;
   } catch (e) {
@@ -141,8 +147,8 @@ async function upLocked(opts: UpOptions): Promise<LabStateFile> {
   }
 }
 
-async function create(n: number, image: string): Promise<LabStateFile> {
-  const hosts = topology(n);
+async function create(hosts: HostSpec[], images: Record<HostKind, string>): Promise<LabStateFile> {
+  const n = hosts.filter((h) => h.role === 'client').length;
   const { privateKey, publicKey } = newKeyPair();
   await timed('network + containers', async () => {
     const net = await docker(['network', 'create', '--driver', 'bridge', '--subnet', SUBNET, '--label', `${LABEL}=1`, NETWORK]);
@@ -150,7 +156,7 @@ async function create(n: number, image: string): Promise<LabStateFile> {
     await addIsolationRule();
     await pool(hosts, 6, async (h) => {
       await mustDocker(['volume', 'create', '--label', `${LABEL}=1`, h.volume]);
-      await mustDocker(runArgs(h, image, publicKey), { timeoutSeconds: 120 }, `docker run ${h.container}`);
+      await mustDocker(runArgs(h, images[h.kind], publicKey), { timeoutSeconds: 120 }, `docker run ${h.container}`);
     });
   });
   await timed('inner engines ready', () => pool(hosts, hosts.length, (h) => mustHostScript(h.container, ['wait', '180'], 200)));
@@ -158,7 +164,10 @@ async function create(n: number, image: string): Promise<LabStateFile> {
   const labHosts: LabHost[] = await pool(hosts, 12, async (h) => {
     const port = Number((await mustDocker(['port', h.container, '22/tcp'])).trim().split('\n')[0]!.split(':').pop());
     if (!port) throw new Error(`${h.container}: no published ssh port`);
-    return { name: h.name, container: h.container, sshPort: port, ip: h.ip };
+    const version = await mustDocker(['exec', h.container, 'restic', 'version']);
+    const restic = /restic (\d+\.\d+\.\d+)/.exec(version)?.[1];
+    if (!restic) throw new Error(`${h.container}: unexpected \`restic version\` output: ${version}`);
+    return { name: h.name, container: h.container, sshPort: port, ip: h.ip, kind: h.kind, restic };
   });
   // Loading images and copying the volumes' data is I/O bound; a few at a time keeps the disk busy without thrashing it.
   await timed('images + volumes + apps in hosts', () => pool(hosts, 4, (h) => mustHostScript(h.container, ['setup', h.role], 300)));
@@ -235,7 +244,9 @@ export async function status(): Promise<number> {
   }
   const health = await checkHealth(state);
   console.log(`lab ${health.healthy ? 'is up' : 'is NOT healthy'}: network ${state.network} ${state.subnet}, ${state.clients} clients, state in ${stateDir()}`);
-  for (const h of state.hosts) console.log(`  ${h.name.padEnd(22)} ${h.container.padEnd(16)} ssh 127.0.0.1:${h.sshPort}  ${h.ip}`);
+  for (const h of state.hosts) {
+    console.log(`  ${h.name.padEnd(22)} ${h.container.padEnd(18)} ssh 127.0.0.1:${h.sshPort}  ${h.ip.padEnd(14)} ${h.kind ?? '?'} restic ${h.restic ?? '?'}`);
+  }
   const p = statePaths();
   console.log(`  key ${p.key}\n  known_hosts ${p.knownHosts}\n  inventory ${p.inventoryDir}\n  secrets ${p.secrets}`);
   for (const pr of health.problems) console.log(`  problem: ${pr}`);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
-import { stateDir } from './config.js';
+import { stateDir, type HostKind } from './config.js';
 import { writeInventory } from './inventory.js';
 
 /** `<stateDir>/state.json`: what others code against (test/e2e/support/lab.ts, the demo). */
@@ -11,6 +11,8 @@ export interface LabHost {
   container: string; // outer container name
   sshPort: number; // published on 127.0.0.1
   ip: string; // address on the lab network
+  kind: HostKind; // bookworm (restic 0.14) or trixie (restic 0.18)
+  restic: string; // `restic version` of the host, e.g. "0.18.0"
 }
 
 export interface LabStateFile {

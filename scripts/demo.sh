@@ -20,8 +20,6 @@ else
   npm run --silent lab -- up --clients 2
 fi
 INV=$LAB/inventory/inventories/lab
-# This lab's host containers only (another lab may share the engine: RF_LAB_PREFIX).
-lab_containers() { docker ps --filter label=io.restic-fleet.lab --filter "name=^${RF_LAB_PREFIX:-rf-lab}-" --format '{{.Names}}' | sort; }
 CONN=(-i "$INV" --env-file "$LAB/secrets.env" --key "$LAB/id_ed25519" --known-hosts "$LAB/known_hosts")
 
 step "validate the inventory ($INV)"
@@ -37,6 +35,8 @@ step "apply again: nothing to change"
 "${CLI[@]}" apply "${CONN[@]}"
 
 step "trigger every backup set once, through the command its cron job runs"
+# This lab's own containers (state.json), not every lab's on the engine (RF_LAB_PREFIX).
+lab_containers() { node -e 'for (const h of require(process.argv[1]).hosts) console.log(h.container)' "$LAB/state.json" | sort; }
 for container in $(lab_containers); do
   docker exec "$container" test -f /etc/cron.d/restic-fleet 2>/dev/null || continue
   # Lines "m h dom mon dow root COMMAND": run COMMAND with sh, as cron would.

@@ -54,7 +54,9 @@ ensure_app() { # container volume: running, with the volume at /data
 
 setup() {
   case $role in
-    server) load_images "$share/images/rest-server.tar" restic-fleet/rest-server:lab restic-fleet/rest-server:lab2 ;;
+    server)
+      load_images "$share/images/rest-server.tar" restic-fleet/rest-server:lab restic-fleet/rest-server:lab2 \
+        restic-fleet/rest-server:lab-slow restic-fleet/rest-server:lab-dead ;;
     client)
       load_images "$share/images/app.tar" restic-fleet/app:lab
       for v in app_data media_data; do restore_volume "$v"; done

@@ -16,7 +16,19 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 mkdir -p "$debcache"
-debootstrap --variant=minbase --include="$pkgs" --cache-dir="$debcache" "$suite" "$rootfs" "$mirror"
+# Two steps: debootstrap's own resolver installs in an order that breaks on trixie (systemd's
+# pre-dependency, pulled in through cron and openssh-server's sysusers dependency), so the
+# base comes from debootstrap and the packages from apt inside it, both from the same cache.
+debootstrap --variant=minbase --cache-dir="$debcache" "$suite" "$rootfs" "$mirror"
+mount -t proc proc "$rootfs/proc"
+mount --bind "$debcache" "$rootfs/var/cache/apt/archives"
+printf '#!/bin/sh\nexit 101\n' > "$rootfs/usr/sbin/policy-rc.d" # no service starts during the build
+chmod 0755 "$rootfs/usr/sbin/policy-rc.d"
+chroot "$rootfs" apt-get update
+# shellcheck disable=SC2046 # the package list is comma-separated words
+DEBIAN_FRONTEND=noninteractive chroot "$rootfs" apt-get install -y --no-install-recommends $(echo "$pkgs" | tr ',' ' ')
+rm -f "$rootfs/usr/sbin/policy-rc.d"
+umount "$rootfs/var/cache/apt/archives" "$rootfs/proc"
 
 # Host keys are generated at container start (each host its own); sshd offers only ed25519,
 # so clients pin one key type.

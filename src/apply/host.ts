@@ -21,12 +21,14 @@ export async function applyHost(t: Transport, ops: PlannedChange[], timeoutSecon
   const applied: string[] = [];
   let failure: string | undefined;
   let repo: RepoFact | undefined;
+  let resticVersion: string | undefined;
   for (const line of res.stdout.split('\n')) {
-    const m = /^@@rf (ok|fail|repo|stale) (.*)$/.exec(line);
+    const m = /^@@rf (ok|fail|repo|stale|restic-version) (.*)$/.exec(line);
     if (!m) continue;
     if (m[1] === 'stale') return { applied: [], stale: true };
     if (m[1] === 'ok') applied.push(m[2]!.trim());
-    else if (m[1] === 'repo') repo = parseRepoCheckLine(m[2]!);
+    else if (m[1] === 'restic-version') resticVersion = m[2]!.trim() === '-' ? undefined : m[2]!.trim();
+    else if (m[1] === 'repo') repo = parseRepoCheckLine(m[2]!, resticVersion);
     else {
       const [id, b64 = ''] = m[2]!.split(' ');
       failure = `${id}: ${Buffer.from(b64, 'base64').toString('utf8').trim() || 'failed'}`;

@@ -13,6 +13,7 @@ import { reveal } from '../secret.js';
  * with exact owner and mode, and the whole run holds the host's restic-fleet lock.
  * The script stops at the first failure and reports per change:
  *   @@rf ok <change-id> | @@rf fail <change-id> <base64 message> | @@rf repo <code> <base64 stderr>
+ *   | @@rf restic-version <x.y.z or -> (before the first repo line)
  */
 export interface ApplyScript {
   command: ShellText;
@@ -65,11 +66,18 @@ exec 8> ${HOST_LOCK}
 flock -w 300 8 || fail lock "another restic-fleet run holds ${HOST_LOCK} (waited 300 s)"
 `);
 
+/** The installed restic's version (after a package op of this run), so the repo line's exit code reads right. */
+const VERSION = script(`RF_V=$(restic version 2>/dev/null | sed -n '1s/^restic \\([0-9][0-9.]*\\).*/\\1/p')
+echo "@@rf restic-version \${RF_V:--}"`);
+
+// Init only when the repository certainly does not exist: exit 10 on restic >= 0.17, else
+// (0.14 exits 1 for everything) by its stderr, never after a 401 or a wrong password.
 const INIT = script(`RF_R=$(repo_check_files ${REPOSITORY_FILE} ${PASSWORD_FILE})
 RF_ERR=$(printf '%s' "\${RF_R#* }" | base64 -d)
-if [ "\${RF_R%% *}" != 0 ] && printf '%s' "$RF_ERR" | grep -q 'unable to open config file' \\
+RF_CODES=; [ -n "$RF_V" ] && [ "$(printf '%s\\n0.17.0\\n' "$RF_V" | sort -V | head -n 1)" = 0.17.0 ] && RF_CODES=1
+if [ "\${RF_R%% *}" != 0 ] && { { [ -n "$RF_CODES" ] && [ "\${RF_R%% *}" = 10 ]; } || { printf '%s' "$RF_ERR" | grep -q 'unable to open config file' \\
    && printf '%s' "$RF_ERR" | grep -qiE 'does not exist|no such file|404' \\
-   && ! printf '%s' "$RF_ERR" | grep -qiE '401|unauthorized|wrong password'; then
+   && ! printf '%s' "$RF_ERR" | grep -qiE '401|unauthorized|wrong password'; }; }; then
   RF_OUT=$(restic --repository-file ${REPOSITORY_FILE} --password-file ${PASSWORD_FILE} init 2>&1) || true
   RF_R=$(repo_check_files ${REPOSITORY_FILE} ${PASSWORD_FILE})
 fi
@@ -136,9 +144,12 @@ export function renderApply(ops: PlannedChange[]): ApplyScript {
           script(`mkdir -p ${path.posix.dirname(GENERATION_FILE)} && echo $((RF_GEN + 1)) > ${GENERATION_FILE}.tmp && mv -f ${GENERATION_FILE}.tmp ${GENERATION_FILE} || fail generation "cannot write ${GENERATION_FILE}"`),
         );
         break;
+      case 'container-reload':
+        parts.push(sh`run_step ${`reload:${op.name}`} docker kill --signal HUP ${op.name}`);
+        break;
       case 'repo-init':
       case 'repo-verify':
-        if (!repoFns) parts.push(REPO_CHECK_FUNCTION);
+        if (!repoFns) parts.push(REPO_CHECK_FUNCTION, VERSION);
         repoFns = true;
         parts.push(op.op === 'repo-init' ? INIT : VERIFY);
         break;

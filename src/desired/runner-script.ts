@@ -56,15 +56,29 @@ write_status() { # name status start end exit snapshot message
     "$1" "$2" "$3" "$4" "$5" "$6" "$(json_str "$7")" > "$tmp" && chmod 0644 "$tmp" && mv -f "$tmp" "$STATUS_DIR/$1.json"
 }
 
-# Runs restic, retrying while another process holds an exclusive lock (restic 0.14
-# has no --retry-lock). Stale locks (dead processes) are removed with plain unlock.
+# restic >= 0.16 waits for a held lock itself (--retry-lock, as long as the loop below would);
+# restic >= 0.17 exits 11 when the lock stays held. Read from the installed restic at run
+# time: the package may change under the installed runner.
+RESTIC_VERSION=$(restic version 2> /dev/null | sed -n '1s/^restic \\([0-9][0-9.]*\\).*/\\1/p')
+version_at_least() { [ -n "$1" ] && [ "$(printf '%s\\n%s\\n' "$1" "$2" | sort -V | head -n 1)" = "$2" ]; }
+RETRY_LOCK=
+version_at_least "$RESTIC_VERSION" 0.16.0 && RETRY_LOCK="--retry-lock $((LOCK_RETRIES * LOCK_WAIT))s"
+LOCKED_EXIT=
+version_at_least "$RESTIC_VERSION" 0.17.0 && LOCKED_EXIT=11
+
+# Runs restic, retrying while another process holds an exclusive lock: restic 0.14 has no
+# --retry-lock, so this loop is the wait there; with --retry-lock it only clears stale locks
+# (dead processes, removed by plain unlock) once and tries again.
 restic_retry() {
-  n=0
+  n=0 max=$LOCK_RETRIES lock_opt=$RETRY_LOCK
+  case " $* " in *" --no-lock "*) lock_opt= ;; esac # takes no lock: nothing to wait for
+  [ -z "$lock_opt" ] || max=1
   while :; do
-    restic "$@" > "$OUT" 2> "$ERR"; rc=$?
+    # shellcheck disable=SC2086 # lock_opt is two words or none
+    restic $lock_opt "$@" > "$OUT" 2> "$ERR"; rc=$?
     cat "$OUT" >> "$LOG"; cat "$ERR" >> "$LOG"
-    if [ "$rc" -ne 0 ] && grep -q 'repository is already locked' "$ERR" && [ "$n" -lt "$LOCK_RETRIES" ]; then
-      n=$((n + 1)); echo "$(now) repository locked; retry $n/$LOCK_RETRIES in \${LOCK_WAIT}s" >> "$LOG"
+    if [ "$rc" -ne 0 ] && { [ "$rc" = "$LOCKED_EXIT" ] || grep -q 'repository is already locked' "$ERR"; } && [ "$n" -lt "$max" ]; then
+      n=$((n + 1)); echo "$(now) repository locked; retry $n/$max in \${LOCK_WAIT}s" >> "$LOG"
       restic unlock >> "$LOG" 2>&1
       sleep "$LOCK_WAIT"; continue
     fi

@@ -51,8 +51,8 @@ export function containerFact(json: string): ContainerFact | undefined {
 export class ProbeError extends Error {}
 
 /** While its server is about to change, only "already initialised" (seen with the installed credentials) is certain. */
-function repoBeforeServer(installed: string | undefined): RepoFact {
-  if (!absent(installed) && parseRepoCheckLine(installed!).status === 'initialised') return { status: 'initialised', detail: '' };
+function repoBeforeServer(installed: string | undefined, resticVersion: string | undefined): RepoFact {
+  if (!absent(installed) && parseRepoCheckLine(installed!, resticVersion).status === 'initialised') return { status: 'initialised', detail: '' };
   return { status: 'unchecked', detail: 'not checked: its server converges first' };
 }
 
@@ -86,14 +86,16 @@ export function parseProbe(d: DesiredHost, stdout: string): HostFacts {
     const pv = s.get('restic-package x');
     const repoLine = s.get('repo x');
     const installed = s.get('repo-installed x');
+    // The version read by this same probe decides how the repository check's exit code reads.
+    const resticVersion = absent(rv) ? undefined : /restic (\d+\.\d+\.\d+)/.exec(rv!)?.[1];
     const client: ClientFacts = {
-      resticVersion: absent(rv) ? undefined : /restic (\d+\.\d+\.\d+)/.exec(rv!)?.[1],
+      resticVersion,
       resticPackageVersion: absent(pv) ? undefined : pv!.trim(),
       dockerVersion,
       files: {},
       dirs: {},
       volumes: {},
-      repo: repoLine !== undefined ? parseRepoCheckLine(repoLine) : repoBeforeServer(installed),
+      repo: repoLine !== undefined ? parseRepoCheckLine(repoLine, resticVersion) : repoBeforeServer(installed, resticVersion),
     };
     for (const dir of c.dirs) client.dirs[dir.path] = dirFact(s.get(`dir ${dir.path}`));
     for (const f of c.files) {

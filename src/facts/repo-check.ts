@@ -1,5 +1,6 @@
 import { PASSWORD_FILE, REPOSITORY_FILE, VERIFIED_FILE } from '../desired/runner-script.js';
 import { script } from '../remote/shell.js';
+import { RESTIC_EXIT_CODES, versionAtLeast } from '../util/version.js';
 import type { RepoFact, RepoStatus } from './types.js';
 
 /**
@@ -39,12 +40,20 @@ repo_check_desired() { # url password sha256-of-the-desired-credential-files
   else repo_check_files ${REPOSITORY_FILE} ${PASSWORD_FILE}; fi
 }`);
 
-/** restic 0.14 exits 1 for every failure: tell cases apart by stderr (see FIELD-NOTES). */
-export function classifyRepo(code: number, stderr: string): RepoFact {
+/**
+ * restic ≥ 0.17 says what went wrong in its exit code: 10 repository does not exist, 11 lock
+ * held, 12 wrong password. restic 0.14 exits 1 for every failure: tell cases apart by stderr
+ * (see FIELD-NOTES); that is also the fallback for every other code and for an unknown version.
+ */
+const EXIT_CODE_STATUS: Record<number, RepoStatus> = { 10: 'absent', 11: 'locked', 12: 'wrong-password' };
+
+export function classifyRepo(code: number, stderr: string, resticVersion?: string): RepoFact {
   const detail = stderr.trim().split('\n').slice(-3).join(' | ');
   const is = (re: RegExp) => re.test(stderr);
+  const byCode = resticVersion && versionAtLeast(resticVersion, RESTIC_EXIT_CODES) ? EXIT_CODE_STATUS[code] : undefined;
   let status: RepoStatus;
   if (code === 0) status = 'initialised';
+  else if (byCode) status = byCode;
   else if (code === 124 || code === 137) status = 'unreachable';
   else if (is(/401 Unauthorized|unauthorized/i)) status = 'unauthorized';
   else if (is(/wrong password or no key found/)) status = 'wrong-password';
@@ -55,10 +64,10 @@ export function classifyRepo(code: number, stderr: string): RepoFact {
   return { status, detail: status === 'initialised' ? '' : detail };
 }
 
-/** Parses the "<code> <base64>" line that repo_check_* prints. */
-export function parseRepoCheckLine(line: string): RepoFact {
+/** Parses the "<code> <base64>" line that repo_check_* prints (resticVersion: the host's, from the same probe). */
+export function parseRepoCheckLine(line: string, resticVersion?: string): RepoFact {
   const [code, b64 = ''] = line.trim().split(' ');
   const n = Number(code);
   if (!Number.isInteger(n)) return { status: 'error', detail: `unexpected repository check output: ${line.slice(0, 100)}` };
-  return classifyRepo(n, Buffer.from(b64, 'base64').toString('utf8'));
+  return classifyRepo(n, Buffer.from(b64, 'base64').toString('utf8'), resticVersion);
 }

@@ -1,22 +1,14 @@
 import type { DesiredClient, DesiredFile } from '../desired/types.js';
 import type { ClientFacts, FileFact } from '../facts/types.js';
 import { isSecret } from '../secret.js';
+import { versionAtLeast } from '../util/version.js';
 import type { PlannedChange } from './ops.js';
 import type { PartPlan } from './server.js';
 import type { Change } from './types.js';
 
 export const MIN_RESTIC = '0.14.0';
 
-/** Compares dotted numeric versions ("0.14.0" < "0.16.4"). */
-export function versionAtLeast(v: string, min: string): boolean {
-  const a = v.split('.').map(Number);
-  const b = min.split('.').map(Number);
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const d = (a[i] ?? 0) - (b[i] ?? 0);
-    if (d !== 0) return d > 0;
-  }
-  return true;
-}
+export { versionAtLeast };
 
 /** "restic" is satisfied by any installed version, "restic=0.14.0-1" only by that exact version. */
 export function packageSatisfied(pkg: string, installed: string | undefined): boolean {

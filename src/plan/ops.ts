@@ -14,6 +14,8 @@ export type Op =
   | { op: 'container-start'; name: string }
   /** After a (re)start: wait until the server answers HTTP on its published port, seen from the host itself. */
   | { op: 'await-http'; container: string; port: number; timeoutSeconds: number }
+  /** SIGHUP to a running rest-server: it re-reads .htpasswd at once (by itself only within 30 s). */
+  | { op: 'container-reload'; name: string }
   /** Check the repository and initialise it when truly absent (one client per repository). */
   | { op: 'repo-init' }
   /** Check the repository with the installed credentials, never initialise. */

@@ -133,6 +133,10 @@ export function planServer(d: DesiredServer, f: ServerFacts): PartPlan {
   } else if (!c.running) {
     changes.push({ id, kind: 'container', action: 'update', summary: `start container ${spec.name} (it is ${c.status})` });
     ops.push({ changeId: id, op: { op: 'container-start', name: spec.name } });
+  } else if (ops.some((o) => o.op.op === 'write-file' && o.op.path === d.htpasswdPath)) {
+    // A kept, running rest-server sees a new .htpasswd only up to 30 s later (it checks the
+    // file at most that often): clients applied right after would get 401. SIGHUP reloads it now.
+    ops.push({ changeId: '', op: { op: 'container-reload', name: spec.name } });
   }
   // A started container does not listen at once (a first image load, a slow disk): its clients'
   // `restic init` right after it would fail. The change is done only once the server answers.

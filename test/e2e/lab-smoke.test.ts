@@ -1,5 +1,5 @@
 // Proves the lab's topology: every host reachable over SSH with the pinned key only, the
-// tools restic-fleet needs, real volumes with known data, the stand-in rest-server answering
+// tools restic-fleet needs, real volumes with known data, the real rest-server answering
 // a real restic init/backup/snapshots with bcrypt htpasswd auth, isolation, and reset.
 import bcrypt from 'bcryptjs';
 import { NodeSSH } from 'node-ssh';
@@ -107,7 +107,7 @@ describe('lab topology', () => {
     expect(r.code, r.stderr).toBe(0);
   });
 
-  describe('stand-in rest-server', () => {
+  describe('rest-server image', () => {
     const user = 'admin';
     const password = 'smoke-' + Math.random().toString(36).slice(2);
     const c1 = clients[0]!;
@@ -131,7 +131,7 @@ describe('lab topology', () => {
          docker run -d --name lab-smoke-rest -p 8080:8000 -v /srv/lab-smoke:/data restic-fleet/rest-server:lab >/dev/null
          docker run -d --name lab-smoke-ao -p 8081:8000 -v /srv/lab-smoke:/data -e OPTIONS='--append-only --private-repos' restic-fleet/rest-server:lab2 >/dev/null
          for i in $(seq 60); do
-           docker logs lab-smoke-rest 2>&1 | grep -q 'Serving restic REST API' && docker logs lab-smoke-ao 2>&1 | grep -q 'Serving restic REST API' && exit 0
+           docker logs lab-smoke-rest 2>&1 | grep -q 'start server on' && docker logs lab-smoke-ao 2>&1 | grep -q 'start server on' && exit 0
            sleep 0.5
          done; docker logs lab-smoke-rest; exit 1`,
         { stdin: htpasswd },
@@ -207,6 +207,8 @@ describe('lab topology', () => {
     );
     expect(client.stdout.trim()).toBe('app media app_data media_data');
     const srv = await hostExec(server.name, `ls -d /srv/restic 2>/dev/null; docker ps -aq | wc -l; docker network ls --filter type=custom -q | wc -l; docker image ls --format '{{.Repository}}:{{.Tag}}' | grep rest-server | sort | tr '\\n' ' '`);
-    expect(srv.stdout.trim().split('\n')).toEqual(['0', '0', 'restic-fleet/rest-server:lab restic-fleet/rest-server:lab2']);
+    expect(srv.stdout.trim().split('\n')).toEqual([
+      '0', '0', 'restic-fleet/rest-server:lab restic-fleet/rest-server:lab-dead restic-fleet/rest-server:lab-slow restic-fleet/rest-server:lab2',
+    ]);
   });
 });

@@ -1,6 +1,7 @@
-// The stand-in rest-server's entrypoint maps rest-server's interface (OPTIONS, PASSWORD_FILE,
-// DISABLE_AUTHENTICATION) onto rclone's flags; a stub rclone prints what it was given.
-import { chmodSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+// The lab rest-server image's entrypoint gives Debian's rest-server binary the official
+// image's interface (DATA_DIRECTORY, PASSWORD_FILE, OPTIONS, DISABLE_AUTHENTICATION) and the
+// test-only slow/dead modes; a stub binary prints the arguments it was given.
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,76 +13,91 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-async function entrypoint(env: Record<string, string>) {
+function stubDir(): { dir: string; stub: string; data: string } {
   const dir = mkdtempSync(join(tmpdir(), 'rf-lab-rs-'));
   dirs.push(dir);
-  const stub = join(dir, 'rclone');
+  const stub = join(dir, 'rest-server');
   writeFileSync(stub, '#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done\n');
   chmodSync(stub, 0o755);
-  const data = join(dir, 'data');
-  const r = await run('sh', [join(LAB_DIR, 'images', 'rest-server', 'entrypoint.sh')], {
-    env: { PATH: process.env.PATH, RCLONE_BIN: stub, DATA_DIRECTORY: data, ...env },
-    timeoutSeconds: 10,
-  });
-  return { ...r, args: r.stdout.trim().split('\n'), data };
+  return { dir, stub, data: join(dir, 'data') };
 }
 
-describe('rest-server stand-in entrypoint', () => {
-  it('serves /data on :8000 with the htpasswd file required (created empty, as rest-server does)', async () => {
-    const r = await entrypoint({});
+async function entrypoint(env: Record<string, string>, timeoutSeconds = 10) {
+  const { stub, data } = stubDir();
+  const t0 = Date.now();
+  const r = await run('sh', [join(LAB_DIR, 'images', 'rest-server', 'entrypoint.sh')], {
+    env: { PATH: process.env.PATH, REST_SERVER_BIN: stub, DATA_DIRECTORY: data, ...env },
+    timeoutSeconds,
+  });
+  return { ...r, args: r.stdout.trim().split('\n'), data, ms: Date.now() - t0 };
+}
+
+describe('rest-server image entrypoint', () => {
+  it('serves DATA_DIRECTORY with the htpasswd file required (created empty, as the official image does)', async () => {
+    const { dir, stub } = stubDir();
+    const data = join(dir, 'data');
+    rmSync(data, { recursive: true, force: true });
+    writeFileSync(join(dir, 'mk'), ''); // data dir exists in the image (VOLUME /data)
+    const r = await run('sh', ['-c', `mkdir -p '${data}' && exec sh '${join(LAB_DIR, 'images', 'rest-server', 'entrypoint.sh')}'`], {
+      env: { PATH: process.env.PATH, REST_SERVER_BIN: stub, DATA_DIRECTORY: data },
+      timeoutSeconds: 10,
+    });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.args.slice(r.args.indexOf('serve'))).toEqual(['serve', 'restic', '--addr', ':8000', '--htpasswd', `${r.data}/.htpasswd`, r.data]);
-    expect(existsSync(join(r.data, '.htpasswd'))).toBe(true);
+    expect(r.stdout.trim().split('\n')).toEqual(['--path', data, '--htpasswd-file', `${data}/.htpasswd`]);
+    expect(existsSync(join(data, '.htpasswd'))).toBe(true);
     expect(r.stderr).toContain('no user exists');
   });
 
-  it('maps --append-only and --private-repos, and says which flags it ignores', async () => {
-    const r = await entrypoint({ OPTIONS: '--append-only --private-repos --prometheus --max-size=1000 --listen :9000 --tls --tls-cert /c.pem --tls-key=/k.pem' });
+  it('passes OPTIONS through word by word, after its own flags', async () => {
+    const r = await entrypoint({ OPTIONS: '--append-only --private-repos --prometheus --max-size 1000', PASSWORD_FILE: '/dev/null' });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.args).toEqual(expect.arrayContaining(['--append-only', '--private-repos']));
-    expect(r.args[r.args.indexOf('--addr') + 1]).toBe(':9000');
-    expect(r.args.slice(r.args.indexOf('--cert'), r.args.indexOf('--cert') + 4)).toEqual(['--cert', '/c.pem', '--key', '/k.pem']);
-    expect(r.args).not.toContain('--prometheus');
-    expect(r.stderr).toContain('ignoring --prometheus');
-    expect(r.stderr).toContain('ignoring --max-size 1000');
+    expect(r.args).toEqual(['--path', r.data, '--htpasswd-file', '/dev/null', '--append-only', '--private-repos', '--prometheus', '--max-size', '1000']);
   });
 
-  it('honours PASSWORD_FILE, --no-auth and DISABLE_AUTHENTICATION', async () => {
+  it('honours PASSWORD_FILE and DISABLE_AUTHENTICATION (--no-auth, no password file made)', async () => {
     const pw = await entrypoint({ PASSWORD_FILE: '/nonexistent-dir/x' });
-    expect(pw.code).not.toBe(0); // cannot create it: fails loudly instead of serving without auth
-    const noAuth = await entrypoint({ OPTIONS: '--no-auth' });
-    expect(noAuth.args).not.toContain('--htpasswd');
-    const disabled = await entrypoint({ DISABLE_AUTHENTICATION: '1' });
-    expect(disabled.args).not.toContain('--htpasswd');
-  });
-
-  it('refuses unknown flags, as rest-server does', async () => {
-    const r = await entrypoint({ OPTIONS: '--no-such-flag' });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('unknown flag --no-such-flag');
+    expect(pw.code).not.toBe(0); // cannot create it: fails loudly instead of serving without users
+    const disabled = await entrypoint({ DISABLE_AUTHENTICATION: '1', OPTIONS: '--append-only' });
+    expect(disabled.code, disabled.stderr).toBe(0);
+    expect(disabled.args.slice(-2)).toEqual(['--no-auth', '--append-only']);
+    expect(disabled.stderr).not.toContain('no user exists');
   });
 });
 
-describe('rest-server stand-in: htpasswd reload', () => {
-  it('restarts rclone when the htpasswd file is replaced, as rest-server re-reads it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rf-lab-rs-'));
-    dirs.push(dir);
-    const stub = join(dir, 'rclone');
-    // A long-running stub that logs each start.
-    writeFileSync(stub, `#!/bin/sh\necho start >> ${dir}/starts\nexec sleep 4\n`);
-    chmodSync(stub, 0o755);
-    const data = join(dir, 'data');
-    const proc = run('sh', [join(LAB_DIR, 'images', 'rest-server', 'entrypoint.sh')], {
-      env: { PATH: process.env.PATH, RCLONE_BIN: stub, DATA_DIRECTORY: data },
-      timeoutSeconds: 20,
-    });
-    const starts = () => (existsSync(join(dir, 'starts')) ? readFileSync(join(dir, 'starts'), 'utf8').split('\n').filter(Boolean).length : 0);
-    for (let i = 0; i < 40 && starts() < 1; i++) await new Promise((r) => setTimeout(r, 100));
-    writeFileSync(join(data, '.htpasswd.new'), 'admin:$2y$04$abcdefghijklmnopqrstuu\n');
-    renameSync(join(data, '.htpasswd.new'), join(data, '.htpasswd'));
-    for (let i = 0; i < 40 && starts() < 2; i++) await new Promise((r) => setTimeout(r, 100));
-    const r = await proc;
-    expect(starts(), r.stderr).toBe(2);
-    expect(r.stderr).toContain('changed: reloading');
-  }, 30_000);
+describe('test-only modes', () => {
+  it('slow: starts rest-server after RF_LAB_START_DELAY seconds', async () => {
+    const r = await entrypoint({ RF_LAB_REST_SERVER_MODE: 'slow', RF_LAB_START_DELAY: '2', PASSWORD_FILE: '/dev/null' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.ms).toBeGreaterThanOrEqual(2000);
+    expect(r.args[0]).toBe('--path');
+    expect(r.stderr).toContain('starting in 2s (lab-slow image)');
+  });
+
+  it('dead: never runs rest-server, keeps logging until stopped', async () => {
+    const r = await entrypoint({ RF_LAB_REST_SERVER_MODE: 'dead' }, 2);
+    expect(r.code).toBeNull(); // still running when the 2 s bound killed it
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('rest-server: cannot start (lab-dead image)');
+  });
+});
+
+describe('SIGHUP (sent by restic-fleet after it rewrites .htpasswd)', () => {
+  it('does not end the slow or dead modes', async () => {
+    const { stub, data } = stubDir();
+    const script = join(LAB_DIR, 'images', 'rest-server', 'entrypoint.sh');
+    const r = await run(
+      'sh',
+      ['-c', `mkdir -p '${data}'; sh '${script}' & pid=$!; sleep 0.5; kill -HUP $pid; sleep 0.5; kill -0 $pid && echo alive; kill -TERM $pid; wait $pid; echo "exit=$?"`],
+      { env: { PATH: process.env.PATH, REST_SERVER_BIN: stub, DATA_DIRECTORY: data, RF_LAB_REST_SERVER_MODE: 'dead' }, timeoutSeconds: 15 },
+    );
+    expect(r.stdout).toContain('alive');
+    expect(r.stdout).toContain('exit=143');
+    const slow = await run(
+      'sh',
+      ['-c', `mkdir -p '${data}'; sh '${script}' & pid=$!; sleep 0.5; kill -HUP $pid; wait $pid; echo "exit=$?"`],
+      { env: { PATH: process.env.PATH, REST_SERVER_BIN: stub, DATA_DIRECTORY: data, PASSWORD_FILE: '/dev/null', RF_LAB_REST_SERVER_MODE: 'slow', RF_LAB_START_DELAY: '2' }, timeoutSeconds: 15 },
+    );
+    expect(slow.stdout).toContain('--path'); // went on to start rest-server
+    expect(slow.stdout).toContain('exit=0');
+  });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { topology } from '../../../lab/config.js';
+import { clientKind, topology } from '../../../lab/config.js';
 import { newKeyPair, parseEnvFile, readState, removeState, statePaths, writeState, type LabStateFile } from '../../../lab/state.js';
 import { loadConfig } from '../../../src/inventory/index.js';
 
@@ -12,7 +12,9 @@ afterEach(() => {
 });
 
 function sampleState(clients: number): { state: LabStateFile; hostKeys: Map<string, string> } {
-  const hosts = topology(clients).map((h, i) => ({ name: h.name, container: h.container, sshPort: 40000 + i, ip: h.ip }));
+  const hosts = topology(clients).map((h, i) => ({
+    name: h.name, container: h.container, sshPort: 40000 + i, ip: h.ip, kind: h.kind, restic: h.kind === 'trixie' ? '0.18.0' : '0.14.0',
+  }));
   const hostKeys = new Map(hosts.map((h) => [h.name, newKeyPair().publicKey.split(' ').slice(0, 2).join(' ')]));
   return { state: { network: 'rf-lab', subnet: '10.213.0.0/24', hosts, clients }, hostKeys };
 }
@@ -67,5 +69,25 @@ describe('lab state dir', () => {
     expect(readState(dir)).toBeUndefined();
     expect(readFileSync(mine, 'utf8')).toBe('keep me');
     expect(() => statSync(statePaths(dir).inventoryRoot)).toThrow();
+  });
+});
+
+describe('lab topology kinds', () => {
+  it('is mixed by default: server and odd-numbered clients bookworm, even-numbered trixie', () => {
+    const saved = process.env.RF_LAB_CLIENT_KIND;
+    delete process.env.RF_LAB_CLIENT_KIND;
+    try {
+      expect(topology(4).map((h) => `${h.name.split('.')[0]} ${h.kind}`)).toEqual([
+        'server bookworm', 'client01 bookworm', 'client02 trixie', 'client03 bookworm', 'client04 trixie',
+      ]);
+    } finally {
+      if (saved !== undefined) process.env.RF_LAB_CLIENT_KIND = saved;
+    }
+  });
+
+  it('RF_LAB_CLIENT_KIND gives clients of one kind, and refuses anything else', () => {
+    expect([1, 2].map((i) => clientKind(i, 'trixie'))).toEqual(['trixie', 'trixie']);
+    expect([1, 2].map((i) => clientKind(i, 'bookworm'))).toEqual(['bookworm', 'bookworm']);
+    expect(() => clientKind(1, 'sid')).toThrow(/mixed, bookworm or trixie/);
   });
 });

@@ -1,7 +1,8 @@
 import bcrypt from 'bcryptjs';
 import { describe, expect, it } from 'vitest';
 import { buildDesired } from '../../../src/desired/build.js';
-import type { ClientFacts, HostFacts } from '../../../src/facts/types.js';
+import type { ClientFacts, HostFacts, ServerFacts } from '../../../src/facts/types.js';
+import { renderApply } from '../../../src/apply/script.js';
 import { buildPlan, type FactsResult } from '../../../src/plan/build.js';
 import { packageSatisfied, versionAtLeast } from '../../../src/plan/client.js';
 import { factsFromDesired, offlinePlan } from '../../../src/plan/offline.js';
@@ -71,6 +72,22 @@ describe('buildPlan', () => {
     expect(lines[0]).toBe(f.server!.htpasswd.split('\n')[0]); // admin's old hash kept byte for byte
     expect(lines[1]).toMatch(/^other:\$2[aby]\$10\$/);
     expect(lines).toHaveLength(2);
+  });
+
+  it('reloads a kept, running rest-server (SIGHUP) after rewriting .htpasswd; not one being recreated or unchanged', () => {
+    const hosts = buildDesired([serverHost('server.example.com', { users: [{ user: 'admin', password: new Secret('new-pass-456', 't') }] })]).hosts;
+    const opsFor = (edit: (f: ReturnType<typeof convergedFacts>) => void) => {
+      const f = convergedFacts(hosts[0]!);
+      f.server!.htpasswd = `admin:${bcrypt.hashSync('old-pass-123', 4)}\n`;
+      edit(f);
+      return buildPlan(hosts, new Map([['server.example.com', ok(f)]])).ops.get('server.example.com')!.map((o) => o.op.op);
+    };
+    expect(opsFor(() => {})).toEqual(['write-file', 'container-reload']);
+    expect(opsFor((f) => (f.server!.container!.labels = { 'restic-fleet.spec-hash': 'old' }))).toEqual(['write-file', 'container-run']);
+    const same = convergedFacts(hosts[0]!);
+    expect(buildPlan(hosts, new Map([['server.example.com', ok(same)]])).ops.get('server.example.com')).toEqual([]);
+    const script = renderApply(buildPlan(hosts, new Map([['server.example.com', ok({ ...same, server: { ...same.server!, htpasswd: 'admin:$2y$04$x\n' } })]])).ops.get('server.example.com')!);
+    expect(script.command.text).toContain('docker kill --signal HUP restic01');
   });
 
   it('recreates the container when its spec changed and marks it destructive', () => {
