@@ -5738,7 +5738,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6297:
+/***/ 8678:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -7950,7 +7950,7 @@ for (const ctor of [HttpAgent, HttpsAgent]) {
       const dstPort = options.port;
 
       if (Client === undefined)
-        Client = __nccwpck_require__(6297);
+        Client = __nccwpck_require__(8678);
 
       const client = new Client();
       let triedForward = false;
@@ -8044,7 +8044,7 @@ module.exports = {
   AgentProtocol,
   BaseAgent,
   createAgent,
-  Client: __nccwpck_require__(6297),
+  Client: __nccwpck_require__(8678),
   CygwinAgent,
   HTTPAgent,
   HTTPSAgent,
@@ -26778,7 +26778,7 @@ const ProxyAgent = __nccwpck_require__(6672)
 const EnvHttpProxyAgent = __nccwpck_require__(3137)
 const RetryAgent = __nccwpck_require__(50)
 const errors = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const { InvalidArgumentError } = errors
 const api = __nccwpck_require__(6615)
 const buildConnector = __nccwpck_require__(9136)
@@ -26892,7 +26892,7 @@ module.exports.FormData = __nccwpck_require__(5910).FormData
 module.exports.File = globalThis.File ?? (__nccwpck_require__(4573).File)
 module.exports.FileReader = __nccwpck_require__(8355).FileReader
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(6297)
 
 module.exports.setGlobalOrigin = setGlobalOrigin
 module.exports.getGlobalOrigin = getGlobalOrigin
@@ -26943,7 +26943,7 @@ module.exports.EventSource = EventSource
 /***/ 158:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { addAbortListener } = __nccwpck_require__(3440)
+const { addAbortListener } = __nccwpck_require__(1059)
 const { RequestAbortedError } = __nccwpck_require__(8707)
 
 const kListener = Symbol('kListener')
@@ -27013,7 +27013,7 @@ module.exports = {
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
 const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const { addSignal, removeSignal } = __nccwpck_require__(158)
 
 class ConnectHandler extends AsyncResource {
@@ -27136,7 +27136,7 @@ const {
   InvalidReturnValueError,
   RequestAbortedError
 } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const { AsyncResource } = __nccwpck_require__(6698)
 const { addSignal, removeSignal } = __nccwpck_require__(158)
 const assert = __nccwpck_require__(4589)
@@ -27388,7 +27388,7 @@ module.exports = pipeline
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(9927)
 const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
 const { AsyncResource } = __nccwpck_require__(6698)
 
@@ -27610,7 +27610,7 @@ module.exports.RequestHandler = RequestHandler
 const assert = __nccwpck_require__(4589)
 const { finished, PassThrough } = __nccwpck_require__(7075)
 const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
 const { AsyncResource } = __nccwpck_require__(6698)
 const { addSignal, removeSignal } = __nccwpck_require__(158)
@@ -27837,7 +27837,7 @@ module.exports = stream
 
 const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
 const { AsyncResource } = __nccwpck_require__(6698)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const { addSignal, removeSignal } = __nccwpck_require__(158)
 const assert = __nccwpck_require__(4589)
 
@@ -27971,8 +27971,8 @@ module.exports.connect = __nccwpck_require__(2279)
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
 const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
-const { ReadableStreamFrom } = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
+const { ReadableStreamFrom } = __nccwpck_require__(1059)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -28461,7 +28461,7 @@ module.exports = {
 
 const net = __nccwpck_require__(7030)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8707)
 const timers = __nccwpck_require__(6603)
 
@@ -29494,7 +29494,7 @@ const {
   validateHandler,
   getServerName,
   normalizedMethodRecords
-} = __nccwpck_require__(3440)
+} = __nccwpck_require__(1059)
 const { channels } = __nccwpck_require__(2414)
 const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
 
@@ -30194,7 +30194,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3440:
+/***/ 1059:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 "use strict";
@@ -30932,7 +30932,7 @@ const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __ncc
 const DispatcherBase = __nccwpck_require__(1841)
 const Pool = __nccwpck_require__(628)
 const Client = __nccwpck_require__(3701)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const createRedirectInterceptor = __nccwpck_require__(5092)
 
 const kOnConnect = Symbol('onConnect')
@@ -31082,7 +31082,7 @@ const {
 } = __nccwpck_require__(2128)
 const Pool = __nccwpck_require__(628)
 const { kUrl, kInterceptors } = __nccwpck_require__(6443)
-const { parseOrigin } = __nccwpck_require__(3440)
+const { parseOrigin } = __nccwpck_require__(1059)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -31288,7 +31288,7 @@ module.exports = BalancedPool
 /* global WebAssembly */
 
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const { channels } = __nccwpck_require__(2414)
 const timers = __nccwpck_require__(6603)
 const {
@@ -32809,7 +32809,7 @@ module.exports = connectH1
 const assert = __nccwpck_require__(4589)
 const { errorMonitor } = __nccwpck_require__(8474)
 const { pipeline } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
@@ -33611,7 +33611,7 @@ module.exports = connectH2
 const assert = __nccwpck_require__(4589)
 const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const { channels } = __nccwpck_require__(2414)
 const Request = __nccwpck_require__(4655)
 const DispatcherBase = __nccwpck_require__(1841)
@@ -35074,7 +35074,7 @@ const Client = __nccwpck_require__(3701)
 const {
   InvalidArgumentError
 } = __nccwpck_require__(8707)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const { kUrl, kInterceptors } = __nccwpck_require__(6443)
 const buildConnector = __nccwpck_require__(9136)
 
@@ -35595,7 +35595,7 @@ module.exports = class DecoratorHandler {
 "use strict";
 
 
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const { kBodyUsed } = __nccwpck_require__(6443)
 const assert = __nccwpck_require__(4589)
 const { InvalidArgumentError } = __nccwpck_require__(8707)
@@ -35843,7 +35843,7 @@ const {
   parseHeaders,
   parseRangeHeader,
   wrapRequestBody
-} = __nccwpck_require__(3440)
+} = __nccwpck_require__(1059)
 
 function calculateRetryAfterHeader (retryAfter) {
   const current = Date.now()
@@ -36663,7 +36663,7 @@ module.exports = interceptorOpts => {
 "use strict";
 
 
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
 const DecoratorHandler = __nccwpck_require__(8155)
 
@@ -37496,7 +37496,7 @@ const {
   kMockDispatch
 } = __nccwpck_require__(1117)
 const { InvalidArgumentError } = __nccwpck_require__(8707)
-const { buildURL } = __nccwpck_require__(3440)
+const { buildURL } = __nccwpck_require__(1059)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -37807,7 +37807,7 @@ const {
   kOrigin,
   kGetNetConnect
 } = __nccwpck_require__(1117)
-const { buildURL } = __nccwpck_require__(3440)
+const { buildURL } = __nccwpck_require__(1059)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const {
   types: {
@@ -38695,7 +38695,7 @@ module.exports = {
 
 const { kConstruct } = __nccwpck_require__(109)
 const { urlEquals, getFieldValues } = __nccwpck_require__(6798)
-const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(3440)
+const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(1059)
 const { webidl } = __nccwpck_require__(5893)
 const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(9051)
 const { Request, fromInnerRequest } = __nccwpck_require__(9967)
@@ -39563,7 +39563,7 @@ module.exports = {
 const { kConstruct } = __nccwpck_require__(109)
 const { Cache } = __nccwpck_require__(9634)
 const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kEnumerableProperty } = __nccwpck_require__(1059)
 
 class CacheStorage {
   /**
@@ -41267,7 +41267,7 @@ const { parseMIMEType } = __nccwpck_require__(1900)
 const { createFastMessageEvent } = __nccwpck_require__(5188)
 const { isNetworkError } = __nccwpck_require__(9051)
 const { delay } = __nccwpck_require__(4811)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kEnumerableProperty } = __nccwpck_require__(1059)
 const { environmentSettingsObject } = __nccwpck_require__(3168)
 const { getGlobalDispatcher } = __nccwpck_require__(2581)
 
@@ -41794,7 +41794,7 @@ module.exports = {
 "use strict";
 
 
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const {
   ReadableStreamFrom,
   isBlobLike,
@@ -43403,7 +43403,7 @@ module.exports = { FileLike, isFileLike }
 "use strict";
 
 
-const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
+const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(1059)
 const { utf8DecodeBytes } = __nccwpck_require__(3168)
 const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(1900)
 const { isFileLike } = __nccwpck_require__(7114)
@@ -43887,7 +43887,7 @@ module.exports = {
 
 const { isBlobLike, iteratorMixin } = __nccwpck_require__(3168)
 const { kState } = __nccwpck_require__(3627)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kEnumerableProperty } = __nccwpck_require__(1059)
 const { FileLike, isFileLike } = __nccwpck_require__(7114)
 const { webidl } = __nccwpck_require__(5893)
 const { File: NativeFile } = __nccwpck_require__(4573)
@@ -44139,7 +44139,7 @@ module.exports = { FormData, makeEntry }
 
 /***/ }),
 
-/***/ 1059:
+/***/ 6297:
 /***/ ((module) => {
 
 "use strict";
@@ -44196,7 +44196,7 @@ module.exports = {
 
 
 const { kConstruct } = __nccwpck_require__(6443)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kEnumerableProperty } = __nccwpck_require__(1059)
 const {
   iteratorMixin,
   isValidHeaderName,
@@ -44947,7 +44947,7 @@ const {
 } = __nccwpck_require__(4495)
 const EE = __nccwpck_require__(8474)
 const { Readable, pipeline, finished } = __nccwpck_require__(7075)
-const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
+const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(1059)
 const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(1900)
 const { getGlobalDispatcher } = __nccwpck_require__(2581)
 const { webidl } = __nccwpck_require__(5893)
@@ -47171,7 +47171,7 @@ module.exports = {
 const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(4492)
 const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(660)
 const { FinalizationRegistry } = __nccwpck_require__(6653)()
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const nodeUtil = __nccwpck_require__(7975)
 const {
   isValidHTTPToken,
@@ -48213,7 +48213,7 @@ module.exports = { Request, makeRequest, fromInnerRequest, cloneRequest }
 
 const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(660)
 const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(4492)
-const util = __nccwpck_require__(3440)
+const util = __nccwpck_require__(1059)
 const nodeUtil = __nccwpck_require__(7975)
 const { kEnumerableProperty } = util
 const {
@@ -48849,10 +48849,10 @@ module.exports = {
 const { Transform } = __nccwpck_require__(7075)
 const zlib = __nccwpck_require__(8522)
 const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(4495)
-const { getGlobalOrigin } = __nccwpck_require__(1059)
+const { getGlobalOrigin } = __nccwpck_require__(6297)
 const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(1900)
 const { performance } = __nccwpck_require__(643)
-const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(3440)
+const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(1059)
 const assert = __nccwpck_require__(4589)
 const { isUint8Array } = __nccwpck_require__(3429)
 const { webidl } = __nccwpck_require__(5893)
@@ -50488,7 +50488,7 @@ module.exports = {
 
 const { types, inspect } = __nccwpck_require__(7975)
 const { markAsUncloneable } = __nccwpck_require__(5919)
-const { toUSVString } = __nccwpck_require__(3440)
+const { toUSVString } = __nccwpck_require__(1059)
 
 /** @type {import('../../../types/webidl').Webidl} */
 const webidl = {}
@@ -51500,7 +51500,7 @@ const {
   kAborted
 } = __nccwpck_require__(961)
 const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kEnumerableProperty } = __nccwpck_require__(1059)
 
 class FileReader extends EventTarget {
   constructor () {
@@ -52796,7 +52796,7 @@ module.exports = {
 
 
 const { webidl } = __nccwpck_require__(5893)
-const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kEnumerableProperty } = __nccwpck_require__(1059)
 const { kConstruct } = __nccwpck_require__(6443)
 const { MessagePort } = __nccwpck_require__(5919)
 
@@ -54368,7 +54368,7 @@ const {
 } = __nccwpck_require__(8625)
 const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(6897)
 const { ByteParser } = __nccwpck_require__(1652)
-const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(3440)
+const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(1059)
 const { getGlobalDispatcher } = __nccwpck_require__(2581)
 const { types } = __nccwpck_require__(7975)
 const { ErrorEvent, CloseEvent } = __nccwpck_require__(5188)
@@ -73908,15 +73908,29 @@ write_status() { # name status start end exit snapshot message
     "$1" "$2" "$3" "$4" "$5" "$6" "$(json_str "$7")" > "$tmp" && chmod 0644 "$tmp" && mv -f "$tmp" "$STATUS_DIR/$1.json"
 }
 
-# Runs restic, retrying while another process holds an exclusive lock (restic 0.14
-# has no --retry-lock). Stale locks (dead processes) are removed with plain unlock.
+# restic >= 0.16 waits for a held lock itself (--retry-lock, as long as the loop below would);
+# restic >= 0.17 exits 11 when the lock stays held. Read from the installed restic at run
+# time: the package may change under the installed runner.
+RESTIC_VERSION=$(restic version 2> /dev/null | sed -n '1s/^restic \\([0-9][0-9.]*\\).*/\\1/p')
+version_at_least() { [ -n "$1" ] && [ "$(printf '%s\\n%s\\n' "$1" "$2" | sort -V | head -n 1)" = "$2" ]; }
+RETRY_LOCK=
+version_at_least "$RESTIC_VERSION" 0.16.0 && RETRY_LOCK="--retry-lock $((LOCK_RETRIES * LOCK_WAIT))s"
+LOCKED_EXIT=
+version_at_least "$RESTIC_VERSION" 0.17.0 && LOCKED_EXIT=11
+
+# Runs restic, retrying while another process holds an exclusive lock: restic 0.14 has no
+# --retry-lock, so this loop is the wait there; with --retry-lock it only clears stale locks
+# (dead processes, removed by plain unlock) once and tries again.
 restic_retry() {
-  n=0
+  n=0 max=$LOCK_RETRIES lock_opt=$RETRY_LOCK
+  case " $* " in *" --no-lock "*) lock_opt= ;; esac # takes no lock: nothing to wait for
+  [ -z "$lock_opt" ] || max=1
   while :; do
-    restic "$@" > "$OUT" 2> "$ERR"; rc=$?
+    # shellcheck disable=SC2086 # lock_opt is two words or none
+    restic $lock_opt "$@" > "$OUT" 2> "$ERR"; rc=$?
     cat "$OUT" >> "$LOG"; cat "$ERR" >> "$LOG"
-    if [ "$rc" -ne 0 ] && grep -q 'repository is already locked' "$ERR" && [ "$n" -lt "$LOCK_RETRIES" ]; then
-      n=$((n + 1)); echo "$(now) repository locked; retry $n/$LOCK_RETRIES in \${LOCK_WAIT}s" >> "$LOG"
+    if [ "$rc" -ne 0 ] && { [ "$rc" = "$LOCKED_EXIT" ] || grep -q 'repository is already locked' "$ERR"; } && [ "$n" -lt "$max" ]; then
+      n=$((n + 1)); echo "$(now) repository locked; retry $n/$max in \${LOCK_WAIT}s" >> "$LOG"
       restic unlock >> "$LOG" 2>&1
       sleep "$LOCK_WAIT"; continue
     fi
@@ -75512,9 +75526,7 @@ function decodeBase64(string, length) {
   decodeBase64,
 });
 
-;// CONCATENATED MODULE: ./src/plan/client.ts
-
-const MIN_RESTIC = '0.14.0';
+;// CONCATENATED MODULE: ./src/util/version.ts
 /** Compares dotted numeric versions ("0.14.0" < "0.16.4"). */
 function versionAtLeast(v, min) {
     const a = v.split('.').map(Number);
@@ -75526,6 +75538,16 @@ function versionAtLeast(v, min) {
     }
     return true;
 }
+/** restic ≥ 0.17 exits 10 (repository does not exist), 11 (locked), 12 (wrong password). */
+const RESTIC_EXIT_CODES = '0.17.0';
+/** restic ≥ 0.16 waits for a lock itself (`--retry-lock`). */
+const RESTIC_RETRY_LOCK = '0.16.0';
+
+;// CONCATENATED MODULE: ./src/plan/client.ts
+
+
+const MIN_RESTIC = '0.14.0';
+
 /** "restic" is satisfied by any installed version, "restic=0.14.0-1" only by that exact version. */
 function packageSatisfied(pkg, installed) {
     if (!installed)
@@ -75776,6 +75798,11 @@ function planServer(d, f) {
     else if (!c.running) {
         changes.push({ id, kind: 'container', action: 'update', summary: `start container ${spec.name} (it is ${c.status})` });
         ops.push({ changeId: id, op: { op: 'container-start', name: spec.name } });
+    }
+    else if (ops.some((o) => o.op.op === 'write-file' && o.op.path === d.htpasswdPath)) {
+        // A kept, running rest-server sees a new .htpasswd only up to 30 s later (it checks the
+        // file at most that often): clients applied right after would get 401. SIGHUP reloads it now.
+        ops.push({ changeId: '', op: { op: 'container-reload', name: spec.name } });
     }
     // A started container does not listen at once (a first image load, a slow disk): its clients'
     // `restic init` right after it would fail. The change is done only once the server answers.
@@ -88932,6 +88959,7 @@ async function forward(bastion, target, timeoutSeconds) {
 ;// CONCATENATED MODULE: ./src/facts/repo-check.ts
 
 
+
 /**
  * Shell functions that open the repository with given credentials. The URL and
  * password arrive as shell variables read from stdin and go into 0600 temp files
@@ -88968,13 +88996,21 @@ repo_check_desired() { # url password sha256-of-the-desired-credential-files
   elif verified_recently; then echo "0 $(printf 'verified within the last day' | base64 -w0)"
   else repo_check_files ${REPOSITORY_FILE} ${PASSWORD_FILE}; fi
 }`);
-/** restic 0.14 exits 1 for every failure: tell cases apart by stderr (see FIELD-NOTES). */
-function classifyRepo(code, stderr) {
+/**
+ * restic ≥ 0.17 says what went wrong in its exit code: 10 repository does not exist, 11 lock
+ * held, 12 wrong password. restic 0.14 exits 1 for every failure: tell cases apart by stderr
+ * (see FIELD-NOTES); that is also the fallback for every other code and for an unknown version.
+ */
+const EXIT_CODE_STATUS = { 10: 'absent', 11: 'locked', 12: 'wrong-password' };
+function classifyRepo(code, stderr, resticVersion) {
     const detail = stderr.trim().split('\n').slice(-3).join(' | ');
     const is = (re) => re.test(stderr);
+    const byCode = resticVersion && versionAtLeast(resticVersion, RESTIC_EXIT_CODES) ? EXIT_CODE_STATUS[code] : undefined;
     let status;
     if (code === 0)
         status = 'initialised';
+    else if (byCode)
+        status = byCode;
     else if (code === 124 || code === 137)
         status = 'unreachable';
     else if (is(/401 Unauthorized|unauthorized/i))
@@ -88991,13 +89027,13 @@ function classifyRepo(code, stderr) {
         status = 'error';
     return { status, detail: status === 'initialised' ? '' : detail };
 }
-/** Parses the "<code> <base64>" line that repo_check_* prints. */
-function parseRepoCheckLine(line) {
+/** Parses the "<code> <base64>" line that repo_check_* prints (resticVersion: the host's, from the same probe). */
+function parseRepoCheckLine(line, resticVersion) {
     const [code, b64 = ''] = line.trim().split(' ');
     const n = Number(code);
     if (!Number.isInteger(n))
         return { status: 'error', detail: `unexpected repository check output: ${line.slice(0, 100)}` };
-    return classifyRepo(n, Buffer.from(b64, 'base64').toString('utf8'));
+    return classifyRepo(n, Buffer.from(b64, 'base64').toString('utf8'), resticVersion);
 }
 
 ;// CONCATENATED MODULE: ./src/facts/probe.ts
@@ -89117,11 +89153,17 @@ mkdir -p /var/lock
 exec 8> ${HOST_LOCK}
 flock -w 300 8 || fail lock "another restic-fleet run holds ${HOST_LOCK} (waited 300 s)"
 `);
+/** The installed restic's version (after a package op of this run), so the repo line's exit code reads right. */
+const script_VERSION = script(`RF_V=$(restic version 2>/dev/null | sed -n '1s/^restic \\([0-9][0-9.]*\\).*/\\1/p')
+echo "@@rf restic-version \${RF_V:--}"`);
+// Init only when the repository certainly does not exist: exit 10 on restic >= 0.17, else
+// (0.14 exits 1 for everything) by its stderr, never after a 401 or a wrong password.
 const INIT = script(`RF_R=$(repo_check_files ${REPOSITORY_FILE} ${PASSWORD_FILE})
 RF_ERR=$(printf '%s' "\${RF_R#* }" | base64 -d)
-if [ "\${RF_R%% *}" != 0 ] && printf '%s' "$RF_ERR" | grep -q 'unable to open config file' \\
+RF_CODES=; [ -n "$RF_V" ] && [ "$(printf '%s\\n0.17.0\\n' "$RF_V" | sort -V | head -n 1)" = 0.17.0 ] && RF_CODES=1
+if [ "\${RF_R%% *}" != 0 ] && { { [ -n "$RF_CODES" ] && [ "\${RF_R%% *}" = 10 ]; } || { printf '%s' "$RF_ERR" | grep -q 'unable to open config file' \\
    && printf '%s' "$RF_ERR" | grep -qiE 'does not exist|no such file|404' \\
-   && ! printf '%s' "$RF_ERR" | grep -qiE '401|unauthorized|wrong password'; then
+   && ! printf '%s' "$RF_ERR" | grep -qiE '401|unauthorized|wrong password'; }; }; then
   RF_OUT=$(restic --repository-file ${REPOSITORY_FILE} --password-file ${PASSWORD_FILE} init 2>&1) || true
   RF_R=$(repo_check_files ${REPOSITORY_FILE} ${PASSWORD_FILE})
 fi
@@ -89181,10 +89223,13 @@ function renderApply(ops) {
             case 'bump-generation':
                 parts.push(script(`mkdir -p ${external_node_path_default().posix.dirname(GENERATION_FILE)} && echo $((RF_GEN + 1)) > ${GENERATION_FILE}.tmp && mv -f ${GENERATION_FILE}.tmp ${GENERATION_FILE} || fail generation "cannot write ${GENERATION_FILE}"`));
                 break;
+            case 'container-reload':
+                parts.push(sh `run_step ${`reload:${op.name}`} docker kill --signal HUP ${op.name}`);
+                break;
             case 'repo-init':
             case 'repo-verify':
                 if (!repoFns)
-                    parts.push(REPO_CHECK_FUNCTION);
+                    parts.push(REPO_CHECK_FUNCTION, script_VERSION);
                 repoFns = true;
                 parts.push(op.op === 'repo-init' ? INIT : VERIFY);
                 break;
@@ -89214,16 +89259,19 @@ async function applyHost(t, ops, timeoutSeconds) {
     const applied = [];
     let failure;
     let repo;
+    let resticVersion;
     for (const line of res.stdout.split('\n')) {
-        const m = /^@@rf (ok|fail|repo|stale) (.*)$/.exec(line);
+        const m = /^@@rf (ok|fail|repo|stale|restic-version) (.*)$/.exec(line);
         if (!m)
             continue;
         if (m[1] === 'stale')
             return { applied: [], stale: true };
         if (m[1] === 'ok')
             applied.push(m[2].trim());
+        else if (m[1] === 'restic-version')
+            resticVersion = m[2].trim() === '-' ? undefined : m[2].trim();
         else if (m[1] === 'repo')
-            repo = parseRepoCheckLine(m[2]);
+            repo = parseRepoCheckLine(m[2], resticVersion);
         else {
             const [id, b64 = ''] = m[2].split(' ');
             failure = `${id}: ${Buffer.from(b64, 'base64').toString('utf8').trim() || 'failed'}`;
@@ -89296,8 +89344,8 @@ function containerFact(json) {
 class ProbeError extends Error {
 }
 /** While its server is about to change, only "already initialised" (seen with the installed credentials) is certain. */
-function repoBeforeServer(installed) {
-    if (!absent(installed) && parseRepoCheckLine(installed).status === 'initialised')
+function repoBeforeServer(installed, resticVersion) {
+    if (!absent(installed) && parseRepoCheckLine(installed, resticVersion).status === 'initialised')
         return { status: 'initialised', detail: '' };
     return { status: 'unchecked', detail: 'not checked: its server converges first' };
 }
@@ -89331,14 +89379,16 @@ function parseProbe(d, stdout) {
         const pv = s.get('restic-package x');
         const repoLine = s.get('repo x');
         const installed = s.get('repo-installed x');
+        // The version read by this same probe decides how the repository check's exit code reads.
+        const resticVersion = absent(rv) ? undefined : /restic (\d+\.\d+\.\d+)/.exec(rv)?.[1];
         const client = {
-            resticVersion: absent(rv) ? undefined : /restic (\d+\.\d+\.\d+)/.exec(rv)?.[1],
+            resticVersion,
             resticPackageVersion: absent(pv) ? undefined : pv.trim(),
             dockerVersion,
             files: {},
             dirs: {},
             volumes: {},
-            repo: repoLine !== undefined ? parseRepoCheckLine(repoLine) : repoBeforeServer(installed),
+            repo: repoLine !== undefined ? parseRepoCheckLine(repoLine, resticVersion) : repoBeforeServer(installed, resticVersion),
         };
         for (const dir of c.dirs)
             client.dirs[dir.path] = dirFact(s.get(`dir ${dir.path}`));

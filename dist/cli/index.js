@@ -35873,15 +35873,29 @@ write_status() { # name status start end exit snapshot message
     "$1" "$2" "$3" "$4" "$5" "$6" "$(json_str "$7")" > "$tmp" && chmod 0644 "$tmp" && mv -f "$tmp" "$STATUS_DIR/$1.json"
 }
 
-# Runs restic, retrying while another process holds an exclusive lock (restic 0.14
-# has no --retry-lock). Stale locks (dead processes) are removed with plain unlock.
+# restic >= 0.16 waits for a held lock itself (--retry-lock, as long as the loop below would);
+# restic >= 0.17 exits 11 when the lock stays held. Read from the installed restic at run
+# time: the package may change under the installed runner.
+RESTIC_VERSION=$(restic version 2> /dev/null | sed -n '1s/^restic \\([0-9][0-9.]*\\).*/\\1/p')
+version_at_least() { [ -n "$1" ] && [ "$(printf '%s\\n%s\\n' "$1" "$2" | sort -V | head -n 1)" = "$2" ]; }
+RETRY_LOCK=
+version_at_least "$RESTIC_VERSION" 0.16.0 && RETRY_LOCK="--retry-lock $((LOCK_RETRIES * LOCK_WAIT))s"
+LOCKED_EXIT=
+version_at_least "$RESTIC_VERSION" 0.17.0 && LOCKED_EXIT=11
+
+# Runs restic, retrying while another process holds an exclusive lock: restic 0.14 has no
+# --retry-lock, so this loop is the wait there; with --retry-lock it only clears stale locks
+# (dead processes, removed by plain unlock) once and tries again.
 restic_retry() {
-  n=0
+  n=0 max=$LOCK_RETRIES lock_opt=$RETRY_LOCK
+  case " $* " in *" --no-lock "*) lock_opt= ;; esac # takes no lock: nothing to wait for
+  [ -z "$lock_opt" ] || max=1
   while :; do
-    restic "$@" > "$OUT" 2> "$ERR"; rc=$?
+    # shellcheck disable=SC2086 # lock_opt is two words or none
+    restic $lock_opt "$@" > "$OUT" 2> "$ERR"; rc=$?
     cat "$OUT" >> "$LOG"; cat "$ERR" >> "$LOG"
-    if [ "$rc" -ne 0 ] && grep -q 'repository is already locked' "$ERR" && [ "$n" -lt "$LOCK_RETRIES" ]; then
-      n=$((n + 1)); echo "$(now) repository locked; retry $n/$LOCK_RETRIES in \${LOCK_WAIT}s" >> "$LOG"
+    if [ "$rc" -ne 0 ] && { [ "$rc" = "$LOCKED_EXIT" ] || grep -q 'repository is already locked' "$ERR"; } && [ "$n" -lt "$max" ]; then
+      n=$((n + 1)); echo "$(now) repository locked; retry $n/$max in \${LOCK_WAIT}s" >> "$LOG"
       restic unlock >> "$LOG" 2>&1
       sleep "$LOCK_WAIT"; continue
     fi
@@ -37477,9 +37491,7 @@ function decodeBase64(string, length) {
   decodeBase64,
 });
 
-;// CONCATENATED MODULE: ./src/plan/client.ts
-
-const MIN_RESTIC = '0.14.0';
+;// CONCATENATED MODULE: ./src/util/version.ts
 /** Compares dotted numeric versions ("0.14.0" < "0.16.4"). */
 function versionAtLeast(v, min) {
     const a = v.split('.').map(Number);
@@ -37491,6 +37503,16 @@ function versionAtLeast(v, min) {
     }
     return true;
 }
+/** restic ≥ 0.17 exits 10 (repository does not exist), 11 (locked), 12 (wrong password). */
+const RESTIC_EXIT_CODES = '0.17.0';
+/** restic ≥ 0.16 waits for a lock itself (`--retry-lock`). */
+const RESTIC_RETRY_LOCK = '0.16.0';
+
+;// CONCATENATED MODULE: ./src/plan/client.ts
+
+
+const MIN_RESTIC = '0.14.0';
+
 /** "restic" is satisfied by any installed version, "restic=0.14.0-1" only by that exact version. */
 function packageSatisfied(pkg, installed) {
     if (!installed)
@@ -37741,6 +37763,11 @@ function planServer(d, f) {
     else if (!c.running) {
         changes.push({ id, kind: 'container', action: 'update', summary: `start container ${spec.name} (it is ${c.status})` });
         ops.push({ changeId: id, op: { op: 'container-start', name: spec.name } });
+    }
+    else if (ops.some((o) => o.op.op === 'write-file' && o.op.path === d.htpasswdPath)) {
+        // A kept, running rest-server sees a new .htpasswd only up to 30 s later (it checks the
+        // file at most that often): clients applied right after would get 401. SIGHUP reloads it now.
+        ops.push({ changeId: '', op: { op: 'container-reload', name: spec.name } });
     }
     // A started container does not listen at once (a first image load, a slow disk): its clients'
     // `restic init` right after it would fail. The change is done only once the server answers.
@@ -50915,6 +50942,7 @@ async function forward(bastion, target, timeoutSeconds) {
 ;// CONCATENATED MODULE: ./src/facts/repo-check.ts
 
 
+
 /**
  * Shell functions that open the repository with given credentials. The URL and
  * password arrive as shell variables read from stdin and go into 0600 temp files
@@ -50951,13 +50979,21 @@ repo_check_desired() { # url password sha256-of-the-desired-credential-files
   elif verified_recently; then echo "0 $(printf 'verified within the last day' | base64 -w0)"
   else repo_check_files ${REPOSITORY_FILE} ${PASSWORD_FILE}; fi
 }`);
-/** restic 0.14 exits 1 for every failure: tell cases apart by stderr (see FIELD-NOTES). */
-function classifyRepo(code, stderr) {
+/**
+ * restic ≥ 0.17 says what went wrong in its exit code: 10 repository does not exist, 11 lock
+ * held, 12 wrong password. restic 0.14 exits 1 for every failure: tell cases apart by stderr
+ * (see FIELD-NOTES); that is also the fallback for every other code and for an unknown version.
+ */
+const EXIT_CODE_STATUS = { 10: 'absent', 11: 'locked', 12: 'wrong-password' };
+function classifyRepo(code, stderr, resticVersion) {
     const detail = stderr.trim().split('\n').slice(-3).join(' | ');
     const is = (re) => re.test(stderr);
+    const byCode = resticVersion && versionAtLeast(resticVersion, RESTIC_EXIT_CODES) ? EXIT_CODE_STATUS[code] : undefined;
     let status;
     if (code === 0)
         status = 'initialised';
+    else if (byCode)
+        status = byCode;
     else if (code === 124 || code === 137)
         status = 'unreachable';
     else if (is(/401 Unauthorized|unauthorized/i))
@@ -50974,13 +51010,13 @@ function classifyRepo(code, stderr) {
         status = 'error';
     return { status, detail: status === 'initialised' ? '' : detail };
 }
-/** Parses the "<code> <base64>" line that repo_check_* prints. */
-function parseRepoCheckLine(line) {
+/** Parses the "<code> <base64>" line that repo_check_* prints (resticVersion: the host's, from the same probe). */
+function parseRepoCheckLine(line, resticVersion) {
     const [code, b64 = ''] = line.trim().split(' ');
     const n = Number(code);
     if (!Number.isInteger(n))
         return { status: 'error', detail: `unexpected repository check output: ${line.slice(0, 100)}` };
-    return classifyRepo(n, Buffer.from(b64, 'base64').toString('utf8'));
+    return classifyRepo(n, Buffer.from(b64, 'base64').toString('utf8'), resticVersion);
 }
 
 ;// CONCATENATED MODULE: ./src/facts/probe.ts
@@ -51100,11 +51136,17 @@ mkdir -p /var/lock
 exec 8> ${HOST_LOCK}
 flock -w 300 8 || fail lock "another restic-fleet run holds ${HOST_LOCK} (waited 300 s)"
 `);
+/** The installed restic's version (after a package op of this run), so the repo line's exit code reads right. */
+const VERSION = script(`RF_V=$(restic version 2>/dev/null | sed -n '1s/^restic \\([0-9][0-9.]*\\).*/\\1/p')
+echo "@@rf restic-version \${RF_V:--}"`);
+// Init only when the repository certainly does not exist: exit 10 on restic >= 0.17, else
+// (0.14 exits 1 for everything) by its stderr, never after a 401 or a wrong password.
 const INIT = script(`RF_R=$(repo_check_files ${REPOSITORY_FILE} ${PASSWORD_FILE})
 RF_ERR=$(printf '%s' "\${RF_R#* }" | base64 -d)
-if [ "\${RF_R%% *}" != 0 ] && printf '%s' "$RF_ERR" | grep -q 'unable to open config file' \\
+RF_CODES=; [ -n "$RF_V" ] && [ "$(printf '%s\\n0.17.0\\n' "$RF_V" | sort -V | head -n 1)" = 0.17.0 ] && RF_CODES=1
+if [ "\${RF_R%% *}" != 0 ] && { { [ -n "$RF_CODES" ] && [ "\${RF_R%% *}" = 10 ]; } || { printf '%s' "$RF_ERR" | grep -q 'unable to open config file' \\
    && printf '%s' "$RF_ERR" | grep -qiE 'does not exist|no such file|404' \\
-   && ! printf '%s' "$RF_ERR" | grep -qiE '401|unauthorized|wrong password'; then
+   && ! printf '%s' "$RF_ERR" | grep -qiE '401|unauthorized|wrong password'; }; }; then
   RF_OUT=$(restic --repository-file ${REPOSITORY_FILE} --password-file ${PASSWORD_FILE} init 2>&1) || true
   RF_R=$(repo_check_files ${REPOSITORY_FILE} ${PASSWORD_FILE})
 fi
@@ -51164,10 +51206,13 @@ function renderApply(ops) {
             case 'bump-generation':
                 parts.push(script(`mkdir -p ${external_node_path_default().posix.dirname(GENERATION_FILE)} && echo $((RF_GEN + 1)) > ${GENERATION_FILE}.tmp && mv -f ${GENERATION_FILE}.tmp ${GENERATION_FILE} || fail generation "cannot write ${GENERATION_FILE}"`));
                 break;
+            case 'container-reload':
+                parts.push(sh `run_step ${`reload:${op.name}`} docker kill --signal HUP ${op.name}`);
+                break;
             case 'repo-init':
             case 'repo-verify':
                 if (!repoFns)
-                    parts.push(REPO_CHECK_FUNCTION);
+                    parts.push(REPO_CHECK_FUNCTION, VERSION);
                 repoFns = true;
                 parts.push(op.op === 'repo-init' ? INIT : VERIFY);
                 break;
@@ -51197,16 +51242,19 @@ async function applyHost(t, ops, timeoutSeconds) {
     const applied = [];
     let failure;
     let repo;
+    let resticVersion;
     for (const line of res.stdout.split('\n')) {
-        const m = /^@@rf (ok|fail|repo|stale) (.*)$/.exec(line);
+        const m = /^@@rf (ok|fail|repo|stale|restic-version) (.*)$/.exec(line);
         if (!m)
             continue;
         if (m[1] === 'stale')
             return { applied: [], stale: true };
         if (m[1] === 'ok')
             applied.push(m[2].trim());
+        else if (m[1] === 'restic-version')
+            resticVersion = m[2].trim() === '-' ? undefined : m[2].trim();
         else if (m[1] === 'repo')
-            repo = parseRepoCheckLine(m[2]);
+            repo = parseRepoCheckLine(m[2], resticVersion);
         else {
             const [id, b64 = ''] = m[2].split(' ');
             failure = `${id}: ${Buffer.from(b64, 'base64').toString('utf8').trim() || 'failed'}`;
@@ -51279,8 +51327,8 @@ function containerFact(json) {
 class ProbeError extends Error {
 }
 /** While its server is about to change, only "already initialised" (seen with the installed credentials) is certain. */
-function repoBeforeServer(installed) {
-    if (!absent(installed) && parseRepoCheckLine(installed).status === 'initialised')
+function repoBeforeServer(installed, resticVersion) {
+    if (!absent(installed) && parseRepoCheckLine(installed, resticVersion).status === 'initialised')
         return { status: 'initialised', detail: '' };
     return { status: 'unchecked', detail: 'not checked: its server converges first' };
 }
@@ -51314,14 +51362,16 @@ function parseProbe(d, stdout) {
         const pv = s.get('restic-package x');
         const repoLine = s.get('repo x');
         const installed = s.get('repo-installed x');
+        // The version read by this same probe decides how the repository check's exit code reads.
+        const resticVersion = absent(rv) ? undefined : /restic (\d+\.\d+\.\d+)/.exec(rv)?.[1];
         const client = {
-            resticVersion: absent(rv) ? undefined : /restic (\d+\.\d+\.\d+)/.exec(rv)?.[1],
+            resticVersion,
             resticPackageVersion: absent(pv) ? undefined : pv.trim(),
             dockerVersion,
             files: {},
             dirs: {},
             volumes: {},
-            repo: repoLine !== undefined ? parseRepoCheckLine(repoLine) : repoBeforeServer(installed),
+            repo: repoLine !== undefined ? parseRepoCheckLine(repoLine, resticVersion) : repoBeforeServer(installed, resticVersion),
         };
         for (const dir of c.dirs)
             client.dirs[dir.path] = dirFact(s.get(`dir ${dir.path}`));
@@ -51639,28 +51689,21 @@ async function applyCommand(o, expectedHash) {
 
 ;// CONCATENATED MODULE: ./src/engine/logger.ts
 
+/** A logger over one stream of the CLI's output channel (blocks and one-line records). */
+const channelLogger = (block, record) => ({
+    info: (m) => block(m),
+    warn: (m) => errRecord(`warning: ${m}`),
+    error: (m) => err(`error: ${m}`),
+    group: (title, lines) => {
+        record(`── ${title}`);
+        for (const l of lines)
+            block(`   ${l}`);
+    },
+});
 /** The CLI's logger: through the CLI's output channel (redacted, controls visible). */
-const consoleLogger = {
-    info: (m) => out(m),
-    warn: (m) => errRecord(`warning: ${m}`),
-    error: (m) => err(`error: ${m}`),
-    group: (title, lines) => {
-        outRecord(`── ${title}`);
-        for (const l of lines)
-            out(`   ${l}`);
-    },
-};
-/** With --json, stdout carries only the JSON document: progress goes to stderr (same channel rules). */
-const stderrLogger = {
-    info: (m) => err(m),
-    warn: (m) => errRecord(`warning: ${m}`),
-    error: (m) => err(`error: ${m}`),
-    group: (title, lines) => {
-        errRecord(`── ${title}`);
-        for (const l of lines)
-            err(`   ${l}`);
-    },
-};
+const consoleLogger = channelLogger(out, outRecord);
+/** With --json, stdout carries only the JSON document: progress goes to stderr. */
+const stderrLogger = channelLogger(err, errRecord);
 
 ;// CONCATENATED MODULE: ./src/desired/display.ts
 

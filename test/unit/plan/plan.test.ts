@@ -82,8 +82,11 @@ describe('buildPlan', () => {
       edit(f);
       return buildPlan(hosts, new Map([['server.example.com', ok(f)]])).ops.get('server.example.com')!.map((o) => o.op.op);
     };
-    expect(opsFor(() => {})).toEqual(['write-file', 'container-reload']);
-    expect(opsFor((f) => (f.server!.container!.labels = { 'restic-fleet.spec-hash': 'old' }))).toEqual(['write-file', 'container-run']);
+    // Between the generation guard and bump (see buildPlan): a recreated container is awaited, a reloaded one keeps listening.
+    expect(opsFor(() => {})).toEqual(['guard-generation', 'write-file', 'container-reload', 'bump-generation']);
+    expect(opsFor((f) => (f.server!.container!.labels = { 'restic-fleet.spec-hash': 'old' }))).toEqual([
+      'guard-generation', 'write-file', 'container-run', 'await-http', 'bump-generation',
+    ]);
     const same = convergedFacts(hosts[0]!);
     expect(buildPlan(hosts, new Map([['server.example.com', ok(same)]])).ops.get('server.example.com')).toEqual([]);
     const script = renderApply(buildPlan(hosts, new Map([['server.example.com', ok({ ...same, server: { ...same.server!, htpasswd: 'admin:$2y$04$x\n' } })]])).ops.get('server.example.com')!);
