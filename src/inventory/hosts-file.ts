@@ -1,4 +1,5 @@
 import { expandHostPattern } from './host-pattern.js';
+import { LIMITS } from './limits.js';
 import type { RawMap, RawNode } from './raw.js';
 import type { Diagnostic, SourcePos } from './types.js';
 
@@ -27,6 +28,8 @@ export interface HostDef {
 export interface InventoryGraph {
   groups: Map<string, GroupDef>;
   hosts: Map<string, HostDef>;
+  /** Set when the host cap was reached (reported once; later hosts are not added). */
+  full?: boolean;
 }
 
 const SECTIONS = new Set(['hosts', 'vars', 'children']);
@@ -109,6 +112,11 @@ export function readHostsFile(root: RawNode | null, file: string, graph: Invento
     }
     for (const name of expanded.hosts) {
       let h = graph.hosts.get(name);
+      if (!h && graph.hosts.size >= LIMITS.hosts) {
+        if (!graph.full) error(keyPos, `the inventory has more than ${LIMITS.hosts} hosts (the cap): "${pattern}" and the hosts after it are not read`);
+        graph.full = true;
+        return;
+      }
       if (!h) {
         h = { name, pos: keyPos, inlineVars: [], groups: new Set() };
         graph.hosts.set(name, h);
