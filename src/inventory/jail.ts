@@ -1,7 +1,8 @@
 import { constants, type Stats } from 'node:fs';
 import { lstat, open, readdir, realpath, stat } from 'node:fs/promises';
-import { sep } from 'node:path';
+import { basename, dirname, join, sep } from 'node:path';
 import { fmtBytes, LIMITS } from './limits.js';
+import type { YamlBudget } from './yaml-source.js';
 
 /**
  * The inventory is a jail: the loader reads only regular files whose real path
@@ -20,6 +21,10 @@ import { fmtBytes, LIMITS } from './limits.js';
 export class InventoryJail {
   private bytes = 0;
   private files = 0;
+  /** YAML nodes of every file parsed in this load (LIMITS.yamlItems). */
+  readonly yaml: YamlBudget = { items: 0 };
+  /** ansible-vault decryptions in this load (LIMITS.vaultDecrypts). */
+  readonly vault = { decrypts: 0 };
   private constructor(readonly realDir: string) {}
 
   /** Opens the jail, or says why the inventory directory cannot be one (already a message for the user). */
@@ -45,11 +50,32 @@ export class InventoryJail {
     return new InventoryJail(realDir);
   }
 
-  /** Where a path inside the inventory really is, if it stays inside (links allowed); an error message otherwise. */
+  /** Real paths of directories (few, shared by many files): one realpath call each. */
+  private readonly realDirs = new Map<string, Promise<string>>();
+
+  /**
+   * Where a path inside the inventory really is, if it stays inside (links allowed); an
+   * error message otherwise. A path that is not itself a link is its parent's real path
+   * plus its name: one lstat, no realpath per file.
+   */
   async locate(abs: string, shown: string): Promise<{ real: string; st: Stats } | { error: string }> {
     let real: string;
+    let st: Stats;
     try {
-      real = await realpath(abs);
+      const lst = await lstat(abs);
+      if (lst.isSymbolicLink()) {
+        real = await realpath(abs);
+        st = await stat(real);
+      } else {
+        const parent = dirname(abs);
+        let dir = this.realDirs.get(parent);
+        if (!dir) {
+          dir = realpath(parent);
+          this.realDirs.set(parent, dir);
+        }
+        real = join(await dir, basename(abs));
+        st = lst;
+      }
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return { error: `${shown} is a broken symbolic link (or vanished while reading): not read` };
@@ -58,16 +84,19 @@ export class InventoryJail {
     }
     if (!inside(real, this.realDir)) return { error: `${shown} is a symbolic link (or under one) that leads outside the inventory: not read` };
     if (isUnderGit(real.slice(this.realDir.length))) return { error: `${shown} resolves into a .git directory: not read` };
-    return { real, st: await stat(real) };
+    return { real, st };
   }
 
   /** The text of a regular file inside the inventory, within the caps; an error message otherwise. */
-  async readText(abs: string, shown: string): Promise<{ text: string } | { error: string }> {
+  async readText(abs: string, shown: string): Promise<{ text: string } | { error: string; repeated?: boolean }> {
+    // Counted before anything else: past the cap, each further file costs nothing and is reported once.
+    if (++this.files > LIMITS.files) {
+      return { error: `${shown}: the inventory has more than ${LIMITS.files} files to read (the cap): it and the files after it are not read`, repeated: this.files > LIMITS.files + 1 };
+    }
     const where = await this.locate(abs, shown);
     if ('error' in where) return where;
     const kind = fileKind(where.st);
     if (kind !== 'file') return { error: `${shown} is a ${kind}, not a regular file: not read` };
-    if (++this.files > LIMITS.files) return { error: `${shown}: the inventory has more than ${LIMITS.files} files to read (the cap): not read` };
     if (where.st.size > LIMITS.fileBytes) return { error: `${shown} is ${fmtBytes(where.st.size)}, over the ${fmtBytes(LIMITS.fileBytes)} cap per file: not read` };
     this.bytes += where.st.size;
     if (this.bytes > LIMITS.totalBytes) return { error: `${shown}: the inventory's files together are over the ${fmtBytes(LIMITS.totalBytes)} cap: not read` };

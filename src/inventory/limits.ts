@@ -11,22 +11,30 @@ export const LIMITS = {
   /** Bytes of all files read, together. */
   totalBytes: 1024 * 1024,
   /** Files read (hosts files and variable files). */
-  files: 5000,
+  files: 1200,
   /** Levels of directories under group_vars/<group>/ and host_vars/<host>/. */
   dirDepth: 8,
   /** YAML nodes of one file, aliases counted at every use (a "billion laughs" stops here). */
   yamlNodes: 100_000,
+  /** YAML nodes of all files together, estimated before parsing (the parser's memory is ~1.5 KB a node). */
+  yamlItems: 80_000,
   /** Nesting of YAML collections (the parser recurses; a deep document exhausts its stack). */
   yamlDepth: 64,
   /** Hosts in the inventory, host ranges counted before they are expanded. */
   hosts: 2000,
   /** Values built while resolving variables, over all hosts (shared group values count per host). */
-  valueNodes: 1_000_000,
+  valueNodes: 500_000,
+  /** ansible-vault decryptions (whole files and `!vault` values; a shared value once): each is a deliberately slow key derivation (10–40 ms). */
+  vaultDecrypts: 20,
   /** Characters of one templated string. */
   templateChars: 64 * 1024,
   /** Variables one template may reach through others (a → b → c …). */
   templateDepth: 50,
 } as const;
+
+/** Counts one vault decryption; false when the cap is reached (then the message says so). */
+export const takeDecrypt = (budget: { decrypts: number }): boolean => ++budget.decrypts <= LIMITS.vaultDecrypts;
+export const DECRYPT_CAP_MESSAGE = `more than ${LIMITS.vaultDecrypts} ansible-vault decryptions in one inventory (the cap; each is a deliberately slow key derivation): not decrypted`;
 
 export const fmtBytes = (n: number): string =>
   n >= 1024 * 1024 && n % (1024 * 1024) === 0 ? `${n / 1024 / 1024} MiB` : n >= 1024 && n % 1024 === 0 ? `${n / 1024} KiB` : `${n} bytes`;

@@ -121,7 +121,7 @@ export async function loadInventoryCollecting(opts: LoadOptions): Promise<{ inve
   for (const g of graph.groups.keys()) groups[g] = [];
   for (const h of hostNames) for (const g of memberships.get(h)!) groups[g]!.push(h);
 
-  const ctx = new ResolveContext(opts.env, vaultPassword, opts.placeholderSecrets);
+  const ctx = new ResolveContext(opts.env, vaultPassword, opts.placeholderSecrets, jail.vault);
   const hosts: HostVars[] = [];
   for (const name of hostNames) {
     const host = graph.hosts.get(name)!;

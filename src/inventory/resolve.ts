@@ -1,7 +1,7 @@
 import { concatMaybeSecret, isSecret, reveal, Secret, type MaybeSecret } from '../secret.js';
 import { keyPath, posChild, type ComposedPos, type PosTree, type RawEntry, type RawNode, type RawScalar, type RawVault } from './raw.js';
 import { hasTemplateSyntax, parseTemplate, type Expr, type ParsedTemplate, type Pipeline } from './template.js';
-import { LIMITS } from './limits.js';
+import { DECRYPT_CAP_MESSAGE, LIMITS, takeDecrypt } from './limits.js';
 import type { Diagnostic, SourcePos, VarValue } from './types.js';
 import { decryptVault, VaultError } from './vault.js';
 
@@ -38,6 +38,8 @@ export class ResolveContext {
     readonly env: Record<string, string | undefined>,
     readonly vaultPassword: MaybeSecret | undefined,
     readonly placeholderSecrets = false,
+    /** Shared with the whole-file vault reads of the same load. */
+    private readonly vaultBudget = { decrypts: 0 },
   ) {}
 
   /** Spends `n` value nodes; false (once, then always) when the budget is gone. */
@@ -93,6 +95,8 @@ export class ResolveContext {
         ok: false,
         message: `this !vault value in ${file} is encrypted with ansible-vault: the \`vault-password\` input (vault password) is needed`,
       };
+    } else if (!takeDecrypt(this.vaultBudget)) {
+      node.decrypted = { ok: false, message: `this !vault value in ${file}: ${DECRYPT_CAP_MESSAGE}` };
     } else {
       try {
         node.decrypted = { ok: true, value: new Secret(decryptVault(node.ciphertext, reveal(this.vaultPassword)), `vault ${file}`) };

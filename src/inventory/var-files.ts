@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { reveal, type MaybeSecret } from '../secret.js';
 import type { InventoryJail } from './jail.js';
-import { LIMITS } from './limits.js';
+import { DECRYPT_CAP_MESSAGE, LIMITS, takeDecrypt } from './limits.js';
 import type { RawMap } from './raw.js';
 import type { Diagnostic, SourcePos } from './types.js';
 import { decryptVault, isVaultText, VaultError } from './vault.js';
@@ -105,7 +105,7 @@ export async function readYamlFile(
   const top: SourcePos = { file, line: 1, col: 1 };
   const read = await jail.readText(abs, file);
   if ('error' in read) {
-    diagnostics.push({ severity: 'error', pos: top, message: read.error });
+    if (!read.repeated) diagnostics.push({ severity: 'error', pos: top, message: read.error });
     return { root: null, unread: true };
   }
   let text = read.text;
@@ -124,6 +124,10 @@ export async function readYamlFile(
       });
       return { root: null, vaultFailed: true };
     }
+    if (!takeDecrypt(jail.vault)) {
+      diagnostics.push({ severity: 'error', pos: top, message: `${file}: ${DECRYPT_CAP_MESSAGE}` });
+      return { root: null, vaultFailed: true };
+    }
     try {
       text = decryptVault(text, reveal(vaultPassword));
     } catch (e) {
@@ -133,7 +137,7 @@ export async function readYamlFile(
     }
     secretOrigin = `vault ${file}`;
   }
-  const parsed = parseYaml(text, file, secretOrigin);
+  const parsed = parseYaml(text, file, secretOrigin, jail.yaml);
   diagnostics.push(...parsed.diagnostics);
   return { root: parsed.root };
 }

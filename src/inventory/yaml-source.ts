@@ -45,6 +45,10 @@ function pyyamlTags(tags: Tags): Tags {
   return [...out, vaultTag, unsafeTag];
 }
 
+/** yaml asks for the tags per document and always passes the same YAML 1.1 set: build them (and their regexes) once. */
+let pyyaml11Tags: Tags | undefined;
+const pyyamlTagsOnce = (tags: Tags): Tags => (pyyaml11Tags ??= pyyamlTags(tags));
+
 export interface ParsedYaml {
   root: RawNode | null; // null: empty document, or errors
   diagnostics: Diagnostic[];
@@ -56,14 +60,23 @@ export interface ParsedYaml {
  * that keep file:line:col. `secretOrigin` marks decrypted vault files: then error
  * messages never quote content.
  */
-export function parseYaml(text: string, file: string, secretOrigin?: string): ParsedYaml {
-  // Before the parser: it recurses per level, and a few KiB of `[[[[…` exhaust its stack (or the process).
-  const deep = tooDeep(text);
-  if (deep !== undefined) {
-    const before = text.slice(0, deep);
+export function parseYaml(text: string, file: string, secretOrigin?: string, budget?: YamlBudget): ParsedYaml {
+  // Before the parser, which costs ~10 µs and ~1.5 KB per node and recurses per nesting
+  // level (a few KiB of `[[[[…` exhaust its stack, or the process).
+  const scan = scanYaml(text);
+  const fail = (offset: number, message: string): ParsedYaml => {
+    const before = text.slice(0, offset);
     const line = before.split('\n').length;
-    const col = deep - before.lastIndexOf('\n');
-    return { root: null, diagnostics: [{ severity: 'error', pos: { file, line, col }, message: `YAML nested deeper than ${LIMITS.yamlDepth} levels (the cap)` }] };
+    const col = offset - before.lastIndexOf('\n');
+    return { root: null, diagnostics: [{ severity: 'error', pos: { file, line, col }, message }] };
+  };
+  if (scan.deepAt !== undefined) return fail(scan.deepAt, `YAML nested deeper than ${LIMITS.yamlDepth} levels (the cap)`);
+  if (scan.items > LIMITS.yamlNodes) return fail(0, `YAML has about ${scan.items} nodes, more than the cap of ${LIMITS.yamlNodes} per file: not parsed`);
+  if (budget) {
+    budget.items += scan.items;
+    if (budget.items > LIMITS.yamlItems) {
+      return fail(0, `the inventory's YAML files together have more than ${LIMITS.yamlItems} nodes (the cap; counted before parsing): not parsed`);
+    }
   }
   const lc = new LineCounter();
   const doc = parseDocument(text, {
@@ -71,7 +84,7 @@ export function parseYaml(text: string, file: string, secretOrigin?: string): Pa
     lineCounter: lc,
     prettyErrors: false,
     uniqueKeys: false,
-    customTags: pyyamlTags,
+    customTags: pyyamlTagsOnce,
   });
   const at = (offset: number): SourcePos => {
     const { line, col } = lc.linePos(offset);
@@ -98,19 +111,26 @@ export function parseYaml(text: string, file: string, secretOrigin?: string): Pa
   return { root: converter.overBudget ? null : root, diagnostics };
 }
 
+/** Nodes parsed so far in one inventory (LIMITS.yamlItems). */
+export interface YamlBudget {
+  items: number;
+}
+
 /**
- * Offset where flow collections (`[`, `{`) or compact block sequences (`- - -`) nest
- * deeper than the cap, outside quotes and comments; undefined when they do not.
- * Indentation nesting is bounded by the file size cap and checked by the converter.
+ * One pass over the text before the parser: where flow collections (`[`, `{`) or
+ * compact block sequences (`- - -`) nest deeper than the cap, and an estimate of the
+ * number of nodes (collections, list items, mapping entries), outside quotes and
+ * comments. Indentation nesting is bounded by the file size cap and checked by the
+ * converter. Quotes end at the end of a line here: counting too much is the safe side.
  */
-function tooDeep(text: string): number | undefined {
+function scanYaml(text: string): { deepAt?: number; items: number } {
   let depth = 0;
+  let items = 1;
   let quote = '';
   let lineStart = true;
   let dashes = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
-    // A quote ends at the line's end here (YAML lets it run on): counting too many brackets is the safe side.
     if (quote && c !== '\n') {
       if (c === '\\' && quote === '"') i++;
       else if (c === quote) quote = '';
@@ -122,10 +142,13 @@ function tooDeep(text: string): number | undefined {
       dashes = 0;
       continue;
     }
+    const next = text[i + 1];
+    const blankNext = next === undefined || next === ' ' || next === '\t' || next === '\n' || next === '\r';
     if (lineStart) {
       if (c === ' ' || c === '\t') continue;
-      if (c === '-' && (text[i + 1] === ' ' || text[i + 1] === '\t')) {
-        if (++dashes > LIMITS.yamlDepth) return i;
+      if (c === '-' && blankNext) {
+        items++;
+        if (++dashes > LIMITS.yamlDepth) return { deepAt: i, items };
         continue;
       }
       lineStart = false;
@@ -135,10 +158,13 @@ function tooDeep(text: string): number | undefined {
       i = nl < 0 ? text.length : nl - 1;
     } else if ((c === '"' || c === "'") && (i === 0 || /[\s[{,:]/.test(text[i - 1]!))) quote = c;
     else if (c === '[' || c === '{') {
-      if (++depth > LIMITS.yamlDepth) return i;
+      items += 2;
+      if (++depth > LIMITS.yamlDepth) return { deepAt: i, items };
     } else if ((c === ']' || c === '}') && depth > 0) depth--;
+    else if (c === ',') items++;
+    else if (c === ':' && blankNext) items += 2;
   }
-  return undefined;
+  return { items };
 }
 
 const firstLine = (s: string): string => s.split('\n')[0]!.trim();

@@ -5,7 +5,7 @@
 // file:line:col of a value in the chain. The same inputs run through the built action
 // and CLI, with CPU and memory bounds, in test/unit/hostile/.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import { loadConfig, type Diagnostic } from '../../../src/inventory/index.js';
 import { LIMITS } from '../../../src/inventory/limits.js';
 import { InventoryError } from '../../../src/inventory/types.js';
 import { parseYaml } from '../../../src/inventory/yaml-source.js';
-import { show } from './helpers.js';
+import { FIXTURES, show, VAULT_PASSWORD } from './helpers.js';
 
 const temp: string[] = [];
 afterAll(() => temp.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -204,5 +204,16 @@ describe('bounded work', () => {
     expect(ds).toHaveLength(1);
     expect(ds[0]!.message).toContain(`more than ${LIMITS.valueNodes} values over all hosts (the cap`);
     expect(ds[0]!.pos?.file).toBe('inv/group_vars/client.yml');
+  });
+
+  it('vault decryptions are capped (each is a deliberately slow key derivation)', async () => {
+    const vault = readFileSync(join(FIXTURES, 'seed-vault/inventories/backup/group_vars/client/vault.yml'), 'utf8');
+    const files: Record<string, string> = {};
+    for (let i = 0; i <= LIMITS.vaultDecrypts; i++) files[`group_vars/client/v${String(i).padStart(2, '0')}.yml`] = vault;
+    const { ws } = setup(files);
+    const err = await loadConfig({ repoRoot: ws, inventoryDir: 'inv', env: ENV, vaultPassword: VAULT_PASSWORD }).then(() => undefined, (e: unknown) => e);
+    const ds = (err as InventoryError).diagnostics.filter((d) => d.severity === 'error');
+    expect(ds).toHaveLength(1);
+    expect(ds[0]!.message).toContain(`more than ${LIMITS.vaultDecrypts} ansible-vault decryptions in one inventory (the cap`);
   });
 });
