@@ -1,18 +1,19 @@
 // The inventory's work budget, measured (prints figures, asserts nothing; the hostile
-// corpus in test/unit/hostile/ asserts the bounds per case). Each input is validated by
-// the built CLI (`node dist/cli/index.js validate`, run `npm run build` first) under a
-// preload that records the process's CPU time and peak RSS: the seed, 1,000 hosts, and
-// the worst inputs at (just under) each cap of src/inventory/limits.ts, and over it.
+// corpus in test/unit/hostile/ asserts the bounds per case). Each input goes through the
+// three doors of the hostile harness — the built action's validate and offline plan (a
+// pull request, no SSH key) and the built CLI's validate; run `npm run build` first —
+// each a process whose CPU time and peak RSS a preload records: the seed, 500 and 1,000
+// hosts, and the worst inputs at (just under) each cap of src/inventory/limits.ts, and over.
 //   node --import tsx bench/inventory-caps.ts [rounds] [name filter]
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LIMITS } from '../src/inventory/limits.js';
+import type { HostileCase } from '../test/unit/hostile/case.js';
+import { Sandbox } from '../test/unit/hostile/harness.js';
 import { generate } from './inventory.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const CLI = path.join(ROOT, 'dist/cli/index.js');
 const SEED = path.join(ROOT, 'test/fixtures/inventories/seed/inventories/backup');
 const ENV = { VAULT_RESTIC_CLIENT_PASSWORD: 'bench-pw-1', VAULT_RESTIC_SERVER_PASSWORD: 'bench-pw-1', VAULT_RESTIC_REPO_PASSWORD: 'bench-pw-2' };
 
@@ -35,7 +36,8 @@ function laughs(key: string): string {
 
 const INPUTS: Array<[string, Make]> = [
   ['seed inventory (2 hosts): the process baseline', seedPlus({})],
-  ['1,000 hosts (bench/inventory.ts layout: 5 sets each)', (d) => generate(d, 1000)],
+  ['500 hosts (bench/inventory.ts layout: 5 backup sets each, in host_vars)', (d) => generate(d, 500)],
+  ['1,000 hosts in that layout (over the YAML node cap: refused)', (d) => generate(d, 1000)],
   [`${LIMITS.hosts} hosts from one range (at the host cap)`, seedPlus({ 'hosts.yml': hostsWith(`    web[1:${LIMITS.hosts - 2}].example.com:\n      ansible_host: 127.0.0.1\n`) })],
   [`${LIMITS.hosts - 1} clients sharing the seed's group_vars (at the host cap)`, seedPlus({ 'hosts.yml': seedText('hosts.yml').replace('        client.example.com:\n', `        client.example.com:\n        c[1:${LIMITS.hosts - 2}].example.com:\n`) })],
   ['web[0:9999]x[0:9999] (over the host cap)', seedPlus({ 'hosts.yml': hostsWith('    web[0:9999]x[0:9999]:\n') })],
@@ -93,35 +95,40 @@ const INPUTS: Array<[string, Make]> = [
   ],
 ];
 
-function measure(dir: string, usageFile: string, preload: string): { code: number | null; cpu: number; rss: number; first: string } {
-  const r = spawnSync(process.execPath, ['--require', preload, CLI, 'validate', '-i', dir, '--root', dir], {
-    env: { PATH: process.env.PATH, ...ENV, RF_RUSAGE_FILE: usageFile },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  const u = JSON.parse(readFileSync(usageFile, 'utf8')) as { cpu: number; rss: number };
-  const first = `${r.stdout}${r.stderr}`.split('\n').find((l) => / error: /.test(l)) ?? `${r.stdout}`.split('\n').find((l) => l.startsWith('ok:')) ?? '';
-  return { code: r.status, cpu: u.cpu, rss: u.rss, first: first.replace(dir, '').slice(0, 150) };
-}
-
 async function main(): Promise<void> {
-  const rounds = Number(process.argv[2] ?? 3);
+  const rounds = Number(process.argv[2] ?? 1);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'rf-bench-caps-'));
-  const preload = path.join(tmp, 'rusage.cjs');
-  writeFileSync(preload, `process.on('exit', () => { const u = process.resourceUsage(); require('fs').writeFileSync(process.env.RF_RUSAGE_FILE, JSON.stringify({ cpu: (u.userCPUTime + u.systemCPUTime) / 1e6, rss: u.maxRSS / 1024 })); });\n`);
+  const sandbox = new Sandbox();
   try {
     console.log(`budget: 2 s CPU, 256 MB peak RSS per process; caps: ${JSON.stringify(LIMITS)}`);
-    for (const [name, make] of INPUTS.filter(([n]) => n.includes(process.argv[3] ?? ''))) {
-      const dir = path.join(tmp, `inv-${INPUTS.findIndex((x) => x[0] === name)}`);
+    console.log('per door: exit, CPU s (median of rounds), peak RSS MiB (max of rounds)');
+    for (const [i, [name, make]] of INPUTS.entries()) {
+      if (!name.includes(process.argv[3] ?? '')) continue;
+      const dir = path.join(tmp, `inv-${i}`);
       mkdirSync(dir);
       await make(dir);
-      const runs = Array.from({ length: rounds }, () => measure(dir, path.join(tmp, 'usage.json'), preload));
-      const cpu = runs.map((r) => r.cpu).sort((a, b) => a - b)[Math.floor(rounds / 2)]!;
-      const rss = Math.max(...runs.map((r) => r.rss));
-      console.log(`${name}\n  exit ${runs[0]!.code}  CPU ${cpu.toFixed(2)} s (median of ${rounds})  peak RSS ${rss.toFixed(0)} MiB  ${runs[0]!.first}`);
+      const c: HostileCase = {
+        name,
+        setup: (w) => {
+          rmSync(w.inventory, { recursive: true, force: true });
+          cpSync(dir, w.inventory, { recursive: true });
+        },
+        env: ENV,
+        expect: { exit: 0 },
+      };
+      const runs = [];
+      for (let r = 0; r < rounds; r++) runs.push(await sandbox.run(c));
+      console.log(name);
+      for (const [d, door] of runs[0]!.runs.entries()) {
+        const cpu = runs.map((r) => r.runs[d]!.cpuSeconds ?? NaN).sort((a, b) => a - b)[Math.floor(rounds / 2)]!;
+        const rss = Math.max(...runs.map((r) => r.runs[d]!.rssMiB ?? NaN));
+        const first = door.text.split('\n').find((l) => /^\S+:\d+:\d+: error: /.test(l)) ?? '';
+        console.log(`  ${door.door.padEnd(16)} exit ${door.code}  CPU ${cpu.toFixed(2)} s  RSS ${rss.toFixed(0)} MiB  ${first.slice(0, 140)}`);
+      }
       rmSync(dir, { recursive: true, force: true });
     }
   } finally {
+    sandbox.close();
     rmSync(tmp, { recursive: true, force: true });
   }
 }

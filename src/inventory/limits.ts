@@ -11,19 +11,19 @@ export const LIMITS = {
   /** Bytes of all files read, together. */
   totalBytes: 1024 * 1024,
   /** Files read (hosts files and variable files). */
-  files: 1200,
+  files: 800,
   /** Levels of directories under group_vars/<group>/ and host_vars/<host>/. */
   dirDepth: 8,
   /** YAML nodes of one file, aliases counted at every use (a "billion laughs" stops here). */
   yamlNodes: 100_000,
   /** YAML nodes of all files together, estimated before parsing (the parser's memory is ~1.5 KB a node). */
-  yamlItems: 80_000,
+  yamlItems: 40_000,
   /** Nesting of YAML collections (the parser recurses; a deep document exhausts its stack). */
   yamlDepth: 64,
   /** Hosts in the inventory, host ranges counted before they are expanded. */
-  hosts: 2000,
+  hosts: 1000,
   /** Values built while resolving variables, over all hosts (shared group values count per host). */
-  valueNodes: 500_000,
+  valueNodes: 150_000,
   /** ansible-vault decryptions (whole files and `!vault` values; a shared value once): each is a deliberately slow key derivation (10–40 ms). */
   vaultDecrypts: 20,
   /** Characters of one templated string. */

@@ -43,7 +43,7 @@ export const boundCases: HostileCase[] = [
   { name: 'hosts: web[0:9999]x[0:9999] is refused before expanding', files: { [HOSTS]: hostsWith('    web[0:9999]x[0:9999]:\n') }, expect: { exit: 1, file: HOSTS, line: 4, mentions: ['expands to 100000000 hosts', `over the cap of ${LIMITS.hosts} hosts (checked before expanding)`] } },
   { name: 'hosts: a range with 10^14 hosts', files: { [HOSTS]: hostsWith('    n[0:99999999999999]:\n') }, expect: { exit: 1, file: HOSTS, line: 4, mentions: ['over the cap'] } },
   { name: 'hosts: three ranges whose product is too many', files: { [HOSTS]: hostsWith('    h[0:99]-[0:99]-[a:z]:\n') }, expect: { exit: 1, file: HOSTS, line: 4, mentions: ['expands to 260000 hosts'] } },
-  { name: 'hosts: ranges over the cap together (two entries)', files: { [HOSTS]: hostsWith('    a[1:1500]:\n    b[1:1500]:\n') }, expect: { exit: 1, file: HOSTS, line: 5, mentions: [`more than ${LIMITS.hosts} hosts (the cap)`] } },
+  { name: 'hosts: ranges over the cap together (two entries)', files: { [HOSTS]: hostsWith(`    a[1:${LIMITS.hosts / 2 + 10}]:\n    b[1:${LIMITS.hosts / 2 + 10}]:\n`) }, expect: { exit: 1, file: HOSTS, line: 5, mentions: [`more than ${LIMITS.hosts} hosts (the cap)`] } },
   { name: 'hosts: a huge range step', files: { [HOSTS]: hostsWith('    n[0:10:0]:\n') }, expect: { exit: 1, file: HOSTS, line: 4, mentions: ['step must be a positive integer'] } },
   { name: 'hosts: a range with numbers beyond 2^53', files: { [HOSTS]: hostsWith('    n[0:99999999999999999999]:\n') }, expect: { exit: 1, file: HOSTS, line: 4 } },
   {
@@ -68,12 +68,21 @@ export const boundCases: HostileCase[] = [
   },
   { name: 'template: a cycle', files: { [CLIENT]: `${seed(CLIENT)}restic_client_package: "{{ a }}"\na: "{{ b }}"\nb: "{{ a }}"\n` }, expect: { exit: 1, file: CLIENT, mentions: ['template cycle'] } },
   {
-    name: 'values: the groups magic variable for every one of 2,000 hosts',
+    name: `values: the groups magic variable for every one of ${LIMITS.hosts} hosts`,
     files: {
       [HOSTS]: hostsWith(`    w[1:${LIMITS.hosts - 2}]:\n      ansible_host: 127.0.0.1\n`),
       [ALL]: seed(ALL).replace('docker_log_driver: "json-file"', 'docker_log_driver: "{{ groups }}"'),
     },
     expect: { exit: 1, file: ALL, line: 2, mentions: [VALUES] },
+  },
+  {
+    // Group depth is the longest path from "all": listed deepest first, each group used to
+    // deepen everything below it again (quadratic). Now one pass in topological order.
+    name: 'groups (allowed): a chain of 3,000 child groups, listed deepest first',
+    files: {
+      [HOSTS]: `${seed(HOSTS)}${Array.from({ length: 3000 }, (_, i) => `    g${2999 - i}:\n`).join('')}${Array.from({ length: 2999 }, (_, i) => `g${i}:\n  children:\n    g${i + 1}:\n`).join('')}`,
+    },
+    expect: { exit: 0 },
   },
   { name: 'nesting: 10,000 nested flow sequences', files: { [CLIENT_HOST]: `restic_backup_sets: ${'['.repeat(10_000)}${']'.repeat(10_000)}\n` }, expect: { exit: 1, file: CLIENT_HOST, line: 1, mentions: [DEEP] } },
   { name: 'nesting: 10,000 nested flow mappings', files: { [ALL]: `docker_network_name: ${'{a: '.repeat(10_000)}1${'}'.repeat(10_000)}\n` }, expect: { exit: 1, file: ALL, line: 1, mentions: [DEEP] } },
