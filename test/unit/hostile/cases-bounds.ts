@@ -56,6 +56,15 @@ export const boundCases: HostileCase[] = [
     files: { [HOSTS]: seed(HOSTS).replace('        client.example.com:\n', `        client.example.com:\n        c[1:${LIMITS.hosts - 2}].example.com:\n`) },
     expect: { exit: 0 },
   },
+  {
+    // The offline plan hashed every new htpasswd user with bcrypt (~70 ms each): 999 users ran for a minute.
+    name: `offline plan (allowed): ${LIMITS.hosts - 1} clients, each its own rest-server user`,
+    files: {
+      [HOSTS]: seed(HOSTS).replace('        client.example.com:\n', `        client.example.com:\n        c[1:${LIMITS.hosts - 2}].example.com:\n`),
+      [CLIENT]: seed(CLIENT).replace('restic_client_user: admin', 'restic_client_user: "{{ inventory_hostname_short }}"'),
+    },
+    expect: { exit: 0 },
+  },
   { name: 'template: a doubling chain in host_vars (x1 = "{{x0}}{{x0}}" … x40)', files: { [CLIENT_HOST]: seed(CLIENT_HOST) + doubling((x) => `restic_client_package: "{{ ${x} }}"`) }, expect: { exit: 1, file: CLIENT_HOST, line: 38, mentions: [LONG] } },
   { name: 'template: a doubling chain in group_vars/all.yml under docker_network_name', files: { [ALL]: doubling((x) => `docker_network_name: "{{ ${x} }}"`) }, expect: { exit: 1, file: ALL, line: 17, mentions: [LONG] } },
   { name: 'template: a doubling chain through | join', files: { [ALL]: doubling((x) => `docker_log_driver: "{{ ${x} }}"`, 40, 'join') + seed(ALL).replace('docker_log_driver: "json-file"\n', '') }, expect: { exit: 1, file: ALL, line: 17, mentions: [LONG] } },
