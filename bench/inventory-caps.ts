@@ -34,6 +34,9 @@ function laughs(key: string): string {
   return `${lines.join('\n')}\n${key}: *l9\n`;
 }
 
+/** Backup sets that 999 clients can share under the value cap (a set is ~9 values per host). */
+const SHARED_SETS = Math.floor(LIMITS.valueNodes / (LIMITS.hosts - 1) / 9) - 1;
+
 const INPUTS: Array<[string, Make]> = [
   ['seed inventory (2 hosts): the process baseline', seedPlus({})],
   ['500 hosts (bench/inventory.ts layout: 5 backup sets each, in host_vars)', (d) => generate(d, 500)],
@@ -64,11 +67,11 @@ const INPUTS: Array<[string, Make]> = [
     seedPlus({ 'hosts.yml': hostsWith(`    w[1:${LIMITS.hosts - 2}]:\n`), 'group_vars/all.yml': seedText('group_vars/all.yml').replace('"json-file"', '"{{ groups }}"') }),
   ],
   [
-    `${LIMITS.hosts - 1} clients sharing 25 backup sets from group_vars (near the value cap)`,
+    `${LIMITS.hosts - 1} clients sharing ${SHARED_SETS} backup sets from group_vars (near the value cap)`,
     seedPlus({
       'hosts.yml': seedText('hosts.yml').replace('        client.example.com:\n', `        client.example.com:\n        c[1:${LIMITS.hosts - 2}].example.com:\n`),
       'host_vars/client.example.com.yml': '',
-      'group_vars/client/sets.yml': `restic_backup_sets:\n${Array.from({ length: 25 }, (_, k) => `  - id: "volume ${k}"\n    type: docker-volume\n    volume: app${k}_data\n    tags: [app, x]\n    minute: "${k % 60}"`).join('\n')}\n`,
+      'group_vars/client/sets.yml': `restic_backup_sets:\n${Array.from({ length: SHARED_SETS }, (_, k) => `  - id: "volume ${k}"\n    type: docker-volume\n    volume: app${k}_data\n    tags: [app, x]\n    minute: "${k % 60}"`).join('\n')}\n`,
     }),
   ],
   ['a chain of 3,000 templates (over the depth cap)', seedPlus({ 'group_vars/all.yml': `v0: x\n${Array.from({ length: 3000 }, (_, i) => `v${i + 1}: "{{ v${i} }}"`).join('\n')}\ndocker_network_name: "{{ v3000 }}"\n` })],
