@@ -20,7 +20,8 @@ else
   npm run --silent lab -- up --clients 2
 fi
 INV=$LAB/inventory/inventories/lab
-CONN=(-i "$INV" --env-file "$LAB/secrets.env" --key "$LAB/id_ed25519" --known-hosts "$LAB/known_hosts")
+# --root: the inventory must be inside it (the lab directory may be outside this checkout).
+CONN=(-i "$INV" --root "$LAB/inventory" --env-file "$LAB/secrets.env" --key "$LAB/id_ed25519" --known-hosts "$LAB/known_hosts")
 
 step "validate the inventory ($INV)"
 "${CLI[@]}" validate "${CONN[@]}"

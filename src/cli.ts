@@ -29,7 +29,9 @@ commands:
 
 options:
   -i, --inventory DIR         inventory directory (with hosts.yml)
-      --root DIR              repository root for paths in messages (default: git top level, else cwd)
+      --root DIR              repository root: paths in messages are relative to it and the
+                              inventory must be inside it (default: the git top level of the
+                              inventory's parent directory, else cwd)
   -l, --limit LIST            hosts or groups, comma-separated
   -c, --concurrency N         hosts at once (default 10)
       --key FILE              SSH private key (default $RESTIC_FLEET_SSH_KEY_FILE, ~/.ssh/id_ed25519)
@@ -101,7 +103,8 @@ export async function runCli(argv: string[]): Promise<number> {
     ...Object.keys(fromFile).filter((n) => envNameReadable(n, [n])),
   ];
   const inventoryAbs = path.resolve(v.inventory);
-  const repoRoot = path.resolve(v.root ?? gitTopLevel(inventoryAbs) ?? process.cwd());
+  // The parent, not the inventory itself: git would follow an inventory that is a link to another repository.
+  const repoRoot = path.resolve(v.root ?? gitTopLevel(path.dirname(inventoryAbs)) ?? process.cwd());
   const base: InventoryOptions = {
     repoRoot,
     inventory: inventoryAbs,

@@ -3,6 +3,7 @@ import type { DesiredHost } from '../desired/types.js';
 import { buildProbe } from '../facts/probe.js';
 import { parseProbe } from '../facts/parse.js';
 import { buildPlan, type BuiltPlan, type FactsResult } from '../plan/build.js';
+import { offlineServerParts } from '../plan/offline.js';
 import { planServer, type PartPlan } from '../plan/server.js';
 import type { Untrusted } from '../plan/trust.js';
 import type { Plan } from '../plan/types.js';
@@ -69,7 +70,8 @@ export async function planRun(o: PlanRunOptions): Promise<PlanRun> {
   await runPool(servers, o.concurrency, (d) => timed(d, true));
 
   const changingServers = new Set<string>();
-  const serverParts = new Map<string, PartPlan>();
+  // Servers not contacted (a PR's new destinations) are planned from synthesised facts, without bcrypt.
+  const serverParts = o.untrusted ? offlineServerParts(o.desired.filter((d) => offline.has(d.name)), o.untrusted.facts) : new Map<string, PartPlan>();
   for (const s of servers) {
     const r = facts.get(s.name);
     if (!r?.ok) continue;

@@ -1,6 +1,7 @@
 import { showControls } from '../report/safe-text.js';
 import { hostNameProblem } from './host-name.js';
 import { expandHostPattern } from './host-pattern.js';
+import { LIMITS } from './limits.js';
 import type { RawMap, RawNode } from './raw.js';
 import type { Diagnostic, SourcePos } from './types.js';
 
@@ -29,6 +30,8 @@ export interface HostDef {
 export interface InventoryGraph {
   groups: Map<string, GroupDef>;
   hosts: Map<string, HostDef>;
+  /** Set when the host cap was reached (reported once; later hosts are not added). */
+  full?: boolean;
 }
 
 const SECTIONS = new Set(['hosts', 'vars', 'children']);
@@ -119,6 +122,11 @@ export function readHostsFile(root: RawNode | null, file: string, graph: Invento
     }
     for (const name of expanded.hosts) {
       let h = graph.hosts.get(name);
+      if (!h && graph.hosts.size >= LIMITS.hosts) {
+        if (!graph.full) error(keyPos, `the inventory has more than ${LIMITS.hosts} hosts (the cap): "${pattern}" and the hosts after it are not read`);
+        graph.full = true;
+        return;
+      }
       if (!h) {
         h = { name, pos: keyPos, inlineVars: [], groups: new Set() };
         graph.hosts.set(name, h);
@@ -168,24 +176,41 @@ export function reconcile(graph: InventoryGraph, diagnostics: Diagnostic[]): voi
     }
   }
   // Depth = longest path from "all" (Ansible's group depth); a cycle is reported and cut.
+  // One depth-first pass (each group once) finds cycles and a topological order, then
+  // depths follow in that order: linear in groups + edges, whatever order hosts.yml uses.
   const state = new Map<string, 'visiting' | 'done'>();
-  const visit = (name: string, depth: number, trail: string[]): void => {
+  const postorder: string[] = [];
+  const cut = new Set<string>();
+  const trail: string[] = [];
+  const visit = (name: string): boolean => {
     const g = graph.groups.get(name)!;
-    if (state.get(name) === 'visiting') {
+    const s = state.get(name);
+    if (s === 'visiting') {
       diagnostics.push({
         severity: 'error',
         ...(g.pos ? { pos: g.pos } : {}),
         message: `group cycle: ${[...trail, name].join(' → ')} (a group cannot be its own descendant)`,
       });
-      return;
+      return false;
     }
-    if (state.get(name) === 'done' && g.depth >= depth) return;
-    g.depth = Math.max(g.depth, depth);
+    if (s === 'done') return true;
     state.set(name, 'visiting');
-    for (const c of g.children) visit(c, depth + 1, [...trail, name]);
+    trail.push(name);
+    for (const c of g.children) if (!visit(c)) cut.add(`${name}\0${c}`);
+    trail.pop();
     state.set(name, 'done');
+    postorder.push(name);
+    return true;
   };
-  visit('all', 0, []);
+  visit('all');
+  for (const name of postorder.reverse()) {
+    const g = graph.groups.get(name)!;
+    for (const c of g.children) {
+      if (cut.has(`${name}\0${c}`)) continue;
+      const child = graph.groups.get(c)!;
+      child.depth = Math.max(child.depth, g.depth + 1);
+    }
+  }
   for (const g of graph.groups.values()) {
     if (!state.has(g.name)) {
       diagnostics.push({

@@ -1,7 +1,7 @@
-import { readdir } from 'node:fs/promises';
 import { runPool } from '../util/pool.js';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { dedupeDiagnostics, errorsOf, warningsOf } from './diagnostics.js';
+import { InventoryJail } from './jail.js';
 import { hostGroups, readHostsFile, reconcile, type GroupDef, type HostDef, type InventoryGraph } from './hosts-file.js';
 import { posAt, type PosTree, type RawEntry, type RawMap } from './raw.js';
 import { HostResolver, ResolveContext } from './resolve.js';
@@ -52,13 +52,17 @@ export async function loadInventoryCollecting(opts: LoadOptions): Promise<{ inve
   const diagnostics: Diagnostic[] = [];
   const empty: LoadedInventory = { dir, hosts: [], groups: {}, warnings: [] };
 
-  let dirEntries: string[];
-  try {
-    dirEntries = await readdir(absDir);
-  } catch {
-    diagnostics.push({ severity: 'error', message: `inventory directory ${dir} does not exist or is not readable` });
+  const jail = await InventoryJail.open(repoRoot, absDir, dir);
+  if ('error' in jail) {
+    diagnostics.push({ severity: 'error', message: jail.error });
     return { inventory: empty, diagnostics };
   }
+  const listed = await jail.list(absDir, dir);
+  if (!('entries' in listed)) {
+    diagnostics.push({ severity: 'error', message: 'error' in listed ? listed.error : `inventory directory ${dir} does not exist or is not readable` });
+    return { inventory: empty, diagnostics };
+  }
+  const dirEntries = listed.entries;
   const hostsFiles = HOSTS_FILES.filter((f) => dirEntries.includes(f));
   if (hostsFiles.length === 0) {
     diagnostics.push({ severity: 'error', message: `no hosts.yml (or hosts.yaml) in inventory directory ${dir}` });
@@ -68,7 +72,7 @@ export async function loadInventoryCollecting(opts: LoadOptions): Promise<{ inve
   const graph: InventoryGraph = { groups: new Map(), hosts: new Map() };
   for (const f of hostsFiles) {
     const abs = join(absDir, f);
-    const { root } = await readYamlFile(abs, rel(abs), vaultPassword, diagnostics, opts.placeholderSecrets);
+    const { root } = await readYamlFile(jail, abs, rel(abs), vaultPassword, diagnostics, opts.placeholderSecrets);
     readHostsFile(root, rel(abs), graph, diagnostics);
   }
   reconcile(graph, diagnostics);
@@ -77,11 +81,13 @@ export async function loadInventoryCollecting(opts: LoadOptions): Promise<{ inve
   }
 
   // group_vars / host_vars: each file read once, concurrently.
-  const [groupDir, hostDir] = await Promise.all([openVarsDir(join(absDir, 'group_vars')), openVarsDir(join(absDir, 'host_vars'))]);
+  const dirOf = (name: string) => openVarsDir(jail, join(absDir, name), rel(join(absDir, name)), diagnostics);
+  const [groupDir, hostDir] = await Promise.all([dirOf('group_vars'), dirOf('host_vars')]);
   // Diagnostics are collected per name and appended in a fixed order (reads finish in any order).
   const load = async (vd: VarsDir, name: string) => {
     const local: Diagnostic[] = [];
-    const { files, shadowed } = await findVarFiles(vd, name);
+    const { files, shadowed, errors } = await findVarFiles(jail, vd, name, rel);
+    local.push(...errors);
     for (const abs of shadowed) {
       local.push({
         severity: 'warning',
@@ -90,7 +96,7 @@ export async function loadInventoryCollecting(opts: LoadOptions): Promise<{ inve
       });
     }
     const perFile = files.map(() => [] as Diagnostic[]);
-    const loaded = await Promise.all(files.map((abs, i) => readVarsFile(abs, rel(abs), vaultPassword, perFile[i]!, opts.placeholderSecrets)));
+    const loaded = await Promise.all(files.map((abs, i) => readVarsFile(jail, abs, rel(abs), vaultPassword, perFile[i]!, opts.placeholderSecrets)));
     return { loaded, diagnostics: [...local, ...perFile.flat()] };
   };
   const groupNames = [...graph.groups.keys()];
@@ -115,7 +121,7 @@ export async function loadInventoryCollecting(opts: LoadOptions): Promise<{ inve
   for (const g of graph.groups.keys()) groups[g] = [];
   for (const h of hostNames) for (const g of memberships.get(h)!) groups[g]!.push(h);
 
-  const ctx = new ResolveContext(opts.env, vaultPassword, opts.placeholderSecrets, opts.envAllowlist);
+  const ctx = new ResolveContext(opts.env, vaultPassword, opts.placeholderSecrets, opts.envAllowlist, jail.vault);
   const hosts: HostVars[] = [];
   for (const name of hostNames) {
     const host = graph.hosts.get(name)!;
@@ -177,7 +183,10 @@ function resolveHost(
     groups,
   };
   const failedVault = layers.files.filter((f) => f.vaultFailed).map((f) => f.file);
-  const hint = failedVault.length ? ` (note: ${failedVault.join(', ')} could not be decrypted)` : '';
+  const unread = layers.files.filter((f) => f.unread).map((f) => f.file);
+  const hint =
+    (failedVault.length ? ` (note: ${failedVault.join(', ')} could not be decrypted)` : '') +
+    (unread.length ? ` (note: ${unread.join(', ')} could not be read)` : '');
   const resolver = new HostResolver(merged, magic, ctx, (d) => diagnostics.push(d), hint);
 
   const vars: Record<string, VarValue> = {};

@@ -1,6 +1,7 @@
 import { concatMaybeSecret, isSecret, reveal, Secret, type MaybeSecret } from '../secret.js';
 import { keyPath, posChild, type ComposedPos, type PosTree, type RawEntry, type RawNode, type RawScalar, type RawVault } from './raw.js';
 import { hasTemplateSyntax, parseTemplate, type Expr, type ParsedTemplate, type Pipeline } from './template.js';
+import { DECRYPT_CAP_MESSAGE, LIMITS, takeDecrypt } from './limits.js';
 import type { Diagnostic, SourcePos, VarValue } from './types.js';
 import { decryptVault, VaultError } from './vault.js';
 import { ENV_RULE, envNameReadable } from './env-policy.js';
@@ -28,13 +29,47 @@ export class ResolveContext {
   /** Values of template-free subtrees, shared by all hosts (treated as read-only). */
   readonly staticValues = new WeakMap<RawNode, VarValue>();
 
+  /** Value nodes built so far, over all hosts (LIMITS.valueNodes). */
+  private spent = 0;
+  /** The value budget ran out: reported once, every later value fails silently. */
+  exhausted = false;
+  private readonly sizes = new WeakMap<object, number>();
+
   constructor(
     readonly env: Record<string, string | undefined>,
     readonly vaultPassword: MaybeSecret | undefined,
     readonly placeholderSecrets = false,
     /** Extra environment names templates may read (see env-policy.ts). */
     readonly envAllowlist: readonly string[] = [],
+    /** Shared with the whole-file vault reads of the same load. */
+    private readonly vaultBudget = { decrypts: 0 },
   ) {}
+
+  /** Spends `n` value nodes; false (once, then always) when the budget is gone. */
+  spend(n: number): boolean {
+    if (this.exhausted) return false;
+    this.spent += n;
+    if (this.spent > LIMITS.valueNodes) this.exhausted = true;
+    return !this.exhausted;
+  }
+
+  /**
+   * Nodes of a value as every later walk sees it (shared parts counted at each use),
+   * memoized per object and saturating just over the cap, so a shared 2^40 DAG costs
+   * one pass over its distinct objects.
+   */
+  valueSize(v: VarValue): number {
+    if (v === null || typeof v !== 'object' || isSecret(v)) return 1;
+    const known = this.sizes.get(v);
+    if (known !== undefined) return known;
+    let n = 1;
+    for (const item of Array.isArray(v) ? v : Object.values(v)) {
+      n = Math.min(n + this.valueSize(item), LIMITS.valueNodes + 1);
+      if (n > LIMITS.valueNodes) break;
+    }
+    this.sizes.set(v, n);
+    return n;
+  }
 
   /**
    * Exact name first, then upper-cased; env values are always Secrets. Only names the
@@ -75,6 +110,8 @@ export class ResolveContext {
         ok: false,
         message: `this !vault value in ${file} is encrypted with ansible-vault: the \`vault-password\` input (vault password) is needed`,
       };
+    } else if (!takeDecrypt(this.vaultBudget)) {
+      node.decrypted = { ok: false, message: `this !vault value in ${file}: ${DECRYPT_CAP_MESSAGE}` };
     } else {
       try {
         node.decrypted = { ok: true, value: new Secret(decryptVault(node.ciphertext, reveal(this.vaultPassword)), `vault ${file}`) };
@@ -104,6 +141,7 @@ const FAILED: Val = { kind: 'fail' };
 export class HostResolver {
   private readonly cache = new Map<string, Resolved>();
   private readonly stack: string[] = [];
+  private overrunReported = false;
 
   constructor(
     private readonly vars: ReadonlyMap<string, RawEntry>,
@@ -135,9 +173,28 @@ export class HostResolver {
     return { value: null, pos: node, failed: [[]], dynamic: true };
   }
 
+  /** Charges the value budget; on the first overrun reports where, and the caller fails the value. */
+  private charge(n: number, node: RawNode, path: Path): boolean {
+    if (this.ctx.spend(n)) return true;
+    if (!this.overrunReported) {
+      this.overrunReported = true;
+      this.error(
+        node.pos,
+        path,
+        `the inventory's variables add up to more than ${LIMITS.valueNodes} values over all hosts (the cap; values shared by many hosts, through aliases or templates, count for each)`,
+      );
+    }
+    return false;
+  }
+
   resolveNode(node: RawNode, path: Path): Resolved {
+    if (this.ctx.exhausted) return this.failedAt(node);
     const known = this.ctx.staticValues.get(node);
-    if (known !== undefined) return { value: known, pos: node, failed: [], dynamic: false };
+    if (known !== undefined) {
+      if (!this.charge(this.ctx.valueSize(known), node, path)) return this.failedAt(node);
+      return { value: known, pos: node, failed: [], dynamic: false };
+    }
+    if (!this.charge(1, node, path)) return this.failedAt(node);
     let r: Resolved;
     switch (node.kind) {
       case 'scalar':
@@ -212,6 +269,7 @@ export class HostResolver {
     if (template.whole) {
       const v = this.evalPipeline(template.parts[0] as Pipeline, node, path);
       if (v.kind !== 'val') return this.failedAt(node);
+      if (!this.charge(this.ctx.valueSize(v.value), node, path)) return this.failedAt(node);
       let value = v.value;
       if (secretOrigin && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) {
         value = new Secret(String(value), secretOrigin);
@@ -230,9 +288,19 @@ export class HostResolver {
       if (s === undefined) return this.failedAt(node);
       pieces.push(s);
     }
+    if (!this.withinLength(pieces, node, path)) return this.failedAt(node);
     let value: MaybeSecret = concatMaybeSecret(pieces);
     if (secretOrigin && typeof value === 'string') value = new Secret(value, secretOrigin);
     return { value, pos: node, failed: [], dynamic: true };
+  }
+
+  /** Template output is capped (a doubling chain x1 = "{{x0}}{{x0}}" … reaches 2^40 characters). */
+  private withinLength(pieces: MaybeSecret[], node: RawNode, path: Path): boolean {
+    let n = 0;
+    for (const p of pieces) n += typeof p === 'string' ? p.length : p.reveal().length;
+    if (n <= LIMITS.templateChars) return true;
+    this.error(node.pos, path, `the template's result is longer than ${LIMITS.templateChars} characters (the cap)`);
+    return false;
   }
 
   /** Text form of a value inside a string, as Ansible renders it (True/False/None). */
@@ -280,6 +348,7 @@ export class HostResolver {
         if (text === undefined) return FAILED;
         parts.push(text);
       }
+      if (!this.withinLength(parts, node, path)) return FAILED;
       cur = { kind: 'val', value: concatMaybeSecret(parts), failed: [] };
     }
     if (cur.kind === 'undef') {
@@ -332,6 +401,11 @@ export class HostResolver {
     if (cycleAt >= 0) {
       const chain = [...this.stack.slice(cycleAt), name].join(' → ');
       this.error(node.pos, path, `template cycle: ${chain}`);
+      return FAILED;
+    }
+    if (this.stack.length >= LIMITS.templateDepth && this.vars.has(name)) {
+      const chain = `${this.stack.slice(0, 2).join(' → ')} → … → ${this.stack.at(-1)!} → ${name}`;
+      this.error(node.pos, path, `templates nested deeper than ${LIMITS.templateDepth} variables (the cap): ${chain}`);
       return FAILED;
     }
     const r = this.resolveVar(name);

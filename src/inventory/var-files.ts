@@ -1,6 +1,7 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { reveal, type MaybeSecret } from '../secret.js';
+import type { InventoryJail } from './jail.js';
+import { DECRYPT_CAP_MESSAGE, LIMITS, takeDecrypt } from './limits.js';
 import type { RawMap } from './raw.js';
 import type { Diagnostic, SourcePos } from './types.js';
 import { decryptVault, isVaultText, VaultError } from './vault.js';
@@ -17,15 +18,14 @@ export interface VarsDir {
   used: Set<string>;
 }
 
-export async function openVarsDir(abs: string): Promise<VarsDir> {
-  try {
-    return { abs, entries: new Set(await readdir(abs)), used: new Set() };
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') {
-      return { abs, entries: new Set(), used: new Set() };
-    }
-    throw e;
-  }
+/** A problem with a path (no line in it): reported at line 1 of that path. */
+const atPath = (file: string, message: string): Diagnostic => ({ severity: 'error', pos: { file, line: 1, col: 1 }, message });
+
+export async function openVarsDir(jail: InventoryJail, abs: string, shown: string, diagnostics: Diagnostic[]): Promise<VarsDir> {
+  const r = await jail.list(abs, shown);
+  if ('entries' in r) return { abs, entries: new Set(r.entries), used: new Set() };
+  if ('error' in r) diagnostics.push(atPath(shown, r.error));
+  return { abs, entries: new Set(), used: new Set() };
 }
 
 /**
@@ -33,29 +33,51 @@ export async function openVarsDir(abs: string): Promise<VarsDir> {
  * Ansible's host_group_vars plugin finds them: the first that exists of
  * `<name>` (a file, or a directory read recursively in lexical order),
  * `<name>.yml`, `<name>.yaml`, `<name>.json` — only the first: Ansible ignores
- * `client.yml` when `client/` exists (we warn about it).
+ * `client.yml` when `client/` exists (we warn about it). Every path goes through
+ * the jail: a link out of the inventory is an error, never followed.
  */
-export async function findVarFiles(dir: VarsDir, name: string): Promise<{ files: string[]; shadowed: string[] }> {
+export async function findVarFiles(
+  jail: InventoryJail,
+  dir: VarsDir,
+  name: string,
+  rel: (abs: string) => string,
+): Promise<{ files: string[]; shadowed: string[]; errors: Diagnostic[] }> {
   const present = EXTENSIONS.map((ext) => `${name}${ext}`).filter((e) => dir.entries.has(e));
   for (const e of present) dir.used.add(e);
-  if (present.length === 0) return { files: [], shadowed: [] };
+  const errors: Diagnostic[] = [];
+  if (present.length === 0) return { files: [], shadowed: [], errors };
   const abs = join(dir.abs, present[0]!);
-  const st = await stat(abs);
-  const files = st.isDirectory() ? await dirFiles(abs) : [abs];
-  return { files, shadowed: present.slice(1).map((e) => join(dir.abs, e)) };
+  const where = await jail.locate(abs, rel(abs));
+  const shadowed = present.slice(1).map((e) => join(dir.abs, e));
+  if ('error' in where) return { files: [], shadowed, errors: [atPath(rel(abs), where.error)] };
+  const files = where.st.isDirectory() ? await dirFiles(jail, abs, rel, errors, new Set([where.real]), 1) : [abs];
+  return { files, shadowed, errors };
 }
 
-async function dirFiles(abs: string): Promise<string[]> {
+async function dirFiles(jail: InventoryJail, abs: string, rel: (abs: string) => string, errors: Diagnostic[], seen: Set<string>, depth: number): Promise<string[]> {
   const out: string[] = [];
-  const names = (await readdir(abs)).sort();
-  for (const n of names) {
+  const listed = await jail.list(abs, rel(abs));
+  if (!('entries' in listed)) {
+    if ('error' in listed) errors.push(atPath(rel(abs), listed.error));
+    return out;
+  }
+  for (const n of listed.entries.sort()) {
     if (n.startsWith('.') || n.endsWith('~')) continue; // hidden and editor backups, as Ansible
     const full = join(abs, n);
     const ext = /\.[^.]*$/.exec(n)?.[0] ?? '';
-    const st = await stat(full);
-    if (st.isDirectory()) {
-      if (!ext) out.push(...(await dirFiles(full)));
-    } else if (!ext || EXTENSIONS.includes(ext)) {
+    if (ext && !EXTENSIONS.includes(ext)) continue;
+    const where = await jail.locate(full, rel(full));
+    if ('error' in where) {
+      errors.push(atPath(rel(full), where.error));
+    } else if (where.st.isDirectory()) {
+      if (ext) continue;
+      if (seen.has(where.real)) errors.push(atPath(rel(full), `${rel(full)} is a link to a directory that is already read (a loop): not read again`));
+      else if (depth >= LIMITS.dirDepth) errors.push(atPath(rel(full), `${rel(full)} is nested deeper than ${LIMITS.dirDepth} directories (the cap): not read`));
+      else {
+        seen.add(where.real);
+        out.push(...(await dirFiles(jail, full, rel, errors, seen, depth + 1)));
+      }
+    } else {
       out.push(full);
     }
   }
@@ -67,19 +89,27 @@ export interface VarsFile {
   vars: RawMap | null;
   /** Whole-file vault that could not be decrypted (its variables are unknown). */
   vaultFailed?: boolean;
+  /** Refused by the jail (link out, not a regular file, over a cap): its variables are unknown. */
+  unread?: boolean;
 }
 
 /** Reads a YAML file that may be a whole-file ansible-vault; positions in a vault file refer to its decrypted text. */
 export async function readYamlFile(
+  jail: InventoryJail,
   abs: string,
   file: string,
   vaultPassword: MaybeSecret | undefined,
   diagnostics: Diagnostic[],
   placeholderSecrets = false,
-): Promise<{ root: ReturnType<typeof parseYaml>['root']; vaultFailed?: boolean }> {
-  let text = await readFile(abs, 'utf8');
-  let secretOrigin: string | undefined;
+): Promise<{ root: ReturnType<typeof parseYaml>['root']; vaultFailed?: boolean; unread?: boolean }> {
   const top: SourcePos = { file, line: 1, col: 1 };
+  const read = await jail.readText(abs, file);
+  if ('error' in read) {
+    if (!read.repeated) diagnostics.push({ severity: 'error', pos: top, message: read.error });
+    return { root: null, unread: true };
+  }
+  let text = read.text;
+  let secretOrigin: string | undefined;
   if (isVaultText(text)) {
     if (vaultPassword === undefined && placeholderSecrets) {
       // Offline: its variables resolve to placeholders (see ResolveContext.envLookup).
@@ -94,6 +124,10 @@ export async function readYamlFile(
       });
       return { root: null, vaultFailed: true };
     }
+    if (!takeDecrypt(jail.vault)) {
+      diagnostics.push({ severity: 'error', pos: top, message: `${file}: ${DECRYPT_CAP_MESSAGE}` });
+      return { root: null, vaultFailed: true };
+    }
     try {
       text = decryptVault(text, reveal(vaultPassword));
     } catch (e) {
@@ -103,20 +137,21 @@ export async function readYamlFile(
     }
     secretOrigin = `vault ${file}`;
   }
-  const parsed = parseYaml(text, file, secretOrigin);
+  const parsed = parseYaml(text, file, secretOrigin, jail.yaml);
   diagnostics.push(...parsed.diagnostics);
   return { root: parsed.root };
 }
 
 export async function readVarsFile(
+  jail: InventoryJail,
   abs: string,
   file: string,
   vaultPassword: MaybeSecret | undefined,
   diagnostics: Diagnostic[],
   placeholderSecrets = false,
 ): Promise<VarsFile> {
-  const { root, vaultFailed } = await readYamlFile(abs, file, vaultPassword, diagnostics, placeholderSecrets);
-  if (root === null) return { file, vars: null, ...(vaultFailed ? { vaultFailed } : {}) };
+  const { root, vaultFailed, unread } = await readYamlFile(jail, abs, file, vaultPassword, diagnostics, placeholderSecrets);
+  if (root === null) return { file, vars: null, ...(vaultFailed ? { vaultFailed } : {}), ...(unread ? { unread } : {}) };
   if (root.kind !== 'map') {
     diagnostics.push({ severity: 'error', pos: root.pos, message: `${file} must be a mapping of variable names to values` });
     return { file, vars: null };

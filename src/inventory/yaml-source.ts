@@ -6,11 +6,13 @@ import {
   isSeq,
   LineCounter,
   parseDocument,
+  visit,
   type Document,
   type Node,
   type ScalarTag,
   type Tags,
 } from 'yaml';
+import { LIMITS } from './limits.js';
 import type { Diagnostic, SourcePos } from './types.js';
 import type { RawEntry, RawMap, RawNode } from './raw.js';
 
@@ -43,6 +45,10 @@ function pyyamlTags(tags: Tags): Tags {
   return [...out, vaultTag, unsafeTag];
 }
 
+/** yaml asks for the tags per document and always passes the same YAML 1.1 set: build them (and their regexes) once. */
+let pyyaml11Tags: Tags | undefined;
+const pyyamlTagsOnce = (tags: Tags): Tags => (pyyaml11Tags ??= pyyamlTags(tags));
+
 export interface ParsedYaml {
   root: RawNode | null; // null: empty document, or errors
   diagnostics: Diagnostic[];
@@ -54,14 +60,31 @@ export interface ParsedYaml {
  * that keep file:line:col. `secretOrigin` marks decrypted vault files: then error
  * messages never quote content.
  */
-export function parseYaml(text: string, file: string, secretOrigin?: string): ParsedYaml {
+export function parseYaml(text: string, file: string, secretOrigin?: string, budget?: YamlBudget): ParsedYaml {
+  // Before the parser, which costs ~10 µs and ~1.5 KB per node and recurses per nesting
+  // level (a few KiB of `[[[[…` exhaust its stack, or the process).
+  const scan = scanYaml(text);
+  const fail = (offset: number, message: string): ParsedYaml => {
+    const before = text.slice(0, offset);
+    const line = before.split('\n').length;
+    const col = offset - before.lastIndexOf('\n');
+    return { root: null, diagnostics: [{ severity: 'error', pos: { file, line, col }, message }] };
+  };
+  if (scan.deepAt !== undefined) return fail(scan.deepAt, `YAML nested deeper than ${LIMITS.yamlDepth} levels (the cap)`);
+  if (scan.items > LIMITS.yamlNodes) return fail(0, `YAML has about ${scan.items} nodes, more than the cap of ${LIMITS.yamlNodes} per file: not parsed`);
+  if (budget) {
+    budget.items += scan.items;
+    if (budget.items > LIMITS.yamlItems) {
+      return fail(0, `the inventory's YAML files together have more than ${LIMITS.yamlItems} nodes (the cap; counted before parsing): not parsed`);
+    }
+  }
   const lc = new LineCounter();
   const doc = parseDocument(text, {
     version: '1.1',
     lineCounter: lc,
     prettyErrors: false,
     uniqueKeys: false,
-    customTags: pyyamlTags,
+    customTags: pyyamlTagsOnce,
   });
   const at = (offset: number): SourcePos => {
     const { line, col } = lc.linePos(offset);
@@ -85,7 +108,63 @@ export function parseYaml(text: string, file: string, secretOrigin?: string): Pa
 
   const converter = new Converter(doc, at, problem, secretOrigin);
   const root = converter.convert(doc.contents as Node);
-  return { root, diagnostics };
+  return { root: converter.overBudget ? null : root, diagnostics };
+}
+
+/** Nodes parsed so far in one inventory (LIMITS.yamlItems). */
+export interface YamlBudget {
+  items: number;
+}
+
+/**
+ * One pass over the text before the parser: where flow collections (`[`, `{`) or
+ * compact block sequences (`- - -`) nest deeper than the cap, and an estimate of the
+ * number of nodes (collections, list items, mapping entries), outside quotes and
+ * comments. Indentation nesting is bounded by the file size cap and checked by the
+ * converter. Quotes end at the end of a line here: counting too much is the safe side.
+ */
+function scanYaml(text: string): { deepAt?: number; items: number } {
+  let depth = 0;
+  let items = 1;
+  let quote = '';
+  let lineStart = true;
+  let dashes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote && c !== '\n') {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = '';
+      continue;
+    }
+    if (c === '\n') {
+      quote = '';
+      lineStart = true;
+      dashes = 0;
+      continue;
+    }
+    const next = text[i + 1];
+    const blankNext = next === undefined || next === ' ' || next === '\t' || next === '\n' || next === '\r';
+    if (lineStart) {
+      if (c === ' ' || c === '\t') continue;
+      if (c === '-' && blankNext) {
+        items++;
+        if (++dashes > LIMITS.yamlDepth) return { deepAt: i, items };
+        continue;
+      }
+      lineStart = false;
+    }
+    if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 ? text.length : nl - 1;
+    } else if ((c === '"' || c === "'") && (i === 0 || /[\s[{,:]/.test(text[i - 1]!))) quote = c;
+    else if (c === '[' || c === '{') {
+      items += 2;
+      if (++depth > LIMITS.yamlDepth) return { deepAt: i, items };
+    } else if ((c === ']' || c === '}') && depth > 0) depth--;
+    else if (c === ',') items++;
+    else if (c === ':' && blankNext) items += 2;
+  }
+  return { items };
 }
 
 const firstLine = (s: string): string => s.split('\n')[0]!.trim();
@@ -106,23 +185,67 @@ function unclosedQuote(text: string, errorOffset: number, quote: string): number
   return undefined;
 }
 
+/**
+ * yaml Node → RawNode. Each node is converted once: an alias returns the anchor's
+ * RawNode (shared), so the result is a DAG no larger than the text. The size of
+ * that DAG *expanded* (aliases counted at every use, as every later walk sees it) is
+ * computed per node once and capped (LIMITS.yamlNodes): a billion-laughs document
+ * stops at the alias that crosses the cap, with its position.
+ */
 class Converter {
   private readonly done = new Map<Node, RawNode>();
   private readonly inProgress = new Set<Node>();
+  /** Expanded node count of each converted node (saturating at the cap + 1). */
+  private readonly sizes = new WeakMap<RawNode, number>();
+  /** Each alias's anchor, found in one pass (yaml's Alias.resolve walks the whole document per call). */
+  private readonly anchors = new Map<Node, Node>();
+  private depth = 0;
+  overBudget = false;
 
   constructor(
     private readonly doc: Document,
     private readonly at: (offset: number) => SourcePos,
     private readonly problem: (severity: Diagnostic['severity'], offset: number, message: string) => void,
     private readonly secretOrigin: string | undefined,
-  ) {}
+  ) {
+    const last = new Map<string, Node>();
+    visit(doc, {
+      Node: (_key, node) => {
+        if (isAlias(node)) {
+          const target = last.get(node.source);
+          if (target) this.anchors.set(node, target);
+        } else if (node.anchor) last.set(node.anchor, node);
+      },
+    });
+  }
 
   private start(node: Node): number {
     return node.range?.[0] ?? 0;
   }
 
+  private resolveAlias(input: Node): Node | undefined {
+    return isAlias(input) ? this.anchors.get(input) : input;
+  }
+
+  /** Expanded size of a converted node. */
+  sizeOf(raw: RawNode): number {
+    return this.sizes.get(raw) ?? 1;
+  }
+
+  /** Adds a child's expanded size to a running total; reports once when the cap is crossed (at the child, e.g. the `*alias`). */
+  private grow(total: number, child: RawNode, childInput: Node | null, offset?: number): number {
+    const sum = Math.min(total + this.sizeOf(child), LIMITS.yamlNodes + 1);
+    if (sum > LIMITS.yamlNodes && !this.overBudget) {
+      this.overBudget = true;
+      const at = offset ?? (childInput ? this.start(childInput) : 0);
+      const how = childInput && isAlias(childInput) ? ` (through the alias *${childInput.source})` : '';
+      this.problem('error', at, `YAML expands to more than ${LIMITS.yamlNodes} nodes${how}, counting each use of an alias (the cap; a "billion laughs" document)`);
+    }
+    return sum;
+  }
+
   convert(input: Node): RawNode {
-    const node = isAlias(input) ? (input.resolve(this.doc) as Node | undefined) : input;
+    const node = this.resolveAlias(input);
     if (!node) {
       this.problem('error', this.start(input), 'unresolved YAML alias');
       return { kind: 'scalar', value: null, pos: this.at(this.start(input)) };
@@ -133,8 +256,15 @@ class Converter {
       this.problem('error', this.start(input), 'recursive YAML alias');
       return { kind: 'scalar', value: null, pos: this.at(this.start(input)) };
     }
+    if (this.depth >= LIMITS.yamlDepth) {
+      if (!this.overBudget) this.problem('error', this.start(input), `YAML nested deeper than ${LIMITS.yamlDepth} levels (the cap)`);
+      this.overBudget = true;
+      return { kind: 'scalar', value: null, pos: this.at(this.start(input)) };
+    }
     this.inProgress.add(node);
+    this.depth++;
     const raw = this.convertNode(node);
+    this.depth--;
     this.inProgress.delete(node);
     this.done.set(node, raw);
     return raw;
@@ -162,7 +292,16 @@ class Converter {
       return raw;
     }
     if (isSeq(node)) {
-      return { kind: 'seq', items: node.items.map((it) => this.convert(it as Node)), ...this.base(node) };
+      let size = 1;
+    let mergeAt = 0;
+      const items = node.items.map((it) => {
+        const raw = this.convert(it as Node);
+        size = this.grow(size, raw, it as Node);
+        return raw;
+      });
+      const seq: RawNode = { kind: 'seq', items, ...this.base(node) };
+      this.sizes.set(seq, size);
+      return seq;
     }
     if (isMap(node)) return this.convertMap(node);
     this.problem('error', this.start(node), 'unsupported YAML node');
@@ -172,11 +311,14 @@ class Converter {
   private convertMap(node: Node & { items: unknown[] }): RawMap {
     const entries = new Map<string, RawEntry>();
     const merged = new Map<string, RawEntry>();
+    let size = 1;
+    let mergeAt = 0;
     for (const pair of node.items) {
       if (!isPair(pair)) continue;
       const key = pair.key as Node | null;
       const keyOffset = key ? this.start(key) : this.start(node);
       if (key && isScalar(key) && (typeof key.value === 'symbol' || (key.value === '<<' && key.type === 'PLAIN'))) {
+        mergeAt = keyOffset;
         this.collectMerge(pair.value as Node | null, merged, keyOffset);
         continue;
       }
@@ -184,13 +326,14 @@ class Converter {
         this.problem('error', keyOffset, 'complex (collection) mapping keys are not supported');
         continue;
       }
-      const keyNode = key && isAlias(key) ? (key.resolve(this.doc) as Node | undefined) : key;
+      const keyNode = key && this.resolveAlias(key);
       const name = keyNode && isScalar(keyNode) ? String(keyNode.value ?? '') : '';
       const keyPos = this.at(keyOffset);
       const valueNode = pair.value as Node | null;
       const value: RawNode = valueNode
         ? this.convert(valueNode)
         : { kind: 'scalar', value: null, pos: keyPos, ...(this.secretOrigin ? { secretOrigin: this.secretOrigin } : {}) };
+      size = this.grow(size, value, valueNode);
       const prev = entries.get(name);
       if (prev) {
         this.problem(
@@ -203,8 +346,14 @@ class Converter {
       entries.set(name, { keyPos, node: value });
     }
     // Explicit keys win over merged ones wherever the `<<` appears (YAML 1.1 merge spec).
-    for (const [k, e] of merged) if (!entries.has(k)) entries.set(k, e);
-    return { kind: 'map', entries, ...this.base(node) };
+    for (const [k, e] of merged) {
+      if (entries.has(k)) continue;
+      entries.set(k, e);
+      size = this.grow(size, e.node, null, mergeAt);
+    }
+    const map: RawMap = { kind: 'map', entries, ...this.base(node) };
+    this.sizes.set(map, size);
+    return map;
   }
 
   /** `<<: *a` or `<<: [*a, *b]`: earlier sources win over later ones. */

@@ -1,15 +1,32 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import type { DesiredHost } from '../desired/types.js';
 import type { HostFacts } from '../facts/types.js';
 import { buildPlan, planHash, type FactsResult } from './build.js';
+import { planServer, type PartPlan, type PasswordHasher } from './server.js';
 import type { Plan } from './types.js';
+
+/** Low-cost bcrypt for facts that only exist in memory (tests feed them to the live planner). */
+const cheapBcrypt: PasswordHasher = { hash: (p) => bcrypt.hashSync(p, 4), matches: (h, p) => bcrypt.compareSync(p, h) };
+
+/**
+ * The offline plan compares two desired states and writes no htpasswd, so it needs no
+ * bcrypt: that is ~70 ms of CPU per user in pure JS, and a pull request adding a few
+ * hundred users would run for minutes. A keyed hash (the key is random per process, and
+ * the lines never leave memory) says the same thing: same password or not.
+ */
+const OFFLINE_KEY = randomBytes(32);
+export const offlineHasher: PasswordHasher = {
+  hash: (p) => `offline$${createHmac('sha256', OFFLINE_KEY).update(p).digest('hex')}`,
+  matches: (h, p) => h === offlineHasher.hash(p),
+};
 
 /**
  * The facts a host would report if it matched `d` exactly. Used for the offline plan
  * (no SSH key, e.g. a fork's pull request): the PR's desired state is diffed against
  * the base branch's desired state as if the hosts had converged to it.
  */
-export function factsFromDesired(d: DesiredHost): HostFacts {
+export function factsFromDesired(d: DesiredHost, hasher: PasswordHasher = cheapBcrypt): HostFacts {
   const f: HostFacts = { host: d.name, uid: 0 };
   if (d.server) {
     const s = d.server;
@@ -17,8 +34,8 @@ export function factsFromDesired(d: DesiredHost): HostFacts {
       dockerVersion: 'offline',
       networkExists: true,
       dataDir: { mode: 0o700, owner: 'root', group: 'root' },
-      // Low cost: these hashes only exist in memory to compare the two desired states.
-      htpasswd: s.users.map((u) => `${u.user}:${bcrypt.hashSync(u.password.reveal(), 4)}\n`).join(''),
+      // These hashes only exist in memory, to compare the two desired states.
+      htpasswd: s.users.map((u) => `${u.user}:${hasher.hash(u.password.reveal())}\n`).join(''),
       container: {
         id: 'offline',
         image: s.container.image,
@@ -79,7 +96,7 @@ export function synthesisedFacts(head: DesiredHost[], base: DesiredHost[]): Map<
     head.map((d) => {
       const b = baseByName.get(d.name);
       // A host whose role is new in this PR starts from nothing for that role.
-      const f = b ? factsFromDesired(b) : freshFacts(d);
+      const f = b ? factsFromDesired(b, offlineHasher) : freshFacts(d);
       if (d.server && !f.server) f.server = freshFacts(d).server;
       if (d.client && !f.client) f.client = freshFacts(d).client;
       if (d.client && f.client?.repo.status === 'unchecked' && baseRepos.has(d.client.repository.key)) f.client.repo = { status: 'initialised', detail: '' };
@@ -88,9 +105,25 @@ export function synthesisedFacts(head: DesiredHost[], base: DesiredHost[]): Map<
   );
 }
 
+/** The server parts of hosts planned from synthesised facts, hashed without bcrypt (see offlineHasher). */
+export function offlineServerParts(head: DesiredHost[], facts: Map<string, FactsResult>): Map<string, PartPlan> {
+  const serverParts = new Map<string, PartPlan>();
+  for (const d of head) {
+    const r = facts.get(d.name);
+    if (!d.server || !r?.ok || !r.facts.server) continue;
+    try {
+      serverParts.set(d.name, planServer(d.server, r.facts.server, offlineHasher));
+    } catch {
+      // buildPlan plans it again and reports the failure on that host.
+    }
+  }
+  return serverParts;
+}
+
 /** Desired (pull request) vs. desired (base branch): the plan that merging would cause on converged hosts. */
 export function offlinePlan(head: DesiredHost[], base: DesiredHost[]): { plan: Plan; removedHosts: string[] } {
-  const { plan } = buildPlan(head, synthesisedFacts(head, base));
+  const facts = synthesisedFacts(head, base);
+  const { plan } = buildPlan(head, facts, offlineServerParts(head, facts));
   // Warnings about volumes/docker are about live hosts, which an offline plan does not see.
   const hosts = plan.hosts.map((h) => ({ ...h, warnings: h.warnings.filter((w) => !/does not exist on this host|docker is not usable/.test(w)) }));
   const removedHosts = base.map((d) => d.name).filter((n) => !head.some((d) => d.name === n));

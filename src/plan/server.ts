@@ -28,6 +28,14 @@ function hashMatches(hash: string, password: string): boolean {
   return false; // {SHA} (the seed's ldap_sha1) and anything else is upgraded to bcrypt
 }
 
+/** How htpasswd lines are made and checked: bcrypt on hosts; the offline plan, which writes none, uses a cheap stand-in. */
+export interface PasswordHasher {
+  hash(password: string): string;
+  matches(hash: string, password: string): boolean;
+}
+
+export const bcryptHasher: PasswordHasher = { hash: (p) => bcrypt.hashSync(p, BCRYPT_COST), matches: hashMatches };
+
 export function describeSpec(spec: ContainerSpec): string {
   return [
     `image: ${spec.image}`,
@@ -56,7 +64,7 @@ export function describeContainer(c: ContainerFact): string {
   ].join('\n');
 }
 
-export function planServer(d: DesiredServer, f: ServerFacts): PartPlan {
+export function planServer(d: DesiredServer, f: ServerFacts, hasher: PasswordHasher = bcryptHasher): PartPlan {
   const changes: Change[] = [];
   const ops: PlannedChange[] = [];
   const warnings: string[] = [];
@@ -74,12 +82,12 @@ export function planServer(d: DesiredServer, f: ServerFacts): PartPlan {
   for (const u of d.users) {
     const id = `htpasswd-user:${u.user}`;
     const old = existing.get(u.user);
-    if (old && hashMatches(old, u.password.reveal())) {
+    if (old && hasher.matches(old, u.password.reveal())) {
       lines.push(`${u.user}:${old}`);
       continue;
     }
     htChanged = true;
-    lines.push(`${u.user}:${bcrypt.hashSync(u.password.reveal(), BCRYPT_COST)}`);
+    lines.push(`${u.user}:${hasher.hash(u.password.reveal())}`);
     changes.push({
       id,
       kind: 'htpasswd-user',
