@@ -1,3 +1,4 @@
+import { SubstringMatcher } from './util/substring-matcher.js';
 import { inspect } from 'node:util';
 
 /**
@@ -77,6 +78,7 @@ export function registerSecretValue(value: string): void {
   for (const form of encodedForms(value)) {
     if (values.has(form)) continue;
     values.add(form);
+    matcher.add(form);
     for (const sink of sinks) sink(form);
   }
 }
@@ -102,41 +104,38 @@ function encodedForms(value: string): string[] {
 }
 
 /**
- * The registry sorted longest first, and one regex of every value: redact() runs for every
- * line of a plan, and an inventory of a thousand clients registers thousands of values
- * (passwords, rest: URLs, their encodings). Sorting them and searching each one per line
- * took a minute; the regex says in one native pass whether a line holds any secret at all.
- * Rebuilt when the registry grows (it only grows, or is cleared by tests).
+ * One matcher of every registered value: redact() runs for every line of a plan, and an
+ * inventory of a thousand clients registers thousands of values (passwords, rest: URLs,
+ * their encodings, lower case) that share long prefixes. The matcher finds them all in one
+ * pass over the text, whatever their number, and grows with the registry.
  */
-let index: { size: number; sorted: string[]; any: RegExp | null } | undefined;
-function registryIndex(): { sorted: string[]; any: RegExp | null } {
-  if (!index || index.size !== values.size) {
-    const sorted = [...values].sort((a, b) => b.length - a.length);
-    const any = sorted.length ? new RegExp(sorted.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')) : null;
-    index = { size: values.size, sorted, any };
-  }
-  return index;
-}
+let matcher = new SubstringMatcher();
+let sortedCache: string[] | undefined;
 
 /** All registered secret values, longest first (so a longer secret is replaced before its substrings). */
 export function registeredSecretValues(): string[] {
-  return [...registryIndex().sorted];
+  if (!sortedCache || sortedCache.length !== values.size) sortedCache = [...values].sort((a, b) => b.length - a.length);
+  return [...sortedCache];
 }
 
-/** Replaces every registered secret value (and its encodings) in text with `***`. */
+/** Replaces every registered secret value (and its encodings) in text with `***` (overlapping ones as one). */
 export function redact(text: string): string {
-  const { sorted, any } = registryIndex();
-  if (!any || !any.test(text)) return text;
-  let out = text;
-  for (const v of sorted) {
-    if (out.includes(v)) out = out.split(v).join('***');
+  if (!values.size) return text;
+  const ranges = matcher.ranges(text);
+  if (!ranges.length) return text;
+  let out = '';
+  let last = 0;
+  for (const [start, end] of ranges) {
+    out += `${text.slice(last, start)}***`;
+    last = end;
   }
-  return out;
+  return out + text.slice(last);
 }
 
 /** Test helper: forget all registered values. */
 export function clearSecretRegistryForTests(): void {
   values.clear();
-  index = undefined;
+  matcher = new SubstringMatcher();
+  sortedCache = undefined;
   sinks.length = 0;
 }

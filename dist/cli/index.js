@@ -28642,7 +28642,7 @@ __webpack_unused_export__ = publicApi.parse;
 __webpack_unused_export__ = publicApi.parseAllDocuments;
 exports.Tp = publicApi.parseDocument;
 __webpack_unused_export__ = publicApi.stringify;
-__webpack_unused_export__ = visit.visit;
+exports.YR = visit.visit;
 __webpack_unused_export__ = visit.visitAsync;
 
 
@@ -34792,9 +34792,79 @@ var __webpack_exports__ = {};
 (() => {
 "use strict";
 
+;// CONCATENATED MODULE: ./src/util/substring-matcher.ts
+/**
+ * Finds where any of many patterns occurs in a text. The secret registry holds thousands
+ * of values that share long prefixes (rest: URLs, their base64 and URL-encoded forms), so
+ * a search per value, or buckets by first characters, costs per value. Here each pattern
+ * is filed under one of its 3-character windows, the one fewest other patterns use (in a
+ * URL, a window of its password or user): a position of the text costs one lookup and a
+ * few comparisons, and patterns are added one at a time without rebuilding anything.
+ */
+const GRAM = 3;
+class substring_matcher_SubstringMatcher {
+    byGram = new Map();
+    short = []; // patterns shorter than a window
+    seen = new Set();
+    constructor(patterns = []) {
+        for (const p of patterns)
+            this.add(p);
+    }
+    add(p) {
+        if (!p || this.seen.has(p))
+            return;
+        this.seen.add(p);
+        if (p.length < GRAM) {
+            this.short.push(p);
+            return;
+        }
+        let best = 0;
+        let bestSize = Infinity;
+        for (let o = 0; o + GRAM <= p.length && bestSize > 0; o++) {
+            const size = this.byGram.get(p.slice(o, o + GRAM))?.length ?? 0;
+            if (size < bestSize)
+                [best, bestSize] = [o, size];
+        }
+        const key = p.slice(best, best + GRAM);
+        const list = this.byGram.get(key);
+        if (list)
+            list.push({ value: p, offset: best });
+        else
+            this.byGram.set(key, [{ value: p, offset: best }]);
+    }
+    /** Ranges [start, end) covered by any pattern, merged where they overlap or touch; in text order. */
+    ranges(text) {
+        const found = [];
+        for (let i = 0; i + GRAM <= text.length; i++) {
+            const candidates = this.byGram.get(text.slice(i, i + GRAM));
+            if (!candidates)
+                continue;
+            for (const { value, offset } of candidates) {
+                const s = i - offset;
+                if (s >= 0 && text.startsWith(value, s))
+                    found.push([s, s + value.length]);
+            }
+        }
+        for (const p of this.short)
+            for (let s = text.indexOf(p); s >= 0; s = text.indexOf(p, s + 1))
+                found.push([s, s + p.length]);
+        found.sort((a, b) => a[0] - b[0]);
+        const out = [];
+        for (const [s, e] of found) {
+            const last = out[out.length - 1];
+            if (last && s <= last[1])
+                last[1] = Math.max(last[1], e);
+            else
+                out.push([s, e]);
+        }
+        return out;
+    }
+}
+
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(7975);
 ;// CONCATENATED MODULE: ./src/secret.ts
+
 
 /**
  * A secret value. It prints as `***` everywhere (String(), JSON, util.inspect,
@@ -34861,6 +34931,7 @@ function registerSecretValue(value) {
         if (values.has(form))
             continue;
         values.add(form);
+        matcher.add(form);
         for (const sink of sinks)
             sink(form);
     }
@@ -34884,22 +34955,40 @@ function encodedForms(value) {
     forms.add(slug.slice(0, 40));
     return [...forms].filter((f) => f.length >= MIN_MASK_LENGTH);
 }
+/**
+ * One matcher of every registered value: redact() runs for every line of a plan, and an
+ * inventory of a thousand clients registers thousands of values (passwords, rest: URLs,
+ * their encodings, lower case) that share long prefixes. The matcher finds them all in one
+ * pass over the text, whatever their number, and grows with the registry.
+ */
+let matcher = new substring_matcher_SubstringMatcher();
+let sortedCache;
 /** All registered secret values, longest first (so a longer secret is replaced before its substrings). */
 function registeredSecretValues() {
-    return [...values].sort((a, b) => b.length - a.length);
+    if (!sortedCache || sortedCache.length !== values.size)
+        sortedCache = [...values].sort((a, b) => b.length - a.length);
+    return [...sortedCache];
 }
-/** Replaces every registered secret value (and its encodings) in text with `***`. */
+/** Replaces every registered secret value (and its encodings) in text with `***` (overlapping ones as one). */
 function secret_redact(text) {
-    let out = text;
-    for (const v of registeredSecretValues()) {
-        if (out.includes(v))
-            out = out.split(v).join('***');
+    if (!values.size)
+        return text;
+    const ranges = matcher.ranges(text);
+    if (!ranges.length)
+        return text;
+    let out = '';
+    let last = 0;
+    for (const [start, end] of ranges) {
+        out += `${text.slice(last, start)}***`;
+        last = end;
     }
-    return out;
+    return out + text.slice(last);
 }
 /** Test helper: forget all registered values. */
 function clearSecretRegistryForTests() {
     values.clear();
+    matcher = new SubstringMatcher();
+    sortedCache = undefined;
     sinks.length = 0;
 }
 
@@ -35292,6 +35381,45 @@ function parseExpression(s, open) {
     return { pipeline: { expr, filters, text }, end };
 }
 
+;// CONCATENATED MODULE: ./src/inventory/limits.ts
+/**
+ * The inventory's work budget (README "Limits"). The pull request is a trust boundary:
+ * anyone can write the inventory a plan reads, so every way its size turns into work
+ * is capped, and every cap is an error naming the file (and line:col where there is
+ * one) and the cap. Anything under the caps loads within 2 s of CPU and 256 MB
+ * (measured by bench/inventory.ts and asserted per case by test/unit/hostile/).
+ */
+const LIMITS = {
+    /** Bytes of one file (hosts.yml, a group_vars/host_vars file, a vault file). yaml parses ~1 MiB/s of dense YAML. */
+    fileBytes: 256 * 1024,
+    /** Bytes of all files read, together. */
+    totalBytes: 1024 * 1024,
+    /** Files read (hosts files and variable files). */
+    files: 800,
+    /** Levels of directories under group_vars/<group>/ and host_vars/<host>/. */
+    dirDepth: 8,
+    /** YAML nodes of one file, aliases counted at every use (a "billion laughs" stops here). */
+    yamlNodes: 100_000,
+    /** YAML nodes of all files together, estimated before parsing (the parser's memory is ~1.5 KB a node). */
+    yamlItems: 40_000,
+    /** Nesting of YAML collections (the parser recurses; a deep document exhausts its stack). */
+    yamlDepth: 64,
+    /** Hosts in the inventory, host ranges counted before they are expanded. */
+    hosts: 1000,
+    /** Values built while resolving variables, over all hosts (shared group values count per host). */
+    valueNodes: 150_000,
+    /** ansible-vault decryptions (whole files and `!vault` values; a shared value once): each is a deliberately slow key derivation (10–40 ms). */
+    vaultDecrypts: 20,
+    /** Characters of one templated string. */
+    templateChars: 64 * 1024,
+    /** Variables one template may reach through others (a → b → c …). */
+    templateDepth: 50,
+};
+/** Counts one vault decryption; false when the cap is reached (then the message says so). */
+const takeDecrypt = (budget) => ++budget.decrypts <= LIMITS.vaultDecrypts;
+const DECRYPT_CAP_MESSAGE = `more than ${LIMITS.vaultDecrypts} ansible-vault decryptions in one inventory (the cap; each is a deliberately slow key derivation): not decrypted`;
+const fmtBytes = (n) => n >= 1024 * 1024 && n % (1024 * 1024) === 0 ? `${n / 1024 / 1024} MiB` : n >= 1024 && n % 1024 === 0 ? `${n / 1024} KiB` : `${n} bytes`;
+
 ;// CONCATENATED MODULE: ./src/inventory/vault.ts
 
 /**
@@ -35413,6 +35541,7 @@ function parseEnvAllowlist(text, what = 'env-allowlist') {
 
 
 
+
 /** The stand-in for a secret an offline plan cannot read: the same name gives the same value. */
 const PLACEHOLDER_PREFIX = 'offline-placeholder:';
 const placeholderSecret = (name) => new Secret(`${PLACEHOLDER_PREFIX}${name}`, `placeholder for ${name}`);
@@ -35424,16 +35553,54 @@ class ResolveContext {
     vaultPassword;
     placeholderSecrets;
     envAllowlist;
+    vaultBudget;
     envSecrets = new Map();
     /** Values of template-free subtrees, shared by all hosts (treated as read-only). */
     staticValues = new WeakMap();
+    /** Value nodes built so far, over all hosts (LIMITS.valueNodes). */
+    spent = 0;
+    /** The value budget ran out: reported once, every later value fails silently. */
+    exhausted = false;
+    sizes = new WeakMap();
     constructor(env, vaultPassword, placeholderSecrets = false, 
     /** Extra environment names templates may read (see env-policy.ts). */
-    envAllowlist = []) {
+    envAllowlist = [], 
+    /** Shared with the whole-file vault reads of the same load. */
+    vaultBudget = { decrypts: 0 }) {
         this.env = env;
         this.vaultPassword = vaultPassword;
         this.placeholderSecrets = placeholderSecrets;
         this.envAllowlist = envAllowlist;
+        this.vaultBudget = vaultBudget;
+    }
+    /** Spends `n` value nodes; false (once, then always) when the budget is gone. */
+    spend(n) {
+        if (this.exhausted)
+            return false;
+        this.spent += n;
+        if (this.spent > LIMITS.valueNodes)
+            this.exhausted = true;
+        return !this.exhausted;
+    }
+    /**
+     * Nodes of a value as every later walk sees it (shared parts counted at each use),
+     * memoized per object and saturating just over the cap, so a shared 2^40 DAG costs
+     * one pass over its distinct objects.
+     */
+    valueSize(v) {
+        if (v === null || typeof v !== 'object' || isSecret(v))
+            return 1;
+        const known = this.sizes.get(v);
+        if (known !== undefined)
+            return known;
+        let n = 1;
+        for (const item of Array.isArray(v) ? v : Object.values(v)) {
+            n = Math.min(n + this.valueSize(item), LIMITS.valueNodes + 1);
+            if (n > LIMITS.valueNodes)
+                break;
+        }
+        this.sizes.set(v, n);
+        return n;
     }
     /**
      * Exact name first, then upper-cased; env values are always Secrets. Only names the
@@ -35478,6 +35645,9 @@ class ResolveContext {
                 message: `this !vault value in ${file} is encrypted with ansible-vault: the \`vault-password\` input (vault password) is needed`,
             };
         }
+        else if (!takeDecrypt(this.vaultBudget)) {
+            node.decrypted = { ok: false, message: `this !vault value in ${file}: ${DECRYPT_CAP_MESSAGE}` };
+        }
         else {
             try {
                 node.decrypted = { ok: true, value: new Secret(decryptVault(node.ciphertext, reveal(this.vaultPassword)), `vault ${file}`) };
@@ -35507,6 +35677,7 @@ class HostResolver {
     undefinedHint;
     cache = new Map();
     stack = [];
+    overrunReported = false;
     constructor(vars, magic, ctx, report, 
     /** Appended to "undefined variable" messages, e.g. when a vault file could not be decrypted. */
     undefinedHint = '') {
@@ -35536,10 +35707,27 @@ class HostResolver {
     failedAt(node) {
         return { value: null, pos: node, failed: [[]], dynamic: true };
     }
+    /** Charges the value budget; on the first overrun reports where, and the caller fails the value. */
+    charge(n, node, path) {
+        if (this.ctx.spend(n))
+            return true;
+        if (!this.overrunReported) {
+            this.overrunReported = true;
+            this.error(node.pos, path, `the inventory's variables add up to more than ${LIMITS.valueNodes} values over all hosts (the cap; values shared by many hosts, through aliases or templates, count for each)`);
+        }
+        return false;
+    }
     resolveNode(node, path) {
+        if (this.ctx.exhausted)
+            return this.failedAt(node);
         const known = this.ctx.staticValues.get(node);
-        if (known !== undefined)
+        if (known !== undefined) {
+            if (!this.charge(this.ctx.valueSize(known), node, path))
+                return this.failedAt(node);
             return { value: known, pos: node, failed: [], dynamic: false };
+        }
+        if (!this.charge(1, node, path))
+            return this.failedAt(node);
         let r;
         switch (node.kind) {
             case 'scalar':
@@ -35616,6 +35804,8 @@ class HostResolver {
             const v = this.evalPipeline(template.parts[0], node, path);
             if (v.kind !== 'val')
                 return this.failedAt(node);
+            if (!this.charge(this.ctx.valueSize(v.value), node, path))
+                return this.failedAt(node);
             let value = v.value;
             if (secretOrigin && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) {
                 value = new Secret(String(value), secretOrigin);
@@ -35636,10 +35826,22 @@ class HostResolver {
                 return this.failedAt(node);
             pieces.push(s);
         }
+        if (!this.withinLength(pieces, node, path))
+            return this.failedAt(node);
         let value = concatMaybeSecret(pieces);
         if (secretOrigin && typeof value === 'string')
             value = new Secret(value, secretOrigin);
         return { value, pos: node, failed: [], dynamic: true };
+    }
+    /** Template output is capped (a doubling chain x1 = "{{x0}}{{x0}}" … reaches 2^40 characters). */
+    withinLength(pieces, node, path) {
+        let n = 0;
+        for (const p of pieces)
+            n += typeof p === 'string' ? p.length : p.reveal().length;
+        if (n <= LIMITS.templateChars)
+            return true;
+        this.error(node.pos, path, `the template's result is longer than ${LIMITS.templateChars} characters (the cap)`);
+        return false;
     }
     /** Text form of a value inside a string, as Ansible renders it (True/False/None). */
     stringify(v, part, node, path) {
@@ -35697,6 +35899,8 @@ class HostResolver {
                     return FAILED;
                 parts.push(text);
             }
+            if (!this.withinLength(parts, node, path))
+                return FAILED;
             cur = { kind: 'val', value: concatMaybeSecret(parts), failed: [] };
         }
         if (cur.kind === 'undef') {
@@ -35755,6 +35959,11 @@ class HostResolver {
         if (cycleAt >= 0) {
             const chain = [...this.stack.slice(cycleAt), name].join(' → ');
             this.error(node.pos, path, `template cycle: ${chain}`);
+            return FAILED;
+        }
+        if (this.stack.length >= LIMITS.templateDepth && this.vars.has(name)) {
+            const chain = `${this.stack.slice(0, 2).join(' → ')} → … → ${this.stack.at(-1)} → ${name}`;
+            this.error(node.pos, path, `templates nested deeper than ${LIMITS.templateDepth} variables (the cap): ${chain}`);
             return FAILED;
         }
         const r = this.resolveVar(name);
@@ -37660,6 +37869,7 @@ function hashMatches(hash, password) {
         return bcryptjs.compareSync(password, hash);
     return false; // {SHA} (the seed's ldap_sha1) and anything else is upgraded to bcrypt
 }
+const bcryptHasher = { hash: (p) => bcryptjs.hashSync(p, BCRYPT_COST), matches: hashMatches };
 function describeSpec(spec) {
     return [
         `image: ${spec.image}`,
@@ -37686,7 +37896,7 @@ function describeContainer(c) {
         `state: ${c.status}`,
     ].join('\n');
 }
-function planServer(d, f) {
+function planServer(d, f, hasher = bcryptHasher) {
     const changes = [];
     const ops = [];
     const warnings = [];
@@ -37703,12 +37913,12 @@ function planServer(d, f) {
     for (const u of d.users) {
         const id = `htpasswd-user:${u.user}`;
         const old = existing.get(u.user);
-        if (old && hashMatches(old, u.password.reveal())) {
+        if (old && hasher.matches(old, u.password.reveal())) {
             lines.push(`${u.user}:${old}`);
             continue;
         }
         htChanged = true;
-        lines.push(`${u.user}:${bcryptjs.hashSync(u.password.reveal(), BCRYPT_COST)}`);
+        lines.push(`${u.user}:${hasher.hash(u.password.reveal())}`);
         changes.push({
             id,
             kind: 'htpasswd-user',
@@ -37855,12 +38065,27 @@ serverParts = new Map()) {
 ;// CONCATENATED MODULE: ./src/plan/offline.ts
 
 
+
+
+/** Low-cost bcrypt for facts that only exist in memory (tests feed them to the live planner). */
+const cheapBcrypt = { hash: (p) => bcryptjs.hashSync(p, 4), matches: (h, p) => bcryptjs.compareSync(p, h) };
+/**
+ * The offline plan compares two desired states and writes no htpasswd, so it needs no
+ * bcrypt: that is ~70 ms of CPU per user in pure JS, and a pull request adding a few
+ * hundred users would run for minutes. A keyed hash (the key is random per process, and
+ * the lines never leave memory) says the same thing: same password or not.
+ */
+const OFFLINE_KEY = (0,external_node_crypto_.randomBytes)(32);
+const offlineHasher = {
+    hash: (p) => `offline$${(0,external_node_crypto_.createHmac)('sha256', OFFLINE_KEY).update(p).digest('hex')}`,
+    matches: (h, p) => h === offlineHasher.hash(p),
+};
 /**
  * The facts a host would report if it matched `d` exactly. Used for the offline plan
  * (no SSH key, e.g. a fork's pull request): the PR's desired state is diffed against
  * the base branch's desired state as if the hosts had converged to it.
  */
-function factsFromDesired(d) {
+function factsFromDesired(d, hasher = cheapBcrypt) {
     const f = { host: d.name, uid: 0 };
     if (d.server) {
         const s = d.server;
@@ -37868,8 +38093,8 @@ function factsFromDesired(d) {
             dockerVersion: 'offline',
             networkExists: true,
             dataDir: { mode: 0o700, owner: 'root', group: 'root' },
-            // Low cost: these hashes only exist in memory to compare the two desired states.
-            htpasswd: s.users.map((u) => `${u.user}:${bcryptjs.hashSync(u.password.reveal(), 4)}\n`).join(''),
+            // These hashes only exist in memory, to compare the two desired states.
+            htpasswd: s.users.map((u) => `${u.user}:${hasher.hash(u.password.reveal())}\n`).join(''),
             container: {
                 id: 'offline',
                 image: s.container.image,
@@ -37925,7 +38150,7 @@ function synthesisedFacts(head, base) {
     return new Map(head.map((d) => {
         const b = baseByName.get(d.name);
         // A host whose role is new in this PR starts from nothing for that role.
-        const f = b ? factsFromDesired(b) : freshFacts(d);
+        const f = b ? factsFromDesired(b, offlineHasher) : freshFacts(d);
         if (d.server && !f.server)
             f.server = freshFacts(d).server;
         if (d.client && !f.client)
@@ -37935,9 +38160,26 @@ function synthesisedFacts(head, base) {
         return [d.name, { ok: true, facts: f }];
     }));
 }
+/** The server parts of hosts planned from synthesised facts, hashed without bcrypt (see offlineHasher). */
+function offlineServerParts(head, facts) {
+    const serverParts = new Map();
+    for (const d of head) {
+        const r = facts.get(d.name);
+        if (!d.server || !r?.ok || !r.facts.server)
+            continue;
+        try {
+            serverParts.set(d.name, planServer(d.server, r.facts.server, offlineHasher));
+        }
+        catch {
+            // buildPlan plans it again and reports the failure on that host.
+        }
+    }
+    return serverParts;
+}
 /** Desired (pull request) vs. desired (base branch): the plan that merging would cause on converged hosts. */
 function offlinePlan(head, base) {
-    const { plan } = buildPlan(head, synthesisedFacts(head, base));
+    const facts = synthesisedFacts(head, base);
+    const { plan } = buildPlan(head, facts, offlineServerParts(head, facts));
     // Warnings about volumes/docker are about live hosts, which an offline plan does not see.
     const hosts = plan.hosts.map((h) => ({ ...h, warnings: h.warnings.filter((w) => !/does not exist on this host|docker is not usable/.test(w)) }));
     const removedHosts = base.map((d) => d.name).filter((n) => !head.some((d) => d.name === n));
@@ -37996,8 +38238,6 @@ function byPosition(a, b) {
     return a.pos.line - b.pos.line || a.pos.col - b.pos.col;
 }
 
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = require("node:fs/promises");
 ;// CONCATENATED MODULE: ./src/util/pool.ts
 /** Runs fn over items with at most `limit` in flight; results keep the items' order. */
 async function runPool(items, limit, fn) {
@@ -38011,6 +38251,191 @@ async function runPool(items, limit, fn) {
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
     return results;
+}
+
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = require("node:fs/promises");
+;// CONCATENATED MODULE: ./src/inventory/jail.ts
+
+
+
+
+/**
+ * The inventory is a jail: the loader reads only regular files whose real path
+ * (symbolic links resolved) is inside the inventory directory, and that directory's
+ * real path must be inside the workspace. A pull request controls every byte and
+ * every link in the checkout, so:
+ * - a link that leaves the inventory (to /etc/shadow, ../.git/config, a directory) is
+ *   an error naming the link, never its target or the target's content;
+ * - FIFOs, devices and sockets are refused before they are opened (opening a FIFO
+ *   blocks; /dev/zero never ends), and a file is opened non-blocking, without
+ *   following a final link, and checked again on the open descriptor;
+ * - sizes are capped per file and in total (LIMITS), read at most cap + 1 bytes.
+ * Nothing under a `.git` directory is read even inside the inventory (the checkout
+ * keeps its token in .git/config).
+ */
+class InventoryJail {
+    realDir;
+    bytes = 0;
+    files = 0;
+    /** YAML nodes of every file parsed in this load (LIMITS.yamlItems). */
+    yaml = { items: 0 };
+    /** ansible-vault decryptions in this load (LIMITS.vaultDecrypts). */
+    vault = { decrypts: 0 };
+    constructor(realDir) {
+        this.realDir = realDir;
+    }
+    /** Opens the jail, or says why the inventory directory cannot be one (already a message for the user). */
+    static async open(workspace, inventoryAbs, shownDir) {
+        let realWorkspace;
+        let realDir;
+        try {
+            realWorkspace = await (0,promises_namespaceObject.realpath)(workspace);
+        }
+        catch {
+            return { error: `the workspace (repository root) does not exist or is not readable` };
+        }
+        try {
+            realDir = await (0,promises_namespaceObject.realpath)(inventoryAbs);
+        }
+        catch {
+            return { error: `inventory directory ${shownDir} does not exist or is not readable` };
+        }
+        if (!inside(realDir, realWorkspace)) {
+            return { error: `inventory directory ${shownDir} is outside the workspace (repository root): only an inventory inside it is read` };
+        }
+        if (isUnderGit(realDir.slice(realWorkspace.length)))
+            return { error: `inventory directory ${shownDir} is inside a .git directory: not read` };
+        const st = await (0,promises_namespaceObject.stat)(realDir);
+        if (!st.isDirectory())
+            return { error: `inventory directory ${shownDir} is not a directory` };
+        return new InventoryJail(realDir);
+    }
+    /** Real paths of directories (few, shared by many files): one realpath call each. */
+    realDirs = new Map();
+    /**
+     * Where a path inside the inventory really is, if it stays inside (links allowed); an
+     * error message otherwise. A path that is not itself a link is its parent's real path
+     * plus its name: one lstat, no realpath per file.
+     */
+    async locate(abs, shown) {
+        let real;
+        let st;
+        try {
+            const lst = await (0,promises_namespaceObject.lstat)(abs);
+            if (lst.isSymbolicLink()) {
+                real = await (0,promises_namespaceObject.realpath)(abs);
+                st = await (0,promises_namespaceObject.stat)(real);
+            }
+            else {
+                const parent = (0,external_node_path_namespaceObject.dirname)(abs);
+                let dir = this.realDirs.get(parent);
+                if (!dir) {
+                    dir = (0,promises_namespaceObject.realpath)(parent);
+                    this.realDirs.set(parent, dir);
+                }
+                real = (0,external_node_path_namespaceObject.join)(await dir, (0,external_node_path_namespaceObject.basename)(abs));
+                st = lst;
+            }
+        }
+        catch (e) {
+            const code = e.code;
+            if (code === 'ENOENT')
+                return { error: `${shown} is a broken symbolic link (or vanished while reading): not read` };
+            if (code === 'ELOOP')
+                return { error: `${shown} is a symbolic link loop: not read` };
+            return { error: `${shown} cannot be read (${code ?? 'error'})` };
+        }
+        if (!inside(real, this.realDir))
+            return { error: `${shown} is a symbolic link (or under one) that leads outside the inventory: not read` };
+        if (isUnderGit(real.slice(this.realDir.length)))
+            return { error: `${shown} resolves into a .git directory: not read` };
+        return { real, st };
+    }
+    /** The text of a regular file inside the inventory, within the caps; an error message otherwise. */
+    async readText(abs, shown) {
+        // Counted before anything else: past the cap, each further file costs nothing and is reported once.
+        if (++this.files > LIMITS.files) {
+            return { error: `${shown}: the inventory has more than ${LIMITS.files} files to read (the cap): it and the files after it are not read`, repeated: this.files > LIMITS.files + 1 };
+        }
+        const where = await this.locate(abs, shown);
+        if ('error' in where)
+            return where;
+        const kind = fileKind(where.st);
+        if (kind !== 'file')
+            return { error: `${shown} is a ${kind}, not a regular file: not read` };
+        if (where.st.size > LIMITS.fileBytes)
+            return { error: `${shown} is ${fmtBytes(where.st.size)}, over the ${fmtBytes(LIMITS.fileBytes)} cap per file: not read` };
+        this.bytes += where.st.size;
+        if (this.bytes > LIMITS.totalBytes)
+            return { error: `${shown}: the inventory's files together are over the ${fmtBytes(LIMITS.totalBytes)} cap: not read` };
+        // O_NONBLOCK: a FIFO swapped in after the check does not block the open; O_NOFOLLOW: nor a new link.
+        const fh = await (0,promises_namespaceObject.open)(where.real, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NOFOLLOW | external_node_fs_namespaceObject.constants.O_NONBLOCK).catch(() => undefined);
+        if (!fh)
+            return { error: `${shown} cannot be opened: not read` };
+        try {
+            const st = await fh.stat();
+            if (!st.isFile())
+                return { error: `${shown} is a ${fileKind(st)}, not a regular file: not read` };
+            const buf = Buffer.alloc(Math.min(LIMITS.fileBytes, Math.max(st.size, where.st.size)) + 1);
+            let n = 0;
+            for (;;) {
+                const { bytesRead } = await fh.read(buf, n, buf.length - n, n);
+                if (bytesRead === 0)
+                    break;
+                n += bytesRead;
+                if (n === buf.length)
+                    return { error: `${shown} grew while being read, over the ${fmtBytes(LIMITS.fileBytes)} cap per file: not read` };
+            }
+            return { text: buf.subarray(0, n).toString('utf8') };
+        }
+        finally {
+            await fh.close();
+        }
+    }
+    /** Entries of a directory inside the inventory (the directory itself checked like a file). */
+    async list(abs, shown) {
+        const where = await this.locateIfPresent(abs, shown);
+        if (!where)
+            return { missing: true };
+        if ('error' in where)
+            return where;
+        if (!where.st.isDirectory())
+            return { error: `${shown} is a ${fileKind(where.st)}, not a directory: not read` };
+        return { entries: await (0,promises_namespaceObject.readdir)(where.real) };
+    }
+    /** As locate, but undefined when nothing (not even a broken link) is there. */
+    async locateIfPresent(abs, shown) {
+        const r = await this.locate(abs, shown);
+        if ('error' in r && /broken symbolic link/.test(r.error)) {
+            try {
+                await (0,promises_namespaceObject.stat)(abs);
+            }
+            catch (e) {
+                if (e.code === 'ENOENT' && !(await isLink(abs)))
+                    return undefined;
+            }
+        }
+        return r;
+    }
+}
+const isLink = (abs) => (0,promises_namespaceObject.lstat)(abs).then((s) => s.isSymbolicLink(), () => false);
+const inside = (child, parent) => child === parent || child.startsWith(parent.endsWith(external_node_path_namespaceObject.sep) ? parent : parent + external_node_path_namespaceObject.sep);
+const isUnderGit = (p) => p.split(external_node_path_namespaceObject.sep).includes('.git');
+function fileKind(st) {
+    if (st.isFile())
+        return 'file';
+    if (st.isDirectory())
+        return 'directory';
+    if (st.isFIFO())
+        return 'FIFO (named pipe)';
+    if (st.isCharacterDevice())
+        return 'character device';
+    if (st.isBlockDevice())
+        return 'block device';
+    if (st.isSocket())
+        return 'socket';
+    return 'special file';
 }
 
 // EXTERNAL MODULE: external "node:net"
@@ -38105,58 +38530,81 @@ function hostNameProblem(name) {
 }
 
 ;// CONCATENATED MODULE: ./src/inventory/host-pattern.ts
+
 /**
  * Ansible host ranges in inventory host names: `web[01:03].example.com`,
  * `db-[a:c]`, `node[0:10:5]` (start:end[:step], inclusive; leading zeros keep
- * the width). Several ranges in one name multiply out.
+ * the width). Several ranges in one name multiply out. The number of names is
+ * computed from the ranges first and capped (`max`, LIMITS.hosts by default)
+ * before any name is made: `web[0:9999]x[0:9999]` is 10⁸ names, refused at once.
  */
-function expandHostPattern(name) {
-    const m = /^(.*?)\[([^\]]*)\](.*)$/.exec(name);
-    if (!m)
+function expandHostPattern(name, max = LIMITS.hosts) {
+    const literals = [];
+    const ranges = [];
+    let rest = name;
+    for (;;) {
+        const m = /^(.*?)\[([^\]]*)\](.*)$/.exec(rest);
+        if (!m)
+            break;
+        const [, head, text, tail] = m;
+        const range = parseRange(text);
+        if ('error' in range)
+            return range;
+        literals.push(head);
+        ranges.push(range);
+        rest = tail;
+    }
+    literals.push(rest);
+    if (ranges.length === 0)
         return { hosts: [name] };
-    const [, head, range, tail] = m;
+    let total = 1;
+    for (const r of ranges)
+        total *= r.count;
+    if (total > max) {
+        return { error: `host pattern "${name}" expands to ${total > 1e15 ? 'more than 10^15' : total} hosts, over the cap of ${max} hosts (checked before expanding)` };
+    }
+    let out = [literals[0]];
+    ranges.forEach((r, i) => {
+        const items = r.items();
+        out = out.flatMap((prefix) => items.map((it) => `${prefix}${it}${literals[i + 1]}`));
+    });
+    return { hosts: out };
+}
+function parseRange(range) {
     const parts = range.split(':');
     if (parts.length < 2 || parts.length > 3)
         return { error: `host range [${range}] must be [start:end] or [start:end:step]` };
     const [start, end, stepText] = parts;
     const step = stepText === undefined || stepText === '' ? 1 : Number(stepText);
-    if (!Number.isInteger(step) || step < 1)
+    if (!Number.isSafeInteger(step) || step < 1)
         return { error: `host range [${range}]: step must be a positive integer` };
-    const items = [];
     if (/^\d*$/.test(start) && /^\d+$/.test(end)) {
         const width = start.length > 1 && start.startsWith('0') ? start.length : 0;
         const a = Number(start || '0');
         const b = Number(end);
+        if (!Number.isSafeInteger(a) || !Number.isSafeInteger(b))
+            return { error: `host range [${range}]: numbers too large` };
         if (a > b)
             return { error: `host range [${range}]: start is after end` };
-        if ((b - a) / step > 10000)
-            return { error: `host range [${range}] expands to more than 10000 hosts` };
-        for (let i = a; i <= b; i += step)
-            items.push(String(i).padStart(width, '0'));
+        const count = Math.floor((b - a) / step) + 1;
+        return {
+            count,
+            items: () => Array.from({ length: count }, (_, k) => String(a + k * step).padStart(width, '0')),
+        };
     }
-    else if (/^[a-z]$/i.test(start) && /^[a-z]$/i.test(end)) {
+    if (/^[a-z]$/i.test(start) && /^[a-z]$/i.test(end)) {
         const a = start.charCodeAt(0);
         const b = end.charCodeAt(0);
         if (a > b)
             return { error: `host range [${range}]: start is after end` };
-        for (let c = a; c <= b; c += step)
-            items.push(String.fromCharCode(c));
+        const count = Math.floor((b - a) / step) + 1;
+        return { count, items: () => Array.from({ length: count }, (_, k) => String.fromCharCode(a + k * step)) };
     }
-    else {
-        return { error: `host range [${range}] must be numeric ([01:10]) or alphabetic ([a:f])` };
-    }
-    const out = [];
-    for (const it of items) {
-        const rest = expandHostPattern(`${it}${tail}`);
-        if ('error' in rest)
-            return rest;
-        for (const h of rest.hosts)
-            out.push(`${head}${h}`);
-    }
-    return { hosts: out };
+    return { error: `host range [${range}] must be numeric ([01:10]) or alphabetic ([a:f])` };
 }
 
 ;// CONCATENATED MODULE: ./src/inventory/hosts-file.ts
+
 
 
 
@@ -38252,6 +38700,12 @@ function readHostsFile(root, file, graph, diagnostics) {
         }
         for (const name of expanded.hosts) {
             let h = graph.hosts.get(name);
+            if (!h && graph.hosts.size >= LIMITS.hosts) {
+                if (!graph.full)
+                    error(keyPos, `the inventory has more than ${LIMITS.hosts} hosts (the cap): "${pattern}" and the hosts after it are not read`);
+                graph.full = true;
+                return;
+            }
             if (!h) {
                 h = { name, pos: keyPos, inlineVars: [], groups: new Set() };
                 graph.hosts.set(name, h);
@@ -38302,26 +38756,45 @@ function reconcile(graph, diagnostics) {
         }
     }
     // Depth = longest path from "all" (Ansible's group depth); a cycle is reported and cut.
+    // One depth-first pass (each group once) finds cycles and a topological order, then
+    // depths follow in that order: linear in groups + edges, whatever order hosts.yml uses.
     const state = new Map();
-    const visit = (name, depth, trail) => {
+    const postorder = [];
+    const cut = new Set();
+    const trail = [];
+    const visit = (name) => {
         const g = graph.groups.get(name);
-        if (state.get(name) === 'visiting') {
+        const s = state.get(name);
+        if (s === 'visiting') {
             diagnostics.push({
                 severity: 'error',
                 ...(g.pos ? { pos: g.pos } : {}),
                 message: `group cycle: ${[...trail, name].join(' → ')} (a group cannot be its own descendant)`,
             });
-            return;
+            return false;
         }
-        if (state.get(name) === 'done' && g.depth >= depth)
-            return;
-        g.depth = Math.max(g.depth, depth);
+        if (s === 'done')
+            return true;
         state.set(name, 'visiting');
+        trail.push(name);
         for (const c of g.children)
-            visit(c, depth + 1, [...trail, name]);
+            if (!visit(c))
+                cut.add(`${name}\0${c}`);
+        trail.pop();
         state.set(name, 'done');
+        postorder.push(name);
+        return true;
     };
-    visit('all', 0, []);
+    visit('all');
+    for (const name of postorder.reverse()) {
+        const g = graph.groups.get(name);
+        for (const c of g.children) {
+            if (cut.has(`${name}\0${c}`))
+                continue;
+            const child = graph.groups.get(c);
+            child.depth = Math.max(child.depth, g.depth + 1);
+        }
+    }
     for (const g of graph.groups.values()) {
         if (!state.has(g.name)) {
             diagnostics.push({
@@ -38378,6 +38851,7 @@ function formatDiagnostic(d) {
 var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/inventory/yaml-source.ts
 
+
 // Ansible's own tags. Declared so `yaml` does not warn about them; we read node.tag.
 const vaultTag = { tag: '!vault', resolve: (s) => s };
 const unsafeTag = { tag: '!unsafe', resolve: (s) => s };
@@ -38406,20 +38880,42 @@ function pyyamlTags(tags) {
     });
     return [...out, vaultTag, unsafeTag];
 }
+/** yaml asks for the tags per document and always passes the same YAML 1.1 set: build them (and their regexes) once. */
+let pyyaml11Tags;
+const pyyamlTagsOnce = (tags) => (pyyaml11Tags ??= pyyamlTags(tags));
 /**
  * Parses one YAML file the way Ansible reads it (YAML 1.1: yes/no booleans, `<<`
  * merge keys, 0755 octal; duplicate keys: last wins with a warning) into raw nodes
  * that keep file:line:col. `secretOrigin` marks decrypted vault files: then error
  * messages never quote content.
  */
-function parseYaml(text, file, secretOrigin) {
+function parseYaml(text, file, secretOrigin, budget) {
+    // Before the parser, which costs ~10 µs and ~1.5 KB per node and recurses per nesting
+    // level (a few KiB of `[[[[…` exhaust its stack, or the process).
+    const scan = scanYaml(text);
+    const fail = (offset, message) => {
+        const before = text.slice(0, offset);
+        const line = before.split('\n').length;
+        const col = offset - before.lastIndexOf('\n');
+        return { root: null, diagnostics: [{ severity: 'error', pos: { file, line, col }, message }] };
+    };
+    if (scan.deepAt !== undefined)
+        return fail(scan.deepAt, `YAML nested deeper than ${LIMITS.yamlDepth} levels (the cap)`);
+    if (scan.items > LIMITS.yamlNodes)
+        return fail(0, `YAML has about ${scan.items} nodes, more than the cap of ${LIMITS.yamlNodes} per file: not parsed`);
+    if (budget) {
+        budget.items += scan.items;
+        if (budget.items > LIMITS.yamlItems) {
+            return fail(0, `the inventory's YAML files together have more than ${LIMITS.yamlItems} nodes (the cap; counted before parsing): not parsed`);
+        }
+    }
     const lc = new dist/* LineCounter */.HN();
     const doc = (0,dist/* parseDocument */.Tp)(text, {
         version: '1.1',
         lineCounter: lc,
         prettyErrors: false,
         uniqueKeys: false,
-        customTags: pyyamlTags,
+        customTags: pyyamlTagsOnce,
     });
     const at = (offset) => {
         const { line, col } = lc.linePos(offset);
@@ -38442,7 +38938,68 @@ function parseYaml(text, file, secretOrigin) {
         return { root: null, diagnostics };
     const converter = new Converter(doc, at, problem, secretOrigin);
     const root = converter.convert(doc.contents);
-    return { root, diagnostics };
+    return { root: converter.overBudget ? null : root, diagnostics };
+}
+/**
+ * One pass over the text before the parser: where flow collections (`[`, `{`) or
+ * compact block sequences (`- - -`) nest deeper than the cap, and an estimate of the
+ * number of nodes (collections, list items, mapping entries), outside quotes and
+ * comments. Indentation nesting is bounded by the file size cap and checked by the
+ * converter. Quotes end at the end of a line here: counting too much is the safe side.
+ */
+function scanYaml(text) {
+    let depth = 0;
+    let items = 1;
+    let quote = '';
+    let lineStart = true;
+    let dashes = 0;
+    for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (quote && c !== '\n') {
+            if (c === '\\' && quote === '"')
+                i++;
+            else if (c === quote)
+                quote = '';
+            continue;
+        }
+        if (c === '\n') {
+            quote = '';
+            lineStart = true;
+            dashes = 0;
+            continue;
+        }
+        const next = text[i + 1];
+        const blankNext = next === undefined || next === ' ' || next === '\t' || next === '\n' || next === '\r';
+        if (lineStart) {
+            if (c === ' ' || c === '\t')
+                continue;
+            if (c === '-' && blankNext) {
+                items++;
+                if (++dashes > LIMITS.yamlDepth)
+                    return { deepAt: i, items };
+                continue;
+            }
+            lineStart = false;
+        }
+        if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) {
+            const nl = text.indexOf('\n', i);
+            i = nl < 0 ? text.length : nl - 1;
+        }
+        else if ((c === '"' || c === "'") && (i === 0 || /[\s[{,:]/.test(text[i - 1])))
+            quote = c;
+        else if (c === '[' || c === '{') {
+            items += 2;
+            if (++depth > LIMITS.yamlDepth)
+                return { deepAt: i, items };
+        }
+        else if ((c === ']' || c === '}') && depth > 0)
+            depth--;
+        else if (c === ',')
+            items++;
+        else if (c === ':' && blankNext)
+            items += 2;
+    }
+    return { items };
 }
 const firstLine = (s) => s.split('\n')[0].trim();
 /**
@@ -38461,6 +39018,13 @@ function unclosedQuote(text, errorOffset, quote) {
     }
     return undefined;
 }
+/**
+ * yaml Node → RawNode. Each node is converted once: an alias returns the anchor's
+ * RawNode (shared), so the result is a DAG no larger than the text. The size of
+ * that DAG *expanded* (aliases counted at every use, as every later walk sees it) is
+ * computed per node once and capped (LIMITS.yamlNodes): a billion-laughs document
+ * stops at the alias that crosses the cap, with its position.
+ */
 class Converter {
     doc;
     at;
@@ -38468,17 +39032,53 @@ class Converter {
     secretOrigin;
     done = new Map();
     inProgress = new Set();
+    /** Expanded node count of each converted node (saturating at the cap + 1). */
+    sizes = new WeakMap();
+    /** Each alias's anchor, found in one pass (yaml's Alias.resolve walks the whole document per call). */
+    anchors = new Map();
+    depth = 0;
+    overBudget = false;
     constructor(doc, at, problem, secretOrigin) {
         this.doc = doc;
         this.at = at;
         this.problem = problem;
         this.secretOrigin = secretOrigin;
+        const last = new Map();
+        (0,dist/* visit */.YR)(doc, {
+            Node: (_key, node) => {
+                if ((0,dist/* isAlias */.Vj)(node)) {
+                    const target = last.get(node.source);
+                    if (target)
+                        this.anchors.set(node, target);
+                }
+                else if (node.anchor)
+                    last.set(node.anchor, node);
+            },
+        });
     }
     start(node) {
         return node.range?.[0] ?? 0;
     }
+    resolveAlias(input) {
+        return (0,dist/* isAlias */.Vj)(input) ? this.anchors.get(input) : input;
+    }
+    /** Expanded size of a converted node. */
+    sizeOf(raw) {
+        return this.sizes.get(raw) ?? 1;
+    }
+    /** Adds a child's expanded size to a running total; reports once when the cap is crossed (at the child, e.g. the `*alias`). */
+    grow(total, child, childInput, offset) {
+        const sum = Math.min(total + this.sizeOf(child), LIMITS.yamlNodes + 1);
+        if (sum > LIMITS.yamlNodes && !this.overBudget) {
+            this.overBudget = true;
+            const at = offset ?? (childInput ? this.start(childInput) : 0);
+            const how = childInput && (0,dist/* isAlias */.Vj)(childInput) ? ` (through the alias *${childInput.source})` : '';
+            this.problem('error', at, `YAML expands to more than ${LIMITS.yamlNodes} nodes${how}, counting each use of an alias (the cap; a "billion laughs" document)`);
+        }
+        return sum;
+    }
     convert(input) {
-        const node = (0,dist/* isAlias */.Vj)(input) ? input.resolve(this.doc) : input;
+        const node = this.resolveAlias(input);
         if (!node) {
             this.problem('error', this.start(input), 'unresolved YAML alias');
             return { kind: 'scalar', value: null, pos: this.at(this.start(input)) };
@@ -38490,8 +39090,16 @@ class Converter {
             this.problem('error', this.start(input), 'recursive YAML alias');
             return { kind: 'scalar', value: null, pos: this.at(this.start(input)) };
         }
+        if (this.depth >= LIMITS.yamlDepth) {
+            if (!this.overBudget)
+                this.problem('error', this.start(input), `YAML nested deeper than ${LIMITS.yamlDepth} levels (the cap)`);
+            this.overBudget = true;
+            return { kind: 'scalar', value: null, pos: this.at(this.start(input)) };
+        }
         this.inProgress.add(node);
+        this.depth++;
         const raw = this.convertNode(node);
+        this.depth--;
         this.inProgress.delete(node);
         this.done.set(node, raw);
         return raw;
@@ -38523,7 +39131,16 @@ class Converter {
             return raw;
         }
         if ((0,dist/* isSeq */.oP)(node)) {
-            return { kind: 'seq', items: node.items.map((it) => this.convert(it)), ...this.base(node) };
+            let size = 1;
+            let mergeAt = 0;
+            const items = node.items.map((it) => {
+                const raw = this.convert(it);
+                size = this.grow(size, raw, it);
+                return raw;
+            });
+            const seq = { kind: 'seq', items, ...this.base(node) };
+            this.sizes.set(seq, size);
+            return seq;
         }
         if ((0,dist/* isMap */.jh)(node))
             return this.convertMap(node);
@@ -38533,12 +39150,15 @@ class Converter {
     convertMap(node) {
         const entries = new Map();
         const merged = new Map();
+        let size = 1;
+        let mergeAt = 0;
         for (const pair of node.items) {
             if (!(0,dist/* isPair */.tO)(pair))
                 continue;
             const key = pair.key;
             const keyOffset = key ? this.start(key) : this.start(node);
             if (key && (0,dist/* isScalar */.jn)(key) && (typeof key.value === 'symbol' || (key.value === '<<' && key.type === 'PLAIN'))) {
+                mergeAt = keyOffset;
                 this.collectMerge(pair.value, merged, keyOffset);
                 continue;
             }
@@ -38546,13 +39166,14 @@ class Converter {
                 this.problem('error', keyOffset, 'complex (collection) mapping keys are not supported');
                 continue;
             }
-            const keyNode = key && (0,dist/* isAlias */.Vj)(key) ? key.resolve(this.doc) : key;
+            const keyNode = key && this.resolveAlias(key);
             const name = keyNode && (0,dist/* isScalar */.jn)(keyNode) ? String(keyNode.value ?? '') : '';
             const keyPos = this.at(keyOffset);
             const valueNode = pair.value;
             const value = valueNode
                 ? this.convert(valueNode)
                 : { kind: 'scalar', value: null, pos: keyPos, ...(this.secretOrigin ? { secretOrigin: this.secretOrigin } : {}) };
+            size = this.grow(size, value, valueNode);
             const prev = entries.get(name);
             if (prev) {
                 this.problem('warning', keyOffset, `duplicate key "${name}" (first at line ${prev.keyPos.line}); the last one wins, as in Ansible`);
@@ -38561,10 +39182,15 @@ class Converter {
             entries.set(name, { keyPos, node: value });
         }
         // Explicit keys win over merged ones wherever the `<<` appears (YAML 1.1 merge spec).
-        for (const [k, e] of merged)
-            if (!entries.has(k))
-                entries.set(k, e);
-        return { kind: 'map', entries, ...this.base(node) };
+        for (const [k, e] of merged) {
+            if (entries.has(k))
+                continue;
+            entries.set(k, e);
+            size = this.grow(size, e.node, null, mergeAt);
+        }
+        const map = { kind: 'map', entries, ...this.base(node) };
+        this.sizes.set(map, size);
+        return map;
     }
     /** `<<: *a` or `<<: [*a, *b]`: earlier sources win over later ones. */
     collectMerge(value, into, offset) {
@@ -38596,59 +39222,87 @@ class Converter {
 
 /** Extensions Ansible's host_group_vars plugin reads, in its order ('' = the bare name: a file or a directory). */
 const EXTENSIONS = ['', '.yml', '.yaml', '.json'];
-async function openVarsDir(abs) {
-    try {
-        return { abs, entries: new Set(await (0,promises_namespaceObject.readdir)(abs)), used: new Set() };
-    }
-    catch (e) {
-        if (e.code === 'ENOENT' || e.code === 'ENOTDIR') {
-            return { abs, entries: new Set(), used: new Set() };
-        }
-        throw e;
-    }
+/** A problem with a path (no line in it): reported at line 1 of that path. */
+const atPath = (file, message) => ({ severity: 'error', pos: { file, line: 1, col: 1 }, message });
+async function openVarsDir(jail, abs, shown, diagnostics) {
+    const r = await jail.list(abs, shown);
+    if ('entries' in r)
+        return { abs, entries: new Set(r.entries), used: new Set() };
+    if ('error' in r)
+        diagnostics.push(atPath(shown, r.error));
+    return { abs, entries: new Set(), used: new Set() };
 }
 /**
  * Files holding variables for a group or host, lowest precedence first, as
  * Ansible's host_group_vars plugin finds them: the first that exists of
  * `<name>` (a file, or a directory read recursively in lexical order),
  * `<name>.yml`, `<name>.yaml`, `<name>.json` — only the first: Ansible ignores
- * `client.yml` when `client/` exists (we warn about it).
+ * `client.yml` when `client/` exists (we warn about it). Every path goes through
+ * the jail: a link out of the inventory is an error, never followed.
  */
-async function findVarFiles(dir, name) {
+async function findVarFiles(jail, dir, name, rel) {
     const present = EXTENSIONS.map((ext) => `${name}${ext}`).filter((e) => dir.entries.has(e));
     for (const e of present)
         dir.used.add(e);
+    const errors = [];
     if (present.length === 0)
-        return { files: [], shadowed: [] };
+        return { files: [], shadowed: [], errors };
     const abs = (0,external_node_path_namespaceObject.join)(dir.abs, present[0]);
-    const st = await (0,promises_namespaceObject.stat)(abs);
-    const files = st.isDirectory() ? await dirFiles(abs) : [abs];
-    return { files, shadowed: present.slice(1).map((e) => (0,external_node_path_namespaceObject.join)(dir.abs, e)) };
+    const where = await jail.locate(abs, rel(abs));
+    const shadowed = present.slice(1).map((e) => (0,external_node_path_namespaceObject.join)(dir.abs, e));
+    if ('error' in where)
+        return { files: [], shadowed, errors: [atPath(rel(abs), where.error)] };
+    const files = where.st.isDirectory() ? await dirFiles(jail, abs, rel, errors, new Set([where.real]), 1) : [abs];
+    return { files, shadowed, errors };
 }
-async function dirFiles(abs) {
+async function dirFiles(jail, abs, rel, errors, seen, depth) {
     const out = [];
-    const names = (await (0,promises_namespaceObject.readdir)(abs)).sort();
-    for (const n of names) {
+    const listed = await jail.list(abs, rel(abs));
+    if (!('entries' in listed)) {
+        if ('error' in listed)
+            errors.push(atPath(rel(abs), listed.error));
+        return out;
+    }
+    for (const n of listed.entries.sort()) {
         if (n.startsWith('.') || n.endsWith('~'))
             continue; // hidden and editor backups, as Ansible
         const full = (0,external_node_path_namespaceObject.join)(abs, n);
         const ext = /\.[^.]*$/.exec(n)?.[0] ?? '';
-        const st = await (0,promises_namespaceObject.stat)(full);
-        if (st.isDirectory()) {
-            if (!ext)
-                out.push(...(await dirFiles(full)));
+        if (ext && !EXTENSIONS.includes(ext))
+            continue;
+        const where = await jail.locate(full, rel(full));
+        if ('error' in where) {
+            errors.push(atPath(rel(full), where.error));
         }
-        else if (!ext || EXTENSIONS.includes(ext)) {
+        else if (where.st.isDirectory()) {
+            if (ext)
+                continue;
+            if (seen.has(where.real))
+                errors.push(atPath(rel(full), `${rel(full)} is a link to a directory that is already read (a loop): not read again`));
+            else if (depth >= LIMITS.dirDepth)
+                errors.push(atPath(rel(full), `${rel(full)} is nested deeper than ${LIMITS.dirDepth} directories (the cap): not read`));
+            else {
+                seen.add(where.real);
+                out.push(...(await dirFiles(jail, full, rel, errors, seen, depth + 1)));
+            }
+        }
+        else {
             out.push(full);
         }
     }
     return out;
 }
 /** Reads a YAML file that may be a whole-file ansible-vault; positions in a vault file refer to its decrypted text. */
-async function readYamlFile(abs, file, vaultPassword, diagnostics, placeholderSecrets = false) {
-    let text = await (0,promises_namespaceObject.readFile)(abs, 'utf8');
-    let secretOrigin;
+async function readYamlFile(jail, abs, file, vaultPassword, diagnostics, placeholderSecrets = false) {
     const top = { file, line: 1, col: 1 };
+    const read = await jail.readText(abs, file);
+    if ('error' in read) {
+        if (!read.repeated)
+            diagnostics.push({ severity: 'error', pos: top, message: read.error });
+        return { root: null, unread: true };
+    }
+    let text = read.text;
+    let secretOrigin;
     if (isVaultText(text)) {
         if (vaultPassword === undefined && placeholderSecrets) {
             // Offline: its variables resolve to placeholders (see ResolveContext.envLookup).
@@ -38663,6 +39317,10 @@ async function readYamlFile(abs, file, vaultPassword, diagnostics, placeholderSe
             });
             return { root: null, vaultFailed: true };
         }
+        if (!takeDecrypt(jail.vault)) {
+            diagnostics.push({ severity: 'error', pos: top, message: `${file}: ${DECRYPT_CAP_MESSAGE}` });
+            return { root: null, vaultFailed: true };
+        }
         try {
             text = decryptVault(text, reveal(vaultPassword));
         }
@@ -38674,14 +39332,14 @@ async function readYamlFile(abs, file, vaultPassword, diagnostics, placeholderSe
         }
         secretOrigin = `vault ${file}`;
     }
-    const parsed = parseYaml(text, file, secretOrigin);
+    const parsed = parseYaml(text, file, secretOrigin, jail.yaml);
     diagnostics.push(...parsed.diagnostics);
     return { root: parsed.root };
 }
-async function readVarsFile(abs, file, vaultPassword, diagnostics, placeholderSecrets = false) {
-    const { root, vaultFailed } = await readYamlFile(abs, file, vaultPassword, diagnostics, placeholderSecrets);
+async function readVarsFile(jail, abs, file, vaultPassword, diagnostics, placeholderSecrets = false) {
+    const { root, vaultFailed, unread } = await readYamlFile(jail, abs, file, vaultPassword, diagnostics, placeholderSecrets);
     if (root === null)
-        return { file, vars: null, ...(vaultFailed ? { vaultFailed } : {}) };
+        return { file, vars: null, ...(vaultFailed ? { vaultFailed } : {}), ...(unread ? { unread } : {}) };
     if (root.kind !== 'map') {
         diagnostics.push({ severity: 'error', pos: root.pos, message: `${file} must be a mapping of variable names to values` });
         return { file, vars: null };
@@ -38735,14 +39393,17 @@ async function loadInventoryCollecting(opts) {
     const vaultPassword = opts.vaultPassword === '' ? undefined : opts.vaultPassword;
     const diagnostics = [];
     const empty = { dir, hosts: [], groups: {}, warnings: [] };
-    let dirEntries;
-    try {
-        dirEntries = await (0,promises_namespaceObject.readdir)(absDir);
-    }
-    catch {
-        diagnostics.push({ severity: 'error', message: `inventory directory ${dir} does not exist or is not readable` });
+    const jail = await InventoryJail.open(repoRoot, absDir, dir);
+    if ('error' in jail) {
+        diagnostics.push({ severity: 'error', message: jail.error });
         return { inventory: empty, diagnostics };
     }
+    const listed = await jail.list(absDir, dir);
+    if (!('entries' in listed)) {
+        diagnostics.push({ severity: 'error', message: 'error' in listed ? listed.error : `inventory directory ${dir} does not exist or is not readable` });
+        return { inventory: empty, diagnostics };
+    }
+    const dirEntries = listed.entries;
     const hostsFiles = HOSTS_FILES.filter((f) => dirEntries.includes(f));
     if (hostsFiles.length === 0) {
         diagnostics.push({ severity: 'error', message: `no hosts.yml (or hosts.yaml) in inventory directory ${dir}` });
@@ -38751,7 +39412,7 @@ async function loadInventoryCollecting(opts) {
     const graph = { groups: new Map(), hosts: new Map() };
     for (const f of hostsFiles) {
         const abs = (0,external_node_path_namespaceObject.join)(absDir, f);
-        const { root } = await readYamlFile(abs, rel(abs), vaultPassword, diagnostics, opts.placeholderSecrets);
+        const { root } = await readYamlFile(jail, abs, rel(abs), vaultPassword, diagnostics, opts.placeholderSecrets);
         readHostsFile(root, rel(abs), graph, diagnostics);
     }
     reconcile(graph, diagnostics);
@@ -38759,11 +39420,13 @@ async function loadInventoryCollecting(opts) {
         diagnostics.push({ severity: 'warning', pos: { file: rel((0,external_node_path_namespaceObject.join)(absDir, hostsFiles[0])), line: 1, col: 1 }, message: 'the inventory has no hosts' });
     }
     // group_vars / host_vars: each file read once, concurrently.
-    const [groupDir, hostDir] = await Promise.all([openVarsDir((0,external_node_path_namespaceObject.join)(absDir, 'group_vars')), openVarsDir((0,external_node_path_namespaceObject.join)(absDir, 'host_vars'))]);
+    const dirOf = (name) => openVarsDir(jail, (0,external_node_path_namespaceObject.join)(absDir, name), rel((0,external_node_path_namespaceObject.join)(absDir, name)), diagnostics);
+    const [groupDir, hostDir] = await Promise.all([dirOf('group_vars'), dirOf('host_vars')]);
     // Diagnostics are collected per name and appended in a fixed order (reads finish in any order).
     const load = async (vd, name) => {
         const local = [];
-        const { files, shadowed } = await findVarFiles(vd, name);
+        const { files, shadowed, errors } = await findVarFiles(jail, vd, name, rel);
+        local.push(...errors);
         for (const abs of shadowed) {
             local.push({
                 severity: 'warning',
@@ -38772,7 +39435,7 @@ async function loadInventoryCollecting(opts) {
             });
         }
         const perFile = files.map(() => []);
-        const loaded = await Promise.all(files.map((abs, i) => readVarsFile(abs, rel(abs), vaultPassword, perFile[i], opts.placeholderSecrets)));
+        const loaded = await Promise.all(files.map((abs, i) => readVarsFile(jail, abs, rel(abs), vaultPassword, perFile[i], opts.placeholderSecrets)));
         return { loaded, diagnostics: [...local, ...perFile.flat()] };
     };
     const groupNames = [...graph.groups.keys()];
@@ -38796,7 +39459,7 @@ async function loadInventoryCollecting(opts) {
     for (const h of hostNames)
         for (const g of memberships.get(h))
             groups[g].push(h);
-    const ctx = new ResolveContext(opts.env, vaultPassword, opts.placeholderSecrets, opts.envAllowlist);
+    const ctx = new ResolveContext(opts.env, vaultPassword, opts.placeholderSecrets, opts.envAllowlist, jail.vault);
     const hosts = [];
     for (const name of hostNames) {
         const host = graph.hosts.get(name);
@@ -38840,7 +39503,9 @@ function resolveHost(host, member, layers, groups, ctx, diagnostics) {
         groups,
     };
     const failedVault = layers.files.filter((f) => f.vaultFailed).map((f) => f.file);
-    const hint = failedVault.length ? ` (note: ${failedVault.join(', ')} could not be decrypted)` : '';
+    const unread = layers.files.filter((f) => f.unread).map((f) => f.file);
+    const hint = (failedVault.length ? ` (note: ${failedVault.join(', ')} could not be decrypted)` : '') +
+        (unread.length ? ` (note: ${unread.join(', ')} could not be read)` : '');
     const resolver = new HostResolver(merged, magic, ctx, (d) => diagnostics.push(d), hint);
     const vars = {};
     const trees = new Map();
@@ -48950,19 +49615,40 @@ function inventorySecrets(vars, hosts) {
     }
     return [...found.values()];
 }
+/**
+ * Finds a secret's form inside public text. Indexed by each form's first MIN_MASK_LENGTH
+ * characters, so the cost is one lookup per position of the text, not one scan per
+ * secret: an inventory of 1,000 hosts each with its own password stays linear.
+ */
+function secretFinder(secrets) {
+    const byPrefix = new Map();
+    for (const s of secrets) {
+        for (const form of new Set([s.reveal(), encodeURIComponent(s.reveal())].map((f) => f.toLowerCase()))) {
+            const key = form.slice(0, MIN_MASK_LENGTH);
+            const list = byPrefix.get(key) ?? [];
+            list.push({ form, origin: s.origin });
+            byPrefix.set(key, list);
+        }
+    }
+    return (text) => {
+        for (let i = 0; i + MIN_MASK_LENGTH <= text.length; i++) {
+            const hit = byPrefix.get(text.slice(i, i + MIN_MASK_LENGTH))?.find((e) => text.startsWith(e.form, i));
+            if (hit)
+                return hit;
+        }
+        return undefined;
+    };
+}
 /** An error for each public field that contains a secret of the inventory (any case, or URL-encoded). */
 function checkSecretsInPublicFields(vars, hosts) {
-    const secrets = inventorySecrets(vars, hosts).map((s) => ({
-        origin: s.origin,
-        forms: [...new Set([s.reveal(), encodeURIComponent(s.reveal())].map((f) => f.toLowerCase()))],
-    }));
+    const secrets = inventorySecrets(vars, hosts);
     if (!secrets.length)
         return [];
+    const find = secretFinder(secrets);
     const out = [];
     for (const h of vars) {
         for (const { path, value } of publicFields(h)) {
-            const text = value.toLowerCase();
-            const hit = secrets.find((s) => s.forms.some((f) => text.includes(f)));
+            const hit = find(value.toLowerCase());
             if (!hit)
                 continue;
             const d = {
@@ -51399,6 +52085,7 @@ function parseProbe(d, stdout) {
 
 
 
+
 const message = (err) => secret_redact(err instanceof Error ? err.message : String(err));
 async function probeHost(d, sessions, checkRepo) {
     try {
@@ -51439,7 +52126,8 @@ async function planRun(o) {
     const servers = o.desired.filter((d) => d.server && !facts.has(d.name));
     await runPool(servers, o.concurrency, (d) => timed(d, true));
     const changingServers = new Set();
-    const serverParts = new Map();
+    // Servers not contacted (a PR's new destinations) are planned from synthesised facts, without bcrypt.
+    const serverParts = o.untrusted ? offlineServerParts(o.desired.filter((d) => offline.has(d.name)), o.untrusted.facts) : new Map();
     for (const s of servers) {
         const r = facts.get(s.name);
         if (!r?.ok)
@@ -53808,7 +54496,9 @@ commands:
 
 options:
   -i, --inventory DIR         inventory directory (with hosts.yml)
-      --root DIR              repository root for paths in messages (default: git top level, else cwd)
+      --root DIR              repository root: paths in messages are relative to it and the
+                              inventory must be inside it (default: the git top level of the
+                              inventory's parent directory, else cwd)
   -l, --limit LIST            hosts or groups, comma-separated
   -c, --concurrency N         hosts at once (default 10)
       --key FILE              SSH private key (default $RESTIC_FLEET_SSH_KEY_FILE, ~/.ssh/id_ed25519)
@@ -53878,7 +54568,8 @@ async function runCli(argv) {
         ...Object.keys(fromFile).filter((n) => envNameReadable(n, [n])),
     ];
     const inventoryAbs = external_node_path_default().resolve(v.inventory);
-    const repoRoot = external_node_path_default().resolve(v.root ?? gitTopLevel(inventoryAbs) ?? process.cwd());
+    // The parent, not the inventory itself: git would follow an inventory that is a link to another repository.
+    const repoRoot = external_node_path_default().resolve(v.root ?? gitTopLevel(external_node_path_default().dirname(inventoryAbs)) ?? process.cwd());
     const base = {
         repoRoot,
         inventory: inventoryAbs,

@@ -53,18 +53,39 @@ function inventorySecrets(vars: HostVars[], hosts: HostConfig[]): Secret[] {
   return [...found.values()];
 }
 
+/**
+ * Finds a secret's form inside public text. Indexed by each form's first MIN_MASK_LENGTH
+ * characters, so the cost is one lookup per position of the text, not one scan per
+ * secret: an inventory of 1,000 hosts each with its own password stays linear.
+ */
+function secretFinder(secrets: Secret[]): (text: string) => { origin: string } | undefined {
+  const byPrefix = new Map<string, Array<{ form: string; origin: string }>>();
+  for (const s of secrets) {
+    for (const form of new Set([s.reveal(), encodeURIComponent(s.reveal())].map((f) => f.toLowerCase()))) {
+      const key = form.slice(0, MIN_MASK_LENGTH);
+      const list = byPrefix.get(key) ?? [];
+      list.push({ form, origin: s.origin });
+      byPrefix.set(key, list);
+    }
+  }
+  return (text) => {
+    for (let i = 0; i + MIN_MASK_LENGTH <= text.length; i++) {
+      const hit = byPrefix.get(text.slice(i, i + MIN_MASK_LENGTH))?.find((e) => text.startsWith(e.form, i));
+      if (hit) return hit;
+    }
+    return undefined;
+  };
+}
+
 /** An error for each public field that contains a secret of the inventory (any case, or URL-encoded). */
 export function checkSecretsInPublicFields(vars: HostVars[], hosts: HostConfig[]): Diagnostic[] {
-  const secrets = inventorySecrets(vars, hosts).map((s) => ({
-    origin: s.origin,
-    forms: [...new Set([s.reveal(), encodeURIComponent(s.reveal())].map((f) => f.toLowerCase()))],
-  }));
+  const secrets = inventorySecrets(vars, hosts);
   if (!secrets.length) return [];
+  const find = secretFinder(secrets);
   const out: Diagnostic[] = [];
   for (const h of vars) {
     for (const { path, value } of publicFields(h)) {
-      const text = value.toLowerCase();
-      const hit = secrets.find((s) => s.forms.some((f) => text.includes(f)));
+      const hit = find(value.toLowerCase());
       if (!hit) continue;
       const d: Diagnostic = {
         severity: 'error',

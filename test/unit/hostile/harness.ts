@@ -147,7 +147,7 @@ export class Sandbox {
       door: 'cli validate',
       code: cli.code,
       text,
-      places: [...text.matchAll(/^(\S+?):(\d+):(\d+): (?:error|warning)/gm)].map((m) => `${m[1]}:${m[2]}`),
+      places: [...text.matchAll(/^(.+?):(\d+):(\d+): (?:error|warning)/gm)].map((m) => `${m[1]}:${m[2]}`),
       files: {},
       ...readUsage(usage),
     });
