@@ -204,3 +204,21 @@ describe('applyCommand through the fake transport', () => {
     expect(outcomes(results)).toEqual({ c1: 'ok', c2: 'ok', c3: 'ok', srv: 'ok' });
   });
 });
+
+describe('--limit and the default transport', () => {
+  it('limits to named hosts or groups; an unknown name is an error', async () => {
+    const f = fleet('converged');
+    const { run } = await planCommand(remoteOptions(root, f, { limit: ['c2, srv'] }));
+    expect(run.plan.hosts.map((h) => h.host)).toEqual(['c2', 'srv']);
+    expect([...f.connects.keys()].sort()).toEqual(['c2', 'srv']);
+    const byGroup = await planCommand(remoteOptions(root, fleet('converged'), { limit: ['client'] }));
+    expect(byGroup.run.plan.hosts.map((h) => h.host)).toEqual(['c1', 'c2', 'c3']);
+    await expect(planCommand(remoteOptions(root, fleet('converged'), { limit: ['c9'] }))).rejects.toThrow('--limit names no host or group: c9');
+  });
+
+  it('without a transportFactory, hosts are reached over SSH: a key that is not a private key fails every host before any connection', async () => {
+    const { run } = await planCommand(remoteOptions(root, fleet('converged'), { transportFactory: undefined }));
+    expect(run.plan.hosts.map((h) => h.status)).toEqual(['failed', 'failed', 'failed', 'failed']);
+    expect(run.plan.hosts[0]!.reason).toMatch(/private key/i);
+  });
+});
