@@ -4,6 +4,13 @@ import { defineConfig } from 'vitest/config';
 // (real sshd, docker, cron, restic). The e2e suite shares one lab across files.
 export default defineConfig({
   test: {
+    // `npm run coverage`: statement coverage of src/ by the unit suite (the e2e suite runs dist/ over SSH).
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts'],
+      reporter: ['text', 'text-summary', 'json-summary'],
+      reportsDirectory: '.tmp/coverage',
+    },
     projects: [
       {
         test: {

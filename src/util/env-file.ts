@@ -1,10 +1,12 @@
-/** KEY=VALUE lines (an optional `export `, comments and blank lines ignored, one pair of surrounding quotes stripped). */
+import { parseEnv } from 'node:util';
+
+/**
+ * A dotenv file, parsed by Node's own parser: KEY=VALUE lines, an optional `export `,
+ * comments (a `#` outside quotes starts one, so a value holding `#` must be quoted),
+ * quotes stripped, double-quoted `\n` and multi-line values as dotenv reads them.
+ */
 export function parseEnvFile(text: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
-    if (!m) continue;
-    out[m[1]!] = m[2]!.trim().replace(/^(['"])(.*)\1$/, '$2');
-  }
+  for (const [k, v] of Object.entries(parseEnv(text))) if (v !== undefined) out[k] = v;
   return out;
 }

@@ -5,7 +5,8 @@ import type { HostFacts } from '../../../src/facts/types.js';
 import { applyRun, type PlanRun } from '../../../src/engine/converge.js';
 import { Sessions } from '../../../src/engine/sessions.js';
 import { buildPlan, type FactsResult } from '../../../src/plan/build.js';
-import type { ExecResult, Transport } from '../../../src/remote/transport.js';
+import type { ExecResult } from '../../../src/remote/transport.js';
+import { applyAllOk as allOk, FakeFleet } from '../../support/fake-transport.js';
 import { clientHost, freshClientFacts, freshServerFacts, serverHost } from '../../support/host-config.js';
 
 const server = freshServerFacts;
@@ -13,25 +14,12 @@ const client = () => freshClientFacts('unchecked');
 const ok = (facts: HostFacts): FactsResult => ({ ok: true, facts });
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
-/** A host that answers every apply script with `answer(script)`, recording what it was sent. */
-function fakeSessions(answer: (host: string, script: string) => ExecResult, order: string[]): Sessions {
-  return new Sessions(async (d: DesiredHost): Promise<Transport> => ({
-    hostName: d.name,
-    stats: { roundTrips: 0, bytesSent: 0, bytesReceived: 0 },
-    async exec(cmd) {
-      order.push(d.name);
-      return answer(d.name, cmd.text);
-    },
-    async close() {},
-  }));
+/** Sessions over a fake fleet whose every host answers apply scripts with `answer(host, script)`. */
+function fakeSessions(answer: (host: string, script: string) => ExecResult): { sessions: Sessions; fleet: FakeFleet } {
+  const names = ['server.example.com', 'c1', 'c2'];
+  const fleet = new FakeFleet(Object.fromEntries(names.map((h) => [h, (script: string) => answer(h, script)])));
+  return { sessions: new Sessions(fleet.factory), fleet };
 }
-
-/** Echoes "@@rf ok" for every change id the script reports, as a host whose every step succeeded. */
-const allOk = (script: string): ExecResult => ({
-  code: 0,
-  stdout: [...script.matchAll(/^ok (\S+)$/gm)].map((m) => `@@rf ok ${m[1]}`).concat('@@rf repo 0 ').join('\n'),
-  stderr: '',
-});
 
 function firstConverge(desired: DesiredHost[]): PlanRun {
   const facts = new Map<string, FactsResult>(
@@ -51,21 +39,19 @@ describe('applyRun: a fresh server and its clients', () => {
   });
 
   it('applies servers, then the initialiser, then the other clients', async () => {
-    const order: string[] = [];
-    const results = await applyRun({ desired, sessions: fakeSessions((_h, s) => allOk(s), order), concurrency: 4 }, firstConverge(desired));
-    expect(order).toEqual(['server.example.com', 'c1', 'c2']);
+    const { sessions, fleet } = fakeSessions((_h, s) => allOk(s));
+    const results = await applyRun({ desired, sessions, concurrency: 4 }, firstConverge(desired));
+    expect(fleet.order('apply')).toEqual(['server.example.com', 'c1', 'c2']);
     expect(results.map((r) => r.outcome)).toEqual(['changed', 'changed', 'changed']);
   });
 
   it('skips the clients of a server that never answers, with its reason', async () => {
-    const order: string[] = [];
     const why = 'container restic01 did not answer HTTP on port 8080 within 45 s (state: running)';
-    const sessions = fakeSessions(
+    const { sessions, fleet } = fakeSessions(
       (h, s) => (h === 'server.example.com' ? { code: 1, stdout: `@@rf fail container:restic01 ${b64(why)}`, stderr: '' } : allOk(s)),
-      order,
     );
     const results = await applyRun({ desired, sessions, concurrency: 4 }, firstConverge(desired));
-    expect(order).toEqual(['server.example.com']);
+    expect(fleet.order('apply')).toEqual(['server.example.com']);
     const byHost = Object.fromEntries(results.map((r) => [r.host, r]));
     expect(byHost['server.example.com']!.outcome).toBe('failed');
     expect(byHost['server.example.com']!.reason).toContain('did not answer HTTP on port 8080');
@@ -76,13 +62,11 @@ describe('applyRun: a fresh server and its clients', () => {
   });
 
   it('skips the other clients of a repository whose initialiser failed, saying so', async () => {
-    const order: string[] = [];
-    const sessions = fakeSessions(
+    const { sessions, fleet } = fakeSessions(
       (h, s) => (h === 'c1' ? { code: 0, stdout: `@@rf repo 1 ${b64('Fatal: unable to open config file: dial tcp: connection refused')}`, stderr: '' } : allOk(s)),
-      order,
     );
     const results = await applyRun({ desired, sessions, concurrency: 4 }, firstConverge(desired));
-    expect(order).toEqual(['server.example.com', 'c1']);
+    expect(fleet.order('apply')).toEqual(['server.example.com', 'c1']);
     const c2 = results.find((r) => r.host === 'c2')!;
     expect(c2.outcome).toBe('skipped');
     expect(c2.reason).toMatch(/^its repository's initialiser c1 failed: repository is /);
@@ -90,13 +74,12 @@ describe('applyRun: a fresh server and its clients', () => {
   });
 
   it('a host another run changed since this run read it is skipped as stale, and does not block its clients', async () => {
-    const order: string[] = [];
     const run = firstConverge(desired);
     const serverOps = run.ops.get('server.example.com')!.map((o) => o.op.op);
     expect([serverOps[0], serverOps.at(-1)]).toEqual(['guard-generation', 'bump-generation']);
-    const sessions = fakeSessions((h, s) => (h === 'server.example.com' ? { code: 0, stdout: '@@rf stale 1', stderr: '' } : allOk(s)), order);
+    const { sessions, fleet } = fakeSessions((h, s) => (h === 'server.example.com' ? { code: 0, stdout: '@@rf stale 1', stderr: '' } : allOk(s)));
     const results = await applyRun({ desired, sessions, concurrency: 4 }, run);
-    expect(order).toEqual(['server.example.com', 'c1', 'c2']);
+    expect(fleet.order('apply')).toEqual(['server.example.com', 'c1', 'c2']);
     expect(results.map((r) => [r.host, r.outcome])).toEqual([['c1', 'changed'], ['c2', 'changed'], ['server.example.com', 'skipped']]);
     expect(results.find((r) => r.host === 'server.example.com')!.reason).toMatch(/^another restic-fleet run changed this host/);
   });

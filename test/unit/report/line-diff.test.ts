@@ -30,3 +30,23 @@ describe('lineDiff', () => {
     expect(text).toBe(['@@ 8 unchanged lines @@', '  line 8', '  line 9', '- line 10', '+ line ten', '  line 11', '  line 12', '@@ 7 unchanged lines @@'].join('\n'));
   });
 });
+
+describe('lineDiff on large inputs', () => {
+  it('falls back to all removed, all added past the edit bound, still a correct diff', () => {
+    const before = Array.from({ length: 3000 }, (_, i) => `old ${i}`).join('\n');
+    const after = Array.from({ length: 3000 }, (_, i) => `new ${i}`).join('\n');
+    const d = lineDiff(before, after);
+    expect(d).toHaveLength(6000);
+    expect(d.slice(0, 3000).every((l) => l.op === '-')).toBe(true);
+    expect(d.slice(3000).every((l) => l.op === '+')).toBe(true);
+  });
+
+  it('finds one changed line among thousands', () => {
+    const before = Array.from({ length: 5000 }, (_, i) => `line ${i}`).join('\n');
+    const d = lineDiff(before, before.replace('line 2500', 'line 2500 changed'));
+    expect(d.filter((l) => l.op !== ' ')).toEqual([
+      { op: '-', text: 'line 2500' },
+      { op: '+', text: 'line 2500 changed' },
+    ]);
+  });
+});
