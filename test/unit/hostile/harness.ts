@@ -4,12 +4,12 @@
 // is the seed commit, no SSH key), and the CLI's validate. The canary secrets are in the
 // step's env (the VAULT_* variables the seed maps), in .git/config (a checkout token) and
 // in a file outside the workspace that links point at.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT, runAction, withoutMaskLines, workflowCommands } from '../../e2e/support/action.js';
+import { REPO_ROOT, runAction, spawnBounded, withoutMaskLines, workflowCommands } from '../../e2e/support/action.js';
 import { findLeaks, leakForms } from '../../e2e/support/leaks.js';
 import type { HostileCase } from './case.js';
 
@@ -58,6 +58,18 @@ export interface CaseRun {
   ms: number;
 }
 
+/** Writes a case's files into an inventory directory (null deletes). */
+export function writeCaseFiles(inventory: string, files: HostileCase['files'] = {}): void {
+  for (const [rel, content] of Object.entries(files)) {
+    const abs = path.join(inventory, rel);
+    if (content === null) rmSync(abs, { recursive: true, force: true });
+    else {
+      mkdirSync(path.dirname(abs), { recursive: true });
+      writeFileSync(abs, content);
+    }
+  }
+}
+
 /** A throwaway tree per test run: a template checkout of the seed, and the outside "secret" files. */
 export class Sandbox {
   readonly root = mkdtempSync(path.join(os.tmpdir(), 'rf-hostile-'));
@@ -96,14 +108,7 @@ export class Sandbox {
     const workspace = path.join(this.root, `case-${++this.n}`);
     cpSync(this.template, workspace, { recursive: true, verbatimSymlinks: true });
     const inventory = path.join(workspace, INVENTORY);
-    for (const [rel, content] of Object.entries(c.files ?? {})) {
-      const abs = path.join(inventory, rel);
-      if (content === null) rmSync(abs, { recursive: true, force: true });
-      else {
-        mkdirSync(path.dirname(abs), { recursive: true });
-        writeFileSync(abs, content);
-      }
-    }
+    writeCaseFiles(inventory, c.files);
     c.setup?.({ workspace, inventory });
     return { workspace, inventory };
   }
@@ -141,7 +146,7 @@ export class Sandbox {
     const cli = await spawnBounded(process.execPath, ['--require', this.rusage, CLI, 'validate', '-i', INVENTORY], {
       cwd: workspace,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.root, LANG: 'C.UTF-8', ...env, RF_RUSAGE_FILE: usage },
-    });
+    }, 30);
     const text = `${cli.stdout}\n${cli.stderr}`;
     runs.push({
       door: 'cli validate',
@@ -166,25 +171,6 @@ function readUsage(file: string): { cpuSeconds?: number; rssMiB?: number } {
   return { cpuSeconds: u.cpu, rssMiB: u.rss };
 }
 
-function spawnBounded(cmd: string, args: string[], opts: { cwd: string; env: Record<string, string> }): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: timedOut ? null : code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
-    });
-  });
-}
 
 /** Every secret form found in a door's output: leakForms (raw, URL, JSON, base64…) plus lower- and upper-cased. */
 export function leaksIn(run: DoorRun): string[] {

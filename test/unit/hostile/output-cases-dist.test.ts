@@ -2,7 +2,7 @@
 // `node dist/index.js` with command validate. Exit code, an annotation at the expected
 // file:line, no workflow command but the action's own, no raw control character, and no
 // env value outside the ::add-mask:: lines. Rebuild dist/ first (`npm run build`).
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { findLeaks } from '../../e2e/support/leaks.js';
 import { foreignActionCommands, rawControls } from '../../support/hostile-output.js';
 import { FIXTURES } from '../inventory/helpers.js';
 import { outputCases, type HostileCase } from './cases-output.js';
+import { writeCaseFiles } from './harness.js';
 
 const SEED = path.join(FIXTURES, 'seed/inventories/backup');
 const INVENTORY = 'inventories/backup';
@@ -25,14 +26,7 @@ function workspace(c: HostileCase): string {
   temp.push(ws);
   const inv = path.join(ws, INVENTORY);
   cpSync(SEED, inv, { recursive: true });
-  for (const [rel, content] of Object.entries(c.files)) {
-    const abs = path.join(inv, rel);
-    if (content === null) rmSync(abs, { force: true });
-    else {
-      mkdirSync(path.dirname(abs), { recursive: true });
-      writeFileSync(abs, content);
-    }
-  }
+  writeCaseFiles(inv, c.files);
   return ws;
 }
 

@@ -2,7 +2,7 @@
 // loadDesired as both doors do, and prints the diagnostics the way the doors print them
 // (safeRecord). The bundle-level checks of the same payloads are in
 // test/unit/action/injection-dist.test.ts and test/unit/cli/cli-injection-dist.test.ts.
-import { cpSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { rawControls } from '../../support/hostile-output.js';
 import { runnerLines, runnerWouldRun } from '../../support/runner-commands.js';
 import { FIXTURES } from '../inventory/helpers.js';
 import { outputCases, type HostileCase } from './cases-output.js';
+import { writeCaseFiles } from './harness.js';
 
 const SEED = path.join(FIXTURES, 'seed/inventories/backup');
 const INVENTORY = 'inventories/backup';
@@ -28,14 +29,7 @@ async function run(c: HostileCase): Promise<{ exit: 0 | 1; diagnostics: Diagnost
   temp.push(root);
   const inv = path.join(root, INVENTORY);
   cpSync(SEED, inv, { recursive: true });
-  for (const [rel, content] of Object.entries(c.files)) {
-    const abs = path.join(inv, rel);
-    if (content === null) rmSync(abs, { force: true });
-    else {
-      mkdirSync(path.dirname(abs), { recursive: true });
-      writeFileSync(abs, content);
-    }
-  }
+  writeCaseFiles(inv, c.files);
   try {
     const loaded = await loadDesired({ repoRoot: root, inventory: INVENTORY, env: c.env ?? {}, log: silent });
     return { exit: 0, diagnostics: loaded.diagnostics };
