@@ -210,10 +210,12 @@ describe('the workflow checks can fail', () => {
 });
 
 describe('every workflow block of the README, docs/ and .github/workflows/', () => {
-  it('finds them all: the README\'s apply, plan, health and restore workflows and its two snippets, and .github/', () => {
+  it('finds them all: the README\'s apply, plan and restore workflows, docs/\' health workflow and two snippets, and .github/', () => {
     const readme = BLOCKS.filter((b) => b.where.startsWith('README.md'));
-    expect(readme.filter((b) => !b.snippet).map((b) => b.workflow.name)).toEqual(['backups-apply', 'backups-plan', 'backups-health', 'restore']);
-    expect(readme.filter((b) => b.snippet)).toHaveLength(2);
+    expect(readme.filter((b) => !b.snippet).map((b) => b.workflow.name)).toEqual(['backups-apply', 'backups-plan', 'restore']);
+    const docs = BLOCKS.filter((b) => b.where.startsWith('docs/'));
+    expect(docs.filter((b) => !b.snippet).map((b) => b.workflow.name)).toEqual(['backups-health']);
+    expect(docs.filter((b) => b.snippet).map((b) => b.where.replace(/:\d+$/, '')).sort()).toEqual(['docs/secrets.md', 'docs/ssh.md']);
     expect(BLOCKS.filter((b) => b.where.startsWith('.github/')).length).toBeGreaterThanOrEqual(2);
   });
 
