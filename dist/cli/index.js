@@ -35132,7 +35132,7 @@ const fmtPos = (p) => `${p.file}:${p.line}:${p.col}`;
 
 ;// CONCATENATED MODULE: ./src/inventory/template.ts
 /**
- * The Jinja subset restic-fleet evaluates (documented in the README):
+ * The Jinja subset restic-fleet evaluates (documented in docs/inventory.md):
  *
  *   {{ name }}  {{ a.b.c }}  {{ list[0] }}  {{ list.0 }}  {{ map['key'] }}
  *   {{ x | default(y) }}  {{ x | d(y) }}  {{ x | default(y, true) }}
@@ -35383,7 +35383,7 @@ function parseExpression(s, open) {
 
 ;// CONCATENATED MODULE: ./src/inventory/limits.ts
 /**
- * The inventory's work budget (README "Limits"). The pull request is a trust boundary:
+ * The inventory's work budget (docs/limits.md). The pull request is a trust boundary:
  * anyone can write the inventory a plan reads, so every way its size turns into work
  * is capped, and every cap is an error naming the file (and line:col where there is
  * one) and the cap. Anything under the caps loads within 2 s of CPU and 256 MB
@@ -49836,7 +49836,7 @@ function checkUnknownKeys(h, vars, v) {
     for (const name of Object.keys(vars)) {
         if (!name.startsWith('restic_') || KNOWN_RESTIC_VARS.has(name))
             continue;
-        v.add('error', [name], `unknown variable "${name}"${didYouMean(name, KNOWN_RESTIC_VARS) || ' (restic_* variables are reserved for restic-fleet; see the README for the list)'}`, keyPosOf(h, [name]));
+        v.add('error', [name], `unknown variable "${name}"${didYouMean(name, KNOWN_RESTIC_VARS) || ' (restic_* variables are reserved for restic-fleet; see docs/inventory.md for the list)'}`, keyPosOf(h, [name]));
     }
     const nested = (path, value, known) => {
         if (!value || typeof value !== 'object' || Array.isArray(value) || isSecret(value))

@@ -1,5 +1,5 @@
 /**
- * The inventory's work budget (README "Limits"). The pull request is a trust boundary:
+ * The inventory's work budget (docs/limits.md). The pull request is a trust boundary:
  * anyone can write the inventory a plan reads, so every way its size turns into work
  * is capped, and every cap is an error naming the file (and line:col where there is
  * one) and the cap. Anything under the caps loads within 2 s of CPU and 256 MB

@@ -132,7 +132,7 @@ function normalise(value: VarValue, path: Path, h: HostVars, v: HostValidation):
 export function checkUnknownKeys(h: HostVars, vars: Record<string, VarValue>, v: HostValidation): void {
   for (const name of Object.keys(vars)) {
     if (!name.startsWith('restic_') || KNOWN_RESTIC_VARS.has(name)) continue;
-    v.add('error', [name], `unknown variable "${name}"${didYouMean(name, KNOWN_RESTIC_VARS) || ' (restic_* variables are reserved for restic-fleet; see the README for the list)'}`, keyPosOf(h, [name]));
+    v.add('error', [name], `unknown variable "${name}"${didYouMean(name, KNOWN_RESTIC_VARS) || ' (restic_* variables are reserved for restic-fleet; see docs/inventory.md for the list)'}`, keyPosOf(h, [name]));
   }
   const nested = (path: Path, value: VarValue, known: string[]) => {
     if (!value || typeof value !== 'object' || Array.isArray(value) || isSecret(value)) return;

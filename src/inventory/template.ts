@@ -1,5 +1,5 @@
 /**
- * The Jinja subset restic-fleet evaluates (documented in the README):
+ * The Jinja subset restic-fleet evaluates (documented in docs/inventory.md):
  *
  *   {{ name }}  {{ a.b.c }}  {{ list[0] }}  {{ list.0 }}  {{ map['key'] }}
  *   {{ x | default(y) }}  {{ x | d(y) }}  {{ x | default(y, true) }}
