@@ -1,5 +1,6 @@
 import { connect, type AddressInfo } from 'node:net';
 import ssh2 from 'ssh2';
+import { ed25519Pair } from './ssh-keys.js';
 
 /**
  * An SSH server inside the test process, on 127.0.0.1 only: it accepts one public key
@@ -28,7 +29,7 @@ export interface LoopbackSshd {
 }
 
 export async function startSshd(clientPublicKey: string, answer: (r: ExecRequest) => ExecReply): Promise<LoopbackSshd> {
-  const hostKey = ssh2.utils.generateKeyPairSync('ed25519');
+  const hostKey = ed25519Pair();
   const allowed = ssh2.utils.parseKey(clientPublicKey);
   if (allowed instanceof Error) throw allowed;
   const requests: ExecRequest[] = [];

@@ -1,12 +1,13 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { inspect } from 'node:util';
+import { ed25519Pair } from '../../support/ssh-keys.js';
 import ssh2 from 'ssh2';
 import { describe, expect, it } from 'vitest';
 import { fingerprint } from '../../../src/remote/known-hosts.js';
 import { PrivateKeyError, preparePrivateKey } from '../../../src/remote/private-key.js';
 import { Secret } from '../../../src/secret.js';
 
-const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'test' });
+const pair = ed25519Pair({ comment: 'test' });
 const KEY = pair.private; // "-----BEGIN OPENSSH PRIVATE KEY-----\n...\n-----END OPENSSH PRIVATE KEY-----\n"
 const PUB = pair.public; // "ssh-ed25519 AAAA... test"
 const secret = (s: string) => new Secret(s, 'input ssh-private-key');

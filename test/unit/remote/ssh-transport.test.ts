@@ -1,4 +1,5 @@
 import { createServer, type AddressInfo } from 'node:net';
+import { ed25519Pair } from '../../support/ssh-keys.js';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionConfig } from '../../../src/inventory/config.js';
@@ -9,7 +10,7 @@ import { Secret } from '../../../src/secret.js';
 import { startSshd, type ExecReply, type ExecRequest, type LoopbackSshd } from '../../support/loopback-sshd.js';
 
 // The SSH transport against an in-process server on 127.0.0.1 (no shell runs there).
-const key = ssh2.utils.generateKeyPairSync('ed25519');
+const key = ed25519Pair();
 const privateKey = new Secret(key.private, 'test ssh key');
 let answer: (r: ExecRequest) => ExecReply = () => ({ code: 0 });
 let sshd: LoopbackSshd;
@@ -118,7 +119,7 @@ describe('openTransport refuses with the reason', () => {
   });
 
   it('a key the host does not accept', async () => {
-    const stranger = new Secret(ssh2.utils.generateKeyPairSync('ed25519').private, 'test ssh key');
+    const stranger = new Secret(ed25519Pair().private, 'test ssh key');
     const e = await connectError(open({}, { key: stranger }));
     expect(e.message).toMatch(/authentication failed \(publickey\); the host did not accept the key ssh-ed25519 SHA256:/);
   });
