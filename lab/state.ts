@@ -44,10 +44,16 @@ const writePrivate = (path: string, text: string): void => {
   chmodSync(path, 0o600); // mode is ignored when the file already existed
 };
 
-/** A fresh ed25519 key pair for root on every host (OpenSSH format, as ssh and node-ssh read it). */
+/**
+ * A fresh ed25519 key pair for root on every host (OpenSSH format, as ssh and node-ssh read
+ * it). About 1 in 250 keys from ssh2's generator fails ssh2's own parser: draw again.
+ */
 export function newKeyPair(): { privateKey: string; publicKey: string } {
-  const kp = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'restic-fleet-lab' });
-  return { privateKey: kp.private, publicKey: kp.public };
+  for (let i = 0; i < 20; i++) {
+    const kp = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'restic-fleet-lab' });
+    if (!(ssh2.utils.parseKey(kp.private) instanceof Error)) return { privateKey: kp.private, publicKey: kp.public };
+  }
+  throw new Error('ssh2 generated 20 ed25519 keys it cannot parse');
 }
 
 /** Random per `up`; hex so they survive shells, URLs and env files unquoted. */

@@ -4,7 +4,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import ssh2 from 'ssh2';
+import { ed25519Pair } from '../support/ssh-keys.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionConfig } from '../../src/inventory/config.js';
 import { openTransport, type OpenTransportConfig } from '../../src/remote/connect.js';
@@ -203,7 +203,7 @@ describe('host key pinning', () => {
 
 describe('connect failures', () => {
   it('says "authentication failed (publickey)" for a key the host does not know', async () => {
-    const other = new Secret(ssh2.utils.generateKeyPairSync('ed25519').private, 'other key');
+    const other = new Secret(ed25519Pair().private, 'other key');
     const e = await connectError(client, {}, { privateKey: other });
     expect(e.message).toMatch(new RegExp(`^root@127\\.0\\.0\\.1:${client.sshPort}: authentication failed \\(publickey\\)`));
   });
