@@ -38456,20 +38456,7 @@ var external_node_net_ = __nccwpck_require__(7030);
 
 
 const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
-const SCRIPTS = [
-    ['Latin', /\p{Script=Latin}/u],
-    ['Cyrillic', /\p{Script=Cyrillic}/u],
-    ['Greek', /\p{Script=Greek}/u],
-    ['Armenian', /\p{Script=Armenian}/u],
-    ['Cherokee', /\p{Script=Cherokee}/u],
-    ['Georgian', /\p{Script=Georgian}/u],
-    ['Hebrew', /\p{Script=Hebrew}/u],
-    ['Arabic', /\p{Script=Arabic}/u],
-    ['Han', /\p{Script=Han}/u],
-    ['Hiragana', /\p{Script=Hiragana}/u],
-    ['Katakana', /\p{Script=Katakana}/u],
-    ['Hangul', /\p{Script=Hangul}/u],
-];
+const SCRIPTS = ['Latin', 'Cyrillic', 'Greek', 'Armenian', 'Cherokee', 'Georgian', 'Hebrew', 'Arabic', 'Han', 'Hiragana', 'Katakana', 'Hangul'].map((name) => [name, new RegExp(`\\p{Script=${name}}`, 'u')]);
 const scriptOf = (ch) => SCRIPTS.find(([, re]) => re.test(ch))?.[0];
 /** The scripts of the letters in one word (letters only), in order of first appearance. */
 function scriptsIn(word) {
