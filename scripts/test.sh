@@ -8,6 +8,10 @@ cd "$(dirname "$0")/.."
 mkdir -p .tmp
 rm -f .tmp/unit.json .tmp/node24.json .tmp/e2e.json
 
+echo "== remote shell scripts: generated module fresh, shellcheck clean"
+node scripts/gen-sh.mjs --check
+shellcheck --severity=style src/remote/sh/*.sh scripts/*.sh .ci/run test/fixtures/*.sh
+
 echo "== type check"
 npx tsc --noEmit
 
@@ -47,6 +51,7 @@ else
 fi
 
 # One closing line for all suites: "N passed, N failed".
+# shellcheck disable=SC2016 # JavaScript, not shell
 node -e '
   const fs = require("fs");
   let passed = 0, failed = 0, skipped = 0;
