@@ -1,3 +1,5 @@
+import { SH_FILES, type ShFileName } from '../sh/files.generated.js';
+
 /**
  * The only place shell text is made. A `ShellText` holds text that is safe to hand
  * to `sh -c`: either constant script text written in this codebase (`script`) or
@@ -63,4 +65,9 @@ export function withTimeout(seconds: number, cmd: ShellText): ShellText {
 /** Runs a command as root through sudo without a password prompt (ansible_become). */
 export function withBecome(cmd: ShellText): ShellText {
   return sh`sudo -n sh -c ${cmd.text}`;
+}
+
+/** A remote script file's text (src/sh/*.sh: constant, written in this repository). */
+export function shFile(name: ShFileName): ShellText {
+  return ShellText._make(SH_FILES[name]);
 }
