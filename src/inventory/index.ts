@@ -1,11 +1,12 @@
 import type { HostConfig } from './config.js';
 import { dedupeDiagnostics, errorsOf } from './diagnostics.js';
 import { loadInventoryCollecting } from './loader.js';
-import { validateHosts } from './schema.js';
+import { validateHosts } from './validate.js';
 import { InventoryError, type Diagnostic, type LoadedInventory, type LoadOptions } from './types.js';
 
 export { loadInventory, loadInventoryCollecting, isRelevantVar } from './loader.js';
-export { validateHosts, validateHost, KNOWN_RESTIC_VARS, SET_TYPES, staggeredMinute } from './schema.js';
+export { validateHosts, validateHost, staggeredMinute } from './validate.js';
+export { KNOWN_RESTIC_VARS, SET_TYPES } from './schema.js';
 export { decryptVault, isVaultText, VaultError } from './vault.js';
 export { parseTemplate } from './template.js';
 export { InventoryError, formatDiagnostic } from './types.js';

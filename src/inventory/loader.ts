@@ -5,10 +5,8 @@ import { InventoryJail } from './jail.js';
 import { hostGroups, readHostsFile, reconcile, type GroupDef, type HostDef, type InventoryGraph } from './hosts-file.js';
 import { posAt, type PosTree, type RawEntry, type RawMap } from './raw.js';
 import { HostResolver, ResolveContext } from './resolve.js';
-import { InventoryError, type Diagnostic, type HostVars, type LoadedInventory, type LoadOptions, type SourcePos, type VarValue } from './types.js';
+import { InventoryError, type Diagnostic, type HostVars, type LoadedInventory, type LoadOptions, type Path, type SourcePos, type VarValue } from './types.js';
 import { findVarFiles, openVarsDir, readVarsFile, readYamlFile, type VarsDir, type VarsFile } from './var-files.js';
-
-type Path = (string | number)[];
 
 /**
  * Variables restic-fleet reads. Only these (and what they reference) are
@@ -22,14 +20,6 @@ const CONNECTION_VARS = new Set(['ansible_host', 'ansible_port', 'ansible_user',
 const HOSTS_FILES = ['hosts.yaml', 'hosts.yml'];
 /** Names whose files are read at once: enough to overlap I/O, few enough to stay far from the open-files limit. */
 const READ_CONCURRENCY = 32;
-
-/** Paths whose resolution failed (already reported by the loader): the schema stays silent about them. */
-const unresolved = new WeakMap<HostVars, Path[]>();
-export const unresolvedPaths = (h: HostVars): readonly Path[] => unresolved.get(h) ?? [];
-
-/** Key positions (for "unknown key" errors), kept beside the contract's posOf. */
-const keyPositions = new WeakMap<HostVars, (path: Path) => SourcePos | undefined>();
-export const keyPosOf = (h: HostVars, path: Path): SourcePos | undefined => keyPositions.get(h)?.(path) ?? h.posOf(path);
 
 /** Loads the inventory; throws InventoryError (with every problem found) when anything is wrong. */
 export async function loadInventory(opts: LoadOptions): Promise<LoadedInventory> {
@@ -205,16 +195,14 @@ function resolveHost(
     if (!t) return host.pos;
     return posAt(t.tree, path.slice(1)).pos;
   };
-  const hv: HostVars = { name: host.name, groupNames, vars, posOf };
-  unresolved.set(hv, failed);
-  keyPositions.set(hv, (path) => {
+  const keyPosOf = (path: Path): SourcePos | undefined => {
     const t = path.length ? trees.get(String(path[0])) : undefined;
     if (!t) return host.pos;
     if (path.length === 1) return t.keyPos;
     const p = posAt(t.tree, path.slice(1));
     return p.complete ? (p.keyPos ?? p.pos) : p.pos;
-  });
-  return hv;
+  };
+  return { name: host.name, groupNames, vars, posOf, keyPosOf, unresolved: failed };
 }
 
 function reportUnused(dir: VarsDir, kind: 'group' | 'host', rel: (abs: string) => string, diagnostics: Diagnostic[]): void {

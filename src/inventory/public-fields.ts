@@ -1,6 +1,6 @@
 /**
  * No secret in a public field, in any spelling. Templating from a secret is caught where
- * the value is prepared (schema-checks.ts: a Secret in a public field); this catches the
+ * the value is prepared (validate.ts: a Secret in a public field); this catches the
  * same secret *written out* in a public field (a password pasted into a tag, a set id or
  * a host name), in any case and URL-encoded, because restic-fleet lower-cases and slugs
  * public text before it reaches plans, cron files and logs, past the runner's masking.
@@ -9,13 +9,8 @@ import { isPlaceholderSecret } from './resolve.js';
 import { isSecret, MIN_MASK_LENGTH, type Secret } from '../secret.js';
 import type { HostConfig } from './config.js';
 import { keyPath } from './raw.js';
-import { PASSWORD_VARS } from './schema-shapes.js';
-import type { Diagnostic, HostVars, VarValue } from './types.js';
-
-type Path = (string | number)[];
-
-const isPasswordPath = (path: Path): boolean =>
-  (path.length === 1 && PASSWORD_VARS.has(String(path[0]))) || (path.length === 3 && path[0] === 'restic_server_users' && path[2] === 'password');
+import { isPasswordPath } from './schema.js';
+import type { Diagnostic, HostVars, Path, VarValue } from './types.js';
 
 /**
  * Every public text of a host, with its variable path: the host name, and every string or

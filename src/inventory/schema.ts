@@ -1,142 +1,197 @@
-import { createHash } from 'node:crypto';
-import type { ClientConfig, ConnectionConfig, HostConfig, RotationConfig, ServerConfig, BackupSetConfig } from './config.js';
-import { dedupeDiagnostics } from './diagnostics.js';
-import { mixedScripts } from './host-name.js';
-import { HostValidation } from './host-validation.js';
-import { checkSecretsInPublicFields } from './public-fields.js';
-import { unresolvedPaths } from './loader.js';
-import { checkPair, checkServerUniqueness, checkUniqueSetIds, checkUnknownKeys, prepareVars } from './schema-checks.js';
-import { clientSchema, connectionSchema, serverSchema } from './schema-shapes.js';
-import type { Diagnostic, HostVars, LoadedInventory, VarValue } from './types.js';
-import { hostname, Issue, jumpHost } from './validators.js';
+/**
+ * What each inventory variable restic-fleet reads is: its check (validators.ts), its
+ * default, whether it is required. Tables only; validate.ts reads a host with them in
+ * one pass. A Field reads one value and reports its problems at paths below `at`.
+ */
+import { isSecret, type Secret } from '../secret.js';
+import { cronField } from './cron-field.js';
+import type { Path } from './types.js';
+import {
+  absoluteDir,
+  ansibleBool,
+  aptPackage,
+  containerName,
+  dockerImage,
+  hostname,
+  integer,
+  Issue,
+  logDriver,
+  logMaxSize,
+  optional,
+  port,
+  required,
+  resticRepo,
+  resticTag,
+  serverOption,
+  serverUser,
+  setId,
+  sshUser,
+  userNetworkName,
+  volumeName,
+  type Check,
+} from './validators.js';
 
-export { KNOWN_RESTIC_VARS, SET_TYPES } from './schema-shapes.js';
+export type Report = (path: Path, message: string) => void;
+/** Reads one value. Once it has reported a problem its result means nothing (the caller counts reports). */
+export type Field<T> = (value: unknown, at: Path, report: Report) => T;
+export type Shape = Record<string, Field<unknown>>;
+export type Read<S extends Shape> = { [K in keyof S]: ReturnType<S[K]> };
 
-/** Rotation minute when not set: spread hosts over the hour (sha256 of the host name, first 4 bytes, mod 60). */
-export const staggeredMinute = (host: string): string => String(createHash('sha256').update(host).digest().readUInt32BE(0) % 60);
+// ---- building blocks -------------------------------------------------------------
+
+/** A value checked by one rule; its Issue is reported at the value's path. */
+const value =
+  <T>(check: Check<T>): Field<T> =>
+  (v, at, report) => {
+    const r = check(v);
+    if (!(r instanceof Issue)) return r;
+    report(at, r.message);
+    return undefined as T;
+  };
+/** Optional (absent or null → undefined). */
+const opt = <T>(check: Check<T>) => value(optional(check));
+/** Absent or null → the default. */
+const dflt = <T>(check: Check<T>, d: NonNullable<T>) => value(optional(check, d) as Check<T>);
+const req = <T>(check: Check<T>, why?: string) => value(required(check, why));
+/** Taken as it is (checked later, with other fields at hand). */
+const raw: Field<unknown> = (v) => v;
+
+export const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Every field of a shape, in the shape's order. */
+export function readShape<S extends Shape>(shape: S, obj: Record<string, unknown>, at: Path, report: Report): Read<S> {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(shape)) out[k] = shape[k]!(obj[k], [...at, k], report);
+  return out as Read<S>;
+}
+
+const mapping =
+  <S extends Shape>(shape: S, notMapping: string): Field<Read<S>> =>
+  (v, at, report) => {
+    if (isMapping(v)) return readShape(shape, v, at, report);
+    report(at, notMapping);
+    return undefined as never;
+  };
+/** Absent or null → undefined. */
+const optMapping =
+  <S extends Shape>(shape: S, notMapping: string): Field<Read<S> | undefined> =>
+  (v, at, report) =>
+    v === undefined || v === null ? undefined : mapping(shape, notMapping)(v, at, report);
+
+/** Absent or null → undefined; each item read by `item`. */
+const list =
+  <T>(item: Field<T>, what: string): Field<T[] | undefined> =>
+  (v, at, report) => {
+    if (v === undefined || v === null) return undefined;
+    if (!Array.isArray(v)) {
+      report(at, `must be a list of ${what}`);
+      return undefined;
+    }
+    return v.map((x, i) => item(x, [...at, i], report));
+  };
+
+/** Passwords arrive as Secrets (validate.ts wraps plain text); never quoted in messages. */
+const password: Check<Secret> = (v) => {
+  if (!isSecret(v)) return new Issue('must be a password (a string)');
+  if (v.reveal() === '') return new Issue('must not be empty');
+  return v;
+};
+
+// ---- backup sets -------------------------------------------------------------------
 
 /**
- * Validates every host's variables into HostConfig. Hosts with errors are left
- * out of `hosts`; every problem (errors and warnings) is in `diagnostics`.
+ * The fields of each backup set type, besides the ones every set has (id, type, tags,
+ * hour, minute). To add a type: its entry here, its variant of BackupSetConfig
+ * (config.ts); what it reads becomes the set's config as it is (validate.ts).
  */
-export function validateHosts(inv: LoadedInventory): { hosts: HostConfig[]; diagnostics: Diagnostic[] } {
-  const hosts: HostConfig[] = [];
-  const diagnostics: Diagnostic[] = [];
-  for (const h of inv.hosts) {
-    const r = validateHost(h);
-    diagnostics.push(...r.diagnostics);
-    if (r.host) hosts.push(r.host);
-  }
-  // After every host: a secret of one host written into another host's public field counts too.
-  diagnostics.push(...checkSecretsInPublicFields(inv.hosts, hosts));
-  return { hosts, diagnostics: dedupeDiagnostics(diagnostics) };
-}
+export const SET_TYPE_FIELDS = {
+  'docker-volume': { volume: req(volumeName) },
+} satisfies Record<string, Shape>;
+export type SetType = keyof typeof SET_TYPE_FIELDS;
+export const SET_TYPES = Object.keys(SET_TYPE_FIELDS) as SetType[];
+const isSetType = (v: unknown): v is SetType => typeof v === 'string' && Object.hasOwn(SET_TYPE_FIELDS, v);
+/** A set without a supported type is read with the seed's type's fields, so its other mistakes still show. */
+const FALLBACK_SET_TYPE: SetType = 'docker-volume';
 
-export function validateHost(h: HostVars): { host?: HostConfig; diagnostics: Diagnostic[] } {
-  const v = new HostValidation(h);
-  const vars = prepareVars(h, v);
-  checkUnknownKeys(h, vars, v);
+const setType: Check<SetType> = (v) => (isSetType(v) ? v : new Issue(`is not a supported backup set type (supported: ${SET_TYPES.join(', ')})`));
 
-  const conn = v.parse(connectionSchema, vars);
-  let connection: ConnectionConfig | undefined;
-  if (conn) {
-    connection = {
-      host: conn.ansible_host ?? h.name,
-      port: conn.ansible_port!,
-      user: conn.ansible_user!,
-      become: conn.ansible_become!,
-      connectTimeoutSeconds: conn.restic_fleet_connect_timeout!,
-      commandTimeoutSeconds: conn.restic_fleet_command_timeout!,
-    };
-    if (!conn.ansible_host) {
-      const check = hostname(h.name);
-      if (check instanceof Issue) v.add('error', [], `the host name is used to connect (no ansible_host) but ${check.message}`);
-    }
-    if (conn.restic_fleet_jump_host !== undefined && conn.restic_fleet_jump_host !== null) {
-      const j = jumpHost(connection.user)(conn.restic_fleet_jump_host);
-      if (j instanceof Issue) v.add('error', ['restic_fleet_jump_host'], j.message);
-      else connection.jumpHost = j;
-    }
-  }
+/** A set's fields in key order (also the order of "known: ..." in messages): id, type, the type's own, tags, hour, minute. */
+const shapeOfType = (type: SetType) => ({
+  id: req(setId),
+  type: req(setType),
+  ...SET_TYPE_FIELDS[type],
+  tags: list(value(resticTag), 'tags'),
+  hour: dflt(cronField('hour'), '1'),
+  minute: dflt(cronField('minute'), '0'),
+});
+const SET_SHAPES = Object.fromEntries(SET_TYPES.map((t) => [t, shapeOfType(t)])) as Record<SetType, ReturnType<typeof shapeOfType>>;
+/** The fields of a set whose `type` is written as `type`. */
+export const setShape = (type: unknown) => SET_SHAPES[isSetType(type) ? type : FALLBACK_SET_TYPE];
+type SetRead = Read<ReturnType<typeof setShape>>;
 
-  const isServer = vars.restic_server_image !== undefined && vars.restic_server_image !== null;
-  const isClient = (vars.restic_repo !== undefined && vars.restic_repo !== null) || unresolvedPaths(h).some((p) => p[0] === 'restic_repo');
-  const server = isServer ? buildServer(v, vars) : undefined;
-  const client = isClient ? buildClient(v, vars) : undefined;
+const backupSet: Field<SetRead> = (v, at, report) =>
+  mapping(setShape(isMapping(v) ? v.type : undefined), 'each backup set must be a mapping (id, type, volume, tags, hour, minute)')(v, at, report);
 
-  if (v.errorCount || !connection) return { diagnostics: v.diagnostics };
-  const host: HostConfig = { name: h.name, groupNames: h.groupNames, connection, posOf: h.posOf };
-  if (server) host.server = server;
-  if (client) host.client = client;
-  return { host, diagnostics: v.diagnostics };
-}
+// ---- the other nested mappings -------------------------------------------------------
 
-function buildServer(v: HostValidation, vars: Record<string, VarValue>): ServerConfig | undefined {
-  checkPair(v, vars, 'restic_server_user', 'restic_server_password', 'the user name', "the user's password");
-  checkServerUniqueness(v, vars);
-  const s = v.parse(serverSchema, vars);
-  if (!s) return undefined;
-  const users: ServerConfig['users'] = [];
-  if (s.restic_server_user && s.restic_server_password) users.push({ user: s.restic_server_user, password: s.restic_server_password });
-  for (const u of s.restic_server_users ?? []) users.push({ user: u.user, password: u.password });
-  const usersUnresolved = ['restic_server_user', 'restic_server_password', 'restic_server_users'].some((k) => v.skipped([k]));
-  if (users.length === 0 && !usersUnresolved) {
-    v.add('warning', ['restic_server_image'], 'the server has no users (restic_server_user/restic_server_password or restic_server_users): no client can authenticate');
-  }
-  const logOptions: Record<string, string> = {};
-  if (s.docker_log_max_size) logOptions['max-size'] = s.docker_log_max_size;
-  if (s.docker_log_max_file !== undefined) logOptions['max-file'] = String(s.docker_log_max_file);
-  const server: ServerConfig = {
-    image: s.restic_server_image,
-    containerName: s.restic_server_hostname!,
-    port: s.restic_server_port!,
-    backupDir: s.restic_server_backup_dir!,
-    users,
-    logOptions,
-    options: s.restic_server_options ?? [],
-    readyTimeoutSeconds: s.restic_server_ready_timeout!,
-  };
-  if (s.docker_network_name) server.network = s.docker_network_name;
-  if (s.docker_log_driver) server.logDriver = s.docker_log_driver;
-  return server;
-}
+const keep = integer('a number of snapshots to keep', 0, 100000);
+export const rotationShape = {
+  daily: dflt(keep, 0),
+  weekly: dflt(keep, 0),
+  monthly: dflt(keep, 0),
+  hour: dflt(cronField('hour'), '23'),
+  minute: opt(cronField('minute')), // default: staggered per host (validate.ts)
+  prune: dflt(ansibleBool, true),
+};
 
-function buildClient(v: HostValidation, vars: Record<string, VarValue>): ClientConfig | undefined {
-  checkPair(v, vars, 'restic_client_user', 'restic_client_password', 'the rest-server user name', "the rest-server user's password");
-  checkUniqueSetIds(v, vars);
-  const c = v.parse(clientSchema, vars);
-  if (!c) return undefined;
-  (c.restic_backup_sets ?? []).forEach((s, i) => {
-    const mixed = mixedScripts(s.id);
-    if (mixed) v.add('warning', ['restic_backup_sets', i, 'id'], `${mixed}: ids that look alike may be different sets (a look-alike letter from another script)`);
-  });
-  const sets: BackupSetConfig[] = (c.restic_backup_sets ?? []).map((s) => ({
-    id: s.id,
-    type: s.type,
-    volume: s.volume,
-    tags: s.tags ?? [],
-    hour: s.hour!,
-    minute: s.minute!,
-  }));
-  const client: ClientConfig = { repo: c.restic_repo.trim(), repoPassword: c.restic_repo_password, sets };
-  if (c.restic_client_package) client.package = c.restic_client_package;
-  if (c.restic_client_user) client.user = c.restic_client_user;
-  if (c.restic_client_password) client.password = c.restic_client_password;
-  const r = c.restic_backup_rotation;
-  if (r) {
-    if (r.daily === 0 && r.weekly === 0 && r.monthly === 0) {
-      v.add('error', ['restic_backup_rotation'], 'keeps nothing: set at least one of daily, weekly, monthly above 0 (or remove restic_backup_rotation to never forget snapshots)');
-    }
-    const rotation: RotationConfig = {
-      daily: r.daily!,
-      weekly: r.weekly!,
-      monthly: r.monthly!,
-      hour: r.hour!,
-      minute: r.minute ?? staggeredMinute(v.h.name),
-      prune: r.prune!,
-    };
-    client.rotation = rotation;
-  }
-  return client;
-}
+export const userShape = { user: req(serverUser), password: req(password) };
 
+// ---- the host's variables, by role ------------------------------------------------------
+
+export const connectionShape = {
+  ansible_host: opt(hostname),
+  ansible_port: dflt(port, 22),
+  ansible_user: dflt(sshUser, 'root'),
+  ansible_become: dflt(ansibleBool, false),
+  restic_fleet_jump_host: raw, // its default user is ansible_user: checked after
+  restic_fleet_connect_timeout: dflt(integer('a timeout in seconds', 1, 3600), 15),
+  restic_fleet_command_timeout: dflt(integer('a timeout in seconds', 1, 86400), 600),
+};
+
+/** Read when restic_server_image is set (the seed's restic-server role). */
+export const serverShape = {
+  restic_server_image: req(dockerImage),
+  restic_server_hostname: dflt(containerName, 'restic-server'),
+  restic_server_port: dflt(port, 8000),
+  restic_server_backup_dir: dflt(absoluteDir, '/srv/restic'),
+  restic_server_user: opt(serverUser),
+  restic_server_password: opt(password),
+  restic_server_users: list(mapping(userShape, 'each entry must be a mapping with user and password'), 'users ({user, password})'),
+  restic_server_options: list(value(serverOption), 'rest-server flags'),
+  restic_server_ready_timeout: dflt(integer('a timeout in seconds', 1, 3600), 30),
+  docker_network_name: opt(userNetworkName),
+  docker_log_driver: opt(logDriver),
+  docker_log_max_size: opt(logMaxSize),
+  docker_log_max_file: opt(integer('a number of log files', 1, 1000)),
+};
+
+/** Read when restic_repo is set (the seed's restic-client role). */
+export const clientShape = {
+  restic_client_package: opt(aptPackage),
+  restic_repo: req(resticRepo),
+  restic_client_user: opt(serverUser),
+  restic_client_password: opt(password),
+  restic_repo_password: req(password, 'is required when restic_repo is set (the repository password)'),
+  restic_backup_sets: list(backupSet, 'backup sets (mappings with id, type, volume, tags, hour, minute)'),
+  restic_backup_rotation: optMapping(rotationShape, 'must be a mapping (daily, weekly, monthly, hour, minute, prune)'),
+};
+
+/** Every restic_* variable restic-fleet knows (the seed's and ours). */
+export const KNOWN_RESTIC_VARS: ReadonlySet<string> = new Set(
+  [...Object.keys(connectionShape), ...Object.keys(serverShape), ...Object.keys(clientShape)].filter((k) => k.startsWith('restic_')),
+);
+
+const PASSWORD_VARS = new Set(['restic_client_password', 'restic_server_password', 'restic_repo_password']);
+/** Fields that hold a password: plain text there becomes a Secret; nowhere else may a secret go. */
+export const isPasswordPath = (path: Path): boolean =>
+  (path.length === 1 && PASSWORD_VARS.has(String(path[0]))) || (path.length === 3 && path[0] === 'restic_server_users' && path[2] === 'password');

@@ -32,6 +32,9 @@ export function formatDiagnostic(d: Diagnostic): string {
 /** A variable value after templating. Strings that came from (or mix in) a secret are Secrets. */
 export type VarValue = MaybeSecret | number | boolean | null | VarValue[] | { [k: string]: VarValue };
 
+/** A variable path, e.g. ["restic_backup_sets", 1, "minute"]. */
+export type Path = (string | number)[];
+
 /**
  * One host's merged variables (Ansible precedence applied, templates resolved),
  * with where each value was defined so schema errors can point at file:line:col.
@@ -42,6 +45,10 @@ export interface HostVars {
   vars: Record<string, VarValue>;
   /** Position of a variable path, e.g. ["restic_backup_sets", 1, "minute"]; falls back to the nearest parent. */
   posOf(path: (string | number)[]): SourcePos | undefined;
+  /** Position of a path's key (where "unknown key" points); the value's position where the key's is not known. */
+  keyPosOf(path: Path): SourcePos | undefined;
+  /** Paths whose templating failed: the loader reported them, so validation stays silent about them and below. */
+  unresolved: readonly Path[];
 }
 
 export interface LoadedInventory {
