@@ -159,11 +159,10 @@ describe('bounded work', () => {
     expect(dashes.diagnostics[0]!.message).toContain('nested deeper');
   });
 
+  // Expanding 10^8 names would exhaust memory: returning this error at all shows the check ran first.
   it('host ranges: the product is checked before expanding', () => {
-    const t0 = Date.now();
     expect(expandHostPattern('web[0:9999]x[0:9999]')).toEqual({ error: `host pattern "web[0:9999]x[0:9999]" expands to 100000000 hosts, over the cap of ${LIMITS.hosts} hosts (checked before expanding)` });
     expect(expandHostPattern('a[0:99999999999]b[0:99999999999]c[0:99999999999]')).toMatchObject({ error: expect.stringContaining('more than 10^15') });
-    expect(Date.now() - t0).toBeLessThan(100);
     expect(expandHostPattern('web[01:03]-[a:b]')).toEqual({ hosts: ['web01-a', 'web01-b', 'web02-a', 'web02-b', 'web03-a', 'web03-b'] });
   });
 
