@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import type { DesiredHost } from '../desired/types.js';
 import type { HostFacts } from '../facts/types.js';
-import { buildPlan, planHash, type FactsResult } from './build.js';
+import { buildPlan, type FactsResult } from './build.js';
 import { planServer, type PartPlan, type PasswordHasher } from './server.js';
 import type { Plan } from './types.js';
 
@@ -67,6 +67,8 @@ export function factsFromDesired(d: DesiredHost, hasher: PasswordHasher = cheapB
       dirs: Object.fromEntries(c.dirs.map((x) => [x.path, { mode: x.mode, owner: 'root' }])),
       volumes: Object.fromEntries(c.sets.map((s) => [s.volume, { mountpoint: `/var/lib/docker/volumes/${s.volume}/_data` }])),
       repo: { status: 'initialised', detail: '' },
+      cronSets: c.cron.flatMap((j) => (j.setId === undefined ? [] : [{ slug: j.name, id: j.setId }])),
+      synthesised: true,
     };
   }
   return f;
@@ -79,7 +81,7 @@ function freshFacts(d: DesiredHost): HostFacts {
     uid: 0,
     server: d.server ? { dockerVersion: 'offline', networkExists: false } : undefined,
     client: d.client
-      ? { resticVersion: '0.14.0', dockerVersion: 'offline', files: {}, dirs: {}, volumes: {}, repo: { status: 'unchecked', detail: '' } }
+      ? { resticVersion: '0.14.0', dockerVersion: 'offline', files: {}, dirs: {}, volumes: {}, repo: { status: 'unchecked', detail: '' }, synthesised: true }
       : undefined,
   };
 }
@@ -123,9 +125,8 @@ export function offlineServerParts(head: DesiredHost[], facts: Map<string, Facts
 /** Desired (pull request) vs. desired (base branch): the plan that merging would cause on converged hosts. */
 export function offlinePlan(head: DesiredHost[], base: DesiredHost[]): { plan: Plan; removedHosts: string[] } {
   const facts = synthesisedFacts(head, base);
+  // The facts are synthesised, so the plan has no warnings about live hosts' docker (see planClient).
   const { plan } = buildPlan(head, facts, offlineServerParts(head, facts));
-  // Warnings about volumes/docker are about live hosts, which an offline plan does not see.
-  const hosts = plan.hosts.map((h) => ({ ...h, warnings: h.warnings.filter((w) => !/does not exist on this host|docker is not usable/.test(w)) }));
   const removedHosts = base.map((d) => d.name).filter((n) => !head.some((d) => d.name === n));
-  return { plan: { ...plan, offline: true, hosts, hash: planHash(hosts) }, removedHosts };
+  return { plan: { ...plan, offline: true }, removedHosts };
 }
