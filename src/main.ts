@@ -150,7 +150,7 @@ async function planOffline(base: InventoryOptions, inputs: ActionInputs, workspa
   const selected = new Set(head.desired.map((d) => d.name));
   const inHead = new Set(head.hosts.map((h) => h.name));
   const baseHosts = all.filter((d) => selected.has(d.name) || (!inputs.limit && !inHead.has(d.name)));
-  const { plan: p, removedHosts } = offlinePlan(head.desired, baseHosts);
+  const { plan: p, removedHosts } = await offlinePlan(head.desired, baseHosts);
   const note =
     `No SSH key was available (pull requests from forks get no secrets), so live hosts were not read: ` +
     `this diff is the pull request's desired state against ${against}.` +

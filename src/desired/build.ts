@@ -4,7 +4,7 @@ import type { Diagnostic } from '../inventory/types.js';
 import { isPlaceholderSecret } from '../inventory/resolve.js';
 import { reveal, type MaybeSecret } from '../secret.js';
 import { canonicalJson } from '../util/canonical-json.js';
-import { CRON_FILE, renderCronFile } from './cron.js';
+import { CRON_FILE, cronJobs, renderCronFile } from './cron.js';
 import { parseRepo, repoDisplay, repoKey, repoUrl, type ParsedRepo } from './repository.js';
 import { ETC_DIR, LOG_DIR, PASSWORD_FILE, REPOSITORY_FILE, RUNNER_DIR, RUNNER_PATH, RUNNER_SCRIPT, STATUS_DIR } from './runner-script.js';
 import { slugify } from './slug.js';
@@ -153,6 +153,7 @@ function desiredClient(
   const slugs = slugify(c.sets.map((s) => s.id));
   const sets = c.sets.map((s) => ({ ...s, slug: slugs.get(s.id)! }));
   const url = repoUrl(parsed, c);
+  const cron = cronJobs(h.name, sets, c.rotation);
   const newline = (v: MaybeSecret): MaybeSecret => (typeof v === 'string' ? `${v}\n` : v.derive((x) => `${x}\n`));
   return {
     package: c.package,
@@ -166,12 +167,13 @@ function desiredClient(
     },
     sets,
     rotation: c.rotation,
+    cron,
     dirs: CLIENT_DIRS,
     files: [
       file(REPOSITORY_FILE, 0o600, newline(url), 'repository URL with HTTP credentials (secret)'),
       file(PASSWORD_FILE, 0o600, newline(c.repoPassword), 'repository password (secret)'),
       file(RUNNER_PATH, 0o755, RUNNER_SCRIPT, 'runner script the cron jobs call'),
-      file(CRON_FILE, 0o644, renderCronFile(h.name, sets, c.rotation, source), 'cron jobs: one per backup set, plus rotation'),
+      file(CRON_FILE, 0o644, renderCronFile(cron, source), 'cron jobs: one per backup set, plus rotation'),
     ],
   };
 }

@@ -1,47 +1,59 @@
 import type { RotationConfig } from '../inventory/config.js';
-import { quote, sh, type ShellText } from '../remote/shell.js';
+import { posixQuote } from '../util/posix-quote.js';
 import { CRON_FILE, LOG_DIR, RUNNER_PATH } from './runner-script.js';
-import type { DesiredBackupSet } from './types.js';
+import type { CronJob, DesiredBackupSet } from './types.js';
 
-/** The command a set's cron job runs; also what tests and the demo run to trigger a backup. */
-export function backupCommand(host: string, set: DesiredBackupSet): ShellText {
-  const tags = set.tags.flatMap((t) => ['--tag', t]);
-  return sh`${RUNNER_PATH} backup --host ${host} --set ${set.slug} --volume ${set.volume} ${tags}`;
-}
-
-export function rotationCommand(host: string, r: RotationConfig): ShellText {
-  const prune = r.prune ? ['--prune'] : [];
-  return sh`${RUNNER_PATH} forget --host ${host} --daily ${r.daily} --weekly ${r.weekly} --monthly ${r.monthly} ${prune}`;
+/**
+ * The cron jobs of a client as values: one per backup set, plus rotation. The plan compares
+ * these (which sets a change removes); the cron file's text is rendered from them.
+ */
+export function cronJobs(host: string, sets: DesiredBackupSet[], rotation: RotationConfig | undefined): CronJob[] {
+  const jobs: CronJob[] = sets.map((set) => ({
+    setId: set.id,
+    name: set.slug,
+    minute: set.minute,
+    hour: set.hour,
+    args: ['backup', '--host', host, '--set', set.slug, '--volume', set.volume, ...set.tags.flatMap((t) => ['--tag', t])],
+    comment: `backup set "${set.id}" (${set.type}: ${set.volume})`,
+  }));
+  if (rotation) {
+    const r = rotation;
+    jobs.push({
+      name: 'rotation',
+      minute: r.minute,
+      hour: r.hour,
+      args: ['forget', '--host', host, '--daily', String(r.daily), '--weekly', String(r.weekly), '--monthly', String(r.monthly), ...(r.prune ? ['--prune'] : [])],
+      comment: `rotation: keep daily ${r.daily}, weekly ${r.weekly}, monthly ${r.monthly}${r.prune ? ', prune' : ''}`,
+    });
+  }
+  return jobs;
 }
 
 /** In a crontab line an unescaped % ends the command; the schema forbids it, this is the second guard. */
-function cronCommand(cmd: ShellText, logName: string): string {
-  const text = `${cmd.text} >> ${quote(`${LOG_DIR}/${logName}.log`).text} 2>&1`;
+function cronCommand(job: CronJob): string {
+  const words = [RUNNER_PATH, ...job.args].map(posixQuote).join(' ');
+  const text = `${words} >> ${posixQuote(`${LOG_DIR}/${job.name}.log`)} 2>&1`;
   if (text.includes('%') || text.includes('\n')) throw new Error(`refusing a cron command with % or a newline: ${text}`);
   return text;
 }
 
 /** Comments carry the free-text id; control characters are replaced so a comment stays one line. */
-const comment = (s: string): string => s.replace(/[\x00-\x1f\x7f]/g, ' ');
+const oneLine = (s: string): string => s.replace(/[\x00-\x1f\x7f]/g, ' ');
 
 /**
- * The whole /etc/cron.d/restic-fleet file: one job per backup set, plus rotation.
+ * The whole /etc/cron.d/restic-fleet file, rendered from `cronJobs`.
  * One file owned by restic-fleet means removed sets simply disappear from it.
  */
-export function renderCronFile(host: string, sets: DesiredBackupSet[], rotation: RotationConfig | undefined, source: string): string {
+export function renderCronFile(jobs: CronJob[], source: string): string {
   const lines = [
-    `# Managed by restic-fleet (${comment(source)}); changes here are overwritten.`,
+    `# Managed by restic-fleet (${oneLine(source)}); changes here are overwritten.`,
     'SHELL=/bin/sh',
     'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     '',
   ];
-  for (const set of sets) {
-    lines.push(`# backup set "${comment(set.id)}" (${set.type}: ${set.volume})`);
-    lines.push(`${set.minute} ${set.hour} * * * root ${cronCommand(backupCommand(host, set), set.slug)}`);
-  }
-  if (rotation) {
-    lines.push(`# rotation: keep daily ${rotation.daily}, weekly ${rotation.weekly}, monthly ${rotation.monthly}${rotation.prune ? ', prune' : ''}`);
-    lines.push(`${rotation.minute} ${rotation.hour} * * * root ${cronCommand(rotationCommand(host, rotation), 'rotation')}`);
+  for (const job of jobs) {
+    lines.push(`# ${oneLine(job.comment)}`);
+    lines.push(`${job.minute} ${job.hour} * * * root ${cronCommand(job)}`);
   }
   return `${lines.join('\n')}\n`;
 }

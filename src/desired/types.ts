@@ -74,11 +74,27 @@ export interface DesiredBackupSet extends BackupSetConfig {
   slug: string;
 }
 
+/** One job of the client's cron file, as values (the file's text is rendered from these). */
+export interface CronJob {
+  /** The backup set's free-text id; absent for rotation. */
+  setId?: string;
+  /** Log name: the set's slug, or "rotation". */
+  name: string;
+  minute: string;
+  hour: string;
+  /** The runner's arguments, one word each (quoted when the file is rendered). */
+  args: string[];
+  /** The line above the job in the file (free text, made one line when rendered). */
+  comment: string;
+}
+
 export interface DesiredClient {
   package?: string;
   repository: RepositoryRef;
   sets: DesiredBackupSet[];
   rotation?: RotationConfig;
+  /** The cron file's jobs (CRON_FILE in `files` is rendered from them). */
+  cron: CronJob[];
   /** Directories restic-fleet owns on the client (created before the files). */
   dirs: Array<{ path: string; mode: number }>;
   /** Credential files, the runner script and the cron file, in write order. */

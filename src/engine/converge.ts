@@ -71,12 +71,12 @@ export async function planRun(o: PlanRunOptions): Promise<PlanRun> {
 
   const changingServers = new Set<string>();
   // Servers not contacted (a PR's new destinations) are planned from synthesised facts, without bcrypt.
-  const serverParts = o.untrusted ? offlineServerParts(o.desired.filter((d) => offline.has(d.name)), o.untrusted.facts) : new Map<string, PartPlan>();
+  const serverParts = o.untrusted ? await offlineServerParts(o.desired.filter((d) => offline.has(d.name)), o.untrusted.facts) : new Map<string, PartPlan>();
   for (const s of servers) {
     const r = facts.get(s.name);
     if (!r?.ok) continue;
     try {
-      const part = planServer(s.server!, r.facts.server!);
+      const part = await planServer(s.server!, r.facts.server!);
       serverParts.set(s.name, part);
       if (part.changes.length) changingServers.add(s.name);
     } catch {
@@ -87,7 +87,7 @@ export async function planRun(o: PlanRunOptions): Promise<PlanRun> {
   await runPool(clients, o.concurrency, (d) => timed(d, !changingServers.has(d.client!.repository.serverHost ?? '') && !noRepoCheck.has(d.name)));
   // A host that is both server and client was probed with the server batch.
 
-  const built = buildPlan(o.desired, facts, serverParts);
+  const built = await buildPlan(o.desired, facts, serverParts);
   for (const h of built.plan.hosts) {
     const why = offline.get(h.host) ?? noRepoCheck.get(h.host);
     if (why) h.warnings.unshift(why); // warnings are outside the hash

@@ -1,7 +1,8 @@
+import { CRON_FILE } from '../desired/runner-script.js';
 import type { DesiredHost } from '../desired/types.js';
 import { parseRepoCheckLine } from './repo-check.js';
 import { fromBase64, parseSections } from './sections.js';
-import type { ClientFacts, ContainerFact, FileFact, HostFacts, RepoFact, ServerFacts } from './types.js';
+import type { ClientFacts, ContainerFact, CronSetFact, FileFact, HostFacts, RepoFact, ServerFacts } from './types.js';
 
 const b64 = fromBase64;
 const absent = (v: string | undefined): boolean => v === undefined || v.trim() === '-' || v.trim() === '';
@@ -46,6 +47,25 @@ export function containerFact(json: string): ContainerFact | undefined {
     logOptions: c.HostConfig.LogConfig?.Config ?? {},
     restartPolicy: c.HostConfig.RestartPolicy?.Name ?? '',
   };
+}
+
+/**
+ * The backup jobs of the host's cron file (what an earlier apply wrote, or an edit since):
+ * each job line's `--set` word, with the id from the `# backup set "id" (` line above it.
+ */
+export function parseCronSets(text: string): CronSetFact[] {
+  const out: CronSetFact[] = [];
+  let note: string | undefined;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) {
+      note = /^# backup set "(.*)" \(/.exec(line)?.[1];
+      continue;
+    }
+    const job = /^(?:\S+\s+){5}root\s+\S+\s+backup\s.*?--set\s+(\S+)/.exec(line);
+    if (job) out.push(note === undefined ? { slug: job[1]! } : { slug: job[1]!, id: note });
+    if (line.trim()) note = undefined;
+  }
+  return out;
 }
 
 export class ProbeError extends Error {}
@@ -103,6 +123,7 @@ export function parseProbe(d: DesiredHost, stdout: string): HostFacts {
       const content = s.get(`content ${f.path}`);
       if (fact && !absent(content)) fact.content = b64(content!);
       client.files[f.path] = fact;
+      if (f.path === CRON_FILE && fact?.content !== undefined) client.cronSets = parseCronSets(fact.content);
     }
     for (const set of c.sets) {
       const v = s.get(`volume ${set.volume}`);

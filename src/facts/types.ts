@@ -55,6 +55,16 @@ export interface ClientFacts {
   dirs: Record<string, { mode: number; owner: string } | undefined>;
   volumes: Record<string, { mountpoint: string } | undefined>; // by volume name
   repo: RepoFact;
+  /** The backup sets the host's cron file runs (undefined when it has none): see parseCronSets. */
+  cronSets?: CronSetFact[];
+  /** Made up from a desired state (the offline plan), not read from a host: says nothing about its docker volumes. */
+  synthesised?: true;
+}
+
+/** A backup set's job in the host's cron file: its slug (the runner's --set) and the free-text id noted above it. */
+export interface CronSetFact {
+  slug: string;
+  id?: string;
 }
 
 export interface HostFacts {

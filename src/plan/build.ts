@@ -34,16 +34,16 @@ function guarded(ops: PlannedChange[], generation = '0'): PlannedChange[] {
 }
 
 /**
- * Pure: desired × facts → plan. Cross-host decisions live here: a client whose
+ * Pure (asynchronous only for bcrypt): desired × facts → plan. Cross-host decisions live here: a client whose
  * server could not be read is skipped, and each absent repository gets exactly one
  * initialiser (the first client by name among those that found it absent).
  */
-export function buildPlan(
+export async function buildPlan(
   desired: DesiredHost[],
   facts: Map<string, FactsResult>,
   /** Server parts already planned (planRun needs them early; bcrypt work is not done twice). */
   serverParts = new Map<string, PartPlan>(),
-): BuiltPlan {
+): Promise<BuiltPlan> {
   const hosts: HostPlan[] = [];
   const ops = new Map<string, PlannedChange[]>();
 
@@ -73,7 +73,7 @@ export function buildPlan(
     }
     try {
       const parts = [];
-      if (d.server) parts.push(serverParts.get(d.name) ?? planServer(d.server, r.facts.server!));
+      if (d.server) parts.push(serverParts.get(d.name) ?? (await planServer(d.server, r.facts.server!)));
       if (d.client) {
         const key = d.client.repository.key;
         const init = initializers.get(key);

@@ -1,5 +1,6 @@
-import type { DesiredClient, DesiredFile } from '../desired/types.js';
-import type { ClientFacts, FileFact } from '../facts/types.js';
+import { CRON_FILE } from '../desired/runner-script.js';
+import type { CronJob, DesiredClient, DesiredFile } from '../desired/types.js';
+import type { ClientFacts, CronSetFact, FileFact } from '../facts/types.js';
 import { isSecret } from '../secret.js';
 import { versionAtLeast } from '../util/version.js';
 import type { PlannedChange } from './ops.js';
@@ -19,7 +20,7 @@ export function packageSatisfied(pkg: string, installed: string | undefined): bo
 
 const modeText = (m: number) => m.toString(8).padStart(4, '0');
 
-function fileChange(f: DesiredFile, fact: FileFact | undefined): Change | undefined {
+function fileChange(f: DesiredFile, fact: FileFact | undefined, destructive?: string): Change | undefined {
   const secret = isSecret(f.content);
   const where = `${f.path} (${modeText(f.mode)} ${f.owner}:${f.owner})`;
   if (!fact) {
@@ -45,15 +46,15 @@ function fileChange(f: DesiredFile, fact: FileFact | undefined): Change | undefi
     summary: `update ${where}: ${what}`,
     before: showText ? fact.content : undefined,
     after: showText ? (f.content as string) : undefined,
-    destructive: showText ? removedSets(fact.content!, f.content as string) : undefined,
+    destructive: contentDiffers ? destructive : undefined,
   };
 }
 
-/** Backup-set comments in the cron file name the sets; a set that disappears is a destructive change. */
-function removedSets(before: string, after: string): string | undefined {
-  const sets = (t: string) => [...t.matchAll(/^# backup set "(.*)" \(/gm)].map((m) => m[1]!);
-  const gone = sets(before).filter((s) => !sets(after).includes(s));
-  return gone.length ? `removes backup set${gone.length > 1 ? 's' : ''} ${gone.map((g) => `"${g}"`).join(', ')} (its cron job; existing snapshots stay)` : undefined;
+/** A backup set whose job leaves the host's cron file is a destructive change (known by id, or by slug without one). */
+export function removedSets(onHost: CronSetFact[] | undefined, desired: CronJob[]): string | undefined {
+  const kept = (s: CronSetFact) => desired.some((j) => j.setId !== undefined && (s.id !== undefined ? j.setId === s.id : j.name === s.slug));
+  const gone = (onHost ?? []).filter((s) => !kept(s)).map((s) => `"${s.id ?? s.slug}"`);
+  return gone.length ? `removes backup set${gone.length > 1 ? 's' : ''} ${gone.join(', ')} (its cron job; existing snapshots stay)` : undefined;
 }
 
 export interface ClientPlanContext {
@@ -84,7 +85,9 @@ export function planClient(d: DesiredClient, f: ClientFacts, ctx: ClientPlanCont
   if (f.resticVersion && !versionAtLeast(f.resticVersion, MIN_RESTIC) && d.package && packageSatisfied(d.package, f.resticPackageVersion)) {
     throw new Error(`restic ${f.resticVersion} found (restic_client_package ${d.package}); restic-fleet needs ≥ ${MIN_RESTIC}`);
   }
-  if (!f.dockerVersion && d.sets.length) warnings.push('docker is not usable on this host: docker-volume backups will fail');
+  // Synthesised facts (the offline plan) know nothing of the host's docker: no warning about it.
+  const live = !f.synthesised;
+  if (live && !f.dockerVersion && d.sets.length) warnings.push('docker is not usable on this host: docker-volume backups will fail');
 
   for (const { path: dir, mode } of d.dirs) {
     const fact = f.dirs[dir];
@@ -95,14 +98,14 @@ export function planClient(d: DesiredClient, f: ClientFacts, ctx: ClientPlanCont
   }
 
   for (const file of d.files) {
-    const change = fileChange(file, f.files[file.path]);
+    const change = fileChange(file, f.files[file.path], file.path === CRON_FILE ? removedSets(f.cronSets, d.cron) : undefined);
     if (!change) continue;
     changes.push(change);
     ops.push({ changeId: change.id, op: { op: 'write-file', path: file.path, mode: file.mode, content: file.content } });
   }
 
   for (const set of d.sets) {
-    if (f.dockerVersion && !f.volumes[set.volume]) {
+    if (live && f.dockerVersion && !f.volumes[set.volume]) {
       warnings.push(`docker volume ${set.volume} (backup set "${set.id}") does not exist on this host: its backup job fails until it does`);
     }
   }

@@ -1,13 +1,9 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import bcrypt from 'bcryptjs';
 import type { DesiredHost } from '../desired/types.js';
 import type { HostFacts } from '../facts/types.js';
-import { buildPlan, planHash, type FactsResult } from './build.js';
+import { buildPlan, type FactsResult } from './build.js';
 import { planServer, type PartPlan, type PasswordHasher } from './server.js';
 import type { Plan } from './types.js';
-
-/** Low-cost bcrypt for facts that only exist in memory (tests feed them to the live planner). */
-const cheapBcrypt: PasswordHasher = { hash: (p) => bcrypt.hashSync(p, 4), matches: (h, p) => bcrypt.compareSync(p, h) };
 
 /**
  * The offline plan compares two desired states and writes no htpasswd, so it needs no
@@ -16,17 +12,21 @@ const cheapBcrypt: PasswordHasher = { hash: (p) => bcrypt.hashSync(p, 4), matche
  * the lines never leave memory) says the same thing: same password or not.
  */
 const OFFLINE_KEY = randomBytes(32);
+const offlineHash = (p: string): string => `offline$${createHmac('sha256', OFFLINE_KEY).update(p).digest('hex')}`;
 export const offlineHasher: PasswordHasher = {
-  hash: (p) => `offline$${createHmac('sha256', OFFLINE_KEY).update(p).digest('hex')}`,
-  matches: (h, p) => h === offlineHasher.hash(p),
+  hash: (p) => Promise.resolve(offlineHash(p)),
+  matches: (h, p) => Promise.resolve(h === offlineHash(p)),
 };
+
+/** How factsFromDesired writes a user's htpasswd hash (facts only; nothing is written to a host). */
+export type HtpasswdLineHash = (password: string) => string;
 
 /**
  * The facts a host would report if it matched `d` exactly. Used for the offline plan
  * (no SSH key, e.g. a fork's pull request): the PR's desired state is diffed against
  * the base branch's desired state as if the hosts had converged to it.
  */
-export function factsFromDesired(d: DesiredHost, hasher: PasswordHasher = cheapBcrypt): HostFacts {
+export function factsFromDesired(d: DesiredHost, hashLine: HtpasswdLineHash = offlineHash): HostFacts {
   const f: HostFacts = { host: d.name, uid: 0 };
   if (d.server) {
     const s = d.server;
@@ -35,7 +35,7 @@ export function factsFromDesired(d: DesiredHost, hasher: PasswordHasher = cheapB
       networkExists: true,
       dataDir: { mode: 0o700, owner: 'root', group: 'root' },
       // These hashes only exist in memory, to compare the two desired states.
-      htpasswd: s.users.map((u) => `${u.user}:${hasher.hash(u.password.reveal())}\n`).join(''),
+      htpasswd: s.users.map((u) => `${u.user}:${hashLine(u.password.reveal())}\n`).join(''),
       container: {
         id: 'offline',
         image: s.container.image,
@@ -67,6 +67,8 @@ export function factsFromDesired(d: DesiredHost, hasher: PasswordHasher = cheapB
       dirs: Object.fromEntries(c.dirs.map((x) => [x.path, { mode: x.mode, owner: 'root' }])),
       volumes: Object.fromEntries(c.sets.map((s) => [s.volume, { mountpoint: `/var/lib/docker/volumes/${s.volume}/_data` }])),
       repo: { status: 'initialised', detail: '' },
+      cronSets: c.cron.flatMap((j) => (j.setId === undefined ? [] : [{ slug: j.name, id: j.setId }])),
+      synthesised: true,
     };
   }
   return f;
@@ -79,7 +81,7 @@ function freshFacts(d: DesiredHost): HostFacts {
     uid: 0,
     server: d.server ? { dockerVersion: 'offline', networkExists: false } : undefined,
     client: d.client
-      ? { resticVersion: '0.14.0', dockerVersion: 'offline', files: {}, dirs: {}, volumes: {}, repo: { status: 'unchecked', detail: '' } }
+      ? { resticVersion: '0.14.0', dockerVersion: 'offline', files: {}, dirs: {}, volumes: {}, repo: { status: 'unchecked', detail: '' }, synthesised: true }
       : undefined,
   };
 }
@@ -96,7 +98,7 @@ export function synthesisedFacts(head: DesiredHost[], base: DesiredHost[]): Map<
     head.map((d) => {
       const b = baseByName.get(d.name);
       // A host whose role is new in this PR starts from nothing for that role.
-      const f = b ? factsFromDesired(b, offlineHasher) : freshFacts(d);
+      const f = b ? factsFromDesired(b) : freshFacts(d);
       if (d.server && !f.server) f.server = freshFacts(d).server;
       if (d.client && !f.client) f.client = freshFacts(d).client;
       if (d.client && f.client?.repo.status === 'unchecked' && baseRepos.has(d.client.repository.key)) f.client.repo = { status: 'initialised', detail: '' };
@@ -106,13 +108,13 @@ export function synthesisedFacts(head: DesiredHost[], base: DesiredHost[]): Map<
 }
 
 /** The server parts of hosts planned from synthesised facts, hashed without bcrypt (see offlineHasher). */
-export function offlineServerParts(head: DesiredHost[], facts: Map<string, FactsResult>): Map<string, PartPlan> {
+export async function offlineServerParts(head: DesiredHost[], facts: Map<string, FactsResult>): Promise<Map<string, PartPlan>> {
   const serverParts = new Map<string, PartPlan>();
   for (const d of head) {
     const r = facts.get(d.name);
     if (!d.server || !r?.ok || !r.facts.server) continue;
     try {
-      serverParts.set(d.name, planServer(d.server, r.facts.server, offlineHasher));
+      serverParts.set(d.name, await planServer(d.server, r.facts.server, offlineHasher));
     } catch {
       // buildPlan plans it again and reports the failure on that host.
     }
@@ -121,11 +123,10 @@ export function offlineServerParts(head: DesiredHost[], facts: Map<string, Facts
 }
 
 /** Desired (pull request) vs. desired (base branch): the plan that merging would cause on converged hosts. */
-export function offlinePlan(head: DesiredHost[], base: DesiredHost[]): { plan: Plan; removedHosts: string[] } {
+export async function offlinePlan(head: DesiredHost[], base: DesiredHost[]): Promise<{ plan: Plan; removedHosts: string[] }> {
   const facts = synthesisedFacts(head, base);
-  const { plan } = buildPlan(head, facts, offlineServerParts(head, facts));
-  // Warnings about volumes/docker are about live hosts, which an offline plan does not see.
-  const hosts = plan.hosts.map((h) => ({ ...h, warnings: h.warnings.filter((w) => !/does not exist on this host|docker is not usable/.test(w)) }));
+  // The facts are synthesised, so the plan has no warnings about live hosts' docker (see planClient).
+  const { plan } = await buildPlan(head, facts, await offlineServerParts(head, facts));
   const removedHosts = base.map((d) => d.name).filter((n) => !head.some((d) => d.name === n));
-  return { plan: { ...plan, offline: true, hosts, hash: planHash(hosts) }, removedHosts };
+  return { plan: { ...plan, offline: true }, removedHosts };
 }

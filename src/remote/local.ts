@@ -12,8 +12,9 @@ export interface LocalTransportOptions {
 
 /**
  * Runs commands on this machine with `sh -c`, wrapped exactly as over SSH (timeout,
- * become), so shell scripts can be tested without a host and `ansible_connection: local`
- * has somewhere to go.
+ * become), so the remote shell scripts can be tested without a host. Not a connection
+ * an inventory selects: every inventory host is reached over SSH (`ansible_connection`
+ * is not read).
  */
 export class LocalTransport implements Transport {
   readonly stats: TransportStats = newStats();

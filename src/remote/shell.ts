@@ -1,4 +1,5 @@
 import { SH_FILES, type ShFileName } from '../sh/files.generated.js';
+import { posixQuote } from '../util/posix-quote.js';
 
 /**
  * The only place shell text is made. A `ShellText` holds text that is safe to hand
@@ -17,12 +18,9 @@ export class ShellText {
   }
 }
 
-/** POSIX single-quote quoting: safe for any string without NUL. */
+/** POSIX single-quote quoting: safe for any string without NUL (util/posix-quote.ts). */
 export function quote(value: string | number): ShellText {
-  const s = String(value);
-  if (s.includes('\0')) throw new Error('a NUL byte cannot be passed to the shell');
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return ShellText._make(s);
-  return ShellText._make(`'${s.replace(/'/g, `'\\''`)}'`);
+  return ShellText._make(posixQuote(value));
 }
 
 type Interpolated = string | number | ShellText | ReadonlyArray<string | number | ShellText>;

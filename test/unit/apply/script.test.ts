@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { renderApply } from '../../../src/apply/script.js';
 import { buildDesired } from '../../../src/desired/build.js';
 import { buildProbe } from '../../../src/facts/probe.js';
-import { buildPlan } from '../../../src/plan/build.js';
+import { buildPlan, type BuiltPlan } from '../../../src/plan/build.js';
 import { clientHost, serverHost } from '../../support/host-config.js';
 
 const secrets = ['server-pass-123', 'repo-pass-456'];
@@ -27,7 +27,10 @@ describe('secrets stay out of command text', () => {
       },
     ]),
   );
-  const { ops } = buildPlan(desired, fresh);
+  let ops: BuiltPlan['ops'];
+  beforeAll(async () => {
+    ({ ops } = await buildPlan(desired, fresh));
+  });
 
   it('the apply script carries file contents only on stdin, base64-encoded', () => {
     for (const [host, hostOps] of ops) {

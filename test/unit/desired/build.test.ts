@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildDesired } from '../../../src/desired/build.js';
+import { renderCronFile } from '../../../src/desired/cron.js';
 import { CRON_FILE, PASSWORD_FILE, REPOSITORY_FILE } from '../../../src/desired/runner-script.js';
 import { Secret } from '../../../src/secret.js';
 import { clientHost, serverHost } from '../../support/host-config.js';
@@ -29,6 +30,20 @@ describe('buildDesired', () => {
     expect(cron).toContain('0 1 * * * root /usr/local/lib/restic-fleet/run backup --host c1 --set odoo-volume --volume odoo_data01 --tag odoo01 --tag postgres01');
     expect(cron).toContain('17 23 * * * root /usr/local/lib/restic-fleet/run forget --host c1 --daily 7 --weekly 4 --monthly 1 --prune');
     expect(JSON.stringify(hosts)).not.toContain('pass-');
+  });
+
+  it('gives the cron jobs as values, and renders the cron file from exactly those (quoted words)', () => {
+    const sets = clientHost('c1').client!.sets;
+    const [d] = buildDesired([clientHost('c1', { sets: [{ ...sets[0]!, tags: ["it's", 'plain'] }] })]).hosts;
+    const c = d!.client!;
+    expect(c.cron.map((j) => [j.setId, j.name, j.minute, j.hour])).toEqual([
+      ['odoo volume', 'odoo-volume', sets[0]!.minute, sets[0]!.hour],
+      [undefined, 'rotation', '17', '23'],
+    ]);
+    expect(c.cron[0]!.args).toEqual(['backup', '--host', 'c1', '--set', 'odoo-volume', '--volume', 'odoo_data01', '--tag', "it's", '--tag', 'plain']);
+    expect(c.files.find((f) => f.path === CRON_FILE)!.content).toBe(renderCronFile(c.cron, 'inventory'));
+    expect(renderCronFile(c.cron, 'x')).toContain(`--tag 'it'\\''s' --tag plain >> /var/log/restic-fleet/odoo-volume.log 2>&1`);
+    expect(() => renderCronFile([{ ...c.cron[0]!, args: ['backup', '50%'] }], 'x')).toThrow(/refusing a cron command with %/);
   });
 
   it('URL-encodes credentials in the repository URL', () => {

@@ -21,18 +21,18 @@ function fakeSessions(answer: (host: string, script: string) => ExecResult): { s
   return { sessions: new Sessions(fleet.factory), fleet };
 }
 
-function firstConverge(desired: DesiredHost[]): PlanRun {
+async function firstConverge(desired: DesiredHost[]): Promise<PlanRun> {
   const facts = new Map<string, FactsResult>(
     desired.map((d) => [d.name, ok(d.server ? { host: d.name, uid: 0, server: server() } : { host: d.name, uid: 0, client: client() })]),
   );
-  return { ...buildPlan(desired, facts), durationMs: 0, factsMs: new Map() };
+  return { ...(await buildPlan(desired, facts)), durationMs: 0, factsMs: new Map() };
 }
 
 describe('applyRun: a fresh server and its clients', () => {
   const desired = buildDesired([serverHost('server.example.com', { readyTimeoutSeconds: 45 }), clientHost('c1'), clientHost('c2')]).hosts;
 
-  it('waits for the new container to answer HTTP on its published port before its change counts', () => {
-    const run = firstConverge(desired);
+  it('waits for the new container to answer HTTP on its published port before its change counts', async () => {
+    const run = await firstConverge(desired);
     const ops = run.ops.get('server.example.com')!.map((o) => o.op);
     const i = ops.findIndex((o) => o.op === 'container-run');
     expect(ops[i + 1]).toEqual({ op: 'await-http', container: 'restic01', port: 8080, timeoutSeconds: 45 });
@@ -40,7 +40,7 @@ describe('applyRun: a fresh server and its clients', () => {
 
   it('applies servers, then the initialiser, then the other clients', async () => {
     const { sessions, fleet } = fakeSessions((_h, s) => allOk(s));
-    const results = await applyRun({ desired, sessions, concurrency: 4 }, firstConverge(desired));
+    const results = await applyRun({ desired, sessions, concurrency: 4 }, await firstConverge(desired));
     expect(fleet.order('apply')).toEqual(['server.example.com', 'c1', 'c2']);
     expect(results.map((r) => r.outcome)).toEqual(['changed', 'changed', 'changed']);
   });
@@ -50,7 +50,7 @@ describe('applyRun: a fresh server and its clients', () => {
     const { sessions, fleet } = fakeSessions(
       (h, s) => (h === 'server.example.com' ? { code: 1, stdout: `@@rf fail container:restic01 ${b64(why)}`, stderr: '' } : allOk(s)),
     );
-    const results = await applyRun({ desired, sessions, concurrency: 4 }, firstConverge(desired));
+    const results = await applyRun({ desired, sessions, concurrency: 4 }, await firstConverge(desired));
     expect(fleet.order('apply')).toEqual(['server.example.com']);
     const byHost = Object.fromEntries(results.map((r) => [r.host, r]));
     expect(byHost['server.example.com']!.outcome).toBe('failed');
@@ -65,7 +65,7 @@ describe('applyRun: a fresh server and its clients', () => {
     const { sessions, fleet } = fakeSessions(
       (h, s) => (h === 'c1' ? { code: 0, stdout: `@@rf repo 1 ${b64('Fatal: unable to open config file: dial tcp: connection refused')}`, stderr: '' } : allOk(s)),
     );
-    const results = await applyRun({ desired, sessions, concurrency: 4 }, firstConverge(desired));
+    const results = await applyRun({ desired, sessions, concurrency: 4 }, await firstConverge(desired));
     expect(fleet.order('apply')).toEqual(['server.example.com', 'c1']);
     const c2 = results.find((r) => r.host === 'c2')!;
     expect(c2.outcome).toBe('skipped');
@@ -74,7 +74,7 @@ describe('applyRun: a fresh server and its clients', () => {
   });
 
   it('a host another run changed since this run read it is skipped as stale, and does not block its clients', async () => {
-    const run = firstConverge(desired);
+    const run = await firstConverge(desired);
     const serverOps = run.ops.get('server.example.com')!.map((o) => o.op.op);
     expect([serverOps[0], serverOps.at(-1)]).toEqual(['guard-generation', 'bump-generation']);
     const { sessions, fleet } = fakeSessions((h, s) => (h === 'server.example.com' ? { code: 0, stdout: '@@rf stale 1', stderr: '' } : allOk(s)));
