@@ -27,11 +27,12 @@ if [ ! -d "$datadir/mysql" ]; then
     echo 'error: the database is uninitialized and MARIADB_ROOT_PASSWORD is not set (or MARIADB_ALLOW_EMPTY_ROOT_PASSWORD)' >&2
     exit 1
   fi
+  # The server's options (the container's command) apply to the initialisation too, as in the official image.
   mariadb-install-db --user=mysql --datadir="$datadir" --auth-root-authentication-method=normal \
-    --skip-test-db --skip-name-resolve > /dev/null
+    --skip-test-db --skip-name-resolve "$@" > /dev/null
   # A temporary server on a private socket, no network: nobody connects before initialisation is done.
   sock=/run/mysqld/init.sock
-  mariadbd --user=mysql --datadir="$datadir" --skip-networking --socket="$sock" > /dev/null 2>&1 &
+  mariadbd --user=mysql --datadir="$datadir" "$@" --skip-networking --socket="$sock" > /dev/null 2>&1 &
   pid=$!
   i=0
   until mariadb-admin --socket="$sock" ping > /dev/null 2>&1; do
