@@ -31,6 +31,11 @@ function fill(name: ShFileName, extra: Record<string, string>): string {
   });
 }
 
+/** One file's functions alone (for a script that already has the prelude). */
+export function hostFunctions(name: ShFileName): ShellText {
+  return script(fill(name, {}));
+}
+
 /** The shared prelude followed by the named files' functions: the start of every remote command. */
 export function hostScript(names: ShFileName[], extra: Record<string, string> = {}): ShellText {
   return joinShell(['prelude' as const, ...names].map((n) => script(fill(n, extra))));
