@@ -17,7 +17,7 @@ line_ending() {
 
 probe_base() {
   sec uid x; id -u
-  RF_GEN=0; [ -f @GENERATION_FILE@ ] && read -r RF_GEN < @GENERATION_FILE@
+  RF_GEN=0; [ -f @GENERATION_FILE@ ] && read -r RF_GEN 2>/dev/null < @GENERATION_FILE@
   sec generation x; echo "${RF_GEN:-0}"
 }
 
@@ -27,7 +27,7 @@ probe_base() {
 probe_versions() {
   RF_BIN=$(command -v restic) || RF_BIN=
   RF_KEY=$(stat -L -c '%n %i %s %Y' "${RF_BIN:-/nonexistent}" /var/lib/dpkg/status /var/run/docker.sock 2>/dev/null | tr '\n' ' ')
-  if [ -f @PROBE_CACHE_FILE@ ] && { IFS= read -r RF_K && IFS= read -r RF_RESTIC && IFS= read -r RF_PKG && IFS= read -r RF_DOCKER; } < @PROBE_CACHE_FILE@ \
+  if [ -f @PROBE_CACHE_FILE@ ] && { IFS= read -r RF_K && IFS= read -r RF_RESTIC && IFS= read -r RF_PKG && IFS= read -r RF_DOCKER; } 2>/dev/null < @PROBE_CACHE_FILE@ \
      && [ "$RF_K" = "$RF_KEY" ]; then
     return 0
   fi
@@ -36,7 +36,8 @@ probe_versions() {
   RF_DOCKER=$(docker version --format '{{.Server.Version}}' 2>/dev/null | grep .) || RF_DOCKER=-
   # A stopped daemon is asked again: docker_section does not trust a "-" here.
   if [ -d "$(dirname @PROBE_CACHE_FILE@)" ]; then
-    printf '%s\n%s\n%s\n%s\n' "$RF_KEY" "$RF_RESTIC" "$RF_PKG" "$RF_DOCKER" > @PROBE_CACHE_FILE@.tmp 2>/dev/null && mv -f @PROBE_CACHE_FILE@.tmp @PROBE_CACHE_FILE@
+    # Without root (no become) the directory is not writable: then every probe asks.
+    printf '%s\n%s\n%s\n%s\n' "$RF_KEY" "$RF_RESTIC" "$RF_PKG" "$RF_DOCKER" 2>/dev/null > @PROBE_CACHE_FILE@.tmp && mv -f @PROBE_CACHE_FILE@.tmp @PROBE_CACHE_FILE@ 2>/dev/null
   fi
   return 0
 }
