@@ -2,7 +2,7 @@ import { CRON_FILE } from '../desired/runner-script.js';
 import type { DesiredHost } from '../desired/types.js';
 import { parseRepoCheckLine } from './repo-check.js';
 import { fromBase64, parseSections } from './sections.js';
-import type { ClientFacts, ContainerFact, CronSetFact, FileFact, HostFacts, RepoFact, ServerFacts } from './types.js';
+import type { ClientFacts, ContainerFact, CronSetFact, FileFact, HostFacts, RepoFact, ServerFacts, StatusRecord } from './types.js';
 
 const b64 = fromBase64;
 const absent = (v: string | undefined): boolean => v === undefined || v.trim() === '-' || v.trim() === '';
@@ -68,6 +68,17 @@ export function parseCronSets(text: string): CronSetFact[] {
   return out;
 }
 
+/** One runner status file (JSON written by the runner); garbage reads as "unreadable". */
+export function statusRecord(json: string): StatusRecord {
+  try {
+    const r = JSON.parse(json) as Record<string, unknown>;
+    const str = (k: string) => (typeof r[k] === 'string' && r[k] ? (r[k] as string) : undefined);
+    return { status: str('status') ?? 'unreadable', start: str('start'), end: str('end'), exit: typeof r.exit === 'number' ? r.exit : undefined, snapshot: str('snapshot'), message: str('message') };
+  } catch {
+    return { status: 'unreadable' };
+  }
+}
+
 export class ProbeError extends Error {}
 
 /** While its server is about to change, only "already initialised" (seen with the installed credentials) is certain. */
@@ -129,6 +140,8 @@ export function parseProbe(d: DesiredHost, stdout: string): HostFacts {
       const v = s.get(`volume ${set.volume}`);
       client.volumes[set.volume] = absent(v) ? undefined : { mountpoint: v!.trim() };
     }
+    const records = [...s].filter(([k]) => k.startsWith('status-record '));
+    if (records.length) client.statusRecords = Object.fromEntries(records.map(([k, v]) => [k.slice('status-record '.length), statusRecord(b64(v))]));
     facts.client = client;
   }
   return facts;

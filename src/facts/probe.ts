@@ -3,15 +3,15 @@ import type { DesiredHost } from '../desired/types.js';
 import { joinShell, script, sh, type ShellText } from '../remote/shell.js';
 import { reveal } from '../secret.js';
 import { PASSWORD_FILE, REPOSITORY_FILE } from '../desired/runner-script.js';
-import { REPO_CHECK_FUNCTION } from './repo-check.js';
+import { hostScript } from './host-script.js';
 
-/** See HostFacts.generation. */
-export const GENERATION_FILE = '/var/lib/restic-fleet/generation';
+export { GENERATION_FILE } from './host-script.js';
 
 /**
  * One batched POSIX-sh probe per host: everything the plan needs, in one round trip.
- * Output is a sequence of sections "@@rf <kind> <name>" followed by one line of
- * value; file and JSON contents travel base64-encoded so nothing can forge a marker.
+ * The functions live in src/sh/probe.sh (and repo-check.sh). Output is a sequence of
+ * sections "@@rf <kind> <name>" followed by one line of value; file and JSON contents
+ * travel base64-encoded so nothing can forge a marker.
  */
 export interface Probe {
   command: ShellText;
@@ -24,52 +24,29 @@ export interface ProbeOptions {
   checkRepo: boolean;
 }
 
-const PRELUDE = script(`set -u
-PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-umask 077
-sec() { printf '@@rf %s %s\\n' "$1" "$2"; }
-b64() { base64 -w0 2>/dev/null; echo; }
-statf() { # path: "mode owner group sha256" or "-"
-  if [ -f "$1" ]; then
-    printf '%s %s\\n' "$(stat -c '%a %U %G' "$1")" "$(sha256sum < "$1" | cut -d' ' -f1)"
-  else echo -; fi
-}
-statd() { if [ -d "$1" ]; then stat -c '%a %U' "$1"; else echo -; fi; }
-sec uid x; id -u
-sec generation x; cat ${GENERATION_FILE} 2>/dev/null || echo 0
-sec docker x; docker version --format '{{.Server.Version}}' 2>/dev/null || echo -`);
-
 export function buildProbe(d: DesiredHost, opts: ProbeOptions): Probe {
-  const parts: ShellText[] = [PRELUDE];
+  const parts: ShellText[] = [hostScript(d.client ? ['probe', 'repo-check'] : ['probe']), script('probe_start')];
   let stdin: string | undefined;
 
   if (d.server) {
     const s = d.server;
-    parts.push(sh`sec dir ${s.dataDir}; statd ${s.dataDir}`);
+    parts.push(sh`probe_server ${s.container.name} ${s.network ?? ''}`);
+    parts.push(sh`probe_dirs ${s.dataDir}`);
     parts.push(sh`sec htpasswd ${s.htpasswdPath}; if [ -f ${s.htpasswdPath} ]; then b64 < ${s.htpasswdPath}; else echo -; fi`);
-    parts.push(
-      sh`sec container ${s.container.name}; docker inspect --type container --format '{{json .}}' ${s.container.name} 2>/dev/null | b64`,
-    );
-    if (s.network) {
-      parts.push(sh`sec network ${s.network}; docker network inspect --format '{{.Name}}' ${s.network} >/dev/null 2>&1 && echo yes || echo no`);
-    }
   }
 
   if (d.client) {
     const c = d.client;
-    parts.push(script(`sec restic x; restic version 2>/dev/null | head -n 1 || echo -
-sec restic-package x; dpkg-query -W -f '\${Status} \${Version}\\n' restic 2>/dev/null | sed -n 's/^install ok installed //p' | grep . || echo -`));
-    for (const dir of c.dirs) parts.push(sh`sec dir ${dir.path}; statd ${dir.path}`);
+    const volumes = [...new Set(c.sets.map((s) => s.volume))];
+    if (volumes.length) parts.push(sh`probe_volumes ${volumes}`);
+    else if (!d.server) parts.push(script('docker_section 0'));
+    parts.push(script('probe_client_versions'));
+    if (c.dirs.length) parts.push(sh`probe_dirs ${c.dirs.map((x) => x.path)}`);
+    if (c.files.length) parts.push(sh`probe_files ${c.files.map((f) => f.path)}`);
     for (const f of c.files) {
-      parts.push(sh`sec file ${f.path}; statf ${f.path}`);
-      if (typeof f.content === 'string' && f.path.startsWith('/etc/cron.d/')) {
-        parts.push(sh`sec content ${f.path}; if [ -f ${f.path} ]; then b64 < ${f.path}; else echo -; fi`);
-      }
+      if (typeof f.content === 'string' && f.path.startsWith('/etc/cron.d/')) parts.push(sh`probe_content ${f.path}`);
     }
-    for (const v of [...new Set(c.sets.map((s) => s.volume))]) {
-      parts.push(sh`sec volume ${v}; docker volume inspect --format '{{.Mountpoint}}' ${v} 2>/dev/null || echo -`);
-    }
-    parts.push(REPO_CHECK_FUNCTION);
+    parts.push(script('probe_status_records'));
     if (opts.checkRepo) {
       parts.push(script(`sec repo x; IFS= read -r RF_URL; IFS= read -r RF_PW; IFS= read -r RF_WANT; repo_check_desired "$RF_URL" "$RF_PW" "$RF_WANT"`));
       const credentials = [REPOSITORY_FILE, PASSWORD_FILE].map((p) => reveal(c.files.find((f) => f.path === p)!.content)).join('');
@@ -82,6 +59,8 @@ sec restic-package x; dpkg-query -W -f '\${Status} \${Version}\\n' restic 2>/dev
         sh`sec repo-installed x; if [ -f ${REPOSITORY_FILE} ] && [ -f ${PASSWORD_FILE} ]; then repo_check_files ${REPOSITORY_FILE} ${PASSWORD_FILE}; else echo -; fi`,
       );
     }
+  } else if (!d.server) {
+    parts.push(script('docker_section 0'));
   }
   return { command: joinShell(parts), stdin };
 }

@@ -1,29 +1,18 @@
 import type { DesiredHost } from '../desired/types.js';
-import { PASSWORD_FILE, PRE_RESTORE_TAG, REPOSITORY_FILE, SET_TAG_PREFIX, STATUS_DIR } from '../desired/runner-script.js';
-import { joinShell, script, sh, type ShellText } from '../remote/shell.js';
+import { PRE_RESTORE_TAG, SET_TAG_PREFIX } from '../desired/runner-script.js';
+import { joinShell, sh, type ShellText } from '../remote/shell.js';
+import { hostScript } from './host-script.js';
 import { fromBase64, parseSections } from './sections.js';
 import { isFailing, isStale, snapshotAgeSeconds } from '../report/staleness.js';
 import type { HostSnapshots, LastRun, LatestSnapshot, SetStatus } from '../report/types.js';
 
 /**
  * One round trip per client: its snapshots (read-only, --no-lock, with the host's
- * installed credential files) and the runner's status file of every set.
+ * installed credential files) and the runner's status file of every set: src/sh/snapshots.sh.
  */
 export function buildSnapshotsProbe(d: DesiredHost): ShellText {
-  const parts: ShellText[] = [
-    script(`PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-RF_T=$(mktemp -d) || exit 1`),
-    sh`timeout 120 restic --repository-file ${REPOSITORY_FILE} --password-file ${PASSWORD_FILE} --no-lock snapshots --json --host ${d.name} > "$RF_T/out" 2> "$RF_T/err"`,
-    script(`RF_RC=$?
-echo '@@rf snapshots-exit'; echo "$RF_RC"
-echo '@@rf snapshots'; base64 -w0 < "$RF_T/out"; echo
-echo '@@rf snapshots-err'; tail -n 3 "$RF_T/err" | base64 -w0; echo
-rm -rf "$RF_T"`),
-  ];
-  for (const set of d.client?.sets ?? []) {
-    parts.push(sh`echo '@@rf status '${set.slug}; base64 -w0 < ${`${STATUS_DIR}/${set.slug}.json`} 2>/dev/null; echo`);
-  }
-  return joinShell(parts);
+  const slugs = (d.client?.sets ?? []).map((set) => set.slug);
+  return joinShell([hostScript(['snapshots']), sh`snapshots_of ${d.name}`, ...(slugs.length ? [sh`status_of ${slugs}`] : [])]);
 }
 
 interface ResticSnapshot {

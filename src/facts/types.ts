@@ -47,6 +47,16 @@ export interface ServerFacts {
   networkExists: boolean;
 }
 
+/** A runner status record (/var/lib/restic-fleet/status/<name>.json) as the probe read it. */
+export interface StatusRecord {
+  status: string; // "ok", "failed", "running", "skipped"; "unreadable" when the file is not JSON
+  start?: string;
+  end?: string;
+  exit?: number;
+  snapshot?: string;
+  message?: string;
+}
+
 export interface ClientFacts {
   resticVersion?: string; // "0.14.0"; absent when restic is not installed
   resticPackageVersion?: string; // dpkg version of the restic package, e.g. "0.14.0-1"
@@ -55,6 +65,8 @@ export interface ClientFacts {
   dirs: Record<string, { mode: number; owner: string } | undefined>;
   volumes: Record<string, { mountpoint: string } | undefined>; // by volume name
   repo: RepoFact;
+  /** The runner's last run per job name (set slug, or the rotation job), read by the same probe. */
+  statusRecords?: Record<string, StatusRecord>;
   /** The backup sets the host's cron file runs (undefined when it has none): see parseCronSets. */
   cronSets?: CronSetFact[];
   /** Made up from a desired state (the offline plan), not read from a host: says nothing about its docker volumes. */

@@ -30,13 +30,14 @@ export type ScriptKind = 'probe' | 'apply' | 'snapshots' | 'preflight' | 'launch
 
 /** Which of restic-fleet's remote scripts this is, by a line only that script has. */
 export function scriptKind(script: string): ScriptKind {
-  if (script.includes('sec uid x')) return 'probe';
-  if (script.includes('run_step()')) return 'apply';
-  if (script.includes("'@@rf snapshots-exit'")) return 'snapshots';
-  if (script.includes('sec credentials;')) return 'preflight';
-  if (script.includes('echo launched')) return 'launch';
-  if (script.includes('alive $RF_ALIVE')) return 'poll';
-  if (/ recover \S/.test(script)) return 'recover';
+  // By the call lines: every script also carries whole src/sh files of function definitions.
+  if (/^probe_start$/m.test(script)) return 'probe';
+  if (/^apply_lock$/m.test(script)) return 'apply';
+  if (/^snapshots_of /m.test(script)) return 'snapshots';
+  if (/^restore_env; preflight_host$/m.test(script)) return 'preflight';
+  if (/^echo launched$/m.test(script)) return 'launch';
+  if (/^poll_job /m.test(script)) return 'poll';
+  if (/^setsid -w sh \S+ recover \S/m.test(script)) return 'recover';
   if (script.startsWith('tail -n')) return 'log-tail';
   return 'other';
 }
@@ -117,7 +118,7 @@ export const applyAllOk = (script: string): ExecResult =>
   ok(
     [...script.matchAll(/^ok (\S+)$/gm)]
       .map((m) => `@@rf ok ${m[1]}`)
-      .concat(script.includes('@@rf repo') ? ['@@rf repo 0 '] : [])
+      .concat(/^repo_(init|verify)$/m.test(script) ? ['@@rf repo 0 '] : [])
       .join('\n'),
   );
 

@@ -30,7 +30,7 @@ describe('restore shell text', () => {
     expect(launch).toContain(`'/srv/re store/it'\\''s $(reboot)'`);
     expect(syntaxOk(launch).status).toBe(0);
     const pre = preflightCommand({ host: 'h', slug: 's', volume: 'v', snapshot: 'abcd1234', target: { kind: 'path', path: target } }).text;
-    expect(pre).toContain(`realpath -m '/srv/re store/it'\\''s $(reboot)'`);
+    expect(pre).toContain(`preflight_target '/srv/re store/it'\\''s $(reboot)'`);
     expect(pre).toContain('restic --no-lock snapshots --json --host h --tag restic-fleet:set=s');
     expect(pre).toContain('restic --no-lock snapshots --json abcd1234');
     expect(syntaxOk(pre).status).toBe(0);
