@@ -56,6 +56,7 @@ interface Row {
   extra?: string;
 }
 
+const load = (): string => `load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`;
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 function printTable(rows: Row[]): void {
@@ -101,7 +102,7 @@ async function main(): Promise<void> {
   };
   const kind = a.light ? 'light (sshd, cron, restic; no docker engine; no backup sets)' : 'full (own dockerd, 2 docker-volume sets each)';
   console.log(`restic-fleet action benchmark: node dist/index.js as the runner runs it; 1 server + ${a.clients} clients, ` +
-    `clients ${kind}; ${os.cpus().length} cores; concurrency input default; no-op rounds ${a.rounds}`);
+    `clients ${kind}; ${os.cpus().length} cores; concurrency input default; no-op rounds ${a.rounds}; ${load()}`);
 
   const rows: Row[] = [];
   const step = async (run: string, command: string, event: DoorOptions['event']): Promise<Row> => {
@@ -131,6 +132,8 @@ async function main(): Promise<void> {
   console.log(`\nthe action as a process (wall: spawn to exit; cold start: spawn to first output; peak RSS: /usr/bin/time %M;` +
     `\nconnections and round trips: per host, from the hosts' sshd logs; "name c/r" lists hosts off the common count):`);
   printTable(rows);
+  // The lab's hosts share the machine's cores with everything else running: say how busy it was.
+  console.log(`${load()} at the end`);
 
   if (a.engine) {
     console.log('\nengine-only figures (bench/converge.ts: applyCommand in-process, no process start, no inventory reload, no snapshot report):');
