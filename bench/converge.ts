@@ -1,6 +1,6 @@
 // Benchmark (prints figures, asserts nothing): converge 1 server + N clients of the lab
 // (default 10) from a fresh state, then no-op applies. Per host: round trips and bytes.
-//   npm run bench            (RF_BENCH_CLIENTS=10, RF_BENCH_NOOP_ROUNDS=3)
+//   node --import tsx bench/converge.ts   (RF_BENCH_CLIENTS=10, RF_BENCH_NOOP_ROUNDS=3; `npm run bench` runs it after the action figures)
 // Brings the lab up with N clients if needed (a lab with another count is replaced) and
 // leaves it up; `npm run lab -- down` removes it.
 import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     concurrency: 10,
     ssh: { privateKey: new Secret(readFileSync(p.key, 'utf8'), 'lab key'), knownHosts: readFileSync(p.knownHosts, 'utf8'), insecureSkipHostKeyCheck: false },
   };
-  console.log(`restic-fleet converge benchmark: 1 server + ${clients} clients of the lab, concurrency 10, ${os.cpus().length} cores`);
+  console.log(`engine only (in-process applyCommand): 1 server + ${clients} clients of the lab, concurrency 10, ${os.cpus().length} cores`);
 
   let t0 = Date.now();
   const first = await applyCommand(options);

@@ -65,23 +65,31 @@ const HOST_PACKAGES = [
 /** What a host of each kind installs: trixie splits the docker CLI out of docker.io. */
 export const hostPackages = (kind: HostKind): string[] => (kind === 'trixie' ? [...HOST_PACKAGES, 'docker-cli'] : HOST_PACKAGES);
 
+/**
+ * Light clients (RF_LAB_LIGHT=1 or `up --light`): sshd, cron and restic from the same host
+ * images, but no inner dockerd (no caps, no /var/lib/docker volume), with seed files under
+ * /srv/data for `path` sets; ~10 MB each, so 50-100 fit on 2 cores. The server stays full.
+ */
+export const lightFromEnv = (): boolean => process.env.RF_LAB_LIGHT === '1';
+
 export interface HostSpec {
   name: string;
   role: 'server' | 'client';
   kind: HostKind;
+  light: boolean;
   container: string;
   ip: string;
   volume: string; // outer volume holding the host's /var/lib/docker
 }
 
 /** The lab's hosts for N clients; IPs are fixed so a re-created lab keeps its addresses. */
-export function topology(clients: number): HostSpec[] {
+export function topology(clients: number, light = lightFromEnv()): HostSpec[] {
   const base = SUBNET.replace(/\.\d+\/\d+$/, '');
-  const spec = (name: string, role: HostSpec['role'], kind: HostKind, octet: number): HostSpec => {
+  const spec = (name: string, role: HostSpec['role'], kind: HostKind, octet: number, isLight: boolean): HostSpec => {
     const short = name.split('.')[0]!;
-    return { name, role, kind, container: `${PREFIX}-${short}`, ip: `${base}.${octet}`, volume: `${PREFIX}-${short}-docker` };
+    return { name, role, kind, light: isLight, container: `${PREFIX}-${short}`, ip: `${base}.${octet}`, volume: `${PREFIX}-${short}-docker` };
   };
-  const hosts = [spec(SERVER_NAME, 'server', 'bookworm', 10)];
-  for (let i = 1; i <= clients; i++) hosts.push(spec(clientName(i), 'client', clientKind(i), 10 + i));
+  const hosts = [spec(SERVER_NAME, 'server', 'bookworm', 10, false)];
+  for (let i = 1; i <= clients; i++) hosts.push(spec(clientName(i), 'client', clientKind(i), 10 + i, light));
   return hosts;
 }

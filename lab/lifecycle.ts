@@ -40,7 +40,7 @@ export async function checkHealth(state: LabStateFile): Promise<Health> {
     if (running !== 'true') return void problems.push(`${h.name}: container ${h.container} is not running`);
     if (Number(port) !== h.sshPort) problems.push(`${h.name}: sshd is published on ${port}, state.json says ${h.sshPort}`);
     const ready = await docker(['exec', h.container, 'test', '-e', '/run/rf-lab/ready'], { timeoutSeconds: 30 });
-    if (ready.code !== 0) problems.push(`${h.name}: its docker engine is not ready`);
+    if (ready.code !== 0) problems.push(`${h.name}: ${h.light ? 'init.sh did not finish' : 'its docker engine is not ready'}`);
   });
   return { healthy: problems.length === 0, problems };
 }
@@ -66,15 +66,21 @@ async function waitSshBanner(name: string, port: number, timeoutSeconds = 60): P
 }
 
 function runArgs(h: HostSpec, image: string, publicKey: string): string[] {
+  // Docker-in-docker without --privileged (unavailable here): see FIELD-NOTES, "The lab's container engine".
+  // A light host runs no engine, so it needs none of that.
+  const engine = h.light
+    ? ['-e', 'RF_LAB_LIGHT=1']
+    : [
+      '--cap-add', 'SYS_ADMIN', '--cap-add', 'NET_ADMIN', '--cap-add', 'SYS_PTRACE',
+      '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined', '--security-opt', 'systempaths=unconfined',
+      '-v', `${h.volume}:/var/lib/docker`,
+    ];
   return [
     'run', '-d', '--name', h.container, '--hostname', h.name.split('.')[0]!,
     '--label', `${LABEL}=1`, '--label', `${LABEL}.host=${h.name}`,
     '--network', NETWORK, '--ip', h.ip, '--network-alias', h.name,
     '-p', '127.0.0.1::22',
-    // Docker-in-docker without --privileged (unavailable here): see FIELD-NOTES, "The lab's container engine".
-    '--cap-add', 'SYS_ADMIN', '--cap-add', 'NET_ADMIN', '--cap-add', 'SYS_PTRACE',
-    '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined', '--security-opt', 'systempaths=unconfined',
-    '-v', `${h.volume}:/var/lib/docker`,
+    ...engine,
     '-v', `${join(LAB_DIR, 'host')}:/opt/rf-lab:ro`,
     '-v', `${shareDir()}:/opt/rf-lab-share:ro`,
     '-e', `RF_LAB_HOST=${h.name}`, '-e', `RF_LAB_PREFIX=${PREFIX}`, '-e', `RF_LAB_AUTHORIZED_KEY=${publicKey}`,
@@ -85,6 +91,8 @@ function runArgs(h: HostSpec, image: string, publicKey: string): string[] {
 
 export interface UpOptions {
   clients: number;
+  /** Light clients (no inner dockerd); default RF_LAB_LIGHT=1. */
+  light?: boolean;
 }
 
 /**
@@ -101,7 +109,7 @@ async function upLocked(opts: UpOptions): Promise<LabStateFile> {
   if (!/^\d+\.\d+\.\d+\.0\/24$/.test(SUBNET)) throw new Error(`RF_LAB_SUBNET must be an x.y.z.0/24 network, got ${SUBNET}`);
   const t0 = Date.now();
   await timed('engine', ensureEngine);
-  const hosts = topology(n);
+  const hosts = topology(n, opts.light);
   const images = await timed('images', () => ensureImages([...new Set(hosts.map((h) => h.kind))]));
 
   const existing = await labContainers();
@@ -116,6 +124,10 @@ async function upLocked(opts: UpOptions): Promise<LabStateFile> {
       if (health.healthy && (had.kind !== h.kind || image !== images.host[h.kind])) {
         health.healthy = false;
         health.problems.push(`${h.name} runs ${image} (${had.kind ?? 'no kind'}), the topology wants ${h.kind} on ${images.host[h.kind]}`);
+      }
+      if (health.healthy && (had.light ?? false) !== h.light) {
+        health.healthy = false;
+        health.problems.push(`${h.name} is ${had.light ? 'light' : 'full'}, the topology wants it ${h.light ? 'light' : 'full'}`);
       }
     }
     if (health.healthy && existing.length === state.hosts.length) {
@@ -137,7 +149,7 @@ async function upLocked(opts: UpOptions): Promise<LabStateFile> {
 
   try {
     const result = await create(hosts, images.host);
-    log(`lab up: 1 server + ${n} clients in ${((Date.now() - t0) / 1000).toFixed(1)}s; state in ${stateDir()}`);
+    log(`lab up: 1 server + ${n}${hosts.some((h) => h.light) ? ' light' : ''} clients in ${((Date.now() - t0) / 1000).toFixed(1)}s; state in ${stateDir()}`);
     return result;
   } catch (e) {
     if (process.env.RF_LAB_KEEP_FAILED === '1') log('RF_LAB_KEEP_FAILED=1: leaving the failed lab for inspection');
@@ -157,7 +169,7 @@ async function create(hosts: HostSpec[], images: Record<HostKind, string>): Prom
     if (net.code !== 0) throw new Error(`cannot create network ${NETWORK} on ${SUBNET} (another network there? set RF_LAB_SUBNET): ${net.stderr.trim()}`);
     await addIsolationRule();
     await pool(hosts, 6, async (h) => {
-      await mustDocker(['volume', 'create', '--label', `${LABEL}=1`, h.volume]);
+      if (!h.light) await mustDocker(['volume', 'create', '--label', `${LABEL}=1`, h.volume]);
       await mustDocker(runArgs(h, images[h.kind], publicKey), { timeoutSeconds: 120 }, `docker run ${h.container}`);
     });
   });
@@ -169,7 +181,7 @@ async function create(hosts: HostSpec[], images: Record<HostKind, string>): Prom
     const version = await mustDocker(['exec', h.container, 'restic', 'version']);
     const restic = /restic (\d+\.\d+\.\d+)/.exec(version)?.[1];
     if (!restic) throw new Error(`${h.container}: unexpected \`restic version\` output: ${version}`);
-    return { name: h.name, container: h.container, sshPort: port, ip: h.ip, kind: h.kind, restic };
+    return { name: h.name, container: h.container, sshPort: port, ip: h.ip, kind: h.kind, restic, ...(h.light ? { light: true } : {}) };
   });
   // Loading images and copying the volumes' data is I/O bound; a few at a time keeps the disk busy without thrashing it.
   await timed('images + volumes + apps in hosts', () => pool(hosts, 4, (h) => mustHostScript(h.container, ['setup', h.role], 300)));
@@ -225,7 +237,7 @@ async function resetLocked(): Promise<void> {
   if (!state) throw new Error(`no lab state in ${stateDir()}: run \`npm run lab -- up\` first`);
   const health = await checkHealth(state);
   if (!health.healthy) throw new Error(`the lab is not healthy, reset cannot fix that (run down, then up):\n${health.problems.join('\n')}`);
-  await pool(state.hosts, 6, (h) => mustHostScript(h.container, ['reset', roleOf(h.name)], 180));
+  await pool(state.hosts, state.hosts.some((h) => h.light) ? 12 : 6, (h) => mustHostScript(h.container, ['reset', roleOf(h.name)], 180));
   await labDatabasesIfWanted(state.hosts, state.clients);
   log(`lab reset (${state.hosts.length} hosts) in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
 }
@@ -249,7 +261,7 @@ export async function status(): Promise<number> {
   const health = await checkHealth(state);
   console.log(`lab ${health.healthy ? 'is up' : 'is NOT healthy'}: network ${state.network} ${state.subnet}, ${state.clients} clients, state in ${stateDir()}`);
   for (const h of state.hosts) {
-    console.log(`  ${h.name.padEnd(22)} ${h.container.padEnd(18)} ssh 127.0.0.1:${h.sshPort}  ${h.ip.padEnd(14)} ${h.kind ?? '?'} restic ${h.restic ?? '?'}`);
+    console.log(`  ${h.name.padEnd(22)} ${h.container.padEnd(18)} ssh 127.0.0.1:${h.sshPort}  ${h.ip.padEnd(14)} ${h.kind ?? '?'} restic ${h.restic ?? '?'}${h.light ? ' light' : ''}`);
   }
   const p = statePaths();
   console.log(`  key ${p.key}\n  known_hosts ${p.knownHosts}\n  inventory ${p.inventoryDir}\n  secrets ${p.secrets}`);

@@ -13,6 +13,8 @@ export interface LabHost {
   ip: string; // address on the lab network
   kind: HostKind; // bookworm (restic 0.14) or trixie (restic 0.18)
   restic: string; // `restic version` of the host, e.g. "0.18.0"
+  /** A light client: no docker engine, seed files under /srv/data (absent in older state files: false). */
+  light?: boolean;
 }
 
 export interface LabStateFile {

@@ -2,11 +2,30 @@
 # Entrypoint of every lab host container (run under docker-init). Brings up what a real host
 # has: its own cgroup-capable Docker engine, cron and sshd (key-only root login). Readiness is
 # signalled by /run/rf-lab/ready once the inner engine answers; failures by /run/rf-lab/failed.
-# Env: RF_LAB_HOST (inventory name), RF_LAB_AUTHORIZED_KEY (public key for root).
+# Env: RF_LAB_HOST (inventory name), RF_LAB_AUTHORIZED_KEY (public key for root),
+# RF_LAB_LIGHT=1 (a light client: sshd and cron only, no engine; ready at once).
 set -eu
 mkdir -p /run/rf-lab
 rm -f /run/rf-lab/ready /run/rf-lab/failed
 short=${RF_LAB_HOST%%.*}
+
+start_sshd() {
+  mkdir -p /run/sshd
+  chmod 0755 /run/sshd
+  [ -s /etc/ssh/ssh_host_ed25519_key ] || ssh-keygen -q -t ed25519 -N '' -C "root@$RF_LAB_HOST" -f /etc/ssh/ssh_host_ed25519_key
+  install -d -m 0700 /root/.ssh
+  printf '%s\n' "$RF_LAB_AUTHORIZED_KEY" > /root/.ssh/authorized_keys
+  chmod 0600 /root/.ssh/authorized_keys
+  cron
+  # VERBOSE: one "Accepted publickey" line per connection and one "Starting session" line per
+  # exec in `docker logs`, which the bench counts (connections and round trips, host side).
+  exec /usr/sbin/sshd -D -e -o LogLevel=VERBOSE
+}
+
+if [ "${RF_LAB_LIGHT:-}" = 1 ]; then
+  touch /run/rf-lab/ready
+  start_sshd
+fi
 
 # The inner engine needs writable cgroups. `--privileged` is not available here, so (with
 # SYS_ADMIN and systempaths=unconfined) replace the read-only cgroup mounts with real ones.
@@ -32,15 +51,6 @@ else
   cgroup_parent="/${RF_LAB_PREFIX:-rf-lab}/$short"
 fi
 
-mkdir -p /run/sshd
-chmod 0755 /run/sshd
-[ -s /etc/ssh/ssh_host_ed25519_key ] || ssh-keygen -q -t ed25519 -N '' -C "root@$RF_LAB_HOST" -f /etc/ssh/ssh_host_ed25519_key
-install -d -m 0700 /root/.ssh
-printf '%s\n' "$RF_LAB_AUTHORIZED_KEY" > /root/.ssh/authorized_keys
-chmod 0600 /root/.ssh/authorized_keys
-
-cron
-
 mkdir -p /etc/docker
 if [ -n "$cgroup_parent" ]; then
   printf '{ "cgroup-parent": "%s" }\n' "$cgroup_parent" > /etc/docker/daemon.json
@@ -61,4 +71,4 @@ setsid dockerd > /var/log/dockerd.log 2>&1 < /dev/null &
   echo "the inner dockerd did not answer within 180s" > /run/rf-lab/failed
 ) &
 
-exec /usr/sbin/sshd -D -e
+start_sshd

@@ -4,6 +4,7 @@
 #   lab-host.sh setup server|client  load images; clients: volumes with known data + app containers
 #   lab-host.sh reset server|client  remove what restic-fleet and the tests left, then setup
 #   lab-host.sh teardown             remove every inner container (before the host goes)
+# A light client (RF_LAB_LIGHT=1, no engine) gets seed files in /srv/data instead.
 set -eu
 share=/opt/rf-lab-share
 cmd=$1
@@ -52,7 +53,20 @@ ensure_app() { # container volume: running, with the volume at /data
   fi
 }
 
+# Light clients: the app volume's seed data as plain files, for `path` sets. Copying it
+# takes seconds per host (x50 on a reset), so it is skipped while names, sizes, times and
+# modes are still those of the last copy.
+seed_sum() { find /srv/data -printf '%p %s %T@ %m %l\n' 2> /dev/null | sort | sha256sum; }
+restore_files() {
+  if [ -f /run/rf-lab/seed.sum ] && [ "$(seed_sum)" = "$(cat /run/rf-lab/seed.sum)" ]; then return 0; fi
+  rm -rf /srv/data
+  mkdir -p /srv/data
+  cp -a "$share/seed/app_data" /srv/data/app
+  seed_sum > /run/rf-lab/seed.sum
+}
+
 setup() {
+  if [ "${RF_LAB_LIGHT:-}" = 1 ]; then restore_files; return 0; fi
   case $role in
     server)
       load_images "$share/images/rest-server.tar" restic-fleet/rest-server:lab restic-fleet/rest-server:lab2 \
@@ -78,6 +92,7 @@ reset() {
   stop_jobs
   rm -rf /etc/restic-fleet /etc/cron.d/restic-fleet /usr/local/lib/restic-fleet /var/lib/restic-fleet \
     /var/log/restic-fleet /var/lock/restic-fleet* /root/.cache/restic
+  if [ "${RF_LAB_LIGHT:-}" = 1 ]; then setup; return 0; fi
   case $role in
     server)
       docker ps -aq | xargs -r docker rm -f -v > /dev/null
@@ -97,6 +112,6 @@ case $cmd in
   wait) wait_ready "${2:-180}" ;;
   setup) setup ;;
   reset) reset ;;
-  teardown) docker ps -aq | xargs -r docker rm -f -v > /dev/null ;;
+  teardown) [ "${RF_LAB_LIGHT:-}" = 1 ] || docker ps -aq | xargs -r docker rm -f -v > /dev/null ;;
   *) echo "unknown command $cmd" >&2; exit 2 ;;
 esac
