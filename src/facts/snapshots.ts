@@ -2,8 +2,8 @@ import type { DesiredHost } from '../desired/types.js';
 import { PASSWORD_FILE, PRE_RESTORE_TAG, REPOSITORY_FILE, SET_TAG_PREFIX, STATUS_DIR } from '../desired/runner-script.js';
 import { joinShell, script, sh, type ShellText } from '../remote/shell.js';
 import { fromBase64, parseSections } from './sections.js';
-import { isFailing, isStale, snapshotAgeSeconds } from '../report/staleness.js';
-import type { HostSnapshots, LastRun, LatestSnapshot, SetStatus } from '../report/types.js';
+import { isFailing, isStale, snapshotAgeSeconds } from '../results/staleness.js';
+import type { HostSnapshots, LastRun, LatestSnapshot, SetStatus } from '../results/types.js';
 
 /**
  * One round trip per client: its snapshots (read-only, --no-lock, with the host's
