@@ -6,9 +6,9 @@
 import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { applyCommand } from '../src/engine/commands.js';
+import { applyCommand } from '../src/commands/apply.js';
 import type { Logger } from '../src/engine/logger.js';
-import type { HostResult } from '../src/report/types.js';
+import type { HostResult } from '../src/results/types.js';
 import { Secret } from '../src/secret.js';
 import { checkHealth, down, reset, up } from '../lab/lifecycle.js';
 import { parseEnvFile, readState, statePaths } from '../lab/state.js';

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadDesired } from '../src/engine/commands.js';
+import { loadDesired } from '../src/engine/load.js';
 import { buildProbe } from '../src/facts/probe.js';
 import { parseProbe } from '../src/facts/parse.js';
 import { stateDir } from '../lab/config.js';

@@ -1,6 +1,6 @@
 import type * as core from '@actions/core';
 import { formatDiagnostic, type Diagnostic } from '../inventory/types.js';
-import { showControls } from '../report/safe-text.js';
+import { showControls } from '../safe-text.js';
 import * as log from './log.js';
 
 /**

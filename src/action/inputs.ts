@@ -1,7 +1,9 @@
 import * as core from '@actions/core';
 import { parseEnvAllowlist } from '../inventory/env-policy.js';
-import { parseDuration } from '../report/duration.js';
+import { concurrencyOption, limitOption, planHashOption, staleAfterOption } from '../commands/options.js';
+import type { InventoryOptions, RemoteOptions } from '../engine/options.js';
 import { Secret } from '../secret.js';
+import { actionLogger } from './logger.js';
 
 export type Command = 'validate' | 'plan' | 'apply' | 'snapshots' | 'restore';
 const COMMANDS: Command[] = ['validate', 'plan', 'apply', 'snapshots', 'restore'];
@@ -23,6 +25,7 @@ export interface ActionInputs {
   failOnStale: boolean;
   comment: boolean;
   planHash?: string;
+  /** As given; commands/options.ts restoreOption() checks it when the command is restore. */
   restore: { host: string; set: string; snapshot: string; target: string; dryRun: boolean };
 }
 
@@ -45,13 +48,11 @@ export function readInputs(): ActionInputs {
   const command = (core.getInput('command') || 'plan').trim() as Command;
   if (!COMMANDS.includes(command)) throw new Error(`input command must be one of ${COMMANDS.join(', ')}, got "${command}"`);
   const inventory = core.getInput('inventory', { required: true }).trim();
-  const limit = core.getInput('limit').trim();
-  const concurrency = Number(core.getInput('concurrency') || '10');
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new Error(`input concurrency must be a whole number from 1 to 256`);
+  const concurrency = concurrencyOption(core.getInput('concurrency'), 'input concurrency');
   return {
     command,
     inventory,
-    limit: limit ? [limit] : undefined,
+    limit: limitOption(core.getInput('limit')),
     envAllowlist: parseEnvAllowlist(core.getInput('env-allowlist')),
     sshPrivateKey: secretInput('ssh-private-key'),
     knownHosts: core.getInput('known-hosts'),
@@ -59,10 +60,10 @@ export function readInputs(): ActionInputs {
     vaultPassword: secretInput('vault-password'),
     githubToken: secretInput('github-token'),
     concurrency,
-    staleAfterSeconds: parseDuration(core.getInput('stale-after') || '26h', 'stale-after'),
+    staleAfterSeconds: staleAfterOption(core.getInput('stale-after'), 'stale-after'),
     failOnStale: boolInput('fail-on-stale', false),
     comment: boolInput('comment', true),
-    planHash: core.getInput('plan-hash').trim() || undefined,
+    planHash: planHashOption(core.getInput('plan-hash')),
     restore: {
       host: core.getInput('host').trim(),
       set: core.getInput('set').trim(),
@@ -70,5 +71,31 @@ export function readInputs(): ActionInputs {
       target: core.getInput('target').trim() || 'in-place',
       dryRun: boolInput('dry-run', false),
     },
+  };
+}
+
+/** What every command gets: the inventory in the workspace, the environment, the limit. */
+export function inventoryOptions(inputs: ActionInputs): InventoryOptions {
+  return {
+    repoRoot: process.env.GITHUB_WORKSPACE ?? process.cwd(),
+    inventory: inputs.inventory,
+    env: process.env,
+    envAllowlist: inputs.envAllowlist,
+    vaultPassword: inputs.vaultPassword,
+    limit: inputs.limit,
+    log: actionLogger,
+  };
+}
+
+/** Commands that reach hosts: the SSH key and pinned host keys are required (or the loud opt-out). */
+export function remoteOptions(base: InventoryOptions, inputs: ActionInputs): RemoteOptions {
+  if (!inputs.sshPrivateKey) throw new Error(`command ${inputs.command} needs the ssh-private-key input`);
+  if (!inputs.knownHosts && !inputs.insecureSkipHostKeyCheck) {
+    throw new Error('the known-hosts input is empty: pin the hosts\' keys (ssh-keyscan output) or set insecure-skip-host-key-check: true');
+  }
+  return {
+    ...base,
+    concurrency: inputs.concurrency,
+    ssh: { privateKey: inputs.sshPrivateKey, knownHosts: inputs.knownHosts, insecureSkipHostKeyCheck: inputs.insecureSkipHostKeyCheck },
   };
 }

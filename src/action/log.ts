@@ -8,7 +8,7 @@
  */
 import * as core from '@actions/core';
 import { redact } from '../secret.js';
-import { safeBlock, safeRecord, showControls } from '../report/safe-text.js';
+import { safeBlock, safeRecord, showControls } from '../safe-text.js';
 
 /** Annotation text: one message, possibly several lines (core escapes CR/LF/% as the runner requires); other controls visible. */
 const annotationText = (s: string): string => showControls(redact(s), true);

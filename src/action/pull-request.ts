@@ -1,9 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import * as github from '@actions/github';
-import { upsertStickyComment, resolveCommentAuthor } from '../report/sticky-comment.js';
+import { upsertStickyComment, resolveCommentAuthor } from './sticky-comment.js';
 import { PLAN_COMMENT_MARKER, renderPlanComment } from '../report/pr-comment.js';
 import type { Plan } from '../plan/types.js';
 import type { Secret } from '../secret.js';
@@ -32,31 +28,6 @@ export function isForkPullRequest(): boolean {
 export function runUrl(): string | undefined {
   const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repo, GITHUB_RUN_ID: id } = process.env;
   return server && repo && id ? `${server}/${repo}/actions/runs/${id}` : undefined;
-}
-
-const git = (cwd: string, args: string[], input?: Buffer) =>
-  execFileSync('git', ['-C', cwd, ...args], { input, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
-
-/**
- * The inventory as it is on the base branch, extracted into a temporary directory that
- * mirrors the repository layout (so diagnostics keep repo-relative paths). Fetches the
- * base commit when the checkout is shallow. Undefined when the base has no inventory.
- */
-export function extractBaseInventory(workspace: string, inventoryRel: string, baseSha: string): string | undefined {
-  try {
-    git(workspace, ['cat-file', '-e', `${baseSha}^{commit}`]);
-  } catch {
-    git(workspace, ['fetch', '--no-tags', '--depth=1', 'origin', baseSha]);
-  }
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'restic-fleet-base-'));
-  let tar: Buffer;
-  try {
-    tar = git(workspace, ['archive', '--format=tar', baseSha, '--', inventoryRel]);
-  } catch {
-    return undefined; // the inventory does not exist on the base branch: everything is new
-  }
-  execFileSync('tar', ['-x', '-C', dir], { input: tar });
-  return dir;
 }
 
 export async function commentPlan(token: Secret, pr: PullRequestInfo, plan: Plan, offlineNote?: string): Promise<string> {

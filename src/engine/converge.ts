@@ -3,11 +3,10 @@ import type { DesiredHost } from '../desired/types.js';
 import { buildProbe } from '../facts/probe.js';
 import { parseProbe } from '../facts/parse.js';
 import { buildPlan, type BuiltPlan, type FactsResult } from '../plan/build.js';
-import { offlineServerParts } from '../plan/offline.js';
-import { planServer, type PartPlan } from '../plan/server.js';
-import type { Untrusted } from '../plan/trust.js';
+import { checksRepository, planServers } from '../plan/servers.js';
+import { addTrustWarnings, type Untrusted } from '../plan/trust.js';
 import type { Plan } from '../plan/types.js';
-import type { HostResult } from '../report/types.js';
+import type { HostResult } from '../results/types.js';
 import { redact } from '../secret.js';
 import { runPool } from '../util/pool.js';
 import type { Sessions } from './sessions.js';
@@ -46,9 +45,8 @@ async function probeHost(d: DesiredHost, sessions: Sessions, checkRepo: boolean)
 }
 
 /**
- * Reads every host (one probe each) and builds the plan. Servers are probed first:
- * a client whose server is about to change skips its repository check (the server
- * may not answer yet) and checks again when it is applied.
+ * Reads every host (one probe each) and builds the plan. Servers are probed and planned
+ * first (plan/servers.ts): which of them change decides which clients check their repository.
  */
 export async function planRun(o: PlanRunOptions): Promise<PlanRun> {
   const started = Date.now();
@@ -60,38 +58,22 @@ export async function planRun(o: PlanRunOptions): Promise<PlanRun> {
     factsMs.set(d.name, Date.now() - t0);
   };
 
-  const offline = o.untrusted?.offline ?? new Map<string, string>();
-  const noRepoCheck = o.untrusted?.noRepoCheck ?? new Map<string, string>();
-  for (const name of offline.keys()) {
-    const preset = o.untrusted!.facts.get(name);
-    if (preset) facts.set(name, preset);
+  // A pull request's new destinations are not contacted: planned from synthesised facts.
+  const notContacted = o.desired.filter((d) => o.untrusted?.offline.has(d.name));
+  for (const d of notContacted) {
+    const preset = o.untrusted!.facts.get(d.name);
+    if (preset) facts.set(d.name, preset);
   }
   const servers = o.desired.filter((d) => d.server && !facts.has(d.name));
   await runPool(servers, o.concurrency, (d) => timed(d, true));
+  const serverPlans = await planServers(servers, facts, o.untrusted && { hosts: notContacted, facts: o.untrusted.facts });
 
-  const changingServers = new Set<string>();
-  // Servers not contacted (a PR's new destinations) are planned from synthesised facts, without bcrypt.
-  const serverParts = o.untrusted ? await offlineServerParts(o.desired.filter((d) => offline.has(d.name)), o.untrusted.facts) : new Map<string, PartPlan>();
-  for (const s of servers) {
-    const r = facts.get(s.name);
-    if (!r?.ok) continue;
-    try {
-      const part = await planServer(s.server!, r.facts.server!);
-      serverParts.set(s.name, part);
-      if (part.changes.length) changingServers.add(s.name);
-    } catch {
-      changingServers.add(s.name); // buildPlan plans it again and reports the failure
-    }
-  }
-  const clients = o.desired.filter((d) => d.client && !facts.has(d.name));
-  await runPool(clients, o.concurrency, (d) => timed(d, !changingServers.has(d.client!.repository.serverHost ?? '') && !noRepoCheck.has(d.name)));
   // A host that is both server and client was probed with the server batch.
+  const clients = o.desired.filter((d) => d.client && !facts.has(d.name));
+  await runPool(clients, o.concurrency, (d) => timed(d, checksRepository(d, serverPlans, o.untrusted)));
 
-  const built = await buildPlan(o.desired, facts, serverParts);
-  for (const h of built.plan.hosts) {
-    const why = offline.get(h.host) ?? noRepoCheck.get(h.host);
-    if (why) h.warnings.unshift(why); // warnings are outside the hash
-  }
+  const built = await buildPlan(o.desired, facts, serverPlans.parts);
+  addTrustWarnings(built.plan.hosts, o.untrusted);
   return { ...built, durationMs: Date.now() - started, factsMs };
 }
 

@@ -1,5 +1,7 @@
 import type { DesiredHost } from '../desired/types.js';
+import { openTransport } from '../remote/connect.js';
 import type { Transport, TransportStats } from '../remote/transport.js';
+import type { RemoteOptions } from './options.js';
 
 export type TransportFactory = (host: DesiredHost) => Promise<Transport>;
 
@@ -42,3 +44,21 @@ export class Sessions {
     this.#open.clear();
   }
 }
+
+/** How to reach a host: the options' factory (tests, local runs) or SSH with the pinned keys. */
+export function transportFactoryFor(o: RemoteOptions): TransportFactory {
+  return (
+    o.transportFactory ??
+    ((d) =>
+      openTransport({
+        hostName: d.name,
+        connection: d.connection,
+        privateKey: o.ssh.privateKey,
+        knownHosts: o.ssh.knownHosts,
+        insecureSkipHostKeyCheck: o.ssh.insecureSkipHostKeyCheck,
+        warn: (m) => o.log.warn(m),
+      }))
+  );
+}
+
+export const sessionsFor = (o: RemoteOptions): Sessions => new Sessions(transportFactoryFor(o));

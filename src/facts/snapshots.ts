@@ -3,8 +3,8 @@ import { PRE_RESTORE_TAG, SET_TAG_PREFIX } from '../desired/runner-script.js';
 import { joinShell, sh, type ShellText } from '../remote/shell.js';
 import { hostScript } from './host-script.js';
 import { fromBase64, parseSections } from './sections.js';
-import { isFailing, isStale, snapshotAgeSeconds } from '../report/staleness.js';
-import type { HostSnapshots, LastRun, LatestSnapshot, SetStatus } from '../report/types.js';
+import { isFailing, isStale, snapshotAgeSeconds } from '../results/staleness.js';
+import type { HostSnapshots, LastRun, LatestSnapshot, SetStatus } from '../results/types.js';
 
 /**
  * One round trip per client: its snapshots (read-only, --no-lock, with the host's

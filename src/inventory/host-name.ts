@@ -11,7 +11,7 @@
  * Latin with another script, says so (the homoglyph case).
  */
 import { isIPv6 } from 'node:net';
-import { showControls } from '../report/safe-text.js';
+import { showControls } from '../safe-text.js';
 
 const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 

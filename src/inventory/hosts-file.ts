@@ -1,4 +1,4 @@
-import { showControls } from '../report/safe-text.js';
+import { showControls } from '../safe-text.js';
 import { hostNameProblem } from './host-name.js';
 import { expandHostPattern } from './host-pattern.js';
 import { LIMITS } from './limits.js';

@@ -36,3 +36,11 @@ export function untrustedDestinations(head: DesiredHost[], base: DesiredHost[] |
   }
   return out;
 }
+
+/** Why each untrusted host was not contacted (or not repo-checked), first among its warnings (outside the hash). */
+export function addTrustWarnings(hosts: Array<{ host: string; warnings: string[] }>, untrusted?: Untrusted): void {
+  for (const h of hosts) {
+    const why = untrusted?.offline.get(h.host) ?? untrusted?.noRepoCheck.get(h.host);
+    if (why) h.warnings.unshift(why);
+  }
+}

@@ -5,7 +5,7 @@
  * `redact()` over the whole document would no longer recognise it.
  */
 import { redact } from '../secret.js';
-import { safeBlock } from './safe-text.js';
+import { safeBlock } from '../safe-text.js';
 
 /** Zero-width joiner: invisible, and breaks GitHub's @mention / #ref / URL auto-linking. */
 export const ZWJ = '\u200d';

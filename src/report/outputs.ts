@@ -1,11 +1,10 @@
 /**
- * The action's outputs. Outputs are not masked when a later step prints or sends them, so
- * every value is redacted here, after serialisation (a secret inside JSON is JSON-escaped,
- * and the registry knows that form too).
+ * The action's outputs as name/value pairs (src/action/write.ts sets them). Outputs are not
+ * masked when a later step prints or sends them, so every value is redacted here, after
+ * serialisation (a secret inside JSON is JSON-escaped, and the registry knows that form too).
  */
-import * as core from '@actions/core';
 import { redact } from '../secret.js';
-import type { HostResult, RestoreReport, SnapshotReport } from './types.js';
+import type { HostResult, RestoreReport, SnapshotReport } from '../results/types.js';
 
 export interface ActionOutputs {
   /** Hosts with changes (planned for plan, applied for apply): output `changed-hosts`, a JSON array. */
@@ -27,10 +26,6 @@ export function outputEntries(o: ActionOutputs): Array<[string, string]> {
     ['restore', o.restore && JSON.stringify(o.restore)],
   ];
   return entries.filter((e): e is [string, string] => e[1] !== undefined).map(([k, v]) => [k, redact(v)]);
-}
-
-export function setActionOutputs(o: ActionOutputs, setOutput: (name: string, value: string) => void = core.setOutput): void {
-  for (const [name, value] of outputEntries(o)) setOutput(name, value);
 }
 
 export const changedHostsOf = (results: HostResult[]): string[] => results.filter((r) => r.outcome === 'changed').map((r) => r.host);

@@ -9,7 +9,7 @@ import { formatMillis } from './duration.js';
 import { logText, oneLine } from './escape.js';
 import { compactDiff, formatDiff, lineDiff } from './line-diff.js';
 import { ACTION_SYMBOL, changeTitle, countPlan, countsLine, hostState, plural } from './plan-stats.js';
-import type { HostResult } from './types.js';
+import type { HostResult } from '../results/types.js';
 
 /** Longest before/after excerpt printed per change; the rest is counted, not printed. */
 const MAX_DETAIL_LINES = 200;

@@ -1,11 +1,8 @@
 /**
  * Backup health and restore results for the log (plain text) and the job summary (HTML,
  * every value escaped: core.summary embeds raw HTML as given), plus the warnings that
- * become annotations. Renderers are pure; writeJobSummary() is the only side effect, and
- * loads @actions/core lazily so the CLI can import this file under tsx (the ESM-only
- * package cannot be require()d there; ncc inlines the dynamic import into the bundle).
+ * become annotations. Pure renderers: src/action/write.ts writes the summary.
  */
-import type * as Core from '@actions/core';
 import type { Plan } from '../plan/types.js';
 import { redact } from '../secret.js';
 import { formatAge, formatMillis } from './duration.js';
@@ -13,7 +10,7 @@ import { htmlText, logText, oneLine } from './escape.js';
 import { resultText } from './plan-text.js';
 import { plural } from './plan-stats.js';
 import { renderPlanComment } from './pr-comment.js';
-import type { HostResult, HostSnapshots, LastRun, RestoreReport, SetStatus, SnapshotReport } from './types.js';
+import type { HostResult, HostSnapshots, LastRun, RestoreReport, SetStatus, SnapshotReport } from '../results/types.js';
 
 // ---- shared formatting --------------------------------------------------------
 
@@ -241,17 +238,4 @@ export function resultTableHtml(results: HostResult[], title = 'Hosts'): string 
 /** The plan for the job summary: the PR comment's markdown without the marker, with room for all of it. */
 export function planSummaryMarkdown(plan: Plan, opts: { runUrl?: string; offlineNote?: string } = {}): string {
   return renderPlanComment(plan, { ...opts, marker: false, maxChars: 900_000, fullPlanHint: 'the run log' });
-}
-
-/**
- * Appends the parts (HTML or markdown, already escaped by the renderers above and in
- * ./pr-comment.ts) to the job summary, redacted, and writes it. GitHub keeps at most
- * 1 MiB per step. Parts are separated by a blank line: an HTML block (`<table>`, `<p>`, …)
- * runs until a blank line, so markdown right after one (the plan after the snapshot
- * table) would otherwise show as raw text.
- */
-export async function writeJobSummary(parts: string[], summary?: typeof Core.summary): Promise<void> {
-  const target = summary ?? (await import('@actions/core')).summary;
-  for (const part of parts) target.addRaw(`${redact(part).replace(/\n+$/, '')}\n`, true);
-  await target.write();
 }

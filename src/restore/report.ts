@@ -1,4 +1,4 @@
-import type { RestoreReport } from '../report/types.js';
+import type { RestoreReport } from '../results/types.js';
 import type { JobStatus, ResticSnapshot } from './types.js';
 
 export interface ReportBase {

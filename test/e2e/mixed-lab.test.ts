@@ -3,7 +3,8 @@
 // shared repository, which `restic check` passes from both. The 0.18 client's repository
 // states are read from its exit codes (10, 12) in the plan.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { applyCommand, planCommand } from '../../src/engine/commands.js';
+import { applyCommand } from '../../src/commands/apply.js';
+import { planCommand } from '../../src/commands/plan.js';
 import { copyLabInventory, editYaml, labOptions, type InventoryCopy } from './support/engine.js';
 import { hostExec, labState, resetLab } from './support/lab.js';
 

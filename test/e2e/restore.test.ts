@@ -5,12 +5,12 @@
 // CLI and action as processes; the fault tests (a dropped connection, a job killed at a
 // failpoint) need in-process hooks and call the engine's restoreCommand.
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RemoteOptions } from '../../src/engine/commands.js';
+import type { RemoteOptions } from '../../src/engine/options.js';
 import type { TransportFactory } from '../../src/engine/sessions.js';
 import { openTransport } from '../../src/remote/connect.js';
 import type { Transport } from '../../src/remote/transport.js';
-import { restoreCommand, type RestoreRunOptions } from '../../src/restore/command.js';
-import type { RestoreReport } from '../../src/report/types.js';
+import { restoreCommand, type RestoreRunOptions } from '../../src/commands/restore.js';
+import type { RestoreReport } from '../../src/results/types.js';
 import { RESTORE_DIR, type RestoreRequest } from '../../src/restore/types.js';
 import { withoutMaskLines } from './support/action.js';
 import { actionStep, cliConverge, cliRestore } from './support/doors.js';

@@ -1,7 +1,7 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { RemoteOptions } from '../../src/engine/commands.js';
+import type { RemoteOptions } from '../../src/engine/options.js';
 import type { Logger } from '../../src/engine/logger.js';
 import { Secret } from '../../src/secret.js';
 import type { FakeFleet } from './fake-transport.js';

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Plan } from '../../../src/plan/types.js';
-import type { HostResult, RestoreReport } from '../../../src/report/types.js';
+import type { HostResult, RestoreReport } from '../../../src/results/types.js';
 import { REPO_ROOT, runAction, spawnBounded, type ActionRun, type EventFixture, type Payload } from './action.js';
 import { NODE_BIN } from '../../support/node-bin.js';
 import { onBase, type InventoryCopy } from './engine.js';

@@ -5,7 +5,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import type { RemoteOptions } from '../../../src/engine/commands.js';
+import type { RemoteOptions } from '../../../src/engine/options.js';
 import type { Logger } from '../../../src/engine/logger.js';
 import { Secret } from '../../../src/secret.js';
 import { labState } from './lab.js';

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DesiredHost } from '../../../src/desired/types.js';
-import { applyCommand, loadDesired, planCommand, PlanHashMismatch } from '../../../src/engine/commands.js';
+import { applyCommand, PlanHashMismatch } from '../../../src/commands/apply.js';
+import { planCommand } from '../../../src/commands/plan.js';
+import { loadDesired } from '../../../src/engine/load.js';
 import { applyAllOk, byKind, FakeFleet, fakeHost, ok, probeOutput, type HostAnswer } from '../../support/fake-transport.js';
 import { remoteOptions, removeFleets, writeFleet } from '../../support/fleet-inventory.js';
 

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { consoleLogger, stderrLogger } from '../../../src/engine/logger.js';
-import { outJson, outJsonText } from '../../../src/cli-output.js';
+import { consoleLogger, outJson, outJsonText, stderrLogger } from '../../../src/cli-output.js';
 
 afterEach(() => vi.restoreAllMocks());
 

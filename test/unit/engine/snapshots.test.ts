@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { snapshotsCommand } from '../../../src/engine/snapshots.js';
+import { snapshotsCommand } from '../../../src/commands/snapshots.js';
 import { SET_TAG_PREFIX } from '../../../src/desired/runner-script.js';
-import { loadDesired } from '../../../src/engine/commands.js';
+import { loadDesired } from '../../../src/engine/load.js';
 import { FakeFleet, ok } from '../../support/fake-transport.js';
 import { remoteOptions, removeFleets, writeFleet } from '../../support/fleet-inventory.js';
 

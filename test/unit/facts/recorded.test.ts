@@ -8,7 +8,7 @@ import { CRON_FILE, PASSWORD_FILE, REPOSITORY_FILE, RUNNER_PATH } from '../../..
 import { buildDesired } from '../../../src/desired/build.js';
 import type { DesiredHost } from '../../../src/desired/types.js';
 import type { HostConfig } from '../../../src/inventory/config.js';
-import { loadDesired } from '../../../src/engine/commands.js';
+import { loadDesired } from '../../../src/engine/load.js';
 import { parseCronSets, parseProbe } from '../../../src/facts/parse.js';
 import { classifyRepo, parseRepoCheckLine } from '../../../src/facts/repo-check.js';
 import { parseSnapshots } from '../../../src/facts/snapshots.js';

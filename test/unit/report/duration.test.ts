@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatAge, formatMillis, parseDuration } from '../../../src/report/duration.js';
+import { formatAge, formatMillis } from '../../../src/report/duration.js';
+import { parseDuration } from '../../../src/util/duration.js';
 
 describe('parseDuration', () => {
   it.each([

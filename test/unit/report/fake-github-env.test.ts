@@ -2,7 +2,7 @@
 // @actions/github is first imported (it reads the base URL at import), no baseUrl option.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PLAN_COMMENT_MARKER } from '../../../src/report/pr-comment.js';
-import { upsertStickyComment } from '../../../src/report/sticky-comment.js';
+import { upsertStickyComment } from '../../../src/action/sticky-comment.js';
 import { FakeGitHub, startFakeGitHub } from '../../support/fake-github.js';
 
 let fake: FakeGitHub;

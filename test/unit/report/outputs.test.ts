@@ -2,8 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { changedHostsOf, failedHostsOf, outputEntries, setActionOutputs } from '../../../src/report/outputs.js';
-import type { HostResult, SnapshotReport } from '../../../src/report/types.js';
+import { setActionOutputs } from '../../../src/action/write.js';
+import { changedHostsOf, failedHostsOf, outputEntries } from '../../../src/report/outputs.js';
+import type { HostResult, SnapshotReport } from '../../../src/results/types.js';
 import { Secret, clearSecretRegistryForTests } from '../../../src/secret.js';
 import { restoreInPlace, snapshotReport } from '../../fixtures/report/snapshots.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderPlanText, renderResultTable } from '../../../src/report/plan-text.js';
-import type { HostResult } from '../../../src/report/types.js';
+import type { HostResult } from '../../../src/results/types.js';
 import { Secret, clearSecretRegistryForTests } from '../../../src/secret.js';
 import { destructiveChange, firstConverge, offlineAddClient, serverDown } from '../../fixtures/report/plans.js';
 

@@ -1,6 +1,6 @@
-// The text-safety layer both doors print untrusted text through (src/report/safe-text.ts).
+// The text-safety layer both doors print untrusted text through (src/safe-text.ts).
 import { afterEach, describe, expect, it } from 'vitest';
-import { neutralizeCommands, safeBlock, safeJson, safeRecord, showControls } from '../../../src/report/safe-text.js';
+import { neutralizeCommands, safeBlock, safeJson, safeRecord, showControls } from '../../../src/safe-text.js';
 import { Secret, clearSecretRegistryForTests } from '../../../src/secret.js';
 import { runnerWouldRun } from '../../support/runner-commands.js';
 

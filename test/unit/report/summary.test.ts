@@ -13,9 +13,9 @@ import {
   snapshotLogText,
   snapshotSummaryHtml,
   staleWarnings,
-  writeJobSummary,
 } from '../../../src/report/summary.js';
-import type { SnapshotReport } from '../../../src/report/types.js';
+import { writeJobSummary } from '../../../src/action/write.js';
+import type { SnapshotReport } from '../../../src/results/types.js';
 import { Secret, clearSecretRegistryForTests } from '../../../src/secret.js';
 import { destructiveChange } from '../../fixtures/report/plans.js';
 import { restoreInPlace, snapshotReport } from '../../fixtures/report/snapshots.js';

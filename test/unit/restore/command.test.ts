@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDesired } from '../../../src/engine/commands.js';
+import { loadDesired } from '../../../src/engine/load.js';
 import { RESTORE_JOB_SCRIPT } from '../../../src/restore/job-script.js';
-import { restoreCommand } from '../../../src/restore/command.js';
+import { restoreCommand } from '../../../src/commands/restore.js';
 import { setTag } from '../../../src/restore/select.js';
 import { RestoreRefused, type RestoreRequest } from '../../../src/restore/types.js';
 import type { ExecResult } from '../../../src/remote/transport.js';

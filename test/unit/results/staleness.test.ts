@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isFailing, isStale, snapshotAgeSeconds } from '../../../src/report/staleness.js';
+import { isFailing, isStale, snapshotAgeSeconds } from '../../../src/results/staleness.js';
 
 const now = new Date('2026-11-27T08:00:00Z');
 const limit = 26 * 3600;

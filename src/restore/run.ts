@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { PRE_RESTORE_KEEP_DAYS } from '../desired/runner-script.js';
 import type { DesiredBackupSet, DesiredHost } from '../desired/types.js';
-import { loadDesired, transportFactoryFor, type RemoteOptions } from '../engine/commands.js';
+import type { Logger } from '../engine/logger.js';
+import type { TransportFactory } from '../engine/sessions.js';
 import { classifyRepo } from '../facts/repo-check.js';
-import type { RestoreReport } from '../report/types.js';
+import type { RestoreReport } from '../results/types.js';
 import { RESTORE_JOB_SCRIPT, type Failpoint } from './job-script.js';
 import { HostLink, sleep } from './link.js';
 import { parseContainerStates, parsePreflight, parseSnapshotsJson, parseStatus } from './parse.js';
@@ -32,18 +33,23 @@ export interface RestoreRunOptions {
  * under a path. Every check that can refuse happens before anything is stopped and
  * throws RestoreRefused; once the job runs, the outcome is in the returned report.
  */
-export async function restoreCommand(o: RemoteOptions, req: RestoreRequest, run: RestoreRunOptions = {}): Promise<RestoreReport> {
-  const started = Date.now();
+export async function runRestore(
+  desired: DesiredHost[],
+  factory: TransportFactory,
+  log: Logger,
+  req: RestoreRequest,
+  run: RestoreRunOptions = {},
+  started = Date.now(),
+): Promise<RestoreReport> {
   const now = run.now ?? (() => new Date());
-  const loaded = await loadDesired({ ...o, limit: undefined });
-  const host = findClient(loaded.desired, req.host);
+  const host = findClient(desired, req.host);
   const set = findSet(host, req.set);
   const target = parseTarget(req.target);
 
-  const link = new HostLink(host, transportFactoryFor(o), {
+  const link = new HostLink(host, factory, {
     attempts: run.reconnectAttempts ?? 5,
     delayMs: run.reconnectDelayMs ?? 3000,
-    warn: (m) => o.log.warn(m),
+    warn: (m) => log.warn(m),
   });
   try {
     const pre = await preflight(link, host, set, req.snapshot.trim() || 'latest', target);
@@ -73,19 +79,19 @@ export async function restoreCommand(o: RemoteOptions, req: RestoreRequest, run:
       target.kind === 'in-place'
         ? { mode: 'in-place', host: host.name, slug: set.slug, volume: set.volume, snapshotId: snapshot.id, snapshotPath: snapshot.paths[0]!, keepUntil: keep, failpoint: run.failpoint }
         : { mode: 'to-path', host: host.name, slug: set.slug, volume: set.volume, snapshotId: snapshot.id, snapshotPath: snapshot.paths[0]!, target: target.path };
-    o.log.info(`${host.name}: restoring snapshot ${snapshot.short_id} of "${set.id}" ${target.kind === 'in-place' ? `in place (volume ${set.volume})` : `under ${target.path}`}; job ${runId}`);
+    log.info(`${host.name}: restoring snapshot ${snapshot.short_id} of "${set.id}" ${target.kind === 'in-place' ? `in place (volume ${set.volume})` : `under ${target.path}`}; job ${runId}`);
     await launch(link, runId, args);
 
     const { status, notes } = await follow(link, runId, {
       volume: set.volume,
       intervalMs: run.pollIntervalMs ?? 2000,
       deadline: Date.now() + (run.timeoutSeconds ?? 6 * 3600) * 1000,
-      log: o.log,
+      log,
       host: host.name,
     });
     if (status.outcome === 'failed') {
       const tail = await link.exec(logTailCommand(runId)).catch(() => undefined);
-      if (tail?.stdout.trim()) o.log.group(`restore job ${runId} log (last lines)`, tail.stdout.trimEnd().split('\n'));
+      if (tail?.stdout.trim()) log.group(`restore job ${runId} log (last lines)`, tail.stdout.trimEnd().split('\n'));
     }
     // The doors (CLI, action) print the report itself.
     return reportFromStatus(reportBase(), status, notes);
@@ -179,7 +185,7 @@ interface FollowOptions {
   volume: string;
   intervalMs: number;
   deadline: number;
-  log: RemoteOptions['log'];
+  log: Logger;
   host: string;
 }
 

@@ -1,7 +1,7 @@
 import { getOctokit } from '@actions/github';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PLAN_COMMENT_MARKER } from '../../../src/report/pr-comment.js';
-import { CommentWriteError, resolveCommentAuthor, upsertStickyComment } from '../../../src/report/sticky-comment.js';
+import { CommentWriteError, resolveCommentAuthor, upsertStickyComment } from '../../../src/action/sticky-comment.js';
 import { Secret, clearSecretRegistryForTests } from '../../../src/secret.js';
 import { FakeGitHub, startFakeGitHub } from '../../support/fake-github.js';
 

@@ -5,7 +5,7 @@
  * through src/action/log.ts, the CLI through src/cli-output.ts); redaction comes first,
  * because escaping can change a secret's spelling.
  */
-import { redact } from '../secret.js';
+import { redact } from './secret.js';
 
 /**
  * Characters a terminal or the runner would act on rather than show: C0 and C1 controls,
