@@ -25734,174 +25734,6 @@ module.exports = require("net");
 
 /***/ }),
 
-/***/ 4589:
-/***/ ((module) => {
-
-"use strict";
-module.exports = require("node:assert");
-
-/***/ }),
-
-/***/ 6698:
-/***/ ((module) => {
-
-"use strict";
-module.exports = require("node:async_hooks");
-
-/***/ }),
-
-/***/ 4573:
-/***/ ((module) => {
-
-"use strict";
-module.exports = require("node:buffer");
-
-/***/ }),
-
-/***/ 7540:
-/***/ ((module) => {
-
-"use strict";
-module.exports = require("node:console");
-
-/***/ }),
-
-/***/ 7598:
-/***/ ((module) => {
-
-"use strict";
-module.exports = require("node:crypto");
-
-/***/ }),
-
-/***/ 3053:
-/***/ ((module) => {
-
-"use strict";
-module.exports = require("node:diagnostics_channel");
-
-/***/ }),
-
-/***/ 610:
-/***/ ((module) => {
-
-"use strict";
-module.exports = require("node:dns");
-
-/***/ }),
-
-/***/ 8474:
-/***/ ((module) => {
-
-"use strict";
-module.exports = require("node:events");
-
-/***/ }),
-
-/***/ 7067:
-/***/ ((module) => {
-
-"use strict";
-module.exports = require("node:http");
-
-/***/ }),
-
-/***/ 2467:
-/***/ ((module) => {
-
-"use strict";
-module.exports = require("node:http2");
-
-/***/ }),
-
-/***/ 7030:
-/***/ ((module) => {
-
-"use strict";
-module.exports = require("node:net");
-
-/***/ }),
-
-/***/ 643:
-/***/ ((module) => {
-
-"use strict";
-module.exports = require("node:perf_hooks");
-
-/***/ }),
-
-/***/ 1792:
-/***/ ((module) => {
-
-"use strict";
-module.exports = require("node:querystring");
-
-/***/ }),
-
-/***/ 7075:
-/***/ ((module) => {
-
-"use strict";
-module.exports = require("node:stream");
-
-/***/ }),
-
-/***/ 1692:
-/***/ ((module) => {
-
-"use strict";
-module.exports = require("node:tls");
-
-/***/ }),
-
-/***/ 3136:
-/***/ ((module) => {
-
-"use strict";
-module.exports = require("node:url");
-
-/***/ }),
-
-/***/ 7975:
-/***/ ((module) => {
-
-"use strict";
-module.exports = require("node:util");
-
-/***/ }),
-
-/***/ 3429:
-/***/ ((module) => {
-
-"use strict";
-module.exports = require("node:util/types");
-
-/***/ }),
-
-/***/ 5919:
-/***/ ((module) => {
-
-"use strict";
-module.exports = require("node:worker_threads");
-
-/***/ }),
-
-/***/ 8522:
-/***/ ((module) => {
-
-"use strict";
-module.exports = require("node:zlib");
-
-/***/ }),
-
-/***/ 857:
-/***/ ((module) => {
-
-"use strict";
-module.exports = require("os");
-
-/***/ }),
-
 /***/ 6928:
 /***/ ((module) => {
 
@@ -25923,22 +25755,6 @@ module.exports = require("process");
 
 "use strict";
 module.exports = require("stream");
-
-/***/ }),
-
-/***/ 3193:
-/***/ ((module) => {
-
-"use strict";
-module.exports = require("string_decoder");
-
-/***/ }),
-
-/***/ 3557:
-/***/ ((module) => {
-
-"use strict";
-module.exports = require("timers");
 
 /***/ }),
 
@@ -34645,9 +34461,6 @@ module.exports = {"rE":"1.17.0"};
 /******/ 		return module.exports;
 /******/ 	}
 /******/ 	
-/******/ 	// expose the modules object (__webpack_modules__)
-/******/ 	__nccwpck_require__.m = __webpack_modules__;
-/******/ 	
 /************************************************************************/
 /******/ 	/* webpack/runtime/asset-relocator-loader */
 /******/ 	if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = __dirname + "/";
@@ -34664,36 +34477,6 @@ module.exports = {"rE":"1.17.0"};
 /******/ 		};
 /******/ 	})();
 /******/ 	
-/******/ 	/* webpack/runtime/create fake namespace object */
-/******/ 	(() => {
-/******/ 		var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
-/******/ 		var leafPrototypes;
-/******/ 		// create a fake namespace object
-/******/ 		// mode & 1: value is a module id, require it
-/******/ 		// mode & 2: merge all properties of value into the ns
-/******/ 		// mode & 4: return value when already ns object
-/******/ 		// mode & 16: return value when it's Promise-like
-/******/ 		// mode & 8|1: behave like require
-/******/ 		__nccwpck_require__.t = function(value, mode) {
-/******/ 			if(mode & 1) value = this(value);
-/******/ 			if(mode & 8) return value;
-/******/ 			if(typeof value === 'object' && value) {
-/******/ 				if((mode & 4) && value.__esModule) return value;
-/******/ 				if((mode & 16) && typeof value.then === 'function') return value;
-/******/ 			}
-/******/ 			var ns = Object.create(null);
-/******/ 			__nccwpck_require__.r(ns);
-/******/ 			var def = {};
-/******/ 			leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
-/******/ 			for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
-/******/ 				Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
-/******/ 			}
-/******/ 			def['default'] = () => (value);
-/******/ 			__nccwpck_require__.d(ns, def);
-/******/ 			return ns;
-/******/ 		};
-/******/ 	})();
-/******/ 	
 /******/ 	/* webpack/runtime/define property getters */
 /******/ 	(() => {
 /******/ 		// define getter functions for harmony exports
@@ -34706,84 +34489,9 @@ module.exports = {"rE":"1.17.0"};
 /******/ 		};
 /******/ 	})();
 /******/ 	
-/******/ 	/* webpack/runtime/ensure chunk */
-/******/ 	(() => {
-/******/ 		__nccwpck_require__.f = {};
-/******/ 		// This file contains only the entry chunk.
-/******/ 		// The chunk loading function for additional chunks
-/******/ 		__nccwpck_require__.e = (chunkId) => {
-/******/ 			return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
-/******/ 				__nccwpck_require__.f[key](chunkId, promises);
-/******/ 				return promises;
-/******/ 			}, []));
-/******/ 		};
-/******/ 	})();
-/******/ 	
-/******/ 	/* webpack/runtime/get javascript chunk filename */
-/******/ 	(() => {
-/******/ 		// This function allow to reference async chunks
-/******/ 		__nccwpck_require__.u = (chunkId) => {
-/******/ 			// return url for filenames based on template
-/******/ 			return "" + chunkId + ".index.js";
-/******/ 		};
-/******/ 	})();
-/******/ 	
 /******/ 	/* webpack/runtime/hasOwnProperty shorthand */
 /******/ 	(() => {
 /******/ 		__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
-/******/ 	})();
-/******/ 	
-/******/ 	/* webpack/runtime/make namespace object */
-/******/ 	(() => {
-/******/ 		// define __esModule on exports
-/******/ 		__nccwpck_require__.r = (exports) => {
-/******/ 			if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
-/******/ 				Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
-/******/ 			}
-/******/ 			Object.defineProperty(exports, '__esModule', { value: true });
-/******/ 		};
-/******/ 	})();
-/******/ 	
-/******/ 	/* webpack/runtime/require chunk loading */
-/******/ 	(() => {
-/******/ 		// no baseURI
-/******/ 		
-/******/ 		// object to store loaded chunks
-/******/ 		// "1" means "loaded", otherwise not loaded yet
-/******/ 		var installedChunks = {
-/******/ 			792: 1
-/******/ 		};
-/******/ 		
-/******/ 		// no on chunks loaded
-/******/ 		
-/******/ 		var installChunk = (chunk) => {
-/******/ 			var moreModules = chunk.modules, chunkIds = chunk.ids, runtime = chunk.runtime;
-/******/ 			for(var moduleId in moreModules) {
-/******/ 				if(__nccwpck_require__.o(moreModules, moduleId)) {
-/******/ 					__nccwpck_require__.m[moduleId] = moreModules[moduleId];
-/******/ 				}
-/******/ 			}
-/******/ 			if(runtime) runtime(__nccwpck_require__);
-/******/ 			for(var i = 0; i < chunkIds.length; i++)
-/******/ 				installedChunks[chunkIds[i]] = 1;
-/******/ 		
-/******/ 		};
-/******/ 		
-/******/ 		// require() chunk loading for javascript
-/******/ 		__nccwpck_require__.f.require = (chunkId, promises) => {
-/******/ 			// "1" is the signal for "already loaded"
-/******/ 			if(!installedChunks[chunkId]) {
-/******/ 				if(true) { // all chunks have JS
-/******/ 					installChunk(require("./" + __nccwpck_require__.u(chunkId)));
-/******/ 				} else installedChunks[chunkId] = 1;
-/******/ 			}
-/******/ 		};
-/******/ 		
-/******/ 		// no external install chunk
-/******/ 		
-/******/ 		// no HMR
-/******/ 		
-/******/ 		// no HMR manifest
 /******/ 	})();
 /******/ 	
 /************************************************************************/
@@ -34861,8 +34569,8 @@ class substring_matcher_SubstringMatcher {
     }
 }
 
-// EXTERNAL MODULE: external "node:util"
-var external_node_util_ = __nccwpck_require__(7975);
+;// CONCATENATED MODULE: external "node:util"
+const external_node_util_namespaceObject = require("node:util");
 ;// CONCATENATED MODULE: ./src/secret.ts
 
 
@@ -34897,7 +34605,7 @@ class Secret {
     toJSON() {
         return '***';
     }
-    [external_node_util_.inspect.custom]() {
+    [external_node_util_namespaceObject.inspect.custom]() {
         return 'Secret(***)';
     }
 }
@@ -34992,7 +34700,7 @@ function clearSecretRegistryForTests() {
     sinks.length = 0;
 }
 
-;// CONCATENATED MODULE: ./src/report/safe-text.ts
+;// CONCATENATED MODULE: ./src/safe-text.ts
 /**
  * Text from the inventory, from hosts or from git, made safe for a log or a terminal:
  * control characters become visible escapes, and no line can be a GitHub workflow
@@ -35058,12 +34766,6 @@ function safeJson(jsonText) {
 }
 
 ;// CONCATENATED MODULE: ./src/cli-output.ts
-/**
- * The CLI's output: every line it prints goes through here, so text from the inventory,
- * hosts or git reaches the terminal redacted, with control characters visible (no raw
- * ESC, CR or NUL) and no line a GitHub runner would run as a workflow command (the CLI
- * may run inside a workflow step).
- */
 
 /** A block of lines we laid out (plan, tables) to stdout / stderr. */
 const out = (text) => console.log(safeBlock(text));
@@ -35074,6 +34776,21 @@ const errRecord = (text) => console.error(safeRecord(text));
 /** Machine-readable output (still valid JSON). */
 const outJson = (value) => console.log(safeJson(JSON.stringify(value, null, 2)));
 const outJsonText = (json) => console.log(safeJson(json));
+/** A logger over one stream of the CLI's output channel (blocks and one-line records). */
+const channelLogger = (block, record) => ({
+    info: (m) => block(m),
+    warn: (m) => errRecord(`warning: ${m}`),
+    error: (m) => err(`error: ${m}`),
+    group: (title, lines) => {
+        record(`── ${title}`);
+        for (const l of lines)
+            block(`   ${l}`);
+    },
+});
+/** The CLI's logger: through the CLI's output channel (redacted, controls visible). */
+const consoleLogger = channelLogger(out, outRecord);
+/** With --json, stdout carries only the JSON document: progress goes to stderr. */
+const stderrLogger = channelLogger(err, errRecord);
 
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = require("node:child_process");
@@ -35085,416 +34802,82 @@ var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = require("node:path");
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/inventory/raw.ts
-function posChild(tree, key) {
-    switch (tree.kind) {
-        case 'map': {
-            const e = tree.entries.get(String(key));
-            return e && { keyPos: e.keyPos, tree: e.node };
-        }
-        case 'seq': {
-            const item = typeof key === 'number' ? tree.items[key] : undefined;
-            return item && { keyPos: item.pos, tree: item };
-        }
-        case 'composed':
-            return tree.children.get(key);
-        default:
-            return undefined;
-    }
-}
-/** Position of a path inside a tree: the deepest node that exists (nearest parent when the rest is missing). */
-function posAt(tree, path) {
-    let cur = tree;
-    let keyPos;
-    for (const seg of path) {
-        const next = posChild(cur, seg);
-        if (!next)
-            return { pos: cur.pos, keyPos, complete: false };
-        cur = next.tree;
-        keyPos = next.keyPos;
-    }
-    return { pos: cur.pos, keyPos, complete: true };
-}
-/** "restic_backup_sets[1].minute" */
-function keyPath(path) {
-    let out = '';
-    for (const seg of path) {
-        if (typeof seg === 'number')
-            out += `[${seg}]`;
-        else
-            out += out ? `.${String(seg)}` : String(seg);
-    }
-    return out;
-}
-const fmtPos = (p) => `${p.file}:${p.line}:${p.col}`;
-
-;// CONCATENATED MODULE: ./src/inventory/template.ts
+;// CONCATENATED MODULE: ./src/util/duration.ts
 /**
- * The Jinja subset restic-fleet evaluates (documented in docs/inventory.md):
- *
- *   {{ name }}  {{ a.b.c }}  {{ list[0] }}  {{ list.0 }}  {{ map['key'] }}
- *   {{ x | default(y) }}  {{ x | d(y) }}  {{ x | default(y, true) }}
- *   {{ list | join }}  {{ list | join(', ') }}
- *
- * Filter arguments are literals ('text', "text", 12, 1.5, true, false, none,
- * [lists of those]) or variables. Everything else — `{% %}`, `{# #}`,
- * whitespace control, other filters, arithmetic, `~`, comparisons, tests,
- * function calls — is rejected with a message naming the expression.
+ * Durations as users write them in inputs (`stale-after: 26h`): one parser both doors use.
  */
-const hasTemplateSyntax = (s) => s.includes('{{') || s.includes('{%') || s.includes('{#');
-const SUBSET = 'supported: {{ var }}, dotted paths, [index], | default(x), | join(sep)';
-class TemplateSyntaxError extends Error {
-}
-/** `quote` = false for secret content: messages then never repeat the text. */
-function parseTemplate(source, quote = true) {
-    try {
-        return { ok: true, template: template_parse(source) };
-    }
-    catch (e) {
-        if (!(e instanceof TemplateSyntaxError))
-            throw e;
-        const msg = quote ? e.message : e.message.replace(/`[^`]*`/g, '(expression hidden: secret content)');
-        return { ok: false, message: msg };
-    }
-}
-function snippet(s, from, end) {
-    const stop = end ?? Math.min(s.length, from + 60);
-    const text = s.slice(from, stop).replace(/\s+/g, ' ');
-    return stop < s.length && end === undefined ? `${text}…` : text;
-}
-function template_parse(s) {
-    const parts = [];
-    let text = '';
-    let i = 0;
-    while (i < s.length) {
-        const open = s.indexOf('{', i);
-        if (open < 0 || open === s.length - 1) {
-            text += s.slice(i);
-            break;
-        }
-        const next = s[open + 1];
-        if (next === '%' || next === '#') {
-            const close = s.indexOf(next === '%' ? '%}' : '#}', open + 2);
-            const what = next === '%' ? 'statements ({% … %})' : 'comments ({# … #})';
-            throw new TemplateSyntaxError(`unsupported template syntax \`${snippet(s, open, close < 0 ? undefined : close + 2)}\`: ${what} are not supported (${SUBSET})`);
-        }
-        if (next !== '{') {
-            text += s.slice(i, open + 1);
-            i = open + 1;
-            continue;
-        }
-        text += s.slice(i, open);
-        if (text)
-            parts.push(text);
-        text = '';
-        const { pipeline, end } = parseExpression(s, open);
-        parts.push(pipeline);
-        i = end;
-    }
-    if (text)
-        parts.push(text);
-    return { parts, whole: parts.length === 1 && typeof parts[0] !== 'string' };
-}
-/** Tokenizes from after `{{` up to the matching `}}` (quotes respected). */
-function tokenize(s, open) {
-    const tokens = [];
-    let i = open + 2;
-    const full = (stop) => snippet(s, open, stop);
-    if (s[i] === '-' || s[i] === '+') {
-        throw new TemplateSyntaxError(`unsupported template syntax \`${full()}\`: whitespace control ({{- -}}) is not supported (${SUBSET})`);
-    }
-    for (;;) {
-        while (i < s.length && /\s/.test(s[i]))
-            i++;
-        if (i >= s.length)
-            throw new TemplateSyntaxError(`unclosed \`{{\` in \`${full()}\``);
-        const c = s[i];
-        if (c === '}' && s[i + 1] === '}') {
-            tokens.push({ t: 'end', at: i });
-            const text = s.slice(open + 2, i).trim();
-            return { tokens, end: i + 2, text };
-        }
-        if (c === '-' && s[i + 1] === '}' && s[i + 2] === '}') {
-            throw new TemplateSyntaxError(`unsupported template syntax \`${full(i + 3)}\`: whitespace control ({{- -}}) is not supported (${SUBSET})`);
-        }
-        if (/[A-Za-z_]/.test(c)) {
-            const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(s.slice(i));
-            tokens.push({ t: 'ident', v: m[0], at: i });
-            i += m[0].length;
-            continue;
-        }
-        if (/[0-9]/.test(c)) {
-            const m = /^[0-9]+(?:\.[0-9]+)?/.exec(s.slice(i));
-            tokens.push({ t: 'num', v: Number(m[0]), at: i });
-            i += m[0].length;
-            continue;
-        }
-        if (c === "'" || c === '"') {
-            let j = i + 1;
-            let v = '';
-            for (; j < s.length && s[j] !== c; j++) {
-                if (s[j] === '\\' && j + 1 < s.length) {
-                    j++;
-                    const e = s[j];
-                    v += e === 'n' ? '\n' : e === 't' ? '\t' : e;
-                }
-                else
-                    v += s[j];
-            }
-            if (j >= s.length)
-                throw new TemplateSyntaxError(`unterminated string in \`${full()}\``);
-            tokens.push({ t: 'str', v, at: i });
-            i = j + 1;
-            continue;
-        }
-        if ('.[]()|,'.includes(c)) {
-            tokens.push({ t: 'punct', v: c, at: i });
-            i++;
-            continue;
-        }
-        const close = s.indexOf('}}', i);
-        throw new TemplateSyntaxError(`unsupported template syntax \`${full(close < 0 ? undefined : close + 2)}\`: "${c}" (operators, arithmetic, concatenation and comparisons are not supported; ${SUBSET})`);
-    }
-}
-const LITERAL_WORDS = { true: true, false: false, True: true, False: false, none: null, None: null };
-const KEYWORDS = new Set(['if', 'else', 'not', 'and', 'or', 'in', 'is']);
-function parseExpression(s, open) {
-    const { tokens, end, text } = tokenize(s, open);
-    const shown = `{{ ${text} }}`;
-    let k = 0;
-    const peek = () => tokens[k];
+const UNIT_SECONDS = { w: 604_800, d: 86_400, h: 3_600, m: 60, s: 1 };
+const UNIT_ORDER = 'wdhms';
+const EXAMPLES = 'e.g. 26h, 90m, 2d, 1d12h, 3600s or a plain number of seconds';
+/**
+ * Parses `26h`, `90m`, `2d`, `1d12h`, `1d 12h`, `3600s`, `1w` or plain seconds (`3600`) into
+ * seconds. Units must appear at most once and from largest to smallest, so `12h1d` (likely a
+ * typo) is refused rather than guessed at. `name` goes into the error ("stale-after: ...").
+ */
+function parseDuration(text, name = 'duration') {
+    const input = text.trim().toLowerCase();
     const fail = (why) => {
-        throw new TemplateSyntaxError(`unsupported template syntax \`${shown}\`: ${why} (${SUBSET})`);
+        throw new Error(`${name}: ${JSON.stringify(text)} ${why} (${EXAMPLES})`);
     };
-    const isPunct = (tok, v) => tok.t === 'punct' && tok.v === v;
-    const expect = (v) => {
-        if (!isPunct(peek(), v))
-            fail(`expected "${v}"`);
-        k++;
-    };
-    const primary = () => {
-        const tok = peek();
-        if (tok.t === 'str' || tok.t === 'num') {
-            k++;
-            return { kind: 'lit', value: tok.v };
-        }
-        if (isPunct(tok, '[')) {
-            k++;
-            const items = [];
-            while (!isPunct(peek(), ']')) {
-                items.push(primary());
-                if (isPunct(peek(), ','))
-                    k++;
-                else if (!isPunct(peek(), ']'))
-                    fail('expected "," or "]" in a list');
-            }
-            k++;
-            return { kind: 'list', items };
-        }
-        if (tok.t !== 'ident')
-            return fail(tok.t === 'end' ? 'empty expression' : 'expected a variable or a literal');
-        k++;
-        if (KEYWORDS.has(tok.v))
-            fail(`"${tok.v}" expressions (conditions, tests, logic) are not supported`);
-        if (tok.v in LITERAL_WORDS && !isPunct(peek(), '.') && !isPunct(peek(), '[')) {
-            return { kind: 'lit', value: LITERAL_WORDS[tok.v] };
-        }
-        if (isPunct(peek(), '('))
-            fail(`function calls (${tok.v}(…)) are not supported`);
-        const segs = [];
-        for (;;) {
-            const p = peek();
-            if (isPunct(p, '.')) {
-                k++;
-                const n = peek();
-                if (n.t === 'ident')
-                    segs.push(n.v);
-                else if (n.t === 'num' && Number.isInteger(n.v))
-                    segs.push(n.v);
-                else
-                    fail('expected a name after "."');
-                k++;
-                if (isPunct(peek(), '('))
-                    fail('method calls are not supported');
-            }
-            else if (isPunct(p, '[')) {
-                k++;
-                const n = peek();
-                if (n.t === 'str')
-                    segs.push(n.v);
-                else if (n.t === 'num' && Number.isInteger(n.v))
-                    segs.push(n.v);
-                else
-                    fail('only literal indexes ([0], [\'key\']) are supported');
-                k++;
-                expect(']');
-            }
-            else
-                break;
-        }
-        return { kind: 'var', name: tok.v, segs };
-    };
-    const expr = primary();
-    const filters = [];
-    while (isPunct(peek(), '|')) {
-        k++;
-        const f = peek();
-        if (f.t !== 'ident')
-            fail('expected a filter name after "|"');
-        k++;
-        const name = f.v;
-        const args = [];
-        if (isPunct(peek(), '(')) {
-            k++;
-            while (!isPunct(peek(), ')')) {
-                args.push(primary());
-                if (isPunct(peek(), ','))
-                    k++;
-                else if (!isPunct(peek(), ')'))
-                    fail('expected "," or ")"');
-            }
-            k++;
-        }
-        if (name === 'default' || name === 'd') {
-            if (args.length < 1 || args.length > 2)
-                fail('default takes one value and an optional boolean');
-            if (args[1] && !(args[1].kind === 'lit' && typeof args[1].value === 'boolean'))
-                fail('the second argument of default must be true or false');
-            filters.push({ name: 'default', args });
-        }
-        else if (name === 'join') {
-            if (args.length > 1)
-                fail('join takes at most one argument (the separator)');
-            filters.push({ name: 'join', args });
-        }
-        else {
-            fail(`filter "${name}" is not supported`);
-        }
+    if (input === '')
+        fail('is empty');
+    if (/^\d+$/.test(input))
+        return positive(Number(input), fail);
+    const part = /(\d+)\s*([a-z]+)\s*/y;
+    let total = 0;
+    let lastUnit = -1;
+    let pos = 0;
+    while (pos < input.length) {
+        part.lastIndex = pos;
+        const m = part.exec(input);
+        if (!m)
+            fail(/^-/.test(input) ? 'is negative' : 'is not a duration');
+        const [, amount, unit] = m;
+        const order = UNIT_ORDER.indexOf(unit);
+        if (unit.length !== 1 || order < 0)
+            fail(`has an unknown unit "${unit}" (use w, d, h, m, s)`);
+        if (order <= lastUnit)
+            fail('repeats a unit or lists units out of order (write 1d12h, not 12h1d)');
+        lastUnit = order;
+        total += Number(amount) * UNIT_SECONDS[unit];
+        pos = part.lastIndex;
     }
-    const rest = peek();
-    if (rest.t === 'ident' && KEYWORDS.has(rest.v))
-        fail(`"${rest.v}" expressions (conditions, tests, logic) are not supported`);
-    if (rest.t !== 'end')
-        fail('unexpected text after the expression');
-    return { pipeline: { expr, filters, text }, end };
+    return positive(total, fail);
+}
+function positive(seconds, fail) {
+    if (!Number.isSafeInteger(seconds))
+        fail('is too large');
+    if (seconds <= 0)
+        fail('must be more than 0 seconds');
+    return seconds;
 }
 
-;// CONCATENATED MODULE: ./src/inventory/limits.ts
-/**
- * The inventory's work budget (docs/limits.md). The pull request is a trust boundary:
- * anyone can write the inventory a plan reads, so every way its size turns into work
- * is capped, and every cap is an error naming the file (and line:col where there is
- * one) and the cap. Anything under the caps loads within 2 s of CPU and 256 MB
- * (measured by bench/inventory.ts and asserted per case by test/unit/hostile/).
- */
-const LIMITS = {
-    /** Bytes of one file (hosts.yml, a group_vars/host_vars file, a vault file). yaml parses ~1 MiB/s of dense YAML. */
-    fileBytes: 256 * 1024,
-    /** Bytes of all files read, together. */
-    totalBytes: 1024 * 1024,
-    /** Files read (hosts files and variable files). */
-    files: 800,
-    /** Levels of directories under group_vars/<group>/ and host_vars/<host>/. */
-    dirDepth: 8,
-    /** YAML nodes of one file, aliases counted at every use (a "billion laughs" stops here). */
-    yamlNodes: 100_000,
-    /** YAML nodes of all files together, estimated before parsing (the parser's memory is ~1.5 KB a node). */
-    yamlItems: 40_000,
-    /** Nesting of YAML collections (the parser recurses; a deep document exhausts its stack). */
-    yamlDepth: 64,
-    /** Hosts in the inventory, host ranges counted before they are expanded. */
-    hosts: 1000,
-    /** Values built while resolving variables, over all hosts (shared group values count per host). */
-    valueNodes: 150_000,
-    /** ansible-vault decryptions (whole files and `!vault` values; a shared value once): each is a deliberately slow key derivation (10–40 ms). */
-    vaultDecrypts: 20,
-    /** Characters of one templated string. */
-    templateChars: 64 * 1024,
-    /** Variables one template may reach through others (a → b → c …). */
-    templateDepth: 50,
-};
-/** Counts one vault decryption; false when the cap is reached (then the message says so). */
-const takeDecrypt = (budget) => ++budget.decrypts <= LIMITS.vaultDecrypts;
-const DECRYPT_CAP_MESSAGE = `more than ${LIMITS.vaultDecrypts} ansible-vault decryptions in one inventory (the cap; each is a deliberately slow key derivation): not decrypted`;
-const fmtBytes = (n) => n >= 1024 * 1024 && n % (1024 * 1024) === 0 ? `${n / 1024 / 1024} MiB` : n >= 1024 && n % 1024 === 0 ? `${n / 1024} KiB` : `${n} bytes`;
+;// CONCATENATED MODULE: ./src/commands/options.ts
 
-;// CONCATENATED MODULE: ./src/inventory/vault.ts
-
-/**
- * ansible-vault format 1.1 / 1.2 (AES256), decrypted with node's crypto:
- *
- *   $ANSIBLE_VAULT;1.1;AES256            (1.2 adds ";<vault-id>")
- *   <hex lines>  = hexlify( hex(salt) "\n" hex(hmac) "\n" hex(ciphertext) )
- *
- * key material = PBKDF2-HMAC-SHA256(password, salt, 10000 iterations, 80 bytes):
- * bytes 0–31 the AES-256-CTR key, 32–63 the HMAC-SHA256 key, 64–79 the initial
- * counter. The HMAC over the ciphertext is checked before decrypting (a mismatch
- * means a wrong password), the plaintext carries PKCS#7 padding.
- */
-const VAULT_MAGIC = '$ANSIBLE_VAULT;';
-const isVaultText = (text) => text.trimStart().startsWith(VAULT_MAGIC);
-class VaultError extends Error {
-    name = 'VaultError';
+const DEFAULT_CONCURRENCY = 10;
+/** More hosts at once than this only queues on the runner's sockets and CPU (bcrypt, ssh handshakes). */
+const MAX_CONCURRENCY = 256;
+const DEFAULT_STALE_AFTER = '26h';
+/** Hosts at once: a whole number from 1 to 256 (default 10). */
+function concurrencyOption(text, name) {
+    const n = Number(text?.trim() || String(DEFAULT_CONCURRENCY));
+    if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY)
+        throw new Error(`${name} must be a whole number from 1 to ${MAX_CONCURRENCY}`);
+    return n;
 }
-function parseEnvelope(text) {
-    const lines = text.trim().split(/\r?\n/).map((l) => l.trim());
-    const parts = (lines[0] ?? '').split(';');
-    if (parts[0] !== '$ANSIBLE_VAULT' || parts.length < 3)
-        throw new VaultError('not an ansible-vault envelope');
-    const version = parts[1];
-    if (version !== '1.1' && version !== '1.2') {
-        throw new VaultError(`unsupported ansible-vault format version ${JSON.stringify(version)} (supported: 1.1, 1.2)`);
-    }
-    const cipher = parts[2];
-    if (cipher !== 'AES256')
-        throw new VaultError(`unsupported ansible-vault cipher ${JSON.stringify(cipher)} (supported: AES256)`);
-    const header = { version, cipher };
-    if (version === '1.2' && parts[3])
-        header.vaultId = parts[3];
-    return { header, body: lines.slice(1).join('') };
-}
-const HEX = /^(?:[0-9a-fA-F]{2})*$/;
-function unhex(s, what) {
-    if (!HEX.test(s))
-        throw new VaultError(`malformed ansible-vault data (${what} is not hex)`);
-    return Buffer.from(s, 'hex');
-}
-/** Decrypts vault text; throws VaultError (never with plaintext or password in the message). */
-function decryptVault(text, password) {
-    const { body } = parseEnvelope(text);
-    const inner = unhex(body, 'body').toString('latin1').split('\n');
-    if (inner.length !== 3)
-        throw new VaultError('malformed ansible-vault data (expected salt, hmac and ciphertext)');
-    const salt = unhex(inner[0], 'salt');
-    const mac = unhex(inner[1], 'hmac');
-    const ciphertext = unhex(inner[2], 'ciphertext');
-    // Ansible strips whitespace around passwords read from files; accept both forms.
-    const candidates = [...new Set([password, password.trim()])];
-    for (const pw of candidates) {
-        const km = (0,external_node_crypto_.pbkdf2Sync)(Buffer.from(pw, 'utf8'), salt, 10000, 80, 'sha256');
-        const expected = (0,external_node_crypto_.createHmac)('sha256', km.subarray(32, 64)).update(ciphertext).digest();
-        if (expected.length !== mac.length || !(0,external_node_crypto_.timingSafeEqual)(expected, mac))
-            continue;
-        const decipher = (0,external_node_crypto_.createDecipheriv)('aes-256-ctr', km.subarray(0, 32), km.subarray(64, 80));
-        const padded = Buffer.concat([decipher.update(ciphertext), decipher.final()]);
-        return unpad(padded).toString('utf8');
-    }
-    throw new VaultError('wrong vault password (HMAC mismatch)');
-}
-function unpad(b) {
-    const n = b.length ? b[b.length - 1] : 0;
-    if (n < 1 || n > 16 || n > b.length)
-        throw new VaultError('malformed ansible-vault data (bad padding)');
-    for (let i = b.length - n; i < b.length; i++) {
-        if (b[i] !== n)
-            throw new VaultError('malformed ansible-vault data (bad padding)');
-    }
-    return b.subarray(0, b.length - n);
-}
-function vaultHeader(text) {
-    return parseEnvelope(text).header;
+/** Age after which a backup set's newest snapshot is stale, in seconds (default 26h). */
+const staleAfterOption = (text, name) => parseDuration(text || DEFAULT_STALE_AFTER, name);
+/** Host or group names, comma-separated (engine/load.ts splits and checks them); empty: every host. */
+const limitOption = (text) => (text?.trim() ? [text.trim()] : undefined);
+/** The reviewed plan's hash apply must match; empty: none. */
+const planHashOption = (text) => text?.trim() || undefined;
+/** What to restore: host and set are required (`missing` says so in the door's words); snapshot latest, target in place. */
+function restoreOption(r, missing) {
+    const host = r.host?.trim() ?? '';
+    const set = r.set?.trim() ?? '';
+    if (!host || !set)
+        throw new Error(missing);
+    return { host, set, snapshot: r.snapshot?.trim() || 'latest', target: r.target?.trim() || 'in-place', dryRun: r.dryRun ?? false };
 }
 
 ;// CONCATENATED MODULE: ./src/inventory/env-policy.ts
@@ -35535,493 +34918,132 @@ function parseEnvAllowlist(text, what = 'env-allowlist') {
     return [...new Set(names)];
 }
 
-;// CONCATENATED MODULE: ./src/inventory/resolve.ts
+;// CONCATENATED MODULE: ./src/util/env-file.ts
 
-
-
-
-
-
-/** The stand-in for a secret an offline plan cannot read: the same name gives the same value. */
-const PLACEHOLDER_PREFIX = 'offline-placeholder:';
-const placeholderSecret = (name) => new Secret(`${PLACEHOLDER_PREFIX}${name}`, `placeholder for ${name}`);
-/** An offline placeholder says nothing about the real value: comparisons with it are unknown. */
-const isPlaceholderSecret = (s) => s.reveal().startsWith(PLACEHOLDER_PREFIX);
-/** State shared by every host of one load: env lookups, vault password, per-node caches. */
-class ResolveContext {
-    env;
-    vaultPassword;
-    placeholderSecrets;
-    envAllowlist;
-    vaultBudget;
-    envSecrets = new Map();
-    /** Values of template-free subtrees, shared by all hosts (treated as read-only). */
-    staticValues = new WeakMap();
-    /** Value nodes built so far, over all hosts (LIMITS.valueNodes). */
-    spent = 0;
-    /** The value budget ran out: reported once, every later value fails silently. */
-    exhausted = false;
-    sizes = new WeakMap();
-    constructor(env, vaultPassword, placeholderSecrets = false, 
-    /** Extra environment names templates may read (see env-policy.ts). */
-    envAllowlist = [], 
-    /** Shared with the whole-file vault reads of the same load. */
-    vaultBudget = { decrypts: 0 }) {
-        this.env = env;
-        this.vaultPassword = vaultPassword;
-        this.placeholderSecrets = placeholderSecrets;
-        this.envAllowlist = envAllowlist;
-        this.vaultBudget = vaultBudget;
-    }
-    /** Spends `n` value nodes; false (once, then always) when the budget is gone. */
-    spend(n) {
-        if (this.exhausted)
-            return false;
-        this.spent += n;
-        if (this.spent > LIMITS.valueNodes)
-            this.exhausted = true;
-        return !this.exhausted;
-    }
-    /**
-     * Nodes of a value as every later walk sees it (shared parts counted at each use),
-     * memoized per object and saturating just over the cap, so a shared 2^40 DAG costs
-     * one pass over its distinct objects.
-     */
-    valueSize(v) {
-        if (v === null || typeof v !== 'object' || isSecret(v))
-            return 1;
-        const known = this.sizes.get(v);
-        if (known !== undefined)
-            return known;
-        let n = 1;
-        for (const item of Array.isArray(v) ? v : Object.values(v)) {
-            n = Math.min(n + this.valueSize(item), LIMITS.valueNodes + 1);
-            if (n > LIMITS.valueNodes)
-                break;
-        }
-        this.sizes.set(v, n);
-        return n;
-    }
-    /**
-     * Exact name first, then upper-cased; env values are always Secrets. Only names the
-     * policy allows are read (env-policy.ts); `refused` lists the names that exist in no
-     * readable form because of it. An empty value counts as unset: GitHub gives a fork's
-     * pull request every `${{ secrets.X }}` as "", which is "no secret here", never a password.
-     */
-    envLookup(name) {
-        const names = [...new Set([name, name.toUpperCase()])];
-        const tried = names.filter((n) => envNameReadable(n, this.envAllowlist));
-        const refused = names.filter((n) => !tried.includes(n));
-        const empty = [];
-        for (const n of tried) {
-            const v = this.env[n];
-            if (v === undefined)
-                continue;
-            if (v === '') {
-                empty.push(n);
-                continue;
-            }
-            let s = this.envSecrets.get(n);
-            if (!s) {
-                s = new Secret(v, `env ${n}`);
-                this.envSecrets.set(n, s);
-            }
-            return { value: s };
-        }
-        if (this.placeholderSecrets && tried.length)
-            return { value: placeholderSecret(name) };
-        return { tried, refused, empty };
-    }
-    decrypt(node) {
-        if (node.decrypted)
-            return node.decrypted;
-        const file = node.pos.file;
-        if (this.vaultPassword === undefined && this.placeholderSecrets) {
-            node.decrypted = { ok: true, value: placeholderSecret(`!vault in ${file}:${node.pos.line}`) };
-        }
-        else if (this.vaultPassword === undefined) {
-            node.decrypted = {
-                ok: false,
-                message: `this !vault value in ${file} is encrypted with ansible-vault: the \`vault-password\` input (vault password) is needed`,
-            };
-        }
-        else if (!takeDecrypt(this.vaultBudget)) {
-            node.decrypted = { ok: false, message: `this !vault value in ${file}: ${DECRYPT_CAP_MESSAGE}` };
-        }
-        else {
-            try {
-                node.decrypted = { ok: true, value: new Secret(decryptVault(node.ciphertext, reveal(this.vaultPassword)), `vault ${file}`) };
-            }
-            catch (e) {
-                if (!(e instanceof VaultError))
-                    throw e;
-                node.decrypted = { ok: false, message: `cannot decrypt this !vault value in ${file}: ${e.message}` };
-            }
-        }
-        return node.decrypted;
-    }
-}
-const FAILED = { kind: 'fail' };
 /**
- * Resolves one host's variables on demand: each variable once (memoized), its
- * templates evaluated against the host's merged variables, magic variables and
- * the environment. Cycles and undefined references are reported with the
- * position of the reference; a failed value is resolved as null and its path
- * listed in `failed` so the schema does not report it a second time.
+ * A dotenv file, parsed by Node's own parser: KEY=VALUE lines, an optional `export `,
+ * comments (a `#` outside quotes starts one, so a value holding `#` must be quoted),
+ * quotes stripped, double-quoted `\n` and multi-line values as dotenv reads them.
  */
-class HostResolver {
-    vars;
-    magic;
-    ctx;
-    report;
-    undefinedHint;
-    cache = new Map();
-    stack = [];
-    overrunReported = false;
-    constructor(vars, magic, ctx, report, 
-    /** Appended to "undefined variable" messages, e.g. when a vault file could not be decrypted. */
-    undefinedHint = '') {
-        this.vars = vars;
-        this.magic = magic;
-        this.ctx = ctx;
-        this.report = report;
-        this.undefinedHint = undefinedHint;
+function parseEnvFile(text) {
+    const out = {};
+    for (const [k, v] of Object.entries((0,external_node_util_namespaceObject.parseEnv)(text)))
+        if (v !== undefined)
+            out[k] = v;
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/cli/args.ts
+
+
+
+
+
+
+
+
+
+
+const USAGE = `usage: restic-fleet <command> -i <inventory dir> [options]
+
+commands:
+  validate            check the inventory; every problem with file:line:col
+  render [--host H]   print the desired state (secrets as ***)
+  plan                read every host and print what apply would change
+  apply               plan, then apply exactly that plan
+  snapshots           latest snapshot and last run of every backup set
+  restore --host H --set ID [--snapshot ID|latest] [--target in-place|PATH] [--dry-run]
+
+options:
+  -i, --inventory DIR         inventory directory (with hosts.yml)
+      --root DIR              repository root: paths in messages are relative to it and the
+                              inventory must be inside it (default: the git top level of the
+                              inventory's parent directory, else cwd)
+  -l, --limit LIST            hosts or groups, comma-separated
+  -c, --concurrency N         hosts at once, 1-256 (default 10)
+      --key FILE              SSH private key (default $RESTIC_FLEET_SSH_KEY_FILE, ~/.ssh/id_ed25519)
+      --known-hosts FILE      pinned host keys (default ~/.ssh/known_hosts)
+      --insecure-skip-host-key-check   accept any host key (loud warning)
+      --vault-password-file FILE       ansible-vault password
+      --env-file FILE         KEY=VALUE lines with secrets, added to the environment
+                              (templates may read the names it defines)
+      --env-allowlist LIST    environment names templates may read besides VAULT_* and
+                              RESTIC_FLEET_*, comma-separated (never ACTIONS_*, GITHUB_*,
+                              RUNNER_*, INPUT_*)
+      --plan-hash HASH        apply only if the live plan has this hash
+      --stale-after DURATION  snapshots older than this are stale (default 26h)
+      --json                  machine-readable output
+`;
+function parseCliArgs(argv) {
+    return (0,external_node_util_namespaceObject.parseArgs)({
+        args: argv,
+        allowPositionals: true,
+        options: {
+            inventory: { type: 'string', short: 'i' },
+            root: { type: 'string' },
+            limit: { type: 'string', short: 'l' },
+            concurrency: { type: 'string', short: 'c', default: '10' },
+            key: { type: 'string' },
+            'known-hosts': { type: 'string' },
+            'insecure-skip-host-key-check': { type: 'boolean', default: false },
+            'vault-password-file': { type: 'string' },
+            'env-file': { type: 'string' },
+            'env-allowlist': { type: 'string' },
+            'plan-hash': { type: 'string' },
+            'stale-after': { type: 'string', default: '26h' },
+            host: { type: 'string' },
+            set: { type: 'string' },
+            snapshot: { type: 'string', default: 'latest' },
+            target: { type: 'string', default: 'in-place' },
+            'dry-run': { type: 'boolean', default: false },
+            json: { type: 'boolean', default: false },
+            help: { type: 'boolean', short: 'h', default: false },
+        },
+    });
+}
+function gitTopLevel(dir) {
+    try {
+        return (0,external_node_child_process_namespaceObject.execFileSync)('git', ['-C', dir, 'rev-parse', '--show-toplevel'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     }
-    /** undefined: the inventory does not define the variable. */
-    resolveVar(name) {
-        const cached = this.cache.get(name);
-        if (cached)
-            return cached;
-        const entry = this.vars.get(name);
-        if (!entry)
-            return undefined;
-        this.stack.push(name);
-        const r = this.resolveNode(entry.node, [name]);
-        this.stack.pop();
-        this.cache.set(name, r);
-        return r;
-    }
-    error(pos, path, message) {
-        this.report({ severity: 'error', pos, key: keyPath(path), message });
-    }
-    failedAt(node) {
-        return { value: null, pos: node, failed: [[]], dynamic: true };
-    }
-    /** Charges the value budget; on the first overrun reports where, and the caller fails the value. */
-    charge(n, node, path) {
-        if (this.ctx.spend(n))
-            return true;
-        if (!this.overrunReported) {
-            this.overrunReported = true;
-            this.error(node.pos, path, `the inventory's variables add up to more than ${LIMITS.valueNodes} values over all hosts (the cap; values shared by many hosts, through aliases or templates, count for each)`);
-        }
-        return false;
-    }
-    resolveNode(node, path) {
-        if (this.ctx.exhausted)
-            return this.failedAt(node);
-        const known = this.ctx.staticValues.get(node);
-        if (known !== undefined) {
-            if (!this.charge(this.ctx.valueSize(known), node, path))
-                return this.failedAt(node);
-            return { value: known, pos: node, failed: [], dynamic: false };
-        }
-        if (!this.charge(1, node, path))
-            return this.failedAt(node);
-        let r;
-        switch (node.kind) {
-            case 'scalar':
-                r = this.resolveScalar(node, path);
-                break;
-            case 'vault': {
-                const d = this.ctx.decrypt(node);
-                if (!d.ok) {
-                    this.error(node.pos, path, d.message);
-                    return this.failedAt(node);
-                }
-                r = hasTemplateSyntax(d.value.reveal())
-                    ? this.evalTemplate(node, path, parseTemplate(d.value.reveal(), false), d.value.origin)
-                    : { value: d.value, pos: node, failed: [], dynamic: false };
-                break;
-            }
-            case 'seq': {
-                const value = [];
-                const failed = [];
-                let dynamic = false;
-                let reshaped = false;
-                const children = new Map();
-                node.items.forEach((item, i) => {
-                    const c = this.resolveNode(item, [...path, i]);
-                    value.push(c.value);
-                    for (const f of c.failed)
-                        failed.push([i, ...f]);
-                    dynamic ||= c.dynamic;
-                    reshaped ||= c.pos !== item;
-                    children.set(i, { keyPos: item.pos, tree: c.pos });
-                });
-                r = { value, failed, dynamic, pos: reshaped ? { kind: 'composed', pos: node.pos, children } : node };
-                break;
-            }
-            case 'map': {
-                const value = {};
-                const failed = [];
-                let dynamic = false;
-                let reshaped = false;
-                const children = new Map();
-                for (const [k, e] of node.entries) {
-                    const c = this.resolveNode(e.node, [...path, k]);
-                    value[k] = c.value;
-                    for (const f of c.failed)
-                        failed.push([k, ...f]);
-                    dynamic ||= c.dynamic;
-                    reshaped ||= c.pos !== e.node;
-                    children.set(k, { keyPos: e.keyPos, tree: c.pos });
-                }
-                r = { value, failed, dynamic, pos: reshaped ? { kind: 'composed', pos: node.pos, children } : node };
-                break;
-            }
-        }
-        if (!r.dynamic && r.failed.length === 0)
-            this.ctx.staticValues.set(node, r.value);
-        return r;
-    }
-    resolveScalar(node, path) {
-        const v = node.value;
-        if (typeof v !== 'string' || node.unsafe || !hasTemplateSyntax(v)) {
-            const value = node.secretOrigin && v !== null ? new Secret(String(v), node.secretOrigin) : v;
-            return { value, pos: node, failed: [], dynamic: false };
-        }
-        node.template ??= parseTemplate(v, !node.secretOrigin);
-        return this.evalTemplate(node, path, node.template, node.secretOrigin);
-    }
-    evalTemplate(node, path, parsed, secretOrigin) {
-        if (!parsed.ok) {
-            this.error(node.pos, path, parsed.message);
-            return this.failedAt(node);
-        }
-        const { template } = parsed;
-        if (template.whole) {
-            const v = this.evalPipeline(template.parts[0], node, path);
-            if (v.kind !== 'val')
-                return this.failedAt(node);
-            if (!this.charge(this.ctx.valueSize(v.value), node, path))
-                return this.failedAt(node);
-            let value = v.value;
-            if (secretOrigin && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) {
-                value = new Secret(String(value), secretOrigin);
-            }
-            return { value, pos: wholeTemplatePos(node, v.pos), failed: v.failed, dynamic: true };
-        }
-        const pieces = [];
-        for (const part of template.parts) {
-            if (typeof part === 'string') {
-                pieces.push(part);
-                continue;
-            }
-            const v = this.evalPipeline(part, node, path);
-            if (v.kind !== 'val' || v.failed.length)
-                return this.failedAt(node);
-            const s = this.stringify(v.value, part, node, path);
-            if (s === undefined)
-                return this.failedAt(node);
-            pieces.push(s);
-        }
-        if (!this.withinLength(pieces, node, path))
-            return this.failedAt(node);
-        let value = concatMaybeSecret(pieces);
-        if (secretOrigin && typeof value === 'string')
-            value = new Secret(value, secretOrigin);
-        return { value, pos: node, failed: [], dynamic: true };
-    }
-    /** Template output is capped (a doubling chain x1 = "{{x0}}{{x0}}" … reaches 2^40 characters). */
-    withinLength(pieces, node, path) {
-        let n = 0;
-        for (const p of pieces)
-            n += typeof p === 'string' ? p.length : p.reveal().length;
-        if (n <= LIMITS.templateChars)
-            return true;
-        this.error(node.pos, path, `the template's result is longer than ${LIMITS.templateChars} characters (the cap)`);
-        return false;
-    }
-    /** Text form of a value inside a string, as Ansible renders it (True/False/None). */
-    stringify(v, part, node, path) {
-        if (typeof v === 'string' || isSecret(v))
-            return v;
-        if (typeof v === 'number')
-            return String(v);
-        if (typeof v === 'boolean')
-            return v ? 'True' : 'False';
-        if (v === null)
-            return 'None';
-        this.error(node.pos, path, `\`{{ ${part.text} }}\` is a ${Array.isArray(v) ? 'list' : 'mapping'} and cannot be embedded in text (use | join(sep) for lists)`);
+    catch {
         return undefined;
     }
-    evalPipeline(p, node, path) {
-        let cur = this.evalExpr(p.expr, p, node, path);
-        for (const f of p.filters) {
-            if (cur.kind === 'fail')
-                return cur;
-            if (f.name === 'default') {
-                const onFalsy = f.args[1]?.kind === 'lit' && f.args[1].value === true;
-                if (cur.kind === 'undef' || (onFalsy && isFalsy(cur.value)))
-                    cur = this.evalExpr(f.args[0], p, node, path);
-                continue;
-            }
-            // join
-            if (cur.kind === 'undef')
-                break;
-            if (!Array.isArray(cur.value)) {
-                this.error(node.pos, path, `\`{{ ${p.text} }}\`: join needs a list`);
-                return FAILED;
-            }
-            if (cur.failed.length)
-                return FAILED;
-            let sep = '';
-            if (f.args[0]) {
-                const s = this.evalExpr(f.args[0], p, node, path);
-                if (s.kind === 'undef') {
-                    this.error(node.pos, path, s.why);
-                    return FAILED;
-                }
-                if (s.kind === 'fail')
-                    return s;
-                const text = this.stringify(s.value, p, node, path);
-                if (text === undefined)
-                    return FAILED;
-                sep = text;
-            }
-            const parts = [];
-            for (const [i, item] of cur.value.entries()) {
-                if (i > 0)
-                    parts.push(sep);
-                const text = this.stringify(item, p, node, path);
-                if (text === undefined)
-                    return FAILED;
-                parts.push(text);
-            }
-            if (!this.withinLength(parts, node, path))
-                return FAILED;
-            cur = { kind: 'val', value: concatMaybeSecret(parts), failed: [] };
-        }
-        if (cur.kind === 'undef') {
-            this.error(node.pos, path, `${cur.why}${this.undefinedHint}`);
-            return FAILED;
-        }
-        return cur;
-    }
-    evalExpr(e, p, node, path) {
-        if (e.kind === 'lit')
-            return { kind: 'val', value: e.value, failed: [] };
-        if (e.kind === 'list') {
-            const value = [];
-            for (const item of e.items) {
-                const v = this.evalExpr(item, p, node, path);
-                if (v.kind !== 'val')
-                    return v;
-                if (v.failed.length)
-                    return FAILED;
-                value.push(v.value);
-            }
-            return { kind: 'val', value, failed: [] };
-        }
-        let cur = this.lookup(e.name, node, path);
-        let shown = e.name;
-        for (const seg of e.segs) {
-            if (cur.kind !== 'val')
-                return cur;
-            const parentShown = shown;
-            shown += typeof seg === 'number' ? `[${seg}]` : `.${seg}`;
-            const v = cur.value;
-            if (typeof v === 'string' || isSecret(v)) {
-                this.error(node.pos, path, `\`{{ ${p.text} }}\`: "${parentShown}" is a string, it has no "${seg}"`);
-                return FAILED;
-            }
-            const child = cur.pos && posChild(cur.pos, seg);
-            const failed = cur.failed.filter((f) => f[0] === seg).map((f) => f.slice(1));
-            if (cur.failed.some((f) => f.length === 0))
-                return FAILED;
-            if (Array.isArray(v) && typeof seg === 'number' && seg < v.length) {
-                cur = { kind: 'val', value: v[seg], pos: child?.tree, failed };
-            }
-            else if (v && typeof v === 'object' && !Array.isArray(v) && Object.hasOwn(v, String(seg))) {
-                cur = { kind: 'val', value: v[String(seg)], pos: child?.tree, failed };
-            }
-            else {
-                return { kind: 'undef', why: `"${shown}" is not defined ("${parentShown}" has no ${typeof seg === 'number' ? 'item' : 'key'} ${JSON.stringify(seg)})` };
-            }
-        }
-        return cur;
-    }
-    lookup(name, node, path) {
-        if (Object.hasOwn(this.magic, name))
-            return { kind: 'val', value: this.magic[name], failed: [] };
-        const cycleAt = this.stack.indexOf(name);
-        if (cycleAt >= 0) {
-            const chain = [...this.stack.slice(cycleAt), name].join(' → ');
-            this.error(node.pos, path, `template cycle: ${chain}`);
-            return FAILED;
-        }
-        if (this.stack.length >= LIMITS.templateDepth && this.vars.has(name)) {
-            const chain = `${this.stack.slice(0, 2).join(' → ')} → … → ${this.stack.at(-1)} → ${name}`;
-            this.error(node.pos, path, `templates nested deeper than ${LIMITS.templateDepth} variables (the cap): ${chain}`);
-            return FAILED;
-        }
-        const r = this.resolveVar(name);
-        if (r)
-            return { kind: 'val', value: r.value, pos: r.pos, failed: r.failed };
-        const env = this.ctx.envLookup(name);
-        if ('value' in env)
-            return { kind: 'val', value: env.value, failed: [] };
-        const names = env.tried.map((n) => `\`${n}\`${env.empty.includes(n) ? ' (empty)' : ''}`);
-        const verb = env.empty.length ? 'is set (an empty value counts as unset)' : 'is set';
-        const envPart = names.length > 1 ? `neither env ${names.join(' nor ')} ${verb}` : names.length ? `env ${names[0]} is ${env.empty.length ? 'empty (an empty value counts as unset)' : 'not set'}` : '';
-        const refusedPart = env.refused.length ? `${envPart ? '; ' : ''}env ${env.refused.map((n) => `\`${n}\``).join(' and ')} cannot be read: ${ENV_RULE}` : '';
-        return { kind: 'undef', why: `undefined variable "${name}": not defined in the inventory, and ${envPart}${refusedPart}` };
-    }
 }
-/**
- * Where a whole-string template's value is written. A scalar (an id, a password) is
- * written here, at the template: its errors point at this line, not at the variable it
- * came from (a vault file the reader of the error does not need to open). A list or
- * mapping pulled in from another variable keeps that variable's positions for its items,
- * under this node's own position.
- */
-function wholeTemplatePos(node, from) {
-    if (!from)
-        return node;
-    switch (from.kind) {
-        case 'map':
-            return { kind: 'composed', pos: node.pos, children: new Map([...from.entries].map(([k, e]) => [k, { keyPos: e.keyPos, tree: e.node }])) };
-        case 'seq':
-            return { kind: 'composed', pos: node.pos, children: new Map(from.items.map((item, i) => [i, { keyPos: item.pos, tree: item }])) };
-        case 'composed':
-            return { kind: 'composed', pos: node.pos, children: from.children };
-        default:
-            return node;
-    }
+/** What every command gets; the env file's names are given to the inventory on purpose (templates may read them). */
+function inventoryOptions(v, limit) {
+    const env = { ...process.env };
+    const fromFile = v['env-file'] ? parseEnvFile((0,external_node_fs_namespaceObject.readFileSync)(v['env-file'], 'utf8')) : {};
+    Object.assign(env, fromFile);
+    const envAllowlist = [...parseEnvAllowlist(v['env-allowlist'] ?? '', '--env-allowlist'), ...Object.keys(fromFile).filter((n) => envNameReadable(n, [n]))];
+    const inventoryAbs = external_node_path_default().resolve(v.inventory);
+    // The parent, not the inventory itself: git would follow an inventory that is a link to another repository.
+    const repoRoot = external_node_path_default().resolve(v.root ?? gitTopLevel(external_node_path_default().dirname(inventoryAbs)) ?? process.cwd());
+    return {
+        repoRoot,
+        inventory: inventoryAbs,
+        env,
+        envAllowlist,
+        vaultPassword: v['vault-password-file']
+            ? new Secret((0,external_node_fs_namespaceObject.readFileSync)(v['vault-password-file'], 'utf8').replace(/\r?\n$/, ''), 'vault password file')
+            : env.ANSIBLE_VAULT_PASSWORD
+                ? new Secret(env.ANSIBLE_VAULT_PASSWORD, 'env ANSIBLE_VAULT_PASSWORD')
+                : undefined,
+        limit,
+        log: v.json ? stderrLogger : consoleLogger,
+    };
 }
-const isFalsy = (v) => v === null || v === false || v === 0 || v === '' || (Array.isArray(v) && v.length === 0) ||
-    (typeof v === 'object' && !Array.isArray(v) && !isSecret(v) && Object.keys(v).length === 0) ||
-    (isSecret(v) && v.reveal() === '');
-
-;// CONCATENATED MODULE: ./src/util/canonical-json.ts
-/** JSON with object keys sorted at every level: the basis of stable hashes. */
-function canonicalJson(value) {
-    return JSON.stringify(sortKeys(value));
-}
-function sortKeys(v) {
-    if (Array.isArray(v))
-        return v.map(sortKeys);
-    if (v && typeof v === 'object' && !(v instanceof Date)) {
-        const obj = v;
-        if (typeof obj.toJSON === 'function')
-            return obj.toJSON();
-        return Object.fromEntries(Object.keys(obj)
-            .filter((k) => obj[k] !== undefined)
-            .sort()
-            .map((k) => [k, sortKeys(obj[k])]));
-    }
-    return v;
+/** Commands that reach hosts: the key, the pinned host keys and the concurrency bound. */
+function remoteOptions(base, v) {
+    const keyFile = v.key ?? base.env.RESTIC_FLEET_SSH_KEY_FILE ?? external_node_path_default().join(external_node_os_default().homedir(), '.ssh', 'id_ed25519');
+    return {
+        ...base,
+        concurrency: concurrencyOption(v.concurrency, '--concurrency'),
+        ssh: {
+            privateKey: new Secret((0,external_node_fs_namespaceObject.readFileSync)(keyFile, 'utf8'), `key file ${keyFile}`),
+            knownHosts: (0,external_node_fs_namespaceObject.readFileSync)(v['known-hosts'] ?? external_node_path_default().join(external_node_os_default().homedir(), '.ssh', 'known_hosts'), 'utf8'),
+            insecureSkipHostKeyCheck: v['insecure-skip-host-key-check'],
+        },
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/desired/runner-script.ts
@@ -36211,7 +35233,37 @@ forget)
 esac
 `;
 
+;// CONCATENATED MODULE: ./src/sh/files.generated.ts
+// Generated by scripts/gen-sh.mjs from src/sh/*.sh: edit those files, then run npm run gen-sh.
+const SH_FILES = {
+    "apply": "# The apply script's functions (apply/script.ts renders one call per planned op). It stops\n# at the first failure and reports per change: \"@@rf ok <change-id>\",\n# \"@@rf fail <change-id> <base64 message>\", \"@@rf repo <code> <base64 stderr>\",\n# \"@@rf restic-version <x.y.z or ->\" (before the first repo line), \"@@rf stale <generation>\".\n\nok() { echo \"@@rf ok $1\"; }\nfail() { echo \"@@rf fail $1 $(printf '%s' \"$2\" | base64 -w0)\"; exit 1; }\nrun_step() { # change-id command...: runs it, output captured, fails the script on error\n  RF_ID=$1; shift\n  RF_OUT=$(\"$@\" 2>&1) || fail \"$RF_ID\" \"$(printf '%s' \"$RF_OUT\" | tail -n 5)\"\n}\nwrite_file() { # change-id path mode — content is the next base64 line on stdin\n  IFS= read -r RF_B64 || fail \"$1\" \"stdin ended early\"\n  RF_D=$(dirname \"$2\"); mkdir -p \"$RF_D\" || fail \"$1\" \"cannot create $RF_D\"\n  rm -f \"$RF_D\"/.rf.?????? # temp files of a run killed mid-write (we hold the host lock: none is live)\n  RF_T=$(mktemp \"$RF_D/.rf.XXXXXX\") || fail \"$1\" \"mktemp in $RF_D failed\"\n  if printf '%s' \"$RF_B64\" | base64 -d > \"$RF_T\" && chown root:root \"$RF_T\" && chmod \"$3\" \"$RF_T\" && mv -f \"$RF_T\" \"$2\"; then :; else\n    rm -f \"$RF_T\"; fail \"$1\" \"writing $2 failed\"\n  fi\n}\nhttp_answers() { # port: does anything answer HTTP on 127.0.0.1:port? (any status, 401 included)\n  if command -v curl >/dev/null 2>&1; then\n    curl -s -o /dev/null -m 2 \"http://127.0.0.1:$1/\"\n  elif command -v wget >/dev/null 2>&1; then\n    wget -q -T 2 -t 1 -O /dev/null \"http://127.0.0.1:$1/\"; RF_W=$?\n    [ \"$RF_W\" = 0 ] || [ \"$RF_W\" = 8 ] # 8: the server answered with an error status\n  elif command -v bash >/dev/null 2>&1; then\n    # shellcheck disable=SC2016 # $0 is bash's, expanded by the inner bash\n    timeout 3 bash -c 'exec 3<>\"/dev/tcp/127.0.0.1/$0\" && printf \"GET / HTTP/1.0\\r\\n\\r\\n\" >&3 && head -c 5 <&3' \"$1\" 2>/dev/null | grep -q '^HTTP/'\n  else\n    timeout 3 python3 -c 'import http.client,sys; c=http.client.HTTPConnection(\"127.0.0.1\",int(sys.argv[1]),timeout=2); c.request(\"GET\",\"/\"); c.getresponse()' \"$1\" 2>/dev/null\n  fi\n}\nawait_http() { # change-id container port timeout-seconds\n  RF_END=$(( $(date +%s) + $4 ))\n  until http_answers \"$3\"; do\n    if [ \"$(date +%s)\" -ge \"$RF_END\" ]; then\n      RF_ST=$(docker inspect -f '{{.State.Status}}, exit code {{.State.ExitCode}}, {{.RestartCount}} restarts' \"$2\" 2>&1)\n      fail \"$1\" \"container $2 did not answer HTTP on port $3 within $4 s (state: $RF_ST); its last log lines:\n$(docker logs --tail 10 \"$2\" 2>&1)\"\n    fi\n    sleep 0.5\n  done\n}\n# The whole run holds the host's restic-fleet lock (restore and other runs take it too).\napply_lock() {\n  mkdir -p /var/lock\n  exec 8> @HOST_LOCK@\n  flock -w 300 8 || fail lock \"another restic-fleet run holds @HOST_LOCK@ (waited 300 s)\"\n}\n\n# A plan made before another run's apply is stale: exit 0 with a marker, so the engine\n# reports the host as planned on stale facts, not as failed.\nguard_generation() { # generation the plan saw\n  RF_GEN=$(cat @GENERATION_FILE@ 2>/dev/null || echo 0)\n  [ \"$RF_GEN\" = \"$1\" ] || { echo \"@@rf stale $RF_GEN\"; exit 0; }\n}\nbump_generation() {\n  if ! { mkdir -p \"$(dirname @GENERATION_FILE@)\" && echo $((RF_GEN + 1)) > @GENERATION_FILE@.tmp && mv -f @GENERATION_FILE@.tmp @GENERATION_FILE@; }; then\n    fail generation \"cannot write @GENERATION_FILE@\"\n  fi\n}\n\n# The installed restic's version (after a package op of this run), so the repo line's exit code reads right.\nrestic_version() {\n  RF_V=$(restic version 2>/dev/null | sed -n '1s/^restic \\([0-9][0-9.]*\\).*/\\1/p')\n  echo \"@@rf restic-version ${RF_V:--}\"\n}\n\n# Init only when the repository certainly does not exist: exit 10 on restic >= 0.17, else\n# (0.14 exits 1 for everything) by its stderr, never after a 401 or a wrong password.\nrepo_init() {\n  RF_R=$(repo_check_files @REPOSITORY_FILE@ @PASSWORD_FILE@)\n  RF_ERR=$(printf '%s' \"${RF_R#* }\" | base64 -d)\n  RF_CODES=; [ -n \"$RF_V\" ] && [ \"$(printf '%s\\n0.17.0\\n' \"$RF_V\" | sort -V | head -n 1)\" = 0.17.0 ] && RF_CODES=1\n  if [ \"${RF_R%% *}\" != 0 ] && { { [ -n \"$RF_CODES\" ] && [ \"${RF_R%% *}\" = 10 ]; } || { printf '%s' \"$RF_ERR\" | grep -q 'unable to open config file' \\\n     && printf '%s' \"$RF_ERR\" | grep -qiE 'does not exist|no such file|404' \\\n     && ! printf '%s' \"$RF_ERR\" | grep -qiE '401|unauthorized|wrong password'; }; }; then\n    RF_OUT=$(restic --repository-file @REPOSITORY_FILE@ --password-file @PASSWORD_FILE@ init 2>&1) || true\n    RF_R=$(repo_check_files @REPOSITORY_FILE@ @PASSWORD_FILE@)\n  fi\n  echo \"@@rf repo $RF_R\"\n}\nrepo_verify() { echo \"@@rf repo $(repo_check_files @REPOSITORY_FILE@ @PASSWORD_FILE@)\"; }\n",
+    "prelude": "# The one prelude every remote command starts with: fail on unset variables, a known PATH\n# (cron's and sshd's differ), and files created private by default. Words like @HOST_LOCK@ are\n# restic-fleet's constant host paths and tags, filled in by facts/host-script.ts.\nset -u\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\numask 077\n\n# A section of the answer: \"@@rf <name...>\" then one value line (parsed by facts/sections.ts).\nsec() { printf '@@rf %s\\n' \"$*\"; }\n# stdin as one base64 line: values that could hold anything cannot forge a marker.\nb64() { base64 -w0 2>/dev/null; echo; }\n",
+    "probe": "# The plan's probe (facts/probe.ts): one round trip, sections \"@@rf <kind> <name>\" then one\n# value line. Cheap on a no-op: one docker call, no restic process (versions cached in\n# @PROBE_CACHE_FILE@, keyed by the stat of what changes them), files stat'ed and hashed in\n# one call each.\n\n# The line of text $1 (lines \"<value...> <key>\") that ends in \" $2\", or fails: builtins only.\nline_ending() {\n  RF_TXT=\"$1\n\"\n  RF_PRE=${RF_TXT%%\" $2\n\"*}\n  [ \"$RF_PRE\" != \"$RF_TXT\" ] && printf '%s\\n' \"${RF_PRE##*\n}\"\n}\n\nprobe_base() {\n  sec uid x; id -u\n  RF_GEN=0; [ -f @GENERATION_FILE@ ] && read -r RF_GEN 2>/dev/null < @GENERATION_FILE@\n  sec generation x; echo \"${RF_GEN:-0}\"\n}\n\n# Versions of restic (first line of `restic version`), its Debian package and the docker\n# engine, from the cache while restic's binary, dpkg's database and docker's socket are\n# unchanged (a new daemon makes a new socket). Sets RF_RESTIC RF_PKG RF_DOCKER.\nprobe_versions() {\n  RF_BIN=$(command -v restic) || RF_BIN=\n  RF_KEY=$(stat -L -c '%n %i %s %Y' \"${RF_BIN:-/nonexistent}\" /var/lib/dpkg/status /var/run/docker.sock 2>/dev/null | tr '\\n' ' ')\n  if [ -f @PROBE_CACHE_FILE@ ] && { IFS= read -r RF_K && IFS= read -r RF_RESTIC && IFS= read -r RF_PKG && IFS= read -r RF_DOCKER; } 2>/dev/null < @PROBE_CACHE_FILE@ \\\n     && [ \"$RF_K\" = \"$RF_KEY\" ]; then\n    return 0\n  fi\n  RF_RESTIC=-; [ -n \"$RF_BIN\" ] && RF_RESTIC=$(restic version 2>/dev/null | head -n 1 | grep .) || RF_RESTIC=-\n  RF_PKG=$(dpkg-query -W -f '${Status} ${Version}\\n' restic 2>/dev/null | sed -n 's/^install ok installed //p' | grep .) || RF_PKG=-\n  RF_DOCKER=$(docker version --format '{{.Server.Version}}' 2>/dev/null | grep .) || RF_DOCKER=-\n  # A stopped daemon is asked again: docker_section does not trust a \"-\" here.\n  if [ -d \"$(dirname @PROBE_CACHE_FILE@)\" ]; then\n    # Without root (no become) the directory is not writable: then every probe asks.\n    printf '%s\\n%s\\n%s\\n%s\\n' \"$RF_KEY\" \"$RF_RESTIC\" \"$RF_PKG\" \"$RF_DOCKER\" 2>/dev/null > @PROBE_CACHE_FILE@.tmp && mv -f @PROBE_CACHE_FILE@.tmp @PROBE_CACHE_FILE@ 2>/dev/null\n  fi\n  return 0\n}\n\n# The engine's version when the probe's docker call succeeded ($1: its exit code), else asks.\ndocker_section() {\n  sec docker x\n  if [ \"$1\" = 0 ] && [ \"$RF_DOCKER\" != - ]; then echo \"$RF_DOCKER\"\n  elif docker version --format '{{.Server.Version}}' 2>/dev/null | grep .; then :\n  else echo -; fi\n}\n\nprobe_server() { # container network-or-empty\n  RF_SERVER=yes\n  docker inspect --type container --format '{{json .}}{{\"\\n\"}}{{range $k, $v := .NetworkSettings.Networks}} {{$k}}{{end}} ' \"$1\" > \"$RF_TMP/c\" 2>/dev/null\n  RF_RC=$?\n  docker_section \"$RF_RC\"\n  sec container \"$1\"; if [ \"$RF_RC\" = 0 ]; then head -n 1 \"$RF_TMP/c\" | b64; else echo; fi\n  if [ -n \"$2\" ]; then\n    sec network \"$2\"\n    # The container's own networks answer on a no-op; otherwise ask docker.\n    if [ \"$RF_RC\" = 0 ] && case \"$(tail -n 1 \"$RF_TMP/c\")\" in *\" $2 \"*) true ;; *) false ;; esac; then echo yes\n    elif docker network inspect --format '{{.Name}}' \"$2\" >/dev/null 2>&1; then echo yes\n    else echo no; fi\n  fi\n}\n\nprobe_volumes() { # volume...: one `docker volume ls` for all\n  RF_VOLS=$(docker volume ls --format '{{.Mountpoint}} {{.Name}}' 2>/dev/null)\n  RF_RC=$?\n  [ \"$RF_SERVER\" = yes ] || docker_section \"$RF_RC\"\n  for RF_V do\n    sec volume \"$RF_V\"\n    RF_L=$(line_ending \"$RF_VOLS\" \"$RF_V\") && echo \"${RF_L% \"$RF_V\"}\" || echo -\n  done\n}\n\nprobe_dirs() { # path...: \"mode owner\" or \"-\" each\n  RF_ST=$(stat -c '%a %U %n' -- \"$@\" 2>/dev/null)\n  for RF_P do\n    sec dir \"$RF_P\"\n    if [ -d \"$RF_P\" ] && RF_L=$(line_ending \"$RF_ST\" \"$RF_P\"); then echo \"${RF_L% \"$RF_P\"}\"; else echo -; fi\n  done\n}\n\nprobe_files() { # path...: \"mode owner group sha256\" or \"-\" each\n  RF_ST=$(stat -c '%a %U %G %n' -- \"$@\" 2>/dev/null)\n  RF_SUMS=$(sha256sum -- \"$@\" 2>/dev/null) # \"<hash>  <path>\": the hash keeps a trailing space\n  for RF_P do\n    sec file \"$RF_P\"\n    if [ -f \"$RF_P\" ] && RF_L=$(line_ending \"$RF_ST\" \"$RF_P\") && RF_H=$(line_ending \"$RF_SUMS\" \"$RF_P\"); then\n      echo \"${RF_L% \"$RF_P\"} ${RF_H% \"$RF_P\"}\"\n    else echo -; fi\n  done\n}\n\nprobe_content() { # path: base64 of a file that is not secret (the cron file)\n  sec content \"$1\"; if [ -f \"$1\" ]; then b64 < \"$1\"; else echo -; fi\n}\n\nprobe_client_versions() {\n  sec restic x; echo \"$RF_RESTIC\"\n  sec restic-package x; echo \"$RF_PKG\"\n}\n\n# The runner's status records (one JSON object per set), for the snapshot report.\nprobe_status_records() {\n  for RF_F in @STATUS_DIR@/*.json; do\n    [ -f \"$RF_F\" ] || continue\n    RF_N=${RF_F##*/}\n    sec status-record \"${RF_N%.json}\"; b64 < \"$RF_F\"\n  done\n}\n\nprobe_start() {\n  RF_SERVER=no\n  probe_base\n  RF_TMP=$(mktemp -d) || exit 1\n  trap 'rm -rf \"$RF_TMP\"' EXIT\n  probe_versions\n}\n",
+    "repo-check": "# Opens the repository with given credentials (see facts/repo-check.ts). The URL and\n# password arrive as shell variables read from stdin and go into 0600 temp files for\n# --repository-file/--password-file: never argv, never the environment.\n# repo_check_* print \"<exit code> <base64 stderr tail>\".\n\ninstalled_hash() { cat @REPOSITORY_FILE@ @PASSWORD_FILE@ 2>/dev/null | sha256sum | cut -d' ' -f1; }\nmark_verified() {\n  mkdir -p \"$(dirname @VERIFIED_FILE@)\" && installed_hash > @VERIFIED_FILE@.tmp && chmod 600 @VERIFIED_FILE@.tmp && mv -f @VERIFIED_FILE@.tmp @VERIFIED_FILE@\n}\nverified_recently() { [ -n \"$(find @VERIFIED_FILE@ -mmin -1440 2>/dev/null)\" ] && [ \"$(cat @VERIFIED_FILE@)\" = \"$(installed_hash)\" ]; }\nrepo_check_files() { # repository-file password-file\n  RF_ERR=$(mktemp) || { echo \"99 $(echo mktemp failed | base64 -w0)\"; return; }\n  timeout 20 restic --repository-file \"$1\" --password-file \"$2\" --no-lock --no-cache cat config >/dev/null 2>\"$RF_ERR\"\n  RF_RC=$?\n  [ \"$RF_RC\" = 0 ] && [ \"$1\" = @REPOSITORY_FILE@ ] && mark_verified\n  printf '%s %s\\n' \"$RF_RC\" \"$(tail -n 5 \"$RF_ERR\" | base64 -w0)\"\n  rm -f \"$RF_ERR\"\n}\nrepo_check_stdin() { # url password\n  RF_T=$(mktemp -d) || return\n  printf '%s\\n' \"$1\" > \"$RF_T/repository\"; printf '%s\\n' \"$2\" > \"$RF_T/password\"\n  repo_check_files \"$RF_T/repository\" \"$RF_T/password\"\n  rm -rf \"$RF_T\"\n}\nrepo_check_desired() { # url password sha256-of-the-desired-credential-files\n  if [ \"$(installed_hash)\" != \"$3\" ]; then repo_check_stdin \"$1\" \"$2\"\n  elif verified_recently; then echo \"0 $(printf 'verified within the last day' | base64 -w0)\"\n  else repo_check_files @REPOSITORY_FILE@ @PASSWORD_FILE@; fi\n}\n",
+    "restore-job": "# The restore job (restore/job-script.ts writes it to <RESTORE_DIR>/<run>.sh after the\n# prelude and restore.sh, then `restore_job \"$@\"`); see job-script.ts for the protocol.\n\nnow() { date -u +%Y-%m-%dT%H:%M:%SZ; }\nlog() { echo \"$(now) $*\"; }\ndie() { echo \"restic-fleet restore: $*\" >&2; exit 2; }\n# Names reach file paths and docker/restic arguments: allow only what restic-fleet generates.\nsafe() { case \"$1\" in ''|*[!A-Za-z0-9_.@:=+-]*) return 1 ;; esac; return 0; }\nabspath() { case \"$1\" in /*) case \"$1\" in *\"$NL\"*) return 1 ;; esac; return 0 ;; esac; return 1; }\n\noneline() { printf '%s' \"$1\" | tr '\\n\\r\\t' '   ' | tr -d '\\000-\\010\\013-\\037' | cut -c1-1500; }\nstatus() {\n  {\n    echo \"run $RUN\"; echo \"pid $$\"; echo \"mode $MODE\"; echo \"phase $ST_PHASE\"; echo \"outcome $ST_OUTCOME\"\n    echo \"snapshot $SNAP\"; echo \"safety $ST_SAFETY\"; echo \"files $ST_FILES\"; echo \"dirs $ST_DIRS\"\n    echo \"symlinks $ST_LINKS\"; echo \"bytes $ST_BYTES\"; echo \"verification $(oneline \"$ST_VERIFICATION\")\"\n    echo \"stopped$ST_STOPPED\"; echo \"started$ST_STARTED\"\n    echo \"recovered $(oneline \"$ST_RECOVERED\")\"; echo \"volume $(oneline \"$ST_VOLUME\")\"\n    echo \"start $ST_START\"; echo \"end $ST_END\"; echo \"message $(oneline \"$ST_MESSAGE\")\"\n  } > \"$DIR/.$RUN.status.tmp\" && mv -f \"$DIR/.$RUN.status.tmp\" \"$DIR/$RUN.status\"\n}\nphase() { ST_PHASE=$1; log \"phase $1\"; status; }\nfailpoint() { if [ \"$FAILPOINT\" = \"$1\" ]; then log \"failpoint $1: SIGKILL\"; kill -9 $$; fi; }\nlast_error() { grep -v '^[[:space:]]*$' \"$ERR\" | tail -n 3 | tr '\\n' ' ' | cut -c1-400; }\n\n# restic 0.14 has no --retry-lock: retry while another client holds an exclusive lock\n# (a prune); plain unlock removes only stale locks.\nrestic_retry() {\n  n=0\n  while :; do\n    restic \"$@\" > \"$OUT\" 2> \"$ERR\"; rc=$?\n    cat \"$ERR\"\n    if [ \"$rc\" -ne 0 ] && grep -q 'repository is already locked' \"$ERR\" && [ \"$n\" -lt 10 ]; then\n      n=$((n + 1)); log \"repository locked; retry $n/10 in 30s\"\n      restic unlock > /dev/null 2>&1; sleep 30; continue\n    fi\n    return \"$rc\"\n  done\n}\n\ncontainers_of() { # volume → names of containers using it, \"name state\" lines\n  docker ps -a --filter \"volume=$1\" --format '{{.Names}} {{.State}}'\n}\n\nstart_containers() { # names...: starts each, records it in ST_STARTED when it runs\n  for c in \"$@\"; do\n    if docker start \"$c\" > /dev/null 2>> \"$ERR\" && [ \"$(docker inspect -f '{{.State.Running}}' \"$c\" 2> /dev/null)\" = true ]; then\n      ST_STARTED=\"$ST_STARTED $c\"; log \"started container $c\"\n    else\n      log \"could not start container $c: $(last_error)\"\n      ST_MESSAGE=\"$ST_MESSAGE; container $c did not start again: start it by hand\"\n    fi\n  done\n}\n\n# Finishes or rolls back a swap a journal describes; RECOVERED tells what was done.\n# The new tree was restored and verified before the journal was written, so when the\n# live directory is missing (between the renames) the swap is completed.\nrecover_journal() {\n  j=$1\n  jr=$(sed -n 's/^run //p' \"$j\"); jmp=$(sed -n 's/^mp //p' \"$j\")\n  jold=$(sed -n 's/^old //p' \"$j\"); jnew=$(sed -n 's/^new //p' \"$j\")\n  if [ -z \"$jmp\" ] || [ -z \"$jold\" ] || [ -z \"$jnew\" ]; then\n    RECOVERED=\"journal $j is incomplete: check $jmp by hand\"; return 1\n  fi\n  if [ -d \"$jmp\" ] && [ -d \"$jold\" ] && [ -d \"$jnew\" ]; then\n    # Something recreated the live directory between the renames; empty means nothing wrote to it.\n    if [ -z \"$(ls -A \"$jmp\")\" ]; then rmdir \"$jmp\"; else\n      RECOVERED=\"interrupted swap of run $jr: $jmp, $jold and $jnew all exist; left for a human\"; return 1\n    fi\n  fi\n  if [ -d \"$jmp\" ]; then\n    if [ -d \"$jnew\" ]; then\n      rm -rf \"$jnew\"; RECOVERED=\"swap of run $jr had not started: volume unchanged\"\n    else\n      rm -rf \"$jold\"; RECOVERED=\"swap of run $jr had completed: volume restored\"\n    fi\n  elif [ -d \"$jnew\" ] && mv -T \"$jnew\" \"$jmp\"; then\n    rm -rf \"$jold\"; RECOVERED=\"completed the interrupted swap of run $jr: volume restored\"\n  elif [ -d \"$jold\" ] && mv -T \"$jold\" \"$jmp\"; then\n    rm -rf \"$jnew\"; RECOVERED=\"rolled back the interrupted swap of run $jr: volume unchanged\"\n  else\n    RECOVERED=\"interrupted swap of run $jr: neither $jnew nor $jold can be moved to $jmp; left for a human\"; return 1\n  fi\n  sync; rm -f \"$j\"; sync\n  log \"recover: $RECOVERED\"\n  return 0\n}\n\n# Under the host lock no other restore runs, so every journal or container list here was\n# left by a job that died: settle them all.\nrecover_all() {\n  for j in \"$DIR\"/swap-*.journal; do\n    [ -f \"$j\" ] || continue\n    RECOVERED=\n    recover_journal \"$j\" || log \"recover: $RECOVERED\"\n    ST_RECOVERED=\"$ST_RECOVERED$RECOVERED; \"\n  done\n  for f in \"$DIR\"/containers-*; do\n    [ -f \"$f\" ] || continue\n    read -r fr names < \"$f\" || names=\n    for c in $names; do\n      safe \"$c\" || continue\n      if [ \"$(docker inspect -f '{{.State.Running}}' \"$c\" 2> /dev/null)\" != true ]; then\n        start_containers \"$c\"; ST_RECOVERED=\"$ST_RECOVERED\"\"restarted container $c left stopped by run $fr; \"\n      fi\n    done\n    rm -f \"$f\"\n  done\n  status\n}\n\n# Called on any failure: settles a swap in flight, removes staging, restarts what was\n# stopped, and says what the volume holds and where the previous contents are.\nfail() {\n  trap - TERM INT HUP\n  ST_MESSAGE=\"$1$ST_MESSAGE\"\n  log \"FAILED: $1\"\n  if [ -n \"$IN_SWAP\" ]; then\n    RECOVERED=\n    recover_journal \"$JOURNAL\" || :\n    ST_VOLUME=$RECOVERED\n  elif [ \"$MODE\" = in-place ] && [ -n \"$MP\" ]; then\n    ST_VOLUME=unchanged\n  fi\n  [ -n \"$STAGE\" ] && rm -rf \"$STAGE\"\n  [ -n \"$NEW\" ] && [ ! -f \"$JOURNAL\" ] && rm -rf \"$NEW\"\n  if [ -n \"$STOPPING\" ]; then\n    # shellcheck disable=SC2086 # split on purpose: container names, checked by safe()\n    start_containers $RUNNING\n    rm -f \"$CONTAINERS_FILE\"\n  fi\n  if [ -n \"$ST_SAFETY\" ]; then\n    ST_MESSAGE=\"$ST_MESSAGE; the volume's previous contents are in safety snapshot $ST_SAFETY (tags @SET_TAG_PREFIX@$SLUG, @PRE_RESTORE_TAG@)\"\n  fi\n  ST_OUTCOME=failed ST_END=$(now)\n  phase failed\n  exit 1\n}\n\n# Staging and swap directories a dead job left beside a volume's _data (disk space, not\n# state): removed once no journal refers to them any more.\nclean_leftovers() { # volume\n  lp=$(docker volume inspect --format '{{.Mountpoint}}' \"$1\" 2> /dev/null)\n  [ -n \"$lp\" ] || return 0\n  lp=$(dirname \"$lp\")\n  for j in \"$DIR\"/swap-*.journal; do [ -f \"$j\" ] && grep -qF \"$lp/\" \"$j\" && return 0; done\n  for d in \"$lp\"/.rf-restore-* \"$lp\"/.rf-new-* \"$lp\"/.rf-old-*; do\n    [ -e \"$d\" ] || continue\n    rm -rf \"$d\"; log \"removed $d, left by an earlier run\"\n  done\n}\n\ntake_host_lock() {\n  exec 8> @HOST_LOCK@\n  flock -w \"$LOCK_WAIT\" 8 || fail \"another restic-fleet run held @HOST_LOCK@ for $LOCK_WAIT s; nothing was changed\"\n  make_work\n}\n# Work files (restic ls of a big volume is big) on disk beside the status files, not in a\n# tmpfs. Made under the host lock, so any other work directory is a dead job's.\nmake_work() {\n  WORK=$(mktemp -d \"$DIR/.work.XXXXXX\") || fail \"mktemp in $DIR failed\"\n  OUT=$WORK/out ERR=$WORK/err\n  for w in \"$DIR\"/.work.*; do [ \"$w\" = \"$WORK\" ] || rm -rf \"$w\"; done\n}\ntake_set_lock() { # the runner's per-set lock: no backup of the set runs meanwhile\n  exec 9> \"/var/lock/restic-fleet-$SLUG.lock\"\n  flock -w \"$LOCK_WAIT\" 9 || fail \"a backup of set $SLUG held its lock for $LOCK_WAIT s; nothing was changed\"\n}\n\n# Restores the snapshot with content verification into $STAGE, then compares the staged\n# tree with the snapshot's listing (file, directory and symlink counts, total bytes).\nrestore_and_verify() {\n  phase restore\n  rm -rf \"$STAGE\"; mkdir -p \"$STAGE\" || fail \"cannot create staging directory $STAGE\"\n  restic_retry restore \"$SNAP\" --target \"$STAGE\" --verify || fail \"restic restore failed: $(last_error)\"\n  cat \"$OUT\"\n  verified=$(sed -n 's/^finished verifying \\([0-9]*\\) files.*/\\1/p' \"$OUT\" | tail -n 1)\n  [ -n \"$verified\" ] || fail \"restic restore --verify did not report a verification\"\n  phase verify\n  TREE=$STAGE$SNAPPATH\n  [ -d \"$TREE\" ] || fail \"the restored snapshot has no directory $SNAPPATH\"\n  restic_retry --no-lock ls --json \"$SNAP\" || fail \"restic ls failed: $(last_error)\"\n  depth=$(printf '%s\\n' \"$SNAPPATH\" | tr '/' '\\n' | grep -c .)\n  # Field order of restic's node JSON: quotes inside names are escaped, so \"type\":\"file\"\n  # and \"size\": only match the real fields.\n  want=$(awk -v depth=\"$depth\" '\n    /\"struct_type\":\"node\"/ {\n      if ($0 ~ /\"type\":\"file\"/) { f++; if (match($0, /\"size\":[0-9]+/)) b += substr($0, RSTART + 7, RLENGTH - 7) }\n      else if ($0 ~ /\"type\":\"dir\"/) d++\n      else if ($0 ~ /\"type\":\"symlink\"/) l++\n      else o++\n    }\n    END { printf \"%d %d %d %.0f %d\\n\", f, d - depth, l, b, o }' \"$OUT\")\n  have=\"$(find \"$TREE\" -type f -printf x | wc -c) $(find \"$TREE\" -mindepth 1 -type d -printf x | wc -c) $(find \"$TREE\" -type l -printf x | wc -c) $(find \"$TREE\" -type f -printf '%s\\n' | awk '{ s += $1 } END { printf \"%.0f\", s }') $(find \"$TREE\" ! -type f ! -type d ! -type l -printf x | wc -c)\"\n  # shellcheck disable=SC2086 # split on purpose: five numbers each\n  set -- $want; wf=$1 wd=$2 wl=$3 wb=$4 wo=$5\n  # shellcheck disable=SC2086 # split on purpose: five numbers each\n  set -- $have; hf=$1 hd=$2 hl=$3 hb=$4 ho=$5\n  log \"snapshot listing: $wf files, $wd dirs, $wl symlinks, $wb bytes, $wo other; staged: $hf files, $hd dirs, $hl symlinks, $hb bytes, $ho other\"\n  if [ \"$wf $wd $wl $wb $wo\" != \"$hf $hd $hl $hb $ho\" ]; then\n    fail \"verification failed: the snapshot lists $wf files/$wd dirs/$wl symlinks/$wb bytes, the staged tree has $hf/$hd/$hl/$hb\"\n  fi\n  ST_FILES=$hf ST_DIRS=$hd ST_LINKS=$hl ST_BYTES=$hb\n  ST_VERIFICATION=\"restic restore --verify re-read the content of $verified files; the staged tree matches the snapshot listing: $hf files, $hd directories, $hl symlinks, $hb bytes\"\n  status\n}\n\nin_place() {\n  phase lock\n  take_host_lock\n  take_set_lock\n  phase recover\n  recover_all\n  ST_STARTED='' # what recovery restarted is in ST_RECOVERED; from here on: this run's containers\n  if [ -f \"$DIR/swap-$SLUG.journal\" ]; then\n    fail \"an earlier interrupted swap of this set could not be settled ($ST_RECOVERED): fix it by hand, see $DIR/swap-$SLUG.journal\"\n  fi\n  clean_leftovers \"$VOLUME\"\n  MP=$(docker volume inspect --format '{{.Mountpoint}}' \"$VOLUME\" 2> \"$ERR\")\n  CREATED=''\n  if [ -z \"$MP\" ]; then\n    docker volume create \"$VOLUME\" > /dev/null 2>> \"$ERR\" || fail \"volume $VOLUME does not exist and could not be created: $(last_error)\"\n    MP=$(docker volume inspect --format '{{.Mountpoint}}' \"$VOLUME\" 2> \"$ERR\")\n    CREATED=1; log \"volume $VOLUME did not exist: created it\"\n    ST_MESSAGE=\"$ST_MESSAGE; volume $VOLUME did not exist: created it (nothing to keep in a safety snapshot)\"\n  fi\n  if [ -z \"$MP\" ] || [ ! -d \"$MP\" ]; then fail \"volume $VOLUME has no directory on this host ($MP)\"; fi\n  # A volume with a driver or driver options (e.g. a bind to another directory) keeps its\n  # data elsewhere: swapping _data would not restore it.\n  drv=$(docker volume inspect --format '{{.Driver}} {{len .Options}}' \"$VOLUME\" 2> /dev/null)\n  if [ \"$drv\" != \"local 0\" ]; then fail \"volume $VOLUME is not a plain local volume (driver and options: $drv): restore to a path instead\"; fi\n  if mountpoint -q \"$MP\"; then fail \"$MP is a mount point: it cannot be swapped; restore to a path instead\"; fi\n  P=$(dirname \"$MP\")\n  STAGE=$P/.rf-restore-$RUN NEW=$P/.rf-new-$RUN OLD=$P/.rf-old-$RUN\n  JOURNAL=$DIR/swap-$SLUG.journal CONTAINERS_FILE=$DIR/containers-$SLUG\n\n  phase stop\n  containers_of \"$VOLUME\" > \"$OUT\" 2> \"$ERR\" || fail \"docker ps failed: $(last_error)\"\n  RUNNING=$(awk '$2 == \"running\" || $2 == \"restarting\" || $2 == \"paused\" { print $1 }' \"$OUT\" | tr '\\n' ' ')\n  for c in $RUNNING; do safe \"$c\" || fail \"unexpected container name $c\"; done\n  # Written before stopping: if this job dies, recover starts them again.\n  echo \"$RUN $RUNNING\" > \"$CONTAINERS_FILE\"; sync\n  STOPPING=1\n  for c in $RUNNING; do\n    docker stop -t 30 \"$c\" > /dev/null 2> \"$ERR\" || fail \"could not stop container $c: $(last_error)\"\n    ST_STOPPED=\"$ST_STOPPED $c\"; log \"stopped container $c\"\n  done\n  status\n  failpoint after-stop\n\n  if [ -z \"$CREATED\" ]; then\n    phase safety-snapshot\n    restic_retry backup --json --host \"$HOST\" --tag \"@SET_TAG_PREFIX@$SLUG\" --tag \"@PRE_RESTORE_TAG@\" \\\n      --tag \"restic-fleet:keep-until=$KEEP\" \"$MP\" || fail \"the safety snapshot failed, so nothing was restored: $(last_error)\"\n    ST_SAFETY=$(sed -n 's/.*\"message_type\":\"summary\".*\"snapshot_id\":\"\\([0-9a-f]*\\)\".*/\\1/p' \"$OUT\" | tail -n 1)\n    [ -n \"$ST_SAFETY\" ] || fail \"the safety snapshot reported no id, so nothing was restored\"\n    log \"safety snapshot $ST_SAFETY\"\n    status\n  fi\n\n  restore_and_verify\n\n  phase swap\n  mv -T \"$TREE\" \"$NEW\" || fail \"cannot move the staged tree to $NEW\"\n  rm -rf \"$STAGE\"; STAGE=\n  left=$(containers_of \"$VOLUME\" | awk '$2 == \"running\" { print $1 }' | tr '\\n' ' ')\n  [ -z \"$left\" ] || fail \"container(s) $left started using the volume during the restore\"\n  sync\n  if ! { printf 'run %s\\nmp %s\\nold %s\\nnew %s\\n' \"$RUN\" \"$MP\" \"$OLD\" \"$NEW\" > \"$JOURNAL.tmp\" && sync && mv -f \"$JOURNAL.tmp\" \"$JOURNAL\"; }; then\n    fail \"cannot write the swap journal $JOURNAL\"\n  fi\n  sync\n  IN_SWAP=1\n  failpoint before-swap\n  mv -T \"$MP\" \"$OLD\" || fail \"cannot rename $MP\"\n  failpoint between-renames\n  mv -T \"$NEW\" \"$MP\" || fail \"cannot rename $NEW to $MP\"\n  sync\n  failpoint after-swap\n  rm -rf \"$OLD\"; sync; rm -f \"$JOURNAL\"; sync\n  IN_SWAP=\n  ST_VOLUME=restored\n\n  phase start\n  STOPPING=\n  # shellcheck disable=SC2086 # split on purpose: container names, checked by safe()\n  start_containers $RUNNING\n  rm -f \"$CONTAINERS_FILE\"\n  ST_OUTCOME=restored ST_END=$(now)\n  phase finished\n}\n\nto_path() {\n  phase lock\n  take_host_lock\n  phase recover\n  recover_all\n  REAL=$(realpath -m \"$TARGET\") || fail \"cannot resolve $TARGET\"\n  MP=$(docker volume inspect --format '{{.Mountpoint}}' \"$VOLUME\" 2> /dev/null)\n  if [ -n \"$MP\" ]; then\n    MPR=$(realpath -m \"$MP\")\n    case \"$REAL/\" in \"$MPR\"/*) fail \"target $TARGET is inside the live volume $VOLUME ($MPR): restore in place or elsewhere\" ;; esac\n    MP=\n  fi\n  if [ -e \"$REAL\" ]; then\n    [ -d \"$REAL\" ] || fail \"target $TARGET exists and is not a directory\"\n    [ -z \"$(ls -A \"$REAL\")\" ] || fail \"target $TARGET is not empty: restore into a new or empty directory, so nothing stale mixes in\"\n  fi\n  mkdir -p \"$REAL\" || fail \"cannot create $TARGET\"\n  STAGE=$REAL/.rf-restore-$RUN\n  restore_and_verify\n  phase move\n  # The snapshot's root directory attributes, before moving its entries changes its times.\n  touch -r \"$TREE\" \"$WORK/ref\"\n  find \"$TREE\" -mindepth 1 -maxdepth 1 -exec mv -t \"$REAL\" -- {} + || fail \"moving the restored files into $TARGET failed: it may be incomplete\"\n  chown --reference=\"$TREE\" \"$REAL\"; chmod --reference=\"$TREE\" \"$REAL\"\n  rm -rf \"$STAGE\"; STAGE=\n  touch -r \"$WORK/ref\" \"$REAL\"\n  ST_OUTCOME=restored ST_END=$(now)\n  phase finished\n}\n\nrestore_job() {\n  restore_env\n  DIR=@RESTORE_DIR@\n  LOCK_WAIT=600\n  NL='\n'\n  [ $# -ge 2 ] || die \"usage: job in-place|to-path|recover RUN ...\"\n  MODE=$1 RUN=$2\n  shift 2\n  HOST='' SLUG='' VOLUME='' SNAP='' SNAPPATH='' TARGET='' KEEP='' FAILPOINT=''\n  case \"$MODE\" in\n    in-place)\n      [ $# -ge 6 ] || die \"in-place needs HOST SLUG VOLUME SNAPSHOT SNAPPATH KEEP_UNTIL\"\n      HOST=$1 SLUG=$2 VOLUME=$3 SNAP=$4 SNAPPATH=$5 KEEP=$6\n      [ $# -ge 7 ] && FAILPOINT=$7 ;;\n    to-path)\n      [ $# -ge 6 ] || die \"to-path needs HOST SLUG VOLUME SNAPSHOT SNAPPATH TARGET\"\n      HOST=$1 SLUG=$2 VOLUME=$3 SNAP=$4 SNAPPATH=$5 TARGET=$6 ;;\n    recover) [ $# -ge 1 ] && VOLUME=$1 ;;\n    *) die \"unknown mode $MODE\" ;;\n  esac\n  safe \"$RUN\" || die \"unsafe run id\"\n  if [ \"$MODE\" != recover ]; then\n    for v in \"$HOST\" \"$SLUG\" \"$VOLUME\"; do safe \"$v\" || die \"unsafe name: $v\"; done\n    case \"$SNAP\" in ''|*[!0-9a-f]*) die \"snapshot id must be hex\" ;; esac\n    abspath \"$SNAPPATH\" || die \"snapshot path must be absolute\"\n    [ \"$MODE\" = to-path ] && { abspath \"$TARGET\" || die \"target must be an absolute path\"; }\n    [ \"$MODE\" = in-place ] && { case \"$KEEP\" in ''|*[!0-9-]*) die \"bad keep-until date\" ;; esac; }\n  elif [ -n \"$VOLUME\" ]; then\n    safe \"$VOLUME\" || die \"unsafe name: $VOLUME\"\n  fi\n\n  mkdir -p \"$DIR\" /var/lock || die \"cannot create $DIR\"\n  WORK='' OUT=/dev/null ERR=/dev/null # see make_work\n  trap 'rm -rf \"$WORK\"' EXIT\n  trap 'fail \"stopped by a signal\"' TERM INT HUP\n\n  ST_PHASE=starting ST_OUTCOME=running ST_SAFETY='' ST_FILES='' ST_DIRS='' ST_LINKS='' ST_BYTES='' ST_VERIFICATION=''\n  ST_STOPPED='' ST_STARTED='' ST_RECOVERED='' ST_VOLUME='' ST_MESSAGE='' ST_START=$(now) ST_END=''\n  RUNNING='' STOPPING='' IN_SWAP='' MP='' P='' STAGE='' NEW='' OLD='' JOURNAL='' CONTAINERS_FILE=''\n  case \"$MODE\" in\n    in-place) in_place ;;\n    to-path) to_path ;;\n    recover)\n      phase lock\n      take_host_lock\n      phase recover\n      recover_all\n      [ -n \"$VOLUME\" ] && clean_leftovers \"$VOLUME\"\n      ST_OUTCOME=restored ST_END=$(now)\n      phase finished ;;\n  esac\n  exit 0\n}\n",
+    "restore": "# Restore's functions besides the job (restore/script.ts): the repository from the installed\n# credential files, the read-only preflight, and the launcher. Preflight output is\n# \"@@rf <key>\" lines each followed by one value line (base64 where it could hold anything).\n\nrestore_env() {\n  export RESTIC_REPOSITORY_FILE=@REPOSITORY_FILE@\n  export RESTIC_PASSWORD_FILE=@PASSWORD_FILE@\n  export RESTIC_CACHE_DIR=@CACHE_DIR@\n}\n\n# Runs a command; prints \"<exit code> <base64 stdout> <base64 stderr>\" on one line.\ncap() {\n  RF_T=$(mktemp -d) || { echo \"99 - -\"; return; }\n  \"$@\" > \"$RF_T/o\" 2> \"$RF_T/e\"; RF_RC=$?\n  printf '%s %s %s\\n' \"$RF_RC\" \"$(base64 -w0 < \"$RF_T/o\")\" \"$(base64 -w0 < \"$RF_T/e\")\"\n  rm -rf \"$RF_T\"\n}\n\npreflight_host() { # restic and the credentials\n  sec restic; restic version 2>/dev/null | head -n 1 | grep . || echo -\n  sec credentials; if [ -r @REPOSITORY_FILE@ ] && [ -r @PASSWORD_FILE@ ]; then echo yes; else echo no; fi\n}\n\npreflight_volume() { # volume: where it lives, its driver, the containers using it\n  RF_MP=$(docker volume inspect --format '{{.Mountpoint}}' \"$1\" 2>/dev/null)\n  sec mountpoint; printf '%s' \"$RF_MP\" | b64\n  sec mountpoint-real; if [ -n \"$RF_MP\" ]; then realpath -m \"$RF_MP\" | b64; else echo; fi\n  sec mountpoint-is-mount; if [ -n \"$RF_MP\" ] && mountpoint -q \"$RF_MP\"; then echo yes; else echo no; fi\n  sec volume-driver; docker volume inspect --format '{{.Driver}} {{len .Options}}' \"$1\" 2>/dev/null || echo -\n  sec containers; docker ps -a --filter \"volume=$1\" --format '{{.Names}} {{.State}}' 2>/dev/null | b64\n}\n\npreflight_target() { # path\n  sec target-real; realpath -m \"$1\" | b64\n  sec target-state\n  if [ ! -e \"$1\" ]; then echo absent; elif [ ! -d \"$1\" ]; then echo not-a-directory; elif [ -z \"$(ls -A \"$1\")\" ]; then echo empty; else echo non-empty; fi\n}\n\n# Writes the job script from stdin and its first status; old runs' files (30 days) are\n# pruned, journals and container lists never.\nlaunch_prepare() { # restore-dir script status run\n  mkdir -p \"$1\" && chmod 0700 \"$1\" || exit 1\n  find \"$1\" -maxdepth 1 -type f -mtime +30 \\( -name '*.sh' -o -name '*.log' -o -name '*.status' \\) -delete 2>/dev/null\n  cat > \"$2\" || exit 1\n  printf 'run %s\\nphase queued\\noutcome running\\n' \"$4\" > \"$3\"\n  command -v setsid >/dev/null || { echo 'setsid (util-linux) is missing on this host' >&2; exit 1; }\n}\n\n# Whether the job is alive (its pid runs this run's script), then its status file: in this\n# order, so \"not alive\" with a running status means it died without finishing.\npoll_job() { # status-file run\n  RF_PID=$(sed -n 's/^pid //p' \"$1\" 2>/dev/null)\n  if [ -n \"$RF_PID\" ] && tr '\\0' ' ' < \"/proc/$RF_PID/cmdline\" 2>/dev/null | grep -qF -- \"$2\"; then RF_ALIVE=yes; else RF_ALIVE=no; fi\n  if [ -f \"$1\" ]; then cat \"$1\"; else echo 'outcome missing'; fi\n  echo \"alive $RF_ALIVE\"\n}\n\n# After the recover run: its status, then whether each container runs.\nrecovered_state() { # recover-status-file container...\n  cat \"$1\" 2>/dev/null || echo 'outcome missing'\n  shift\n  for RF_C do echo \"container $RF_C $(docker inspect -f '{{.State.Running}}' \"$RF_C\" 2>/dev/null || echo missing)\"; done\n}\n",
+    "snapshots": "# The snapshot report's probe (facts/snapshots.ts): a client's snapshots (read-only,\n# --no-lock, with the installed credential files) and the runner's status file per set.\n\nsnapshots_of() { # host\n  RF_T=$(mktemp -d) || exit 1\n  timeout 120 restic --repository-file @REPOSITORY_FILE@ --password-file @PASSWORD_FILE@ --no-lock snapshots --json --host \"$1\" > \"$RF_T/out\" 2> \"$RF_T/err\"\n  RF_RC=$?\n  sec snapshots-exit; echo \"$RF_RC\"\n  sec snapshots; b64 < \"$RF_T/out\"\n  sec snapshots-err; tail -n 3 \"$RF_T/err\" | b64\n  rm -rf \"$RF_T\"\n}\nstatus_of() { # set slug...\n  for RF_S do\n    sec status \"$RF_S\"; if [ -f \"@STATUS_DIR@/$RF_S.json\" ]; then b64 < \"@STATUS_DIR@/$RF_S.json\"; else echo; fi\n  done\n}\n",
+};
+
+;// CONCATENATED MODULE: ./src/util/posix-quote.ts
+/**
+ * POSIX single-quote quoting, safe for any string without NUL: the one quoting rule.
+ * `remote/shell.ts` wraps it into the ShellText the transport runs; `desired/cron.ts`
+ * uses it for the runner arguments in the cron file it renders (below remote/ in the
+ * layer order, so it cannot import shell.ts).
+ */
+function posixQuote(value) {
+    const s = String(value);
+    if (s.includes('\0'))
+        throw new Error('a NUL byte cannot be passed to the shell');
+    if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s))
+        return s;
+    return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
 ;// CONCATENATED MODULE: ./src/remote/shell.ts
+
+
 /**
  * The only place shell text is made. A `ShellText` holds text that is safe to hand
  * to `sh -c`: either constant script text written in this codebase (`script`) or
@@ -36231,14 +35283,9 @@ class ShellText {
         return this.text;
     }
 }
-/** POSIX single-quote quoting: safe for any string without NUL. */
+/** POSIX single-quote quoting: safe for any string without NUL (util/posix-quote.ts). */
 function quote(value) {
-    const s = String(value);
-    if (s.includes('\0'))
-        throw new Error('a NUL byte cannot be passed to the shell');
-    if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s))
-        return ShellText._make(s);
-    return ShellText._make(`'${s.replace(/'/g, `'\\''`)}'`);
+    return ShellText._make(posixQuote(value));
 }
 /**
  * Tagged template: sh`restic backup ${path} --tag ${tag}` quotes every value;
@@ -36274,268 +35321,612 @@ function withTimeout(seconds, cmd) {
 function withBecome(cmd) {
     return sh `sudo -n sh -c ${cmd.text}`;
 }
-
-;// CONCATENATED MODULE: ./src/desired/cron.ts
-
-
-/** The command a set's cron job runs; also what tests and the demo run to trigger a backup. */
-function backupCommand(host, set) {
-    const tags = set.tags.flatMap((t) => ['--tag', t]);
-    return sh `${RUNNER_PATH} backup --host ${host} --set ${set.slug} --volume ${set.volume} ${tags}`;
+/** A remote script file's text (src/sh/*.sh: constant, written in this repository). */
+function shFile(name) {
+    return ShellText._make(SH_FILES[name]);
 }
-function rotationCommand(host, r) {
-    const prune = r.prune ? ['--prune'] : [];
-    return sh `${RUNNER_PATH} forget --host ${host} --daily ${r.daily} --weekly ${r.weekly} --monthly ${r.monthly} ${prune}`;
+
+;// CONCATENATED MODULE: ./src/facts/host-script.ts
+
+
+/** See HostFacts.generation. */
+const GENERATION_FILE = '/var/lib/restic-fleet/generation';
+/** What the probe remembers between runs (restic's and docker's versions, keyed by what changes them). */
+const PROBE_CACHE_FILE = '/var/lib/restic-fleet/probe-cache';
+/** The host paths and tags that src/sh/*.sh name as @NAME@ words. */
+const CONSTANTS = {
+    REPOSITORY_FILE: REPOSITORY_FILE,
+    PASSWORD_FILE: PASSWORD_FILE,
+    VERIFIED_FILE: VERIFIED_FILE,
+    CACHE_DIR: CACHE_DIR,
+    HOST_LOCK: HOST_LOCK,
+    STATUS_DIR: STATUS_DIR,
+    SET_TAG_PREFIX: SET_TAG_PREFIX,
+    PRE_RESTORE_TAG: PRE_RESTORE_TAG,
+    GENERATION_FILE,
+    PROBE_CACHE_FILE,
+};
+/** One file's text with its @NAME@ words filled in (each a plain shell word: `quote` leaves it bare). */
+function fill(name, extra) {
+    return shFile(name).text.replace(/@([A-Z_]+)@/g, (m, k) => {
+        const v = extra[k] ?? CONSTANTS[k];
+        if (v === undefined)
+            throw new Error(`src/sh/${name}.sh names an unknown constant ${m}`);
+        if (quote(v).text !== v)
+            throw new Error(`constant ${k} is not a plain shell word`);
+        return v;
+    });
 }
-/** In a crontab line an unescaped % ends the command; the schema forbids it, this is the second guard. */
-function cronCommand(cmd, logName) {
-    const text = `${cmd.text} >> ${quote(`${LOG_DIR}/${logName}.log`).text} 2>&1`;
-    if (text.includes('%') || text.includes('\n'))
-        throw new Error(`refusing a cron command with % or a newline: ${text}`);
-    return text;
+/** One file's functions alone (for a script that already has the prelude). */
+function hostFunctions(name) {
+    return script(fill(name, {}));
 }
-/** Comments carry the free-text id; control characters are replaced so a comment stays one line. */
-const comment = (s) => s.replace(/[\x00-\x1f\x7f]/g, ' ');
-/**
- * The whole /etc/cron.d/restic-fleet file: one job per backup set, plus rotation.
- * One file owned by restic-fleet means removed sets simply disappear from it.
- */
-function renderCronFile(host, sets, rotation, source) {
-    const lines = [
-        `# Managed by restic-fleet (${comment(source)}); changes here are overwritten.`,
-        'SHELL=/bin/sh',
-        'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-        '',
-    ];
-    for (const set of sets) {
-        lines.push(`# backup set "${comment(set.id)}" (${set.type}: ${set.volume})`);
-        lines.push(`${set.minute} ${set.hour} * * * root ${cronCommand(backupCommand(host, set), set.slug)}`);
+/** The shared prelude followed by the named files' functions: the start of every remote command. */
+function hostScript(names, extra = {}) {
+    return joinShell(['prelude', ...names].map((n) => script(fill(n, extra))));
+}
+
+;// CONCATENATED MODULE: ./src/util/version.ts
+/** Compares dotted numeric versions ("0.14.0" < "0.16.4"). */
+function versionAtLeast(v, min) {
+    const a = v.split('.').map(Number);
+    const b = min.split('.').map(Number);
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+        const d = (a[i] ?? 0) - (b[i] ?? 0);
+        if (d !== 0)
+            return d > 0;
     }
-    if (rotation) {
-        lines.push(`# rotation: keep daily ${rotation.daily}, weekly ${rotation.weekly}, monthly ${rotation.monthly}${rotation.prune ? ', prune' : ''}`);
-        lines.push(`${rotation.minute} ${rotation.hour} * * * root ${cronCommand(rotationCommand(host, rotation), 'rotation')}`);
+    return true;
+}
+/** restic ≥ 0.17 exits 10 (repository does not exist), 11 (locked), 12 (wrong password). */
+const RESTIC_EXIT_CODES = '0.17.0';
+/** restic ≥ 0.16 waits for a lock itself (`--retry-lock`). */
+const RESTIC_RETRY_LOCK = '0.16.0';
+
+;// CONCATENATED MODULE: ./src/facts/repo-check.ts
+
+
+/**
+ * Shell functions that open the repository with given credentials: src/sh/repo-check.sh.
+ * The URL and password arrive as shell variables read from stdin and go into 0600 temp
+ * files for --repository-file/--password-file: never argv, never the environment.
+ * `repo_check_files` prints "<exit code> <base64 stderr tail>".
+ *
+ * Opening a repository costs a key derivation (scrypt) on the client and password checks
+ * on the server, seconds when ten clients ask at once; so a successful check with the
+ * installed credentials is remembered in /var/lib/restic-fleet/repo-verified (0600: the sha256 of the two
+ * credential files), and a probe within a day of it, with unchanged credentials, reuses
+ * it. Every successful backup refreshes it too (the runner writes the same file).
+ */
+const REPO_CHECK_FUNCTION = hostFunctions('repo-check');
+/**
+ * restic ≥ 0.17 says what went wrong in its exit code: 10 repository does not exist, 11 lock
+ * held, 12 wrong password. restic 0.14 exits 1 for every failure: tell cases apart by stderr
+ * (see FIELD-NOTES); that is also the fallback for every other code and for an unknown version.
+ */
+const EXIT_CODE_STATUS = { 10: 'absent', 11: 'locked', 12: 'wrong-password' };
+function classifyRepo(code, stderr, resticVersion) {
+    const detail = stderr.trim().split('\n').slice(-3).join(' | ');
+    const is = (re) => re.test(stderr);
+    const byCode = resticVersion && versionAtLeast(resticVersion, RESTIC_EXIT_CODES) ? EXIT_CODE_STATUS[code] : undefined;
+    let status;
+    if (code === 0)
+        status = 'initialised';
+    else if (byCode)
+        status = byCode;
+    else if (code === 124 || code === 137)
+        status = 'unreachable';
+    else if (is(/401 Unauthorized|unauthorized/i))
+        status = 'unauthorized';
+    else if (is(/wrong password or no key found/))
+        status = 'wrong-password';
+    else if (is(/repository is already locked/))
+        status = 'locked';
+    else if (is(/unable to open config file/) && is(/does not exist|no such file|404/i))
+        status = 'absent';
+    else if (is(/connection refused|no such host|i\/o timeout|dial tcp|network is unreachable|EOF/i))
+        status = 'unreachable';
+    else
+        status = 'error';
+    return { status, detail: status === 'initialised' ? '' : detail };
+}
+/** Parses the "<code> <base64>" line that repo_check_* prints (resticVersion: the host's, from the same probe). */
+function parseRepoCheckLine(line, resticVersion) {
+    const [code, b64 = ''] = line.trim().split(' ');
+    const n = Number(code);
+    if (!Number.isInteger(n))
+        return { status: 'error', detail: `unexpected repository check output: ${line.slice(0, 100)}` };
+    return classifyRepo(n, Buffer.from(b64, 'base64').toString('utf8'), resticVersion);
+}
+
+;// CONCATENATED MODULE: ./src/apply/script.ts
+
+
+
+const octal = (m) => m.toString(8).padStart(4, '0');
+function renderApply(ops) {
+    const parts = [hostScript(['apply', 'repo-check']), script('apply_lock')];
+    const stdin = [];
+    const done = new Set();
+    const okLine = (id) => (id ? sh `ok ${id}` : script(':'));
+    let versionRead = false;
+    for (const { changeId: id, op, covers = [] } of ops) {
+        switch (op.op) {
+            case 'apt-install':
+                parts.push(sh `run_step ${id} env DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -q ${op.pkg}`, sh `run_step ${id} restic version`);
+                break;
+            case 'mkdir':
+                parts.push(sh `run_step ${id} mkdir -p ${op.path}`, sh `run_step ${id} chown root:root ${op.path}`, sh `run_step ${id} chmod ${octal(op.mode)} ${op.path}`);
+                break;
+            case 'write-file':
+                parts.push(sh `write_file ${id} ${op.path} ${octal(op.mode)}`);
+                stdin.push(Buffer.from(reveal(op.content)).toString('base64'));
+                break;
+            case 'network-create':
+                parts.push(sh `docker network inspect ${op.name} >/dev/null 2>&1 || run_step ${id} docker network create ${op.name}`);
+                break;
+            case 'container-run': {
+                const s = op.spec;
+                const args = [
+                    '--name', s.name, '--detach', '--restart', s.restartPolicy,
+                    ...s.ports.flatMap((p) => ['--publish', `${p.hostPort}:${p.containerPort}`]),
+                    ...s.binds.flatMap((b) => ['--volume', `${b.source}:${b.target}`]),
+                    ...(s.networks[0] ? ['--network', s.networks[0]] : []),
+                    ...(s.logDriver ? ['--log-driver', s.logDriver] : []),
+                    ...Object.entries(s.logOptions).flatMap(([k, v]) => ['--log-opt', `${k}=${v}`]),
+                    ...Object.entries(s.env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
+                    ...Object.entries(s.labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
+                ];
+                if (op.replace)
+                    parts.push(sh `run_step ${id} docker rm --force ${s.name}`);
+                parts.push(sh `run_step ${id} docker run ${args} ${s.image}`);
+                for (const net of s.networks.slice(1))
+                    parts.push(sh `run_step ${id} docker network connect ${net} ${s.name}`);
+                break;
+            }
+            case 'container-start':
+                parts.push(sh `run_step ${id} docker start ${op.name}`);
+                break;
+            case 'await-http':
+                parts.push(sh `await_http ${id} ${op.container} ${String(op.port)} ${String(op.timeoutSeconds)}`);
+                break;
+            case 'guard-generation':
+                // Exit 0 with a marker: the engine reports the host as planned on stale facts, not as failed.
+                parts.push(sh `guard_generation ${op.generation}`);
+                break;
+            case 'bump-generation':
+                parts.push(script('bump_generation'));
+                break;
+            case 'container-reload':
+                parts.push(sh `run_step ${`reload:${op.name}`} docker kill --signal HUP ${op.name}`);
+                break;
+            case 'repo-init':
+            case 'repo-verify':
+                if (!versionRead)
+                    parts.push(script('restic_version'));
+                versionRead = true;
+                parts.push(script(op.op === 'repo-init' ? 'repo_init' : 'repo_verify'));
+                break;
+        }
+        // Report each change once, after its last op.
+        const last = ops.filter((o) => o.changeId === id).at(-1)?.op === op;
+        for (const cid of last ? [...covers, id] : []) {
+            if (done.has(cid))
+                continue;
+            parts.push(okLine(cid));
+            done.add(cid);
+        }
     }
-    return `${lines.join('\n')}\n`;
+    return { command: joinShell(parts), stdin: stdin.length ? `${stdin.join('\n')}\n` : '' };
 }
 
+;// CONCATENATED MODULE: ./src/apply/host.ts
 
-;// CONCATENATED MODULE: ./src/desired/repository.ts
 
+
+/** Applies one host's ops in a single round trip and reads back what happened. */
+async function applyHost(t, ops, timeoutSeconds) {
+    if (!ops.length)
+        return { applied: [] };
+    const { command, stdin } = renderApply(ops);
+    const res = await t.exec(command, { stdin, timeoutSeconds });
+    const applied = [];
+    let failure;
+    let repo;
+    let resticVersion;
+    for (const line of res.stdout.split('\n')) {
+        const m = /^@@rf (ok|fail|repo|stale|restic-version) (.*)$/.exec(line);
+        if (!m)
+            continue;
+        if (m[1] === 'stale')
+            return { applied: [], stale: true };
+        if (m[1] === 'ok')
+            applied.push(m[2].trim());
+        else if (m[1] === 'restic-version')
+            resticVersion = m[2].trim() === '-' ? undefined : m[2].trim();
+        else if (m[1] === 'repo')
+            repo = parseRepoCheckLine(m[2], resticVersion);
+        else {
+            const [id, b64 = ''] = m[2].split(' ');
+            failure = `${id}: ${Buffer.from(b64, 'base64').toString('utf8').trim() || 'failed'}`;
+        }
+    }
+    if (!failure && res.code !== 0) {
+        failure = res.code === null ? 'the connection dropped or the remote command was killed' : `apply script exited ${res.code}: ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`;
+    }
+    if (!failure && repo && repo.status !== 'initialised') {
+        failure = `repository is ${repo.status}${repo.detail ? `: ${repo.detail}` : ''}`;
+    }
+    return { applied, failure: failure && secret_redact(failure), repo };
+}
+
+;// CONCATENATED MODULE: external "node:crypto"
+const external_node_crypto_namespaceObject = require("node:crypto");
+;// CONCATENATED MODULE: ./src/facts/probe.ts
+
+
+
+
+
+
+function buildProbe(d, opts) {
+    const parts = [hostScript(d.client ? ['probe', 'repo-check'] : ['probe']), script('probe_start')];
+    let stdin;
+    if (d.server) {
+        const s = d.server;
+        parts.push(sh `probe_server ${s.container.name} ${s.network ?? ''}`);
+        parts.push(sh `probe_dirs ${s.dataDir}`);
+        parts.push(sh `sec htpasswd ${s.htpasswdPath}; if [ -f ${s.htpasswdPath} ]; then b64 < ${s.htpasswdPath}; else echo -; fi`);
+    }
+    if (d.client) {
+        const c = d.client;
+        const volumes = [...new Set(c.sets.map((s) => s.volume))];
+        if (volumes.length)
+            parts.push(sh `probe_volumes ${volumes}`);
+        else if (!d.server)
+            parts.push(script('docker_section 0'));
+        parts.push(script('probe_client_versions'));
+        if (c.dirs.length)
+            parts.push(sh `probe_dirs ${c.dirs.map((x) => x.path)}`);
+        if (c.files.length)
+            parts.push(sh `probe_files ${c.files.map((f) => f.path)}`);
+        for (const f of c.files) {
+            if (typeof f.content === 'string' && f.path.startsWith('/etc/cron.d/'))
+                parts.push(sh `probe_content ${f.path}`);
+        }
+        parts.push(script('probe_status_records'));
+        if (opts.checkRepo) {
+            parts.push(script(`sec repo x; IFS= read -r RF_URL; IFS= read -r RF_PW; IFS= read -r RF_WANT; repo_check_desired "$RF_URL" "$RF_PW" "$RF_WANT"`));
+            const credentials = [REPOSITORY_FILE, PASSWORD_FILE].map((p) => reveal(c.files.find((f) => f.path === p).content)).join('');
+            const want = (0,external_node_crypto_namespaceObject.createHash)('sha256').update(credentials).digest('hex');
+            stdin = `${reveal(c.repository.url)}\n${c.repository.password.reveal()}\n${want}\n`;
+        }
+        else {
+            // The server changes first (the new credentials may not work yet): ask with the
+            // installed ones only whether the repository already exists.
+            parts.push(sh `sec repo-installed x; if [ -f ${REPOSITORY_FILE} ] && [ -f ${PASSWORD_FILE} ]; then repo_check_files ${REPOSITORY_FILE} ${PASSWORD_FILE}; else echo -; fi`);
+        }
+    }
+    else if (!d.server) {
+        parts.push(script('docker_section 0'));
+    }
+    return { command: joinShell(parts), stdin };
+}
+
+;// CONCATENATED MODULE: ./src/facts/sections.ts
 /**
- * restic_repo as the seed writes it ("server.example.com:8080/backup", implying
- * rest:http://) or as a full "rest:http(s)://host:port/path". The schema has already
- * rejected credentials inside the URL and anything that is not one of these forms.
+ * Remote scripts answer in sections: a line "@@rf <name>" followed by one value line
+ * (base64 where the value could hold anything). Returns name → value line.
  */
-function parseRepo(repo) {
-    const m = /^(?:rest:(https?):\/\/)?([^/:]+)(?::(\d+))?(\/.*)?$/.exec(repo.trim());
-    if (!m)
-        throw new Error(`restic_repo "${repo}" is not host:port/path or rest:http(s)://host:port/path`);
-    const scheme = m[1] ?? 'http';
-    const port = m[3] ? Number(m[3]) : scheme === 'https' ? 443 : 80;
-    const path = (m[4] ?? '/').replace(/\/+$/, '') || '/';
-    return { scheme, host: m[2].toLowerCase(), port, path };
-}
-/** Identity of a repository, without credentials: two clients with the same key share it. */
-const repoKey = (r) => `${r.scheme}://${r.host}:${r.port}${r.path}`;
-/** The rest: URL with HTTP credentials; a Secret whenever a password is inside. */
-function repoUrl(r, client) {
-    const base = `${r.host}:${r.port}${r.path === '/' ? '/' : r.path}`;
-    if (!client.user)
-        return `rest:${r.scheme}://${base}`;
-    const user = encodeURIComponent(client.user);
-    if (!client.password)
-        return `rest:${r.scheme}://${user}@${base}`;
-    const pass = client.password.derive(encodeURIComponent);
-    return concatMaybeSecret([`rest:${r.scheme}://${user}:`, pass, `@${base}`]);
-}
-function repoDisplay(r, client) {
-    const cred = client.user ? `${encodeURIComponent(client.user)}${client.password ? ':***' : ''}@` : '';
-    return `rest:${r.scheme}://${cred}${r.host}:${r.port}${r.path}`;
-}
-
-;// CONCATENATED MODULE: ./src/desired/slug.ts
-
-const shortHash = (s) => (0,external_node_crypto_.createHash)('sha256').update(s).digest('hex').slice(0, 6);
-/**
- * File-, lock- and cron-safe names for free-text set ids ("odoo volume" → "odoo-volume").
- * Ids that collide after slugging get a short hash of the id appended, so the result is
- * deterministic and independent of set order.
- */
-function slugify(ids) {
-    const base = (id) => id
-        .toLowerCase()
-        .replace(/[^a-z0-9]+/g, '-')
-        .replace(/^-+|-+$/g, '')
-        .slice(0, 40) || 'set';
-    const counts = new Map();
-    for (const id of ids)
-        counts.set(base(id), (counts.get(base(id)) ?? 0) + 1);
+function parseSections(stdout) {
     const out = new Map();
-    for (const id of ids) {
-        const b = base(id);
-        out.set(id, counts.get(b) > 1 || b === 'set' || b === 'rotation' ? `${b}-${shortHash(id)}` : b);
+    const lines = stdout.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+        const m = /^@@rf (.+)$/.exec(lines[i]);
+        if (m)
+            out.set(m[1], lines[i + 1] ?? '');
     }
     return out;
 }
+const fromBase64 = (s) => (s ? Buffer.from(s.trim(), 'base64').toString('utf8') : '');
 
-;// CONCATENATED MODULE: ./src/desired/build.ts
-
-
-
+;// CONCATENATED MODULE: ./src/facts/parse.ts
 
 
 
-
-
-const sha256 = (s) => (0,external_node_crypto_.createHash)('sha256').update(s).digest('hex');
+const b64 = fromBase64;
+const absent = (v) => v === undefined || v.trim() === '-' || v.trim() === '';
+function fileFact(v) {
+    if (absent(v))
+        return undefined;
+    const [mode, owner, group, sha256] = v.trim().split(/\s+/);
+    return { mode: parseInt(mode, 8), owner: owner, group: group, sha256: sha256 };
+}
+function dirFact(v) {
+    if (absent(v))
+        return undefined;
+    const [mode, owner] = v.trim().split(/\s+/);
+    return { mode: parseInt(mode, 8), owner: owner };
+}
+/** The fields of `docker inspect` the plan compares and shows. */
+function containerFact(json) {
+    if (!json.trim())
+        return undefined;
+    const c = JSON.parse(json);
+    const ports = Object.entries(c.NetworkSettings?.Ports ?? {}).flatMap(([k, binds]) => (binds ?? []).map((b) => `${k} -> ${b.HostIp || '0.0.0.0'}:${b.HostPort}`));
+    return {
+        id: c.Id,
+        image: c.Config.Image,
+        running: c.State.Running,
+        status: c.State.Status,
+        labels: c.Config.Labels ?? {},
+        env: c.Config.Env ?? [],
+        mounts: (c.Mounts ?? []).map((m) => ({ source: m.Source, destination: m.Destination })),
+        ports: [...new Set(ports)].sort(),
+        networks: Object.keys(c.NetworkSettings?.Networks ?? {}).sort(),
+        logDriver: c.HostConfig.LogConfig?.Type ?? '',
+        logOptions: c.HostConfig.LogConfig?.Config ?? {},
+        restartPolicy: c.HostConfig.RestartPolicy?.Name ?? '',
+    };
+}
 /**
- * Pure and deterministic: the inventory's hosts → what each host should look like.
- * Cross-host facts are resolved here: which server serves each client's repository,
- * which clients share a repository, and which htpasswd users each server needs.
+ * The backup jobs of the host's cron file (what an earlier apply wrote, or an edit since):
+ * each job line's `--set` word, with the id from the `# backup set "id" (` line above it.
  */
-function buildDesired(hosts, source = 'inventory') {
-    const diagnostics = [];
-    const sorted = [...hosts].sort((a, b) => a.name.localeCompare(b.name));
-    const repos = new Map();
-    for (const h of sorted) {
-        if (!h.client)
-            continue;
-        const parsed = parseRepo(h.client.repo);
-        const key = repoKey(parsed);
-        const entry = repos.get(key) ?? { parsed, clients: [] };
-        entry.clients.push(h);
-        repos.set(key, entry);
-    }
-    const serverFor = (r) => sorted.find((h) => h.server && h.server.port === r.port && [h.name.toLowerCase(), h.connection.host.toLowerCase()].includes(r.host));
+function parseCronSets(text) {
     const out = [];
-    for (const h of sorted) {
-        const d = { name: h.name, connection: h.connection };
-        if (h.server) {
-            const clients = [...repos.values()].filter((r) => serverFor(r.parsed) === h).flatMap((r) => r.clients);
-            d.server = desiredServer(h, h.server, clients, diagnostics);
+    let note;
+    for (const line of text.split('\n')) {
+        if (line.startsWith('#')) {
+            note = /^# backup set "(.*)" \(/.exec(line)?.[1];
+            continue;
         }
-        if (h.client) {
-            const parsed = parseRepo(h.client.repo);
-            const entry = repos.get(repoKey(parsed));
-            d.client = desiredClient(h, h.client, parsed, entry.clients, serverFor(parsed), source);
-            if (entry.clients.length > 1 && entry.clients[0] === h) {
-                diagnostics.push({
-                    severity: 'warning',
-                    key: 'restic_repo',
-                    pos: h.posOf(['restic_repo']),
-                    message: `repository ${repoKey(parsed)} is shared by ${entry.clients.length} clients (${entry.clients.map((c) => c.name).join(', ')}): ` +
-                        'restic-fleet initialises it once, and each client forgets only its own snapshots. For one repository per host use ' +
-                        `restic_repo: ${parsed.host}:${parsed.port}${parsed.path}/{{ inventory_hostname }}`,
-                });
-            }
-        }
-        out.push(d);
+        const job = /^(?:\S+\s+){5}root\s+\S+\s+backup\s.*?--set\s+(\S+)/.exec(line);
+        if (job)
+            out.push(note === undefined ? { slug: job[1] } : { slug: job[1], id: note });
+        if (line.trim())
+            note = undefined;
     }
-    return { hosts: out, diagnostics };
+    return out;
 }
-function desiredServer(h, s, clients, diagnostics) {
-    const users = new Map();
-    const add = (user, password, usedBy, where, posPath, pos) => {
-        if (!password || typeof password === 'string')
-            return; // schema makes passwords Secrets; a user without one gets no line
-        const existing = users.get(user);
-        if (!existing) {
-            users.set(user, { user, password, usedBy: [usedBy], where });
-            return;
-        }
-        const unknown = isPlaceholderSecret(existing.password) || isPlaceholderSecret(password);
-        if (!unknown && reveal(existing.password) !== password.reveal()) {
-            diagnostics.push({
-                severity: 'error',
-                key: posPath.join('.'),
-                pos: pos.posOf(posPath),
-                message: `htpasswd user "${user}" on ${h.name} gets two different passwords (${existing.where} and ${where}); one user has one password`,
-            });
-            return;
-        }
-        if (!existing.usedBy.includes(usedBy))
-            existing.usedBy.push(usedBy);
-    };
-    s.users.forEach((u, i) => add(u.user, u.password, i === 0 ? 'restic_server_user' : `restic_server_users[${i - 1}]`, `${h.name} restic_server_user`, ['restic_server_password'], h));
-    for (const c of clients) {
-        if (c.client?.user)
-            add(c.client.user, c.client.password, c.name, `${c.name} restic_client_password`, ['restic_client_password'], c);
+/** One runner status file (JSON written by the runner); garbage reads as "unreadable". */
+function statusRecord(json) {
+    try {
+        const r = JSON.parse(json);
+        const str = (k) => (typeof r[k] === 'string' && r[k] ? r[k] : undefined);
+        return { status: str('status') ?? 'unreadable', start: str('start'), end: str('end'), exit: typeof r.exit === 'number' ? r.exit : undefined, snapshot: str('snapshot'), message: str('message') };
     }
-    if (s.options.includes('--private-repos')) {
-        for (const c of clients) {
-            const p = parseRepo(c.client.repo).path;
-            if (c.client?.user && !(p === `/${c.client.user}` || p.startsWith(`/${c.client.user}/`))) {
-                diagnostics.push({
-                    severity: 'warning',
-                    key: 'restic_repo',
-                    pos: c.posOf(['restic_repo']),
-                    message: `${h.name} runs with --private-repos, so user "${c.client.user}" may only use /${c.client.user}/…; ${c.name}'s repository path is ${p}`,
-                });
-            }
-        }
+    catch {
+        return { status: 'unreadable' };
     }
-    const container = containerSpec(s);
+}
+class ProbeError extends Error {
+}
+/** While its server is about to change, only "already initialised" (seen with the installed credentials) is certain. */
+function repoBeforeServer(installed, resticVersion) {
+    if (!absent(installed) && parseRepoCheckLine(installed, resticVersion).status === 'initialised')
+        return { status: 'initialised', detail: '' };
+    return { status: 'unchecked', detail: 'not checked: its server converges first' };
+}
+function parseProbe(d, stdout) {
+    const s = parseSections(stdout);
+    const uid = Number(s.get('uid x')?.trim());
+    if (!Number.isInteger(uid))
+        throw new ProbeError(`the probe did not run to completion (output: ${stdout.slice(0, 200)})`);
+    const docker = s.get('docker x');
+    const dockerVersion = absent(docker) ? undefined : docker.trim();
+    const facts = { host: d.name, uid };
+    const generation = s.get('generation x')?.trim();
+    if (generation && /^\d+$/.test(generation))
+        facts.generation = generation;
+    if (d.server) {
+        const sv = d.server;
+        const ht = s.get(`htpasswd ${sv.htpasswdPath}`);
+        const ct = s.get(`container ${sv.container.name}`);
+        const server = {
+            dockerVersion,
+            dataDir: dirFact(s.get(`dir ${sv.dataDir}`)),
+            htpasswd: absent(ht) ? undefined : b64(ht),
+            container: absent(ct) ? undefined : containerFact(b64(ct)),
+            networkExists: sv.network ? s.get(`network ${sv.network}`)?.trim() === 'yes' : true,
+        };
+        facts.server = server;
+    }
+    if (d.client) {
+        const c = d.client;
+        const rv = s.get('restic x');
+        const pv = s.get('restic-package x');
+        const repoLine = s.get('repo x');
+        const installed = s.get('repo-installed x');
+        // The version read by this same probe decides how the repository check's exit code reads.
+        const resticVersion = absent(rv) ? undefined : /restic (\d+\.\d+\.\d+)/.exec(rv)?.[1];
+        const client = {
+            resticVersion,
+            resticPackageVersion: absent(pv) ? undefined : pv.trim(),
+            dockerVersion,
+            files: {},
+            dirs: {},
+            volumes: {},
+            repo: repoLine !== undefined ? parseRepoCheckLine(repoLine, resticVersion) : repoBeforeServer(installed, resticVersion),
+        };
+        for (const dir of c.dirs)
+            client.dirs[dir.path] = dirFact(s.get(`dir ${dir.path}`));
+        for (const f of c.files) {
+            const fact = fileFact(s.get(`file ${f.path}`));
+            const content = s.get(`content ${f.path}`);
+            if (fact && !absent(content))
+                fact.content = b64(content);
+            client.files[f.path] = fact;
+            if (f.path === CRON_FILE && fact?.content !== undefined)
+                client.cronSets = parseCronSets(fact.content);
+        }
+        for (const set of c.sets) {
+            const v = s.get(`volume ${set.volume}`);
+            client.volumes[set.volume] = absent(v) ? undefined : { mountpoint: v.trim() };
+        }
+        const records = [...s].filter(([k]) => k.startsWith('status-record '));
+        if (records.length)
+            client.statusRecords = Object.fromEntries(records.map(([k, v]) => [k.slice('status-record '.length), statusRecord(b64(v))]));
+        facts.client = client;
+    }
+    return facts;
+}
+
+;// CONCATENATED MODULE: ./src/util/canonical-json.ts
+/** JSON with object keys sorted at every level: the basis of stable hashes. */
+function canonicalJson(value) {
+    return JSON.stringify(sortKeys(value));
+}
+function sortKeys(v) {
+    if (Array.isArray(v))
+        return v.map(sortKeys);
+    if (v && typeof v === 'object' && !(v instanceof Date)) {
+        const obj = v;
+        if (typeof obj.toJSON === 'function')
+            return obj.toJSON();
+        return Object.fromEntries(Object.keys(obj)
+            .filter((k) => obj[k] !== undefined)
+            .sort()
+            .map((k) => [k, sortKeys(obj[k])]));
+    }
+    return v;
+}
+
+;// CONCATENATED MODULE: ./src/plan/client.ts
+
+
+
+const MIN_RESTIC = '0.14.0';
+
+/** "restic" is satisfied by any installed version, "restic=0.14.0-1" only by that exact version. */
+function packageSatisfied(pkg, installed) {
+    if (!installed)
+        return false;
+    const [, pin] = pkg.split('=');
+    return pin === undefined || pin === installed;
+}
+const modeText = (m) => m.toString(8).padStart(4, '0');
+function fileChange(f, fact, destructive) {
+    const secret = isSecret(f.content);
+    const where = `${f.path} (${modeText(f.mode)} ${f.owner}:${f.owner})`;
+    if (!fact) {
+        return {
+            id: `file:${f.path}`,
+            kind: 'file',
+            action: 'create',
+            summary: `create ${where}: ${f.description}`,
+            after: secret || f.path.endsWith('/run') ? undefined : f.content,
+        };
+    }
+    const contentDiffers = fact.sha256 !== f.sha256;
+    const metaDiffers = fact.mode !== f.mode || fact.owner !== f.owner || fact.group !== f.owner;
+    if (!contentDiffers && !metaDiffers)
+        return undefined;
+    const what = [contentDiffers ? (secret ? 'content changed (secret)' : 'content changed') : '', metaDiffers ? `mode ${modeText(fact.mode)} ${fact.owner}:${fact.group} → ${modeText(f.mode)} ${f.owner}:${f.owner}` : '']
+        .filter(Boolean)
+        .join(', ');
+    const showText = contentDiffers && !secret && fact.content !== undefined;
     return {
-        dataDir: s.backupDir,
-        htpasswdPath: `${s.backupDir}/.htpasswd`,
-        users: [...users.values()].map(({ where: _w, ...u }) => u).sort((a, b) => a.user.localeCompare(b.user)),
-        network: s.network,
-        container,
-        readyTimeoutSeconds: s.readyTimeoutSeconds,
-        clients: clients.map((c) => c.name).sort(),
+        id: `file:${f.path}`,
+        kind: 'file',
+        action: 'update',
+        summary: `update ${where}: ${what}`,
+        before: showText ? fact.content : undefined,
+        after: showText ? f.content : undefined,
+        destructive: contentDiffers ? destructive : undefined,
     };
 }
-function containerSpec(s) {
-    const spec = {
-        name: s.containerName,
-        image: s.image,
-        ports: [{ hostPort: s.port, containerPort: 8000 }],
-        binds: [{ source: s.backupDir, target: '/data' }],
-        networks: s.network ? [s.network] : [],
-        logDriver: s.logDriver,
-        logOptions: s.logOptions,
-        restartPolicy: 'unless-stopped',
-        env: s.options.length ? { OPTIONS: s.options.join(' ') } : {},
-    };
-    const specHash = sha256(canonicalJson(spec)).slice(0, 16);
-    return { ...spec, labels: { 'restic-fleet.managed': 'true', 'restic-fleet.spec-hash': specHash }, specHash };
+/** A backup set whose job leaves the host's cron file is a destructive change (known by id, or by slug without one). */
+function removedSets(onHost, desired) {
+    const kept = (s) => desired.some((j) => j.setId !== undefined && (s.id !== undefined ? j.setId === s.id : j.name === s.slug));
+    const gone = (onHost ?? []).filter((s) => !kept(s)).map((s) => `"${s.id ?? s.slug}"`);
+    return gone.length ? `removes backup set${gone.length > 1 ? 's' : ''} ${gone.join(', ')} (its cron job; existing snapshots stay)` : undefined;
 }
-function file(path, mode, content, description) {
-    return { path, mode, owner: 'root', content, sha256: sha256(reveal(content)), description };
+function planClient(d, f, ctx) {
+    const changes = [];
+    const ops = [];
+    const warnings = [];
+    if (d.package && !packageSatisfied(d.package, f.resticPackageVersion)) {
+        const id = 'package:restic';
+        changes.push({
+            id,
+            kind: 'package',
+            action: f.resticPackageVersion ? 'update' : 'create',
+            summary: `apt-get install ${d.package}${f.resticPackageVersion ? ` (installed: ${f.resticPackageVersion})` : ''}`,
+        });
+        ops.push({ changeId: id, op: { op: 'apt-install', pkg: d.package } });
+    }
+    else if (!d.package) {
+        if (!f.resticVersion)
+            throw new Error(`restic is not installed; set restic_client_package (e.g. "restic") or install restic ≥ ${MIN_RESTIC}`);
+        if (!versionAtLeast(f.resticVersion, MIN_RESTIC))
+            throw new Error(`restic ${f.resticVersion} found; restic-fleet needs ≥ ${MIN_RESTIC}`);
+    }
+    if (f.resticVersion && !versionAtLeast(f.resticVersion, MIN_RESTIC) && d.package && packageSatisfied(d.package, f.resticPackageVersion)) {
+        throw new Error(`restic ${f.resticVersion} found (restic_client_package ${d.package}); restic-fleet needs ≥ ${MIN_RESTIC}`);
+    }
+    // Synthesised facts (the offline plan) know nothing of the host's docker: no warning about it.
+    const live = !f.synthesised;
+    if (live && !f.dockerVersion && d.sets.length)
+        warnings.push('docker is not usable on this host: docker-volume backups will fail');
+    for (const { path: dir, mode } of d.dirs) {
+        const fact = f.dirs[dir];
+        if (fact && fact.mode === mode && fact.owner === 'root')
+            continue;
+        const id = `directory:${dir}`;
+        changes.push({ id, kind: 'directory', action: fact ? 'update' : 'create', summary: `${fact ? 'fix' : 'create'} ${dir} (${modeText(mode)} root)` });
+        ops.push({ changeId: id, op: { op: 'mkdir', path: dir, mode } });
+    }
+    for (const file of d.files) {
+        const change = fileChange(file, f.files[file.path], file.path === CRON_FILE ? removedSets(f.cronSets, d.cron) : undefined);
+        if (!change)
+            continue;
+        changes.push(change);
+        ops.push({ changeId: change.id, op: { op: 'write-file', path: file.path, mode: file.mode, content: file.content } });
+    }
+    for (const set of d.sets) {
+        if (live && f.dockerVersion && !f.volumes[set.volume]) {
+            warnings.push(`docker volume ${set.volume} (backup set "${set.id}") does not exist on this host: its backup job fails until it does`);
+        }
+    }
+    const repoId = `repository:${d.repository.key}`;
+    switch (f.repo.status) {
+        case 'initialised':
+            break;
+        case 'absent':
+        case 'unchecked':
+            if (ctx.initializer) {
+                changes.push({
+                    id: repoId,
+                    kind: 'repository',
+                    action: 'run',
+                    summary: f.repo.status === 'absent'
+                        ? `restic init ${d.repository.display} (absent)`
+                        : `restic init ${d.repository.display} if it is absent once its server has converged`,
+                });
+                ops.push({ changeId: repoId, op: { op: 'repo-init' } });
+            }
+            else {
+                if (ctx.initializedBy)
+                    warnings.push(`repository ${d.repository.key} is initialised by ${ctx.initializedBy} in this run`);
+                ops.push({ changeId: '', op: { op: 'repo-verify' } });
+            }
+            break;
+        case 'wrong-password':
+            // Writing a password that does not open the repository would break every backup of this host.
+            throw new Error(`the repository ${d.repository.display} exists but restic_repo_password does not open it (wrong password); nothing was changed on this host. ` +
+                'restic-fleet never initialises over an existing repository or changes its keys: restore the old password in the inventory, ' +
+                'or add the new one with `restic key add` on a client first');
+        case 'unauthorized':
+            throw new Error(`the REST server answered 401 Unauthorized for ${d.repository.display}; nothing was changed on this host. ` +
+                `Check restic_client_user/restic_client_password${d.repository.serverHost ? ` against ${d.repository.serverHost}'s htpasswd users` : ''}`);
+        default:
+            // Never initialise after an unreachable server or an unknown error: verify after apply and report.
+            warnings.push(`repository ${d.repository.display}: ${f.repo.status}${f.repo.detail ? ` (${f.repo.detail})` : ''}`);
+            ops.push({ changeId: '', op: { op: 'repo-verify' } });
+    }
+    return { changes, ops, warnings };
 }
-function desiredClient(h, c, parsed, sharing, server, source) {
-    const slugs = slugify(c.sets.map((s) => s.id));
-    const sets = c.sets.map((s) => ({ ...s, slug: slugs.get(s.id) }));
-    const url = repoUrl(parsed, c);
-    const newline = (v) => (typeof v === 'string' ? `${v}\n` : v.derive((x) => `${x}\n`));
-    return {
-        package: c.package,
-        repository: {
-            key: repoKey(parsed),
-            url,
-            password: c.repoPassword,
-            display: repoDisplay(parsed, c),
-            serverHost: server?.name,
-            sharedBy: sharing.map((x) => x.name),
-        },
-        sets,
-        rotation: c.rotation,
-        dirs: CLIENT_DIRS,
-        files: [
-            file(REPOSITORY_FILE, 0o600, newline(url), 'repository URL with HTTP credentials (secret)'),
-            file(PASSWORD_FILE, 0o600, newline(c.repoPassword), 'repository password (secret)'),
-            file(RUNNER_PATH, 0o755, RUNNER_SCRIPT, 'runner script the cron jobs call'),
-            file(CRON_FILE, 0o644, renderCronFile(h.name, sets, c.rotation, source), 'cron jobs: one per backup set, plus rotation'),
-        ],
-    };
-}
-/** /etc/restic-fleet holds credentials: root only. Logs exist before cron's first redirect into them. */
-const CLIENT_DIRS = [
-    { path: ETC_DIR, mode: 0o700 },
-    { path: RUNNER_DIR, mode: 0o755 },
-    { path: LOG_DIR, mode: 0o750 },
-    { path: STATUS_DIR, mode: 0o755 },
-];
 
 // EXTERNAL MODULE: external "crypto"
 var external_crypto_ = __nccwpck_require__(6982);
@@ -37700,156 +37091,6 @@ function decodeBase64(string, length) {
   decodeBase64,
 });
 
-;// CONCATENATED MODULE: ./src/util/version.ts
-/** Compares dotted numeric versions ("0.14.0" < "0.16.4"). */
-function versionAtLeast(v, min) {
-    const a = v.split('.').map(Number);
-    const b = min.split('.').map(Number);
-    for (let i = 0; i < Math.max(a.length, b.length); i++) {
-        const d = (a[i] ?? 0) - (b[i] ?? 0);
-        if (d !== 0)
-            return d > 0;
-    }
-    return true;
-}
-/** restic ≥ 0.17 exits 10 (repository does not exist), 11 (locked), 12 (wrong password). */
-const RESTIC_EXIT_CODES = '0.17.0';
-/** restic ≥ 0.16 waits for a lock itself (`--retry-lock`). */
-const RESTIC_RETRY_LOCK = '0.16.0';
-
-;// CONCATENATED MODULE: ./src/plan/client.ts
-
-
-const MIN_RESTIC = '0.14.0';
-
-/** "restic" is satisfied by any installed version, "restic=0.14.0-1" only by that exact version. */
-function packageSatisfied(pkg, installed) {
-    if (!installed)
-        return false;
-    const [, pin] = pkg.split('=');
-    return pin === undefined || pin === installed;
-}
-const modeText = (m) => m.toString(8).padStart(4, '0');
-function fileChange(f, fact) {
-    const secret = isSecret(f.content);
-    const where = `${f.path} (${modeText(f.mode)} ${f.owner}:${f.owner})`;
-    if (!fact) {
-        return {
-            id: `file:${f.path}`,
-            kind: 'file',
-            action: 'create',
-            summary: `create ${where}: ${f.description}`,
-            after: secret || f.path.endsWith('/run') ? undefined : f.content,
-        };
-    }
-    const contentDiffers = fact.sha256 !== f.sha256;
-    const metaDiffers = fact.mode !== f.mode || fact.owner !== f.owner || fact.group !== f.owner;
-    if (!contentDiffers && !metaDiffers)
-        return undefined;
-    const what = [contentDiffers ? (secret ? 'content changed (secret)' : 'content changed') : '', metaDiffers ? `mode ${modeText(fact.mode)} ${fact.owner}:${fact.group} → ${modeText(f.mode)} ${f.owner}:${f.owner}` : '']
-        .filter(Boolean)
-        .join(', ');
-    const showText = contentDiffers && !secret && fact.content !== undefined;
-    return {
-        id: `file:${f.path}`,
-        kind: 'file',
-        action: 'update',
-        summary: `update ${where}: ${what}`,
-        before: showText ? fact.content : undefined,
-        after: showText ? f.content : undefined,
-        destructive: showText ? removedSets(fact.content, f.content) : undefined,
-    };
-}
-/** Backup-set comments in the cron file name the sets; a set that disappears is a destructive change. */
-function removedSets(before, after) {
-    const sets = (t) => [...t.matchAll(/^# backup set "(.*)" \(/gm)].map((m) => m[1]);
-    const gone = sets(before).filter((s) => !sets(after).includes(s));
-    return gone.length ? `removes backup set${gone.length > 1 ? 's' : ''} ${gone.map((g) => `"${g}"`).join(', ')} (its cron job; existing snapshots stay)` : undefined;
-}
-function planClient(d, f, ctx) {
-    const changes = [];
-    const ops = [];
-    const warnings = [];
-    if (d.package && !packageSatisfied(d.package, f.resticPackageVersion)) {
-        const id = 'package:restic';
-        changes.push({
-            id,
-            kind: 'package',
-            action: f.resticPackageVersion ? 'update' : 'create',
-            summary: `apt-get install ${d.package}${f.resticPackageVersion ? ` (installed: ${f.resticPackageVersion})` : ''}`,
-        });
-        ops.push({ changeId: id, op: { op: 'apt-install', pkg: d.package } });
-    }
-    else if (!d.package) {
-        if (!f.resticVersion)
-            throw new Error(`restic is not installed; set restic_client_package (e.g. "restic") or install restic ≥ ${MIN_RESTIC}`);
-        if (!versionAtLeast(f.resticVersion, MIN_RESTIC))
-            throw new Error(`restic ${f.resticVersion} found; restic-fleet needs ≥ ${MIN_RESTIC}`);
-    }
-    if (f.resticVersion && !versionAtLeast(f.resticVersion, MIN_RESTIC) && d.package && packageSatisfied(d.package, f.resticPackageVersion)) {
-        throw new Error(`restic ${f.resticVersion} found (restic_client_package ${d.package}); restic-fleet needs ≥ ${MIN_RESTIC}`);
-    }
-    if (!f.dockerVersion && d.sets.length)
-        warnings.push('docker is not usable on this host: docker-volume backups will fail');
-    for (const { path: dir, mode } of d.dirs) {
-        const fact = f.dirs[dir];
-        if (fact && fact.mode === mode && fact.owner === 'root')
-            continue;
-        const id = `directory:${dir}`;
-        changes.push({ id, kind: 'directory', action: fact ? 'update' : 'create', summary: `${fact ? 'fix' : 'create'} ${dir} (${modeText(mode)} root)` });
-        ops.push({ changeId: id, op: { op: 'mkdir', path: dir, mode } });
-    }
-    for (const file of d.files) {
-        const change = fileChange(file, f.files[file.path]);
-        if (!change)
-            continue;
-        changes.push(change);
-        ops.push({ changeId: change.id, op: { op: 'write-file', path: file.path, mode: file.mode, content: file.content } });
-    }
-    for (const set of d.sets) {
-        if (f.dockerVersion && !f.volumes[set.volume]) {
-            warnings.push(`docker volume ${set.volume} (backup set "${set.id}") does not exist on this host: its backup job fails until it does`);
-        }
-    }
-    const repoId = `repository:${d.repository.key}`;
-    switch (f.repo.status) {
-        case 'initialised':
-            break;
-        case 'absent':
-        case 'unchecked':
-            if (ctx.initializer) {
-                changes.push({
-                    id: repoId,
-                    kind: 'repository',
-                    action: 'run',
-                    summary: f.repo.status === 'absent'
-                        ? `restic init ${d.repository.display} (absent)`
-                        : `restic init ${d.repository.display} if it is absent once its server has converged`,
-                });
-                ops.push({ changeId: repoId, op: { op: 'repo-init' } });
-            }
-            else {
-                if (ctx.initializedBy)
-                    warnings.push(`repository ${d.repository.key} is initialised by ${ctx.initializedBy} in this run`);
-                ops.push({ changeId: '', op: { op: 'repo-verify' } });
-            }
-            break;
-        case 'wrong-password':
-            // Writing a password that does not open the repository would break every backup of this host.
-            throw new Error(`the repository ${d.repository.display} exists but restic_repo_password does not open it (wrong password); nothing was changed on this host. ` +
-                'restic-fleet never initialises over an existing repository or changes its keys: restore the old password in the inventory, ' +
-                'or add the new one with `restic key add` on a client first');
-        case 'unauthorized':
-            throw new Error(`the REST server answered 401 Unauthorized for ${d.repository.display}; nothing was changed on this host. ` +
-                `Check restic_client_user/restic_client_password${d.repository.serverHost ? ` against ${d.repository.serverHost}'s htpasswd users` : ''}`);
-        default:
-            // Never initialise after an unreachable server or an unknown error: verify after apply and report.
-            warnings.push(`repository ${d.repository.display}: ${f.repo.status}${f.repo.detail ? ` (${f.repo.detail})` : ''}`);
-            ops.push({ changeId: '', op: { op: 'repo-verify' } });
-    }
-    return { changes, ops, warnings };
-}
-
 ;// CONCATENATED MODULE: ./src/plan/server.ts
 
 /** bcrypt cost for new htpasswd lines (rest-server accepts bcrypt and {SHA} only). */
@@ -37864,12 +37105,12 @@ function parseHtpasswd(text) {
     return out;
 }
 /** Does an existing htpasswd hash still match the password? Then it is kept, not rewritten. */
-function hashMatches(hash, password) {
+async function hashMatches(hash, password) {
     if (/^\$2[aby]\$/.test(hash))
-        return bcryptjs.compareSync(password, hash);
+        return bcryptjs.compare(password, hash);
     return false; // {SHA} (the seed's ldap_sha1) and anything else is upgraded to bcrypt
 }
-const bcryptHasher = { hash: (p) => bcryptjs.hashSync(p, BCRYPT_COST), matches: hashMatches };
+const bcryptHasher = { hash: (p) => bcryptjs.hash(p, BCRYPT_COST), matches: hashMatches };
 function describeSpec(spec) {
     return [
         `image: ${spec.image}`,
@@ -37896,7 +37137,7 @@ function describeContainer(c) {
         `state: ${c.status}`,
     ].join('\n');
 }
-function planServer(d, f, hasher = bcryptHasher) {
+async function planServer(d, f, hasher = bcryptHasher) {
     const changes = [];
     const ops = [];
     const warnings = [];
@@ -37913,12 +37154,12 @@ function planServer(d, f, hasher = bcryptHasher) {
     for (const u of d.users) {
         const id = `htpasswd-user:${u.user}`;
         const old = existing.get(u.user);
-        if (old && hasher.matches(old, u.password.reveal())) {
+        if (old && (await hasher.matches(old, u.password.reveal()))) {
             lines.push(`${u.user}:${old}`);
             continue;
         }
         htChanged = true;
-        lines.push(`${u.user}:${hasher.hash(u.password.reveal())}`);
+        lines.push(`${u.user}:${await hasher.hash(u.password.reveal())}`);
         changes.push({
             id,
             kind: 'htpasswd-user',
@@ -37994,9 +37235,9 @@ function planServer(d, f, hasher = bcryptHasher) {
 
 const rolesOf = (d) => [...(d.server ? ['server'] : []), ...(d.client ? ['client'] : [])];
 /** The hash covers what a reviewer sees: hosts, their status and their changes (not free-text warnings). */
-function build_planHash(hosts) {
+function planHash(hosts) {
     const core = hosts.map((h) => ({ host: h.host, roles: h.roles, status: h.status, changes: h.changes }));
-    return (0,external_node_crypto_.createHash)('sha256').update(canonicalJson({ version: 1, hosts: core })).digest('hex');
+    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(canonicalJson({ version: 1, hosts: core })).digest('hex');
 }
 /**
  * Two runs may plan the same host before either applies (a push and a manual run): the ops of a
@@ -38008,11 +37249,11 @@ function guarded(ops, generation = '0') {
     return [{ changeId: '', op: { op: 'guard-generation', generation } }, ...ops, { changeId: '', op: { op: 'bump-generation' } }];
 }
 /**
- * Pure: desired × facts → plan. Cross-host decisions live here: a client whose
+ * Pure (asynchronous only for bcrypt): desired × facts → plan. Cross-host decisions live here: a client whose
  * server could not be read is skipped, and each absent repository gets exactly one
  * initialiser (the first client by name among those that found it absent).
  */
-function build_buildPlan(desired, facts, 
+async function build_buildPlan(desired, facts, 
 /** Server parts already planned (planRun needs them early; bcrypt work is not done twice). */
 serverParts = new Map()) {
     const hosts = [];
@@ -38045,7 +37286,7 @@ serverParts = new Map()) {
         try {
             const parts = [];
             if (d.server)
-                parts.push(serverParts.get(d.name) ?? planServer(d.server, r.facts.server));
+                parts.push(serverParts.get(d.name) ?? (await planServer(d.server, r.facts.server)));
             if (d.client) {
                 const key = d.client.repository.key;
                 const init = initializers.get(key);
@@ -38059,33 +37300,31 @@ serverParts = new Map()) {
         }
     }
     hosts.sort((a, b) => a.host.localeCompare(b.host));
-    return { plan: { version: 1, offline: false, hosts, hash: build_planHash(hosts) }, ops };
+    return { plan: { version: 1, offline: false, hosts, hash: planHash(hosts) }, ops };
 }
 
 ;// CONCATENATED MODULE: ./src/plan/offline.ts
 
 
 
-
-/** Low-cost bcrypt for facts that only exist in memory (tests feed them to the live planner). */
-const cheapBcrypt = { hash: (p) => bcryptjs.hashSync(p, 4), matches: (h, p) => bcryptjs.compareSync(p, h) };
 /**
  * The offline plan compares two desired states and writes no htpasswd, so it needs no
  * bcrypt: that is ~70 ms of CPU per user in pure JS, and a pull request adding a few
  * hundred users would run for minutes. A keyed hash (the key is random per process, and
  * the lines never leave memory) says the same thing: same password or not.
  */
-const OFFLINE_KEY = (0,external_node_crypto_.randomBytes)(32);
+const OFFLINE_KEY = (0,external_node_crypto_namespaceObject.randomBytes)(32);
+const offlineHash = (p) => `offline$${(0,external_node_crypto_namespaceObject.createHmac)('sha256', OFFLINE_KEY).update(p).digest('hex')}`;
 const offlineHasher = {
-    hash: (p) => `offline$${(0,external_node_crypto_.createHmac)('sha256', OFFLINE_KEY).update(p).digest('hex')}`,
-    matches: (h, p) => h === offlineHasher.hash(p),
+    hash: (p) => Promise.resolve(offlineHash(p)),
+    matches: (h, p) => Promise.resolve(h === offlineHash(p)),
 };
 /**
  * The facts a host would report if it matched `d` exactly. Used for the offline plan
  * (no SSH key, e.g. a fork's pull request): the PR's desired state is diffed against
  * the base branch's desired state as if the hosts had converged to it.
  */
-function factsFromDesired(d, hasher = cheapBcrypt) {
+function factsFromDesired(d, hashLine = offlineHash) {
     const f = { host: d.name, uid: 0 };
     if (d.server) {
         const s = d.server;
@@ -38094,7 +37333,7 @@ function factsFromDesired(d, hasher = cheapBcrypt) {
             networkExists: true,
             dataDir: { mode: 0o700, owner: 'root', group: 'root' },
             // These hashes only exist in memory, to compare the two desired states.
-            htpasswd: s.users.map((u) => `${u.user}:${hasher.hash(u.password.reveal())}\n`).join(''),
+            htpasswd: s.users.map((u) => `${u.user}:${hashLine(u.password.reveal())}\n`).join(''),
             container: {
                 id: 'offline',
                 image: s.container.image,
@@ -38124,6 +37363,8 @@ function factsFromDesired(d, hasher = cheapBcrypt) {
             dirs: Object.fromEntries(c.dirs.map((x) => [x.path, { mode: x.mode, owner: 'root' }])),
             volumes: Object.fromEntries(c.sets.map((s) => [s.volume, { mountpoint: `/var/lib/docker/volumes/${s.volume}/_data` }])),
             repo: { status: 'initialised', detail: '' },
+            cronSets: c.cron.flatMap((j) => (j.setId === undefined ? [] : [{ slug: j.name, id: j.setId }])),
+            synthesised: true,
         };
     }
     return f;
@@ -38135,7 +37376,7 @@ function freshFacts(d) {
         uid: 0,
         server: d.server ? { dockerVersion: 'offline', networkExists: false } : undefined,
         client: d.client
-            ? { resticVersion: '0.14.0', dockerVersion: 'offline', files: {}, dirs: {}, volumes: {}, repo: { status: 'unchecked', detail: '' } }
+            ? { resticVersion: '0.14.0', dockerVersion: 'offline', files: {}, dirs: {}, volumes: {}, repo: { status: 'unchecked', detail: '' }, synthesised: true }
             : undefined,
     };
 }
@@ -38150,7 +37391,7 @@ function synthesisedFacts(head, base) {
     return new Map(head.map((d) => {
         const b = baseByName.get(d.name);
         // A host whose role is new in this PR starts from nothing for that role.
-        const f = b ? factsFromDesired(b, offlineHasher) : freshFacts(d);
+        const f = b ? factsFromDesired(b) : freshFacts(d);
         if (d.server && !f.server)
             f.server = freshFacts(d).server;
         if (d.client && !f.client)
@@ -38161,14 +37402,14 @@ function synthesisedFacts(head, base) {
     }));
 }
 /** The server parts of hosts planned from synthesised facts, hashed without bcrypt (see offlineHasher). */
-function offlineServerParts(head, facts) {
+async function offlineServerParts(head, facts) {
     const serverParts = new Map();
     for (const d of head) {
         const r = facts.get(d.name);
         if (!d.server || !r?.ok || !r.facts.server)
             continue;
         try {
-            serverParts.set(d.name, planServer(d.server, r.facts.server, offlineHasher));
+            serverParts.set(d.name, await planServer(d.server, r.facts.server, offlineHasher));
         }
         catch {
             // buildPlan plans it again and reports the failure on that host.
@@ -38177,14 +37418,42 @@ function offlineServerParts(head, facts) {
     return serverParts;
 }
 /** Desired (pull request) vs. desired (base branch): the plan that merging would cause on converged hosts. */
-function offlinePlan(head, base) {
+async function offline_offlinePlan(head, base) {
     const facts = synthesisedFacts(head, base);
-    const { plan } = buildPlan(head, facts, offlineServerParts(head, facts));
-    // Warnings about volumes/docker are about live hosts, which an offline plan does not see.
-    const hosts = plan.hosts.map((h) => ({ ...h, warnings: h.warnings.filter((w) => !/does not exist on this host|docker is not usable/.test(w)) }));
+    // The facts are synthesised, so the plan has no warnings about live hosts' docker (see planClient).
+    const { plan } = await buildPlan(head, facts, await offlineServerParts(head, facts));
     const removedHosts = base.map((d) => d.name).filter((n) => !head.some((d) => d.name === n));
-    return { plan: { ...plan, offline: true, hosts, hash: planHash(hosts) }, removedHosts };
+    return { plan: { ...plan, offline: true }, removedHosts };
 }
+
+;// CONCATENATED MODULE: ./src/plan/servers.ts
+
+
+/**
+ * `probed`: servers read live (facts in `facts`). `untrusted`: a pull request's hosts planned
+ * from synthesised facts, hashed without bcrypt (plan/offline.ts).
+ */
+async function planServers(probed, facts, untrusted) {
+    const parts = untrusted ? await offlineServerParts(untrusted.hosts, untrusted.facts) : new Map();
+    const changing = new Set();
+    for (const s of probed) {
+        const r = facts.get(s.name);
+        if (!s.server || !r?.ok)
+            continue;
+        try {
+            const part = await planServer(s.server, r.facts.server);
+            parts.set(s.name, part);
+            if (part.changes.length)
+                changing.add(s.name);
+        }
+        catch {
+            changing.add(s.name); // buildPlan plans it again and reports the failure
+        }
+    }
+    return { parts, changing };
+}
+/** Whether a client's probe opens its repository: not when its server changes, nor when the PR moved the repository. */
+const checksRepository = (d, servers, untrusted) => !servers.changing.has(d.client?.repository.serverHost ?? '') && !untrusted?.noRepoCheck.has(d.name);
 
 ;// CONCATENATED MODULE: ./src/plan/trust.ts
 const NEW_DESTINATION = 'new destination: not contacted with credentials';
@@ -38208,6 +37477,1333 @@ function untrustedDestinations(head, base, baseUnavailable) {
     }
     return out;
 }
+/** Why each untrusted host was not contacted (or not repo-checked), first among its warnings (outside the hash). */
+function addTrustWarnings(hosts, untrusted) {
+    for (const h of hosts) {
+        const why = untrusted?.offline.get(h.host) ?? untrusted?.noRepoCheck.get(h.host);
+        if (why)
+            h.warnings.unshift(why);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/util/pool.ts
+/** Runs fn over items with at most `limit` in flight; results keep the items' order. */
+async function runPool(items, limit, fn) {
+    const results = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const i = next++;
+            results[i] = await fn(items[i]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+    return results;
+}
+
+;// CONCATENATED MODULE: ./src/engine/converge.ts
+
+
+
+
+
+
+
+
+const message = (err) => secret_redact(err instanceof Error ? err.message : String(err));
+async function probeHost(d, sessions, checkRepo) {
+    try {
+        const t = await sessions.get(d);
+        const probe = buildProbe(d, { checkRepo });
+        const res = await t.exec(probe.command, { stdin: probe.stdin, timeoutSeconds: 60 });
+        if (res.code !== 0) {
+            const why = res.code === null ? 'connection dropped' : `exit ${res.code}`;
+            return { ok: false, reason: `probe failed (${why}): ${message(res.stderr.trim().split('\n').slice(-3).join(' | '))}` };
+        }
+        return { ok: true, facts: parseProbe(d, res.stdout) };
+    }
+    catch (err) {
+        return { ok: false, reason: message(err) };
+    }
+}
+/**
+ * Reads every host (one probe each) and builds the plan. Servers are probed and planned
+ * first (plan/servers.ts): which of them change decides which clients check their repository.
+ */
+async function planRun(o) {
+    const started = Date.now();
+    const facts = new Map();
+    const factsMs = new Map();
+    const timed = async (d, checkRepo) => {
+        const t0 = Date.now();
+        facts.set(d.name, await probeHost(d, o.sessions, checkRepo));
+        factsMs.set(d.name, Date.now() - t0);
+    };
+    // A pull request's new destinations are not contacted: planned from synthesised facts.
+    const notContacted = o.desired.filter((d) => o.untrusted?.offline.has(d.name));
+    for (const d of notContacted) {
+        const preset = o.untrusted.facts.get(d.name);
+        if (preset)
+            facts.set(d.name, preset);
+    }
+    const servers = o.desired.filter((d) => d.server && !facts.has(d.name));
+    await runPool(servers, o.concurrency, (d) => timed(d, true));
+    const serverPlans = await planServers(servers, facts, o.untrusted && { hosts: notContacted, facts: o.untrusted.facts });
+    // A host that is both server and client was probed with the server batch.
+    const clients = o.desired.filter((d) => d.client && !facts.has(d.name));
+    await runPool(clients, o.concurrency, (d) => timed(d, checksRepository(d, serverPlans, o.untrusted)));
+    const built = await build_buildPlan(o.desired, facts, serverPlans.parts);
+    addTrustWarnings(built.plan.hosts, o.untrusted);
+    return { ...built, durationMs: Date.now() - started, factsMs };
+}
+/**
+ * Applies a plan exactly: servers first, then the one initialiser of each absent
+ * repository, then every other client. A failure never stops other hosts; clients of a
+ * server that failed to apply are skipped with the reason.
+ */
+async function applyRun(o, run) {
+    const results = new Map();
+    const byName = new Map(o.desired.map((d) => [d.name, d]));
+    for (const h of run.plan.hosts) {
+        if (h.status !== 'ok') {
+            results.set(h.host, { host: h.host, outcome: h.status === 'failed' ? 'failed' : 'skipped', changed: 0, reason: h.reason, durationMs: run.factsMs.get(h.host) ?? 0 });
+        }
+    }
+    const okHosts = run.plan.hosts.filter((h) => h.status === 'ok').map((h) => h.host);
+    const isInit = (name) => (run.ops.get(name) ?? []).some((p) => p.op.op === 'repo-init');
+    // The one client per repository that initialises it in this run (planned by buildPlan).
+    const initialiserOf = new Map(okHosts.filter(isInit).map((n) => [byName.get(n).client.repository.key, n]));
+    const stale = new Set();
+    const firstLine = (r) => (r ? `: ${r.split('\n')[0]}` : '');
+    /** Why a client cannot be applied: a server or initialiser it depends on did not get there. */
+    const blockedBy = (name, d) => {
+        const serverHost = d.client?.repository.serverHost;
+        const server = serverHost && serverHost !== name ? results.get(serverHost) : undefined;
+        // A server skipped as stale was converged by another run: its clients check for themselves.
+        if (server?.outcome === 'failed' || (server?.outcome === 'skipped' && !stale.has(serverHost)))
+            return `its server ${serverHost} failed${firstLine(server.reason)}`;
+        const init = d.client && initialiserOf.get(d.client.repository.key);
+        const initResult = init && init !== name ? results.get(init) : undefined;
+        if (initResult?.outcome === 'failed' || initResult?.outcome === 'skipped')
+            return `its repository's initialiser ${init} failed${firstLine(initResult.reason)}`;
+        return undefined;
+    };
+    const applyOne = async (name) => {
+        const t0 = Date.now();
+        const d = byName.get(name);
+        const blocked = blockedBy(name, d);
+        if (blocked) {
+            results.set(name, { host: name, outcome: 'skipped', changed: 0, reason: blocked, durationMs: 0 });
+            return;
+        }
+        const ops = run.ops.get(name) ?? [];
+        try {
+            const t = await o.sessions.get(d);
+            const r = await applyHost(t, ops, d.connection.commandTimeoutSeconds);
+            if (r.stale) {
+                stale.add(name);
+                const reason = 'another restic-fleet run changed this host after this run read it: nothing was applied here (plan again to see what is left)';
+                results.set(name, { host: name, outcome: 'skipped', changed: 0, reason, durationMs: Date.now() - t0 });
+                return;
+            }
+            const planned = run.plan.hosts.find((h) => h.host === name).changes.length;
+            const changed = new Set(r.applied).size;
+            results.set(name, {
+                host: name,
+                outcome: r.failure ? 'failed' : planned ? 'changed' : 'ok',
+                changed,
+                reason: r.failure,
+                durationMs: Date.now() - t0 + (run.factsMs.get(name) ?? 0),
+            });
+        }
+        catch (err) {
+            results.set(name, { host: name, outcome: 'failed', changed: 0, reason: message(err), durationMs: Date.now() - t0 });
+        }
+    };
+    const phases = [
+        okHosts.filter((n) => byName.get(n).server),
+        okHosts.filter((n) => !byName.get(n).server && isInit(n)),
+        okHosts.filter((n) => !byName.get(n).server && !isInit(n)),
+    ];
+    for (const phase of phases)
+        await runPool(phase, o.concurrency, applyOne);
+    for (const [name, r] of results) {
+        const s = o.sessions.stats(name);
+        if (s)
+            Object.assign(r, { roundTrips: s.roundTrips, bytes: s.bytesSent + s.bytesReceived });
+    }
+    return [...results.values()].sort((a, b) => a.host.localeCompare(b.host));
+}
+/** Results of a plan-only run, for the same final table. */
+function planResults(plan, run, sessions) {
+    return plan.hosts.map((h) => {
+        const s = sessions.stats(h.host);
+        return {
+            host: h.host,
+            outcome: h.status === 'ok' ? (h.changes.length ? 'changed' : 'ok') : h.status,
+            changed: h.changes.length,
+            reason: h.reason,
+            durationMs: run.factsMs.get(h.host) ?? 0,
+            ...(s ? { roundTrips: s.roundTrips, bytes: s.bytesSent + s.bytesReceived } : {}),
+        };
+    });
+}
+
+;// CONCATENATED MODULE: ./src/inventory/raw.ts
+function posChild(tree, key) {
+    switch (tree.kind) {
+        case 'map': {
+            const e = tree.entries.get(String(key));
+            return e && { keyPos: e.keyPos, tree: e.node };
+        }
+        case 'seq': {
+            const item = typeof key === 'number' ? tree.items[key] : undefined;
+            return item && { keyPos: item.pos, tree: item };
+        }
+        case 'composed':
+            return tree.children.get(key);
+        default:
+            return undefined;
+    }
+}
+/** Position of a path inside a tree: the deepest node that exists (nearest parent when the rest is missing). */
+function posAt(tree, path) {
+    let cur = tree;
+    let keyPos;
+    for (const seg of path) {
+        const next = posChild(cur, seg);
+        if (!next)
+            return { pos: cur.pos, keyPos, complete: false };
+        cur = next.tree;
+        keyPos = next.keyPos;
+    }
+    return { pos: cur.pos, keyPos, complete: true };
+}
+/** "restic_backup_sets[1].minute" */
+function keyPath(path) {
+    let out = '';
+    for (const seg of path) {
+        if (typeof seg === 'number')
+            out += `[${seg}]`;
+        else
+            out += out ? `.${String(seg)}` : String(seg);
+    }
+    return out;
+}
+const fmtPos = (p) => `${p.file}:${p.line}:${p.col}`;
+
+;// CONCATENATED MODULE: ./src/inventory/template.ts
+/**
+ * The Jinja subset restic-fleet evaluates (documented in docs/inventory.md):
+ *
+ *   {{ name }}  {{ a.b.c }}  {{ list[0] }}  {{ list.0 }}  {{ map['key'] }}
+ *   {{ x | default(y) }}  {{ x | d(y) }}  {{ x | default(y, true) }}
+ *   {{ list | join }}  {{ list | join(', ') }}
+ *
+ * Filter arguments are literals ('text', "text", 12, 1.5, true, false, none,
+ * [lists of those]) or variables. Everything else — `{% %}`, `{# #}`,
+ * whitespace control, other filters, arithmetic, `~`, comparisons, tests,
+ * function calls — is rejected with a message naming the expression.
+ */
+const hasTemplateSyntax = (s) => s.includes('{{') || s.includes('{%') || s.includes('{#');
+const SUBSET = 'supported: {{ var }}, dotted paths, [index], | default(x), | join(sep)';
+class TemplateSyntaxError extends Error {
+}
+/** `quote` = false for secret content: messages then never repeat the text. */
+function parseTemplate(source, quote = true) {
+    try {
+        return { ok: true, template: parse(source) };
+    }
+    catch (e) {
+        if (!(e instanceof TemplateSyntaxError))
+            throw e;
+        const msg = quote ? e.message : e.message.replace(/`[^`]*`/g, '(expression hidden: secret content)');
+        return { ok: false, message: msg };
+    }
+}
+function snippet(s, from, end) {
+    const stop = end ?? Math.min(s.length, from + 60);
+    const text = s.slice(from, stop).replace(/\s+/g, ' ');
+    return stop < s.length && end === undefined ? `${text}…` : text;
+}
+function parse(s) {
+    const parts = [];
+    let text = '';
+    let i = 0;
+    while (i < s.length) {
+        const open = s.indexOf('{', i);
+        if (open < 0 || open === s.length - 1) {
+            text += s.slice(i);
+            break;
+        }
+        const next = s[open + 1];
+        if (next === '%' || next === '#') {
+            const close = s.indexOf(next === '%' ? '%}' : '#}', open + 2);
+            const what = next === '%' ? 'statements ({% … %})' : 'comments ({# … #})';
+            throw new TemplateSyntaxError(`unsupported template syntax \`${snippet(s, open, close < 0 ? undefined : close + 2)}\`: ${what} are not supported (${SUBSET})`);
+        }
+        if (next !== '{') {
+            text += s.slice(i, open + 1);
+            i = open + 1;
+            continue;
+        }
+        text += s.slice(i, open);
+        if (text)
+            parts.push(text);
+        text = '';
+        const { pipeline, end } = parseExpression(s, open);
+        parts.push(pipeline);
+        i = end;
+    }
+    if (text)
+        parts.push(text);
+    return { parts, whole: parts.length === 1 && typeof parts[0] !== 'string' };
+}
+/** Tokenizes from after `{{` up to the matching `}}` (quotes respected). */
+function tokenize(s, open) {
+    const tokens = [];
+    let i = open + 2;
+    const full = (stop) => snippet(s, open, stop);
+    if (s[i] === '-' || s[i] === '+') {
+        throw new TemplateSyntaxError(`unsupported template syntax \`${full()}\`: whitespace control ({{- -}}) is not supported (${SUBSET})`);
+    }
+    for (;;) {
+        while (i < s.length && /\s/.test(s[i]))
+            i++;
+        if (i >= s.length)
+            throw new TemplateSyntaxError(`unclosed \`{{\` in \`${full()}\``);
+        const c = s[i];
+        if (c === '}' && s[i + 1] === '}') {
+            tokens.push({ t: 'end', at: i });
+            const text = s.slice(open + 2, i).trim();
+            return { tokens, end: i + 2, text };
+        }
+        if (c === '-' && s[i + 1] === '}' && s[i + 2] === '}') {
+            throw new TemplateSyntaxError(`unsupported template syntax \`${full(i + 3)}\`: whitespace control ({{- -}}) is not supported (${SUBSET})`);
+        }
+        if (/[A-Za-z_]/.test(c)) {
+            const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(s.slice(i));
+            tokens.push({ t: 'ident', v: m[0], at: i });
+            i += m[0].length;
+            continue;
+        }
+        if (/[0-9]/.test(c)) {
+            const m = /^[0-9]+(?:\.[0-9]+)?/.exec(s.slice(i));
+            tokens.push({ t: 'num', v: Number(m[0]), at: i });
+            i += m[0].length;
+            continue;
+        }
+        if (c === "'" || c === '"') {
+            let j = i + 1;
+            let v = '';
+            for (; j < s.length && s[j] !== c; j++) {
+                if (s[j] === '\\' && j + 1 < s.length) {
+                    j++;
+                    const e = s[j];
+                    v += e === 'n' ? '\n' : e === 't' ? '\t' : e;
+                }
+                else
+                    v += s[j];
+            }
+            if (j >= s.length)
+                throw new TemplateSyntaxError(`unterminated string in \`${full()}\``);
+            tokens.push({ t: 'str', v, at: i });
+            i = j + 1;
+            continue;
+        }
+        if ('.[]()|,'.includes(c)) {
+            tokens.push({ t: 'punct', v: c, at: i });
+            i++;
+            continue;
+        }
+        const close = s.indexOf('}}', i);
+        throw new TemplateSyntaxError(`unsupported template syntax \`${full(close < 0 ? undefined : close + 2)}\`: "${c}" (operators, arithmetic, concatenation and comparisons are not supported; ${SUBSET})`);
+    }
+}
+const LITERAL_WORDS = { true: true, false: false, True: true, False: false, none: null, None: null };
+const KEYWORDS = new Set(['if', 'else', 'not', 'and', 'or', 'in', 'is']);
+function parseExpression(s, open) {
+    const { tokens, end, text } = tokenize(s, open);
+    const shown = `{{ ${text} }}`;
+    let k = 0;
+    const peek = () => tokens[k];
+    const fail = (why) => {
+        throw new TemplateSyntaxError(`unsupported template syntax \`${shown}\`: ${why} (${SUBSET})`);
+    };
+    const isPunct = (tok, v) => tok.t === 'punct' && tok.v === v;
+    const expect = (v) => {
+        if (!isPunct(peek(), v))
+            fail(`expected "${v}"`);
+        k++;
+    };
+    const primary = () => {
+        const tok = peek();
+        if (tok.t === 'str' || tok.t === 'num') {
+            k++;
+            return { kind: 'lit', value: tok.v };
+        }
+        if (isPunct(tok, '[')) {
+            k++;
+            const items = [];
+            while (!isPunct(peek(), ']')) {
+                items.push(primary());
+                if (isPunct(peek(), ','))
+                    k++;
+                else if (!isPunct(peek(), ']'))
+                    fail('expected "," or "]" in a list');
+            }
+            k++;
+            return { kind: 'list', items };
+        }
+        if (tok.t !== 'ident')
+            return fail(tok.t === 'end' ? 'empty expression' : 'expected a variable or a literal');
+        k++;
+        if (KEYWORDS.has(tok.v))
+            fail(`"${tok.v}" expressions (conditions, tests, logic) are not supported`);
+        if (tok.v in LITERAL_WORDS && !isPunct(peek(), '.') && !isPunct(peek(), '[')) {
+            return { kind: 'lit', value: LITERAL_WORDS[tok.v] };
+        }
+        if (isPunct(peek(), '('))
+            fail(`function calls (${tok.v}(…)) are not supported`);
+        const segs = [];
+        for (;;) {
+            const p = peek();
+            if (isPunct(p, '.')) {
+                k++;
+                const n = peek();
+                if (n.t === 'ident')
+                    segs.push(n.v);
+                else if (n.t === 'num' && Number.isInteger(n.v))
+                    segs.push(n.v);
+                else
+                    fail('expected a name after "."');
+                k++;
+                if (isPunct(peek(), '('))
+                    fail('method calls are not supported');
+            }
+            else if (isPunct(p, '[')) {
+                k++;
+                const n = peek();
+                if (n.t === 'str')
+                    segs.push(n.v);
+                else if (n.t === 'num' && Number.isInteger(n.v))
+                    segs.push(n.v);
+                else
+                    fail('only literal indexes ([0], [\'key\']) are supported');
+                k++;
+                expect(']');
+            }
+            else
+                break;
+        }
+        return { kind: 'var', name: tok.v, segs };
+    };
+    const expr = primary();
+    const filters = [];
+    while (isPunct(peek(), '|')) {
+        k++;
+        const f = peek();
+        if (f.t !== 'ident')
+            fail('expected a filter name after "|"');
+        k++;
+        const name = f.v;
+        const args = [];
+        if (isPunct(peek(), '(')) {
+            k++;
+            while (!isPunct(peek(), ')')) {
+                args.push(primary());
+                if (isPunct(peek(), ','))
+                    k++;
+                else if (!isPunct(peek(), ')'))
+                    fail('expected "," or ")"');
+            }
+            k++;
+        }
+        if (name === 'default' || name === 'd') {
+            if (args.length < 1 || args.length > 2)
+                fail('default takes one value and an optional boolean');
+            if (args[1] && !(args[1].kind === 'lit' && typeof args[1].value === 'boolean'))
+                fail('the second argument of default must be true or false');
+            filters.push({ name: 'default', args });
+        }
+        else if (name === 'join') {
+            if (args.length > 1)
+                fail('join takes at most one argument (the separator)');
+            filters.push({ name: 'join', args });
+        }
+        else {
+            fail(`filter "${name}" is not supported`);
+        }
+    }
+    const rest = peek();
+    if (rest.t === 'ident' && KEYWORDS.has(rest.v))
+        fail(`"${rest.v}" expressions (conditions, tests, logic) are not supported`);
+    if (rest.t !== 'end')
+        fail('unexpected text after the expression');
+    return { pipeline: { expr, filters, text }, end };
+}
+
+;// CONCATENATED MODULE: ./src/inventory/limits.ts
+/**
+ * The inventory's work budget (docs/limits.md). The pull request is a trust boundary:
+ * anyone can write the inventory a plan reads, so every way its size turns into work
+ * is capped, and every cap is an error naming the file (and line:col where there is
+ * one) and the cap. Anything under the caps loads within 2 s of CPU and 256 MB
+ * (measured by bench/inventory.ts and asserted per case by test/unit/hostile/).
+ */
+const LIMITS = {
+    /** Bytes of one file (hosts.yml, a group_vars/host_vars file, a vault file). yaml parses ~1 MiB/s of dense YAML. */
+    fileBytes: 256 * 1024,
+    /** Bytes of all files read, together. */
+    totalBytes: 1024 * 1024,
+    /** Files read (hosts files and variable files). */
+    files: 800,
+    /** Levels of directories under group_vars/<group>/ and host_vars/<host>/. */
+    dirDepth: 8,
+    /** YAML nodes of one file, aliases counted at every use (a "billion laughs" stops here). */
+    yamlNodes: 100_000,
+    /** YAML nodes of all files together, estimated before parsing (the parser's memory is ~1.5 KB a node). */
+    yamlItems: 40_000,
+    /** Nesting of YAML collections (the parser recurses; a deep document exhausts its stack). */
+    yamlDepth: 64,
+    /** Hosts in the inventory, host ranges counted before they are expanded. */
+    hosts: 1000,
+    /** Values built while resolving variables, over all hosts (shared group values count per host). */
+    valueNodes: 150_000,
+    /** ansible-vault decryptions (whole files and `!vault` values; a shared value once): each is a deliberately slow key derivation (10–40 ms). */
+    vaultDecrypts: 20,
+    /** Characters of one templated string. */
+    templateChars: 64 * 1024,
+    /** Variables one template may reach through others (a → b → c …). */
+    templateDepth: 50,
+};
+/** Counts one vault decryption; false when the cap is reached (then the message says so). */
+const takeDecrypt = (budget) => ++budget.decrypts <= LIMITS.vaultDecrypts;
+const DECRYPT_CAP_MESSAGE = `more than ${LIMITS.vaultDecrypts} ansible-vault decryptions in one inventory (the cap; each is a deliberately slow key derivation): not decrypted`;
+const fmtBytes = (n) => n >= 1024 * 1024 && n % (1024 * 1024) === 0 ? `${n / 1024 / 1024} MiB` : n >= 1024 && n % 1024 === 0 ? `${n / 1024} KiB` : `${n} bytes`;
+
+;// CONCATENATED MODULE: ./src/inventory/vault.ts
+
+/**
+ * ansible-vault format 1.1 / 1.2 (AES256), decrypted with node's crypto:
+ *
+ *   $ANSIBLE_VAULT;1.1;AES256            (1.2 adds ";<vault-id>")
+ *   <hex lines>  = hexlify( hex(salt) "\n" hex(hmac) "\n" hex(ciphertext) )
+ *
+ * key material = PBKDF2-HMAC-SHA256(password, salt, 10000 iterations, 80 bytes):
+ * bytes 0–31 the AES-256-CTR key, 32–63 the HMAC-SHA256 key, 64–79 the initial
+ * counter. The HMAC over the ciphertext is checked before decrypting (a mismatch
+ * means a wrong password), the plaintext carries PKCS#7 padding.
+ */
+const VAULT_MAGIC = '$ANSIBLE_VAULT;';
+const isVaultText = (text) => text.trimStart().startsWith(VAULT_MAGIC);
+class VaultError extends Error {
+    name = 'VaultError';
+}
+function parseEnvelope(text) {
+    const lines = text.trim().split(/\r?\n/).map((l) => l.trim());
+    const parts = (lines[0] ?? '').split(';');
+    if (parts[0] !== '$ANSIBLE_VAULT' || parts.length < 3)
+        throw new VaultError('not an ansible-vault envelope');
+    const version = parts[1];
+    if (version !== '1.1' && version !== '1.2') {
+        throw new VaultError(`unsupported ansible-vault format version ${JSON.stringify(version)} (supported: 1.1, 1.2)`);
+    }
+    const cipher = parts[2];
+    if (cipher !== 'AES256')
+        throw new VaultError(`unsupported ansible-vault cipher ${JSON.stringify(cipher)} (supported: AES256)`);
+    const header = { version, cipher };
+    if (version === '1.2' && parts[3])
+        header.vaultId = parts[3];
+    return { header, body: lines.slice(1).join('') };
+}
+const HEX = /^(?:[0-9a-fA-F]{2})*$/;
+function unhex(s, what) {
+    if (!HEX.test(s))
+        throw new VaultError(`malformed ansible-vault data (${what} is not hex)`);
+    return Buffer.from(s, 'hex');
+}
+/** Decrypts vault text; throws VaultError (never with plaintext or password in the message). */
+function decryptVault(text, password) {
+    const { body } = parseEnvelope(text);
+    const inner = unhex(body, 'body').toString('latin1').split('\n');
+    if (inner.length !== 3)
+        throw new VaultError('malformed ansible-vault data (expected salt, hmac and ciphertext)');
+    const salt = unhex(inner[0], 'salt');
+    const mac = unhex(inner[1], 'hmac');
+    const ciphertext = unhex(inner[2], 'ciphertext');
+    // Ansible strips whitespace around passwords read from files; accept both forms.
+    const candidates = [...new Set([password, password.trim()])];
+    for (const pw of candidates) {
+        const km = (0,external_node_crypto_namespaceObject.pbkdf2Sync)(Buffer.from(pw, 'utf8'), salt, 10000, 80, 'sha256');
+        const expected = (0,external_node_crypto_namespaceObject.createHmac)('sha256', km.subarray(32, 64)).update(ciphertext).digest();
+        if (expected.length !== mac.length || !(0,external_node_crypto_namespaceObject.timingSafeEqual)(expected, mac))
+            continue;
+        const decipher = (0,external_node_crypto_namespaceObject.createDecipheriv)('aes-256-ctr', km.subarray(0, 32), km.subarray(64, 80));
+        const padded = Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+        return unpad(padded).toString('utf8');
+    }
+    throw new VaultError('wrong vault password (HMAC mismatch)');
+}
+function unpad(b) {
+    const n = b.length ? b[b.length - 1] : 0;
+    if (n < 1 || n > 16 || n > b.length)
+        throw new VaultError('malformed ansible-vault data (bad padding)');
+    for (let i = b.length - n; i < b.length; i++) {
+        if (b[i] !== n)
+            throw new VaultError('malformed ansible-vault data (bad padding)');
+    }
+    return b.subarray(0, b.length - n);
+}
+function vaultHeader(text) {
+    return parseEnvelope(text).header;
+}
+
+;// CONCATENATED MODULE: ./src/inventory/resolve.ts
+
+
+
+
+
+
+/** The stand-in for a secret an offline plan cannot read: the same name gives the same value. */
+const PLACEHOLDER_PREFIX = 'offline-placeholder:';
+const placeholderSecret = (name) => new Secret(`${PLACEHOLDER_PREFIX}${name}`, `placeholder for ${name}`);
+/** An offline placeholder says nothing about the real value: comparisons with it are unknown. */
+const isPlaceholderSecret = (s) => s.reveal().startsWith(PLACEHOLDER_PREFIX);
+/** State shared by every host of one load: env lookups, vault password, per-node caches. */
+class ResolveContext {
+    env;
+    vaultPassword;
+    placeholderSecrets;
+    envAllowlist;
+    vaultBudget;
+    envSecrets = new Map();
+    /** Values of template-free subtrees, shared by all hosts (treated as read-only). */
+    staticValues = new WeakMap();
+    /** Value nodes built so far, over all hosts (LIMITS.valueNodes). */
+    spent = 0;
+    /** The value budget ran out: reported once, every later value fails silently. */
+    exhausted = false;
+    sizes = new WeakMap();
+    constructor(env, vaultPassword, placeholderSecrets = false, 
+    /** Extra environment names templates may read (see env-policy.ts). */
+    envAllowlist = [], 
+    /** Shared with the whole-file vault reads of the same load. */
+    vaultBudget = { decrypts: 0 }) {
+        this.env = env;
+        this.vaultPassword = vaultPassword;
+        this.placeholderSecrets = placeholderSecrets;
+        this.envAllowlist = envAllowlist;
+        this.vaultBudget = vaultBudget;
+    }
+    /** Spends `n` value nodes; false (once, then always) when the budget is gone. */
+    spend(n) {
+        if (this.exhausted)
+            return false;
+        this.spent += n;
+        if (this.spent > LIMITS.valueNodes)
+            this.exhausted = true;
+        return !this.exhausted;
+    }
+    /**
+     * Nodes of a value as every later walk sees it (shared parts counted at each use),
+     * memoized per object and saturating just over the cap, so a shared 2^40 DAG costs
+     * one pass over its distinct objects.
+     */
+    valueSize(v) {
+        if (v === null || typeof v !== 'object' || isSecret(v))
+            return 1;
+        const known = this.sizes.get(v);
+        if (known !== undefined)
+            return known;
+        let n = 1;
+        for (const item of Array.isArray(v) ? v : Object.values(v)) {
+            n = Math.min(n + this.valueSize(item), LIMITS.valueNodes + 1);
+            if (n > LIMITS.valueNodes)
+                break;
+        }
+        this.sizes.set(v, n);
+        return n;
+    }
+    /**
+     * Exact name first, then upper-cased; env values are always Secrets. Only names the
+     * policy allows are read (env-policy.ts); `refused` lists the names that exist in no
+     * readable form because of it. An empty value counts as unset: GitHub gives a fork's
+     * pull request every `${{ secrets.X }}` as "", which is "no secret here", never a password.
+     */
+    envLookup(name) {
+        const names = [...new Set([name, name.toUpperCase()])];
+        const tried = names.filter((n) => envNameReadable(n, this.envAllowlist));
+        const refused = names.filter((n) => !tried.includes(n));
+        const empty = [];
+        for (const n of tried) {
+            const v = this.env[n];
+            if (v === undefined)
+                continue;
+            if (v === '') {
+                empty.push(n);
+                continue;
+            }
+            let s = this.envSecrets.get(n);
+            if (!s) {
+                s = new Secret(v, `env ${n}`);
+                this.envSecrets.set(n, s);
+            }
+            return { value: s };
+        }
+        if (this.placeholderSecrets && tried.length)
+            return { value: placeholderSecret(name) };
+        return { tried, refused, empty };
+    }
+    decrypt(node) {
+        if (node.decrypted)
+            return node.decrypted;
+        const file = node.pos.file;
+        if (this.vaultPassword === undefined && this.placeholderSecrets) {
+            node.decrypted = { ok: true, value: placeholderSecret(`!vault in ${file}:${node.pos.line}`) };
+        }
+        else if (this.vaultPassword === undefined) {
+            node.decrypted = {
+                ok: false,
+                message: `this !vault value in ${file} is encrypted with ansible-vault: the \`vault-password\` input (vault password) is needed`,
+            };
+        }
+        else if (!takeDecrypt(this.vaultBudget)) {
+            node.decrypted = { ok: false, message: `this !vault value in ${file}: ${DECRYPT_CAP_MESSAGE}` };
+        }
+        else {
+            try {
+                node.decrypted = { ok: true, value: new Secret(decryptVault(node.ciphertext, reveal(this.vaultPassword)), `vault ${file}`) };
+            }
+            catch (e) {
+                if (!(e instanceof VaultError))
+                    throw e;
+                node.decrypted = { ok: false, message: `cannot decrypt this !vault value in ${file}: ${e.message}` };
+            }
+        }
+        return node.decrypted;
+    }
+}
+const FAILED = { kind: 'fail' };
+/**
+ * Resolves one host's variables on demand: each variable once (memoized), its
+ * templates evaluated against the host's merged variables, magic variables and
+ * the environment. Cycles and undefined references are reported with the
+ * position of the reference; a failed value is resolved as null and its path
+ * listed in `failed` so the schema does not report it a second time.
+ */
+class HostResolver {
+    vars;
+    magic;
+    ctx;
+    report;
+    undefinedHint;
+    cache = new Map();
+    stack = [];
+    overrunReported = false;
+    constructor(vars, magic, ctx, report, 
+    /** Appended to "undefined variable" messages, e.g. when a vault file could not be decrypted. */
+    undefinedHint = '') {
+        this.vars = vars;
+        this.magic = magic;
+        this.ctx = ctx;
+        this.report = report;
+        this.undefinedHint = undefinedHint;
+    }
+    /** undefined: the inventory does not define the variable. */
+    resolveVar(name) {
+        const cached = this.cache.get(name);
+        if (cached)
+            return cached;
+        const entry = this.vars.get(name);
+        if (!entry)
+            return undefined;
+        this.stack.push(name);
+        const r = this.resolveNode(entry.node, [name]);
+        this.stack.pop();
+        this.cache.set(name, r);
+        return r;
+    }
+    error(pos, path, message) {
+        this.report({ severity: 'error', pos, key: keyPath(path), message });
+    }
+    failedAt(node) {
+        return { value: null, pos: node, failed: [[]], dynamic: true };
+    }
+    /** Charges the value budget; on the first overrun reports where, and the caller fails the value. */
+    charge(n, node, path) {
+        if (this.ctx.spend(n))
+            return true;
+        if (!this.overrunReported) {
+            this.overrunReported = true;
+            this.error(node.pos, path, `the inventory's variables add up to more than ${LIMITS.valueNodes} values over all hosts (the cap; values shared by many hosts, through aliases or templates, count for each)`);
+        }
+        return false;
+    }
+    resolveNode(node, path) {
+        if (this.ctx.exhausted)
+            return this.failedAt(node);
+        const known = this.ctx.staticValues.get(node);
+        if (known !== undefined) {
+            if (!this.charge(this.ctx.valueSize(known), node, path))
+                return this.failedAt(node);
+            return { value: known, pos: node, failed: [], dynamic: false };
+        }
+        if (!this.charge(1, node, path))
+            return this.failedAt(node);
+        let r;
+        switch (node.kind) {
+            case 'scalar':
+                r = this.resolveScalar(node, path);
+                break;
+            case 'vault': {
+                const d = this.ctx.decrypt(node);
+                if (!d.ok) {
+                    this.error(node.pos, path, d.message);
+                    return this.failedAt(node);
+                }
+                r = hasTemplateSyntax(d.value.reveal())
+                    ? this.evalTemplate(node, path, parseTemplate(d.value.reveal(), false), d.value.origin)
+                    : { value: d.value, pos: node, failed: [], dynamic: false };
+                break;
+            }
+            case 'seq': {
+                const value = [];
+                const failed = [];
+                let dynamic = false;
+                let reshaped = false;
+                const children = new Map();
+                node.items.forEach((item, i) => {
+                    const c = this.resolveNode(item, [...path, i]);
+                    value.push(c.value);
+                    for (const f of c.failed)
+                        failed.push([i, ...f]);
+                    dynamic ||= c.dynamic;
+                    reshaped ||= c.pos !== item;
+                    children.set(i, { keyPos: item.pos, tree: c.pos });
+                });
+                r = { value, failed, dynamic, pos: reshaped ? { kind: 'composed', pos: node.pos, children } : node };
+                break;
+            }
+            case 'map': {
+                const value = {};
+                const failed = [];
+                let dynamic = false;
+                let reshaped = false;
+                const children = new Map();
+                for (const [k, e] of node.entries) {
+                    const c = this.resolveNode(e.node, [...path, k]);
+                    value[k] = c.value;
+                    for (const f of c.failed)
+                        failed.push([k, ...f]);
+                    dynamic ||= c.dynamic;
+                    reshaped ||= c.pos !== e.node;
+                    children.set(k, { keyPos: e.keyPos, tree: c.pos });
+                }
+                r = { value, failed, dynamic, pos: reshaped ? { kind: 'composed', pos: node.pos, children } : node };
+                break;
+            }
+        }
+        if (!r.dynamic && r.failed.length === 0)
+            this.ctx.staticValues.set(node, r.value);
+        return r;
+    }
+    resolveScalar(node, path) {
+        const v = node.value;
+        if (typeof v !== 'string' || node.unsafe || !hasTemplateSyntax(v)) {
+            const value = node.secretOrigin && v !== null ? new Secret(String(v), node.secretOrigin) : v;
+            return { value, pos: node, failed: [], dynamic: false };
+        }
+        node.template ??= parseTemplate(v, !node.secretOrigin);
+        return this.evalTemplate(node, path, node.template, node.secretOrigin);
+    }
+    evalTemplate(node, path, parsed, secretOrigin) {
+        if (!parsed.ok) {
+            this.error(node.pos, path, parsed.message);
+            return this.failedAt(node);
+        }
+        const { template } = parsed;
+        if (template.whole) {
+            const v = this.evalPipeline(template.parts[0], node, path);
+            if (v.kind !== 'val')
+                return this.failedAt(node);
+            if (!this.charge(this.ctx.valueSize(v.value), node, path))
+                return this.failedAt(node);
+            let value = v.value;
+            if (secretOrigin && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) {
+                value = new Secret(String(value), secretOrigin);
+            }
+            return { value, pos: wholeTemplatePos(node, v.pos), failed: v.failed, dynamic: true };
+        }
+        const pieces = [];
+        for (const part of template.parts) {
+            if (typeof part === 'string') {
+                pieces.push(part);
+                continue;
+            }
+            const v = this.evalPipeline(part, node, path);
+            if (v.kind !== 'val' || v.failed.length)
+                return this.failedAt(node);
+            const s = this.stringify(v.value, part, node, path);
+            if (s === undefined)
+                return this.failedAt(node);
+            pieces.push(s);
+        }
+        if (!this.withinLength(pieces, node, path))
+            return this.failedAt(node);
+        let value = concatMaybeSecret(pieces);
+        if (secretOrigin && typeof value === 'string')
+            value = new Secret(value, secretOrigin);
+        return { value, pos: node, failed: [], dynamic: true };
+    }
+    /** Template output is capped (a doubling chain x1 = "{{x0}}{{x0}}" … reaches 2^40 characters). */
+    withinLength(pieces, node, path) {
+        let n = 0;
+        for (const p of pieces)
+            n += typeof p === 'string' ? p.length : p.reveal().length;
+        if (n <= LIMITS.templateChars)
+            return true;
+        this.error(node.pos, path, `the template's result is longer than ${LIMITS.templateChars} characters (the cap)`);
+        return false;
+    }
+    /** Text form of a value inside a string, as Ansible renders it (True/False/None). */
+    stringify(v, part, node, path) {
+        if (typeof v === 'string' || isSecret(v))
+            return v;
+        if (typeof v === 'number')
+            return String(v);
+        if (typeof v === 'boolean')
+            return v ? 'True' : 'False';
+        if (v === null)
+            return 'None';
+        this.error(node.pos, path, `\`{{ ${part.text} }}\` is a ${Array.isArray(v) ? 'list' : 'mapping'} and cannot be embedded in text (use | join(sep) for lists)`);
+        return undefined;
+    }
+    evalPipeline(p, node, path) {
+        let cur = this.evalExpr(p.expr, p, node, path);
+        for (const f of p.filters) {
+            if (cur.kind === 'fail')
+                return cur;
+            if (f.name === 'default') {
+                const onFalsy = f.args[1]?.kind === 'lit' && f.args[1].value === true;
+                if (cur.kind === 'undef' || (onFalsy && isFalsy(cur.value)))
+                    cur = this.evalExpr(f.args[0], p, node, path);
+                continue;
+            }
+            // join
+            if (cur.kind === 'undef')
+                break;
+            if (!Array.isArray(cur.value)) {
+                this.error(node.pos, path, `\`{{ ${p.text} }}\`: join needs a list`);
+                return FAILED;
+            }
+            if (cur.failed.length)
+                return FAILED;
+            let sep = '';
+            if (f.args[0]) {
+                const s = this.evalExpr(f.args[0], p, node, path);
+                if (s.kind === 'undef') {
+                    this.error(node.pos, path, s.why);
+                    return FAILED;
+                }
+                if (s.kind === 'fail')
+                    return s;
+                const text = this.stringify(s.value, p, node, path);
+                if (text === undefined)
+                    return FAILED;
+                sep = text;
+            }
+            const parts = [];
+            for (const [i, item] of cur.value.entries()) {
+                if (i > 0)
+                    parts.push(sep);
+                const text = this.stringify(item, p, node, path);
+                if (text === undefined)
+                    return FAILED;
+                parts.push(text);
+            }
+            if (!this.withinLength(parts, node, path))
+                return FAILED;
+            cur = { kind: 'val', value: concatMaybeSecret(parts), failed: [] };
+        }
+        if (cur.kind === 'undef') {
+            this.error(node.pos, path, `${cur.why}${this.undefinedHint}`);
+            return FAILED;
+        }
+        return cur;
+    }
+    evalExpr(e, p, node, path) {
+        if (e.kind === 'lit')
+            return { kind: 'val', value: e.value, failed: [] };
+        if (e.kind === 'list') {
+            const value = [];
+            for (const item of e.items) {
+                const v = this.evalExpr(item, p, node, path);
+                if (v.kind !== 'val')
+                    return v;
+                if (v.failed.length)
+                    return FAILED;
+                value.push(v.value);
+            }
+            return { kind: 'val', value, failed: [] };
+        }
+        let cur = this.lookup(e.name, node, path);
+        let shown = e.name;
+        for (const seg of e.segs) {
+            if (cur.kind !== 'val')
+                return cur;
+            const parentShown = shown;
+            shown += typeof seg === 'number' ? `[${seg}]` : `.${seg}`;
+            const v = cur.value;
+            if (typeof v === 'string' || isSecret(v)) {
+                this.error(node.pos, path, `\`{{ ${p.text} }}\`: "${parentShown}" is a string, it has no "${seg}"`);
+                return FAILED;
+            }
+            const child = cur.pos && posChild(cur.pos, seg);
+            const failed = cur.failed.filter((f) => f[0] === seg).map((f) => f.slice(1));
+            if (cur.failed.some((f) => f.length === 0))
+                return FAILED;
+            if (Array.isArray(v) && typeof seg === 'number' && seg < v.length) {
+                cur = { kind: 'val', value: v[seg], pos: child?.tree, failed };
+            }
+            else if (v && typeof v === 'object' && !Array.isArray(v) && Object.hasOwn(v, String(seg))) {
+                cur = { kind: 'val', value: v[String(seg)], pos: child?.tree, failed };
+            }
+            else {
+                return { kind: 'undef', why: `"${shown}" is not defined ("${parentShown}" has no ${typeof seg === 'number' ? 'item' : 'key'} ${JSON.stringify(seg)})` };
+            }
+        }
+        return cur;
+    }
+    lookup(name, node, path) {
+        if (Object.hasOwn(this.magic, name))
+            return { kind: 'val', value: this.magic[name], failed: [] };
+        const cycleAt = this.stack.indexOf(name);
+        if (cycleAt >= 0) {
+            const chain = [...this.stack.slice(cycleAt), name].join(' → ');
+            this.error(node.pos, path, `template cycle: ${chain}`);
+            return FAILED;
+        }
+        if (this.stack.length >= LIMITS.templateDepth && this.vars.has(name)) {
+            const chain = `${this.stack.slice(0, 2).join(' → ')} → … → ${this.stack.at(-1)} → ${name}`;
+            this.error(node.pos, path, `templates nested deeper than ${LIMITS.templateDepth} variables (the cap): ${chain}`);
+            return FAILED;
+        }
+        const r = this.resolveVar(name);
+        if (r)
+            return { kind: 'val', value: r.value, pos: r.pos, failed: r.failed };
+        const env = this.ctx.envLookup(name);
+        if ('value' in env)
+            return { kind: 'val', value: env.value, failed: [] };
+        const names = env.tried.map((n) => `\`${n}\`${env.empty.includes(n) ? ' (empty)' : ''}`);
+        const verb = env.empty.length ? 'is set (an empty value counts as unset)' : 'is set';
+        const envPart = names.length > 1 ? `neither env ${names.join(' nor ')} ${verb}` : names.length ? `env ${names[0]} is ${env.empty.length ? 'empty (an empty value counts as unset)' : 'not set'}` : '';
+        const refusedPart = env.refused.length ? `${envPart ? '; ' : ''}env ${env.refused.map((n) => `\`${n}\``).join(' and ')} cannot be read: ${ENV_RULE}` : '';
+        return { kind: 'undef', why: `undefined variable "${name}": not defined in the inventory, and ${envPart}${refusedPart}` };
+    }
+}
+/**
+ * Where a whole-string template's value is written. A scalar (an id, a password) is
+ * written here, at the template: its errors point at this line, not at the variable it
+ * came from (a vault file the reader of the error does not need to open). A list or
+ * mapping pulled in from another variable keeps that variable's positions for its items,
+ * under this node's own position.
+ */
+function wholeTemplatePos(node, from) {
+    if (!from)
+        return node;
+    switch (from.kind) {
+        case 'map':
+            return { kind: 'composed', pos: node.pos, children: new Map([...from.entries].map(([k, e]) => [k, { keyPos: e.keyPos, tree: e.node }])) };
+        case 'seq':
+            return { kind: 'composed', pos: node.pos, children: new Map(from.items.map((item, i) => [i, { keyPos: item.pos, tree: item }])) };
+        case 'composed':
+            return { kind: 'composed', pos: node.pos, children: from.children };
+        default:
+            return node;
+    }
+}
+const isFalsy = (v) => v === null || v === false || v === 0 || v === '' || (Array.isArray(v) && v.length === 0) ||
+    (typeof v === 'object' && !Array.isArray(v) && !isSecret(v) && Object.keys(v).length === 0) ||
+    (isSecret(v) && v.reveal() === '');
+
+;// CONCATENATED MODULE: ./src/desired/cron.ts
+
+
+/**
+ * The cron jobs of a client as values: one per backup set, plus rotation. The plan compares
+ * these (which sets a change removes); the cron file's text is rendered from them.
+ */
+function cronJobs(host, sets, rotation) {
+    const jobs = sets.map((set) => ({
+        setId: set.id,
+        name: set.slug,
+        minute: set.minute,
+        hour: set.hour,
+        args: ['backup', '--host', host, '--set', set.slug, '--volume', set.volume, ...set.tags.flatMap((t) => ['--tag', t])],
+        comment: `backup set "${set.id}" (${set.type}: ${set.volume})`,
+    }));
+    if (rotation) {
+        const r = rotation;
+        jobs.push({
+            name: 'rotation',
+            minute: r.minute,
+            hour: r.hour,
+            args: ['forget', '--host', host, '--daily', String(r.daily), '--weekly', String(r.weekly), '--monthly', String(r.monthly), ...(r.prune ? ['--prune'] : [])],
+            comment: `rotation: keep daily ${r.daily}, weekly ${r.weekly}, monthly ${r.monthly}${r.prune ? ', prune' : ''}`,
+        });
+    }
+    return jobs;
+}
+/** In a crontab line an unescaped % ends the command; the schema forbids it, this is the second guard. */
+function cronCommand(job) {
+    const words = [RUNNER_PATH, ...job.args].map(posixQuote).join(' ');
+    const text = `${words} >> ${posixQuote(`${LOG_DIR}/${job.name}.log`)} 2>&1`;
+    if (text.includes('%') || text.includes('\n'))
+        throw new Error(`refusing a cron command with % or a newline: ${text}`);
+    return text;
+}
+/** Comments carry the free-text id; control characters are replaced so a comment stays one line. */
+const cron_oneLine = (s) => s.replace(/[\x00-\x1f\x7f]/g, ' ');
+/**
+ * The whole /etc/cron.d/restic-fleet file, rendered from `cronJobs`.
+ * One file owned by restic-fleet means removed sets simply disappear from it.
+ */
+function renderCronFile(jobs, source) {
+    const lines = [
+        `# Managed by restic-fleet (${cron_oneLine(source)}); changes here are overwritten.`,
+        'SHELL=/bin/sh',
+        'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+        '',
+    ];
+    for (const job of jobs) {
+        lines.push(`# ${cron_oneLine(job.comment)}`);
+        lines.push(`${job.minute} ${job.hour} * * * root ${cronCommand(job)}`);
+    }
+    return `${lines.join('\n')}\n`;
+}
+
+
+;// CONCATENATED MODULE: ./src/desired/repository.ts
+
+/**
+ * restic_repo as the seed writes it ("server.example.com:8080/backup", implying
+ * rest:http://) or as a full "rest:http(s)://host:port/path". The schema has already
+ * rejected credentials inside the URL and anything that is not one of these forms.
+ */
+function parseRepo(repo) {
+    const m = /^(?:rest:(https?):\/\/)?([^/:]+)(?::(\d+))?(\/.*)?$/.exec(repo.trim());
+    if (!m)
+        throw new Error(`restic_repo "${repo}" is not host:port/path or rest:http(s)://host:port/path`);
+    const scheme = m[1] ?? 'http';
+    const port = m[3] ? Number(m[3]) : scheme === 'https' ? 443 : 80;
+    const path = (m[4] ?? '/').replace(/\/+$/, '') || '/';
+    return { scheme, host: m[2].toLowerCase(), port, path };
+}
+/** Identity of a repository, without credentials: two clients with the same key share it. */
+const repoKey = (r) => `${r.scheme}://${r.host}:${r.port}${r.path}`;
+/** The rest: URL with HTTP credentials; a Secret whenever a password is inside. */
+function repoUrl(r, client) {
+    const base = `${r.host}:${r.port}${r.path === '/' ? '/' : r.path}`;
+    if (!client.user)
+        return `rest:${r.scheme}://${base}`;
+    const user = encodeURIComponent(client.user);
+    if (!client.password)
+        return `rest:${r.scheme}://${user}@${base}`;
+    const pass = client.password.derive(encodeURIComponent);
+    return concatMaybeSecret([`rest:${r.scheme}://${user}:`, pass, `@${base}`]);
+}
+function repoDisplay(r, client) {
+    const cred = client.user ? `${encodeURIComponent(client.user)}${client.password ? ':***' : ''}@` : '';
+    return `rest:${r.scheme}://${cred}${r.host}:${r.port}${r.path}`;
+}
+
+;// CONCATENATED MODULE: ./src/desired/slug.ts
+
+const shortHash = (s) => (0,external_node_crypto_namespaceObject.createHash)('sha256').update(s).digest('hex').slice(0, 6);
+/**
+ * File-, lock- and cron-safe names for free-text set ids ("odoo volume" → "odoo-volume").
+ * Ids that collide after slugging get a short hash of the id appended, so the result is
+ * deterministic and independent of set order.
+ */
+function slugify(ids) {
+    const base = (id) => id
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 40) || 'set';
+    const counts = new Map();
+    for (const id of ids)
+        counts.set(base(id), (counts.get(base(id)) ?? 0) + 1);
+    const out = new Map();
+    for (const id of ids) {
+        const b = base(id);
+        out.set(id, counts.get(b) > 1 || b === 'set' || b === 'rotation' ? `${b}-${shortHash(id)}` : b);
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/desired/build.ts
+
+
+
+
+
+
+
+
+const sha256 = (s) => (0,external_node_crypto_namespaceObject.createHash)('sha256').update(s).digest('hex');
+/**
+ * Pure and deterministic: the inventory's hosts → what each host should look like.
+ * Cross-host facts are resolved here: which server serves each client's repository,
+ * which clients share a repository, and which htpasswd users each server needs.
+ */
+function buildDesired(hosts, source = 'inventory') {
+    const diagnostics = [];
+    const sorted = [...hosts].sort((a, b) => a.name.localeCompare(b.name));
+    const repos = new Map();
+    for (const h of sorted) {
+        if (!h.client)
+            continue;
+        const parsed = parseRepo(h.client.repo);
+        const key = repoKey(parsed);
+        const entry = repos.get(key) ?? { parsed, clients: [] };
+        entry.clients.push(h);
+        repos.set(key, entry);
+    }
+    const serverFor = (r) => sorted.find((h) => h.server && h.server.port === r.port && [h.name.toLowerCase(), h.connection.host.toLowerCase()].includes(r.host));
+    const out = [];
+    for (const h of sorted) {
+        const d = { name: h.name, connection: h.connection };
+        if (h.server) {
+            const clients = [...repos.values()].filter((r) => serverFor(r.parsed) === h).flatMap((r) => r.clients);
+            d.server = desiredServer(h, h.server, clients, diagnostics);
+        }
+        if (h.client) {
+            const parsed = parseRepo(h.client.repo);
+            const entry = repos.get(repoKey(parsed));
+            d.client = desiredClient(h, h.client, parsed, entry.clients, serverFor(parsed), source);
+            if (entry.clients.length > 1 && entry.clients[0] === h) {
+                diagnostics.push({
+                    severity: 'warning',
+                    key: 'restic_repo',
+                    pos: h.posOf(['restic_repo']),
+                    message: `repository ${repoKey(parsed)} is shared by ${entry.clients.length} clients (${entry.clients.map((c) => c.name).join(', ')}): ` +
+                        'restic-fleet initialises it once, and each client forgets only its own snapshots. For one repository per host use ' +
+                        `restic_repo: ${parsed.host}:${parsed.port}${parsed.path}/{{ inventory_hostname }}`,
+                });
+            }
+        }
+        out.push(d);
+    }
+    return { hosts: out, diagnostics };
+}
+function desiredServer(h, s, clients, diagnostics) {
+    const users = new Map();
+    const add = (user, password, usedBy, where, posPath, pos) => {
+        if (!password || typeof password === 'string')
+            return; // schema makes passwords Secrets; a user without one gets no line
+        const existing = users.get(user);
+        if (!existing) {
+            users.set(user, { user, password, usedBy: [usedBy], where });
+            return;
+        }
+        const unknown = isPlaceholderSecret(existing.password) || isPlaceholderSecret(password);
+        if (!unknown && reveal(existing.password) !== password.reveal()) {
+            diagnostics.push({
+                severity: 'error',
+                key: posPath.join('.'),
+                pos: pos.posOf(posPath),
+                message: `htpasswd user "${user}" on ${h.name} gets two different passwords (${existing.where} and ${where}); one user has one password`,
+            });
+            return;
+        }
+        if (!existing.usedBy.includes(usedBy))
+            existing.usedBy.push(usedBy);
+    };
+    s.users.forEach((u, i) => add(u.user, u.password, i === 0 ? 'restic_server_user' : `restic_server_users[${i - 1}]`, `${h.name} restic_server_user`, ['restic_server_password'], h));
+    for (const c of clients) {
+        if (c.client?.user)
+            add(c.client.user, c.client.password, c.name, `${c.name} restic_client_password`, ['restic_client_password'], c);
+    }
+    if (s.options.includes('--private-repos')) {
+        for (const c of clients) {
+            const p = parseRepo(c.client.repo).path;
+            if (c.client?.user && !(p === `/${c.client.user}` || p.startsWith(`/${c.client.user}/`))) {
+                diagnostics.push({
+                    severity: 'warning',
+                    key: 'restic_repo',
+                    pos: c.posOf(['restic_repo']),
+                    message: `${h.name} runs with --private-repos, so user "${c.client.user}" may only use /${c.client.user}/…; ${c.name}'s repository path is ${p}`,
+                });
+            }
+        }
+    }
+    const container = containerSpec(s);
+    return {
+        dataDir: s.backupDir,
+        htpasswdPath: `${s.backupDir}/.htpasswd`,
+        users: [...users.values()].map(({ where: _w, ...u }) => u).sort((a, b) => a.user.localeCompare(b.user)),
+        network: s.network,
+        container,
+        readyTimeoutSeconds: s.readyTimeoutSeconds,
+        clients: clients.map((c) => c.name).sort(),
+    };
+}
+function containerSpec(s) {
+    const spec = {
+        name: s.containerName,
+        image: s.image,
+        ports: [{ hostPort: s.port, containerPort: 8000 }],
+        binds: [{ source: s.backupDir, target: '/data' }],
+        networks: s.network ? [s.network] : [],
+        logDriver: s.logDriver,
+        logOptions: s.logOptions,
+        restartPolicy: 'unless-stopped',
+        env: s.options.length ? { OPTIONS: s.options.join(' ') } : {},
+    };
+    const specHash = sha256(canonicalJson(spec)).slice(0, 16);
+    return { ...spec, labels: { 'restic-fleet.managed': 'true', 'restic-fleet.spec-hash': specHash }, specHash };
+}
+function file(path, mode, content, description) {
+    return { path, mode, owner: 'root', content, sha256: sha256(reveal(content)), description };
+}
+function desiredClient(h, c, parsed, sharing, server, source) {
+    const slugs = slugify(c.sets.map((s) => s.id));
+    const sets = c.sets.map((s) => ({ ...s, slug: slugs.get(s.id) }));
+    const url = repoUrl(parsed, c);
+    const cron = cronJobs(h.name, sets, c.rotation);
+    const newline = (v) => (typeof v === 'string' ? `${v}\n` : v.derive((x) => `${x}\n`));
+    return {
+        package: c.package,
+        repository: {
+            key: repoKey(parsed),
+            url,
+            password: c.repoPassword,
+            display: repoDisplay(parsed, c),
+            serverHost: server?.name,
+            sharedBy: sharing.map((x) => x.name),
+        },
+        sets,
+        rotation: c.rotation,
+        cron,
+        dirs: CLIENT_DIRS,
+        files: [
+            file(REPOSITORY_FILE, 0o600, newline(url), 'repository URL with HTTP credentials (secret)'),
+            file(PASSWORD_FILE, 0o600, newline(c.repoPassword), 'repository password (secret)'),
+            file(RUNNER_PATH, 0o755, RUNNER_SCRIPT, 'runner script the cron jobs call'),
+            file(CRON_FILE, 0o644, renderCronFile(cron, source), 'cron jobs: one per backup set, plus rotation'),
+        ],
+    };
+}
+/** /etc/restic-fleet holds credentials: root only. Logs exist before cron's first redirect into them. */
+const CLIENT_DIRS = [
+    { path: ETC_DIR, mode: 0o700 },
+    { path: RUNNER_DIR, mode: 0o755 },
+    { path: LOG_DIR, mode: 0o750 },
+    { path: STATUS_DIR, mode: 0o755 },
+];
 
 ;// CONCATENATED MODULE: ./src/inventory/diagnostics.ts
 /**
@@ -38236,21 +38832,6 @@ function byPosition(a, b) {
     if (a.pos.file !== b.pos.file)
         return a.pos.file < b.pos.file ? -1 : 1;
     return a.pos.line - b.pos.line || a.pos.col - b.pos.col;
-}
-
-;// CONCATENATED MODULE: ./src/util/pool.ts
-/** Runs fn over items with at most `limit` in flight; results keep the items' order. */
-async function runPool(items, limit, fn) {
-    const results = new Array(items.length);
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length) {
-            const i = next++;
-            results[i] = await fn(items[i]);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-    return results;
 }
 
 ;// CONCATENATED MODULE: external "node:fs/promises"
@@ -38438,8 +39019,8 @@ function fileKind(st) {
     return 'special file';
 }
 
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(7030);
+;// CONCATENATED MODULE: external "node:net"
+const external_node_net_namespaceObject = require("node:net");
 ;// CONCATENATED MODULE: ./src/inventory/host-name.ts
 /**
  * Inventory host names, checked where they are written (hosts.yml) whatever ansible_host
@@ -38497,7 +39078,7 @@ function hostNameProblem(name) {
         return 'is empty';
     const bad = [...name].find((ch) => !/[A-Za-z0-9.-]/.test(ch));
     if (bad !== undefined) {
-        if (bad === ':' && (0,external_node_net_.isIPv6)(name))
+        if (bad === ':' && (0,external_node_net_namespaceObject.isIPv6)(name))
             return undefined;
         const mixed = mixedScripts(name);
         const rule = 'letters, digits and "-" in labels separated by "."';
@@ -39354,12 +39935,6 @@ const CONNECTION_VARS = new Set(['ansible_host', 'ansible_port', 'ansible_user',
 const HOSTS_FILES = ['hosts.yaml', 'hosts.yml'];
 /** Names whose files are read at once: enough to overlap I/O, few enough to stay far from the open-files limit. */
 const READ_CONCURRENCY = 32;
-/** Paths whose resolution failed (already reported by the loader): the schema stays silent about them. */
-const unresolved = new WeakMap();
-const unresolvedPaths = (h) => unresolved.get(h) ?? [];
-/** Key positions (for "unknown key" errors), kept beside the contract's posOf. */
-const keyPositions = new WeakMap();
-const keyPosOf = (h, path) => keyPositions.get(h)?.(path) ?? h.posOf(path);
 /** Loads the inventory; throws InventoryError (with every problem found) when anything is wrong. */
 async function loadInventory(opts) {
     const { inventory, diagnostics } = await loadInventoryCollecting(opts);
@@ -39512,9 +40087,7 @@ function resolveHost(host, member, layers, groups, ctx, diagnostics) {
             return host.pos;
         return posAt(t.tree, path.slice(1)).pos;
     };
-    const hv = { name: host.name, groupNames, vars, posOf };
-    unresolved.set(hv, failed);
-    keyPositions.set(hv, (path) => {
+    const keyPosOf = (path) => {
         const t = path.length ? trees.get(String(path[0])) : undefined;
         if (!t)
             return host.pos;
@@ -39522,8 +40095,8 @@ function resolveHost(host, member, layers, groups, ctx, diagnostics) {
             return t.keyPos;
         const p = posAt(t.tree, path.slice(1));
         return p.complete ? (p.keyPos ?? p.pos) : p.pos;
-    });
-    return hv;
+    };
+    return { name: host.name, groupNames, vars, posOf, keyPosOf, unresolved: failed };
 }
 function reportUnused(dir, kind, rel, diagnostics) {
     for (const entry of [...dir.entries].sort()) {
@@ -39537,9592 +40110,6 @@ function reportUnused(dir, kind, rel, diagnostics) {
             message: `no ${kind} named "${name}" in the inventory: ${kind}_vars/${entry} is ignored`,
         });
     }
-}
-
-;// CONCATENATED MODULE: ./src/inventory/host-validation.ts
-
-
-/** Diagnostics of one host's validation; silent about paths the loader already reported. */
-class HostValidation {
-    h;
-    diagnostics = [];
-    skip;
-    constructor(h) {
-        this.h = h;
-        this.skip = [...unresolvedPaths(h)];
-    }
-    /** A path the loader could not resolve was reported there already (or by reportOnce). */
-    skipped(path) {
-        return this.skip.some((s) => s.length <= path.length && s.every((seg, i) => seg === path[i]));
-    }
-    /** Reports an error at a path and stays silent about the path (and below it) afterwards: one error per mistake. */
-    reportOnce(path, message) {
-        this.add('error', path, message);
-        this.skip.push(path);
-    }
-    add(severity, path, message, pos) {
-        if (this.skipped(path))
-            return;
-        const d = { severity, message };
-        if (path.length)
-            d.key = keyPath(path);
-        const at = pos ?? this.h.posOf(path);
-        if (at)
-            d.pos = at;
-        this.diagnostics.push(d);
-    }
-    parse(schema, vars) {
-        const r = schema.safeParse(vars);
-        if (r.success)
-            return r.data;
-        for (const issue of r.error.issues) {
-            const path = issue.path.filter((p) => typeof p !== 'symbol');
-            this.add('error', path, issue.message);
-        }
-        return undefined;
-    }
-    get errorCount() {
-        return this.diagnostics.filter((d) => d.severity === 'error').length;
-    }
-}
-const where = (v, path) => {
-    const p = v.h.posOf(path);
-    return p ? fmtPos(p) : 'unknown position';
-};
-
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
-
-// functions
-function assertEqual(val) {
-    return val;
-}
-function assertNotEqual(val) {
-    return val;
-}
-function toZod() {
-    return (schema) => schema;
-}
-function assertIs(_arg) { }
-function assertNever(_x) {
-    throw new Error("Unexpected value in exhaustive check");
-}
-function assert(_) { }
-function getEnumValues(entries) {
-    const numericValues = Object.values(entries).filter((v) => typeof v === "number");
-    const values = Object.entries(entries)
-        .filter(([k, _]) => numericValues.indexOf(+k) === -1)
-        .map(([_, v]) => v);
-    return values;
-}
-function joinValues(array, separator = "|") {
-    return array.map((val) => stringifyPrimitive(val)).join(separator);
-}
-function jsonStringifyReplacer(_, value) {
-    if (typeof value === "bigint")
-        return value.toString();
-    return value;
-}
-// the accessor lives on a shared prototype: an own accessor makes every box a dictionary-mode object (~360 B and a slow load per read against ~100 B and an inlined getter here)
-class Cached {
-    constructor(getter) {
-        this._getter = getter;
-        this._value = undefined;
-    }
-    get value() {
-        const getter = this._getter;
-        if (getter !== undefined) {
-            this._value = getter();
-            this._getter = undefined;
-        }
-        return this._value;
-    }
-}
-function cached(getter) {
-    return new Cached(getter);
-}
-function nullish(input) {
-    return input === null || input === undefined;
-}
-function cleanRegex(source) {
-    const start = source.startsWith("^") ? 1 : 0;
-    const end = source.endsWith("$") ? source.length - 1 : source.length;
-    return source.slice(start, end);
-}
-function floatSafeRemainder(val, step) {
-    const ratio = val / step;
-    const roundedRatio = Math.round(ratio);
-    // `val` and `step` each round to a double before the division rounds again, so a true decimal multiple's quotient can sit up to 1.5 of these scaled epsilons from the integer. A 1x tolerance therefore rejected 2.03 as a multiple of 0.07; 4x covers the worst case with margin.
-    const tolerance = 4 * Number.EPSILON * Math.max(Math.abs(ratio), 1);
-    if (Math.abs(ratio - roundedRatio) < tolerance)
-        return 0;
-    return ratio - roundedRatio;
-}
-const EVALUATING = /* @__PURE__*/ (/* unused pure expression or super */ null && (Symbol("evaluating")));
-function defineLazy(object, key, getter) {
-    let value = undefined;
-    Object.defineProperty(object, key, {
-        get() {
-            if (value === EVALUATING) {
-                // Circular reference detected, return undefined to break the cycle
-                return undefined;
-            }
-            if (value === undefined) {
-                value = EVALUATING;
-                value = getter();
-            }
-            return value;
-        },
-        set(v) {
-            Object.defineProperty(object, key, {
-                value: v,
-                // configurable: true,
-            });
-            // object[key] = v;
-        },
-        configurable: true,
-    });
-}
-function objectClone(obj) {
-    return Object.create(Object.getPrototypeOf(obj), Object.getOwnPropertyDescriptors(obj));
-}
-function util_assignProp(target, prop, value) {
-    Object.defineProperty(target, prop, {
-        value,
-        writable: true,
-        enumerable: true,
-        configurable: true,
-    });
-}
-/**
- * Whichever object a def's `shape` currently answers from: the one the caller passed until the first read, the frozen copy after it.
- *
- * Its keys and descriptors read without invoking anything, which is what lets a discriminated union check its discriminator, and the cycle walk read a shape, without resolving a getter that references the schema being constructed. A def that answers `shape` from an accessor of its own has none.
- */
-function rawShape(def) {
-    const desc = Object.getOwnPropertyDescriptor(def, "shape");
-    return desc?.get ? desc.get.raw : desc?.value;
-}
-// where a builder reads its source's keys and descriptors, resolving only a shape a def answers for itself. A shape resolves by object spread, so only its enumerable keys are ever part of it.
-function sourceShape(schema) {
-    return rawShape(schema._zod.def) ?? schema._zod.def.shape;
-}
-// a key whose value is not settled yet, self-caching so every read after the first gets the same one
-function deferProp(target, key, getter) {
-    Object.defineProperty(target, key, {
-        get() {
-            const value = getter();
-            util_assignProp(this, key, value);
-            return value;
-        },
-        enumerable: true,
-        configurable: true,
-    });
-}
-// Writes a settled key. A plain assignment is much cheaper than `defineProperty` and produces the same descriptor, but it runs whatever setter already answers to the key — an accessor this shape deferred, or an inherited one, which `__proto__` has on every object and prototype pollution can add for any name.
-function putProp(target, key, value) {
-    if (key in target)
-        util_assignProp(target, key, value);
-    else
-        target[key] = value;
-}
-/**
- * Copies `keys` of `source`'s shape onto `target`, each value passed through `wrap`.
- *
- * A key the source has resolved is copied through now, so the derived shape states it outright and nothing has to resolve it to learn what it holds. A key the source still defers stays deferred, and reads back through the source's own `shape`, so it resolves once and both shapes get that one schema.
- */
-function mirrorShape(target, source, keys, wrap) {
-    const raw = sourceShape(source);
-    for (const key of keys) {
-        const desc = Object.getOwnPropertyDescriptor(raw, key);
-        if (!desc.enumerable)
-            continue;
-        if (desc.get) {
-            deferProp(target, key, () => {
-                const value = source._zod.def.shape[key];
-                return wrap ? wrap(value, key) : value;
-            });
-        }
-        else
-            putProp(target, key, wrap ? wrap(desc.value, key) : desc.value);
-    }
-}
-// same, for a plain shape a caller passed rather than a schema's
-function mirrorProps(target, source) {
-    for (const key of Reflect.ownKeys(source)) {
-        const desc = Object.getOwnPropertyDescriptor(source, key);
-        if (!desc.enumerable)
-            continue;
-        if (desc.get)
-            deferProp(target, key, () => source[key]);
-        else
-            putProp(target, key, desc.value);
-    }
-}
-function mergeDefs(...defs) {
-    const mergedDescriptors = {};
-    for (const def of defs) {
-        const descriptors = Object.getOwnPropertyDescriptors(def);
-        Object.assign(mergedDescriptors, descriptors);
-    }
-    return Object.defineProperties({}, mergedDescriptors);
-}
-function cloneDef(schema) {
-    return mergeDefs(schema._zod.def);
-}
-function getElementAtPath(obj, path) {
-    if (!path)
-        return obj;
-    return path.reduce((acc, key) => acc?.[key], obj);
-}
-function promiseAllObject(promisesObj) {
-    const keys = Object.keys(promisesObj);
-    const promises = keys.map((key) => promisesObj[key]);
-    return Promise.all(promises).then((results) => {
-        const resolvedObj = {};
-        for (let i = 0; i < keys.length; i++) {
-            resolvedObj[keys[i]] = results[i];
-        }
-        return resolvedObj;
-    });
-}
-function randomString(length = 10) {
-    const chars = "abcdefghijklmnopqrstuvwxyz";
-    let str = "";
-    for (let i = 0; i < length; i++) {
-        str += chars[Math.floor(Math.random() * chars.length)];
-    }
-    return str;
-}
-function esc(str) {
-    return JSON.stringify(str);
-}
-function util_slugify(input) {
-    return input
-        .toLowerCase()
-        .trim()
-        .replace(/[^\w\s-]/g, "")
-        .replace(/[\s_-]+/g, "-")
-        .replace(/^-+|-+$/g, "");
-}
-const captureStackTrace = ("captureStackTrace" in Error ? Error.captureStackTrace : (..._args) => { });
-function util_isObject(data) {
-    return typeof data === "object" && data !== null && !Array.isArray(data);
-}
-const util_allowsEval = /* @__PURE__*/ cached(() => {
-    // Skip the probe under `jitless`: strict CSPs report the caught `new Function` as a `securitypolicyviolation` even though the throw is swallowed.
-    if (globalConfig.jitless) {
-        return false;
-    }
-    // @ts-ignore
-    if (typeof navigator !== "undefined" && navigator?.userAgent?.includes("Cloudflare")) {
-        return false;
-    }
-    try {
-        const F = Function;
-        new F("");
-        return true;
-    }
-    catch (_) {
-        return false;
-    }
-});
-function isPlainObject(o) {
-    if (util_isObject(o) === false)
-        return false;
-    // modified constructor
-    const ctor = o.constructor;
-    if (ctor === undefined)
-        return true;
-    if (typeof ctor !== "function")
-        return true;
-    // modified prototype
-    const prot = ctor.prototype;
-    if (util_isObject(prot) === false)
-        return false;
-    // ctor doesn't have static `isPrototypeOf`
-    if (Object.prototype.hasOwnProperty.call(prot, "isPrototypeOf") === false) {
-        return false;
-    }
-    return true;
-}
-function shallowClone(o) {
-    if (isPlainObject(o))
-        return { ...o };
-    if (Array.isArray(o))
-        return [...o];
-    if (o instanceof Map)
-        return new Map(o);
-    if (o instanceof Set)
-        return new Set(o);
-    return o;
-}
-function numKeys(data) {
-    let keyCount = 0;
-    for (const key in data) {
-        if (Object.prototype.hasOwnProperty.call(data, key)) {
-            keyCount++;
-        }
-    }
-    return keyCount;
-}
-const getParsedType = (data) => {
-    const t = typeof data;
-    switch (t) {
-        case "undefined":
-            return "undefined";
-        case "string":
-            return "string";
-        case "number":
-            return Number.isNaN(data) ? "nan" : "number";
-        case "boolean":
-            return "boolean";
-        case "function":
-            return "function";
-        case "bigint":
-            return "bigint";
-        case "symbol":
-            return "symbol";
-        case "object":
-            if (Array.isArray(data)) {
-                return "array";
-            }
-            if (data === null) {
-                return "null";
-            }
-            if (data.then && typeof data.then === "function" && data.catch && typeof data.catch === "function") {
-                return "promise";
-            }
-            if (typeof Map !== "undefined" && data instanceof Map) {
-                return "map";
-            }
-            if (typeof Set !== "undefined" && data instanceof Set) {
-                return "set";
-            }
-            if (typeof Date !== "undefined" && data instanceof Date) {
-                return "date";
-            }
-            // @ts-ignore
-            if (typeof File !== "undefined" && data instanceof File) {
-                return "file";
-            }
-            return "object";
-        default:
-            throw new Error(`Unknown data type: ${t}`);
-    }
-};
-const propertyKeyTypes = /* @__PURE__*/ new Set(["string", "number", "symbol"]);
-const primitiveTypes = /* @__PURE__*/ new Set([
-    "string",
-    "number",
-    "bigint",
-    "boolean",
-    "symbol",
-    "undefined",
-]);
-function escapeRegex(str) {
-    return str.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-// zod-specific utils
-function clone(inst, def, params) {
-    const cl = new inst._zod.constr(def ?? inst._zod.def);
-    if (!def || params?.parent)
-        cl._zod.parent = inst;
-    return cl;
-}
-function normalizeParams(_params) {
-    const params = _params;
-    if (!params)
-        return {};
-    if (typeof params === "string")
-        return { error: () => params };
-    if (params?.message !== undefined) {
-        if (params?.error !== undefined)
-            throw new Error("Cannot specify both `message` and `error` params");
-        params.error = params.message;
-    }
-    delete params.message;
-    if (typeof params.error === "string")
-        return { ...params, error: () => params.error };
-    return params;
-}
-function createTransparentProxy(getter) {
-    let target;
-    return new Proxy({}, {
-        get(_, prop, receiver) {
-            target ?? (target = getter());
-            return Reflect.get(target, prop, receiver);
-        },
-        set(_, prop, value, receiver) {
-            target ?? (target = getter());
-            return Reflect.set(target, prop, value, receiver);
-        },
-        has(_, prop) {
-            target ?? (target = getter());
-            return Reflect.has(target, prop);
-        },
-        deleteProperty(_, prop) {
-            target ?? (target = getter());
-            return Reflect.deleteProperty(target, prop);
-        },
-        ownKeys(_) {
-            target ?? (target = getter());
-            return Reflect.ownKeys(target);
-        },
-        getOwnPropertyDescriptor(_, prop) {
-            target ?? (target = getter());
-            return Reflect.getOwnPropertyDescriptor(target, prop);
-        },
-        defineProperty(_, prop, descriptor) {
-            target ?? (target = getter());
-            return Reflect.defineProperty(target, prop, descriptor);
-        },
-    });
-}
-function stringifyPrimitive(value) {
-    if (typeof value === "bigint")
-        return value.toString() + "n";
-    if (typeof value === "string")
-        return `"${value}"`;
-    return `${value}`;
-}
-function optionalKeys(shape) {
-    return Object.keys(shape).filter((k) => {
-        return shape[k]._zod.optin !== undefined && shape[k]._zod.optout === "optional";
-    });
-}
-// Wrapped in a `@__PURE__` IIFE: esbuild never tree-shakes a top-level initializer that contains a member access on `Number`, so the bare object literal survived into every bundle.
-const NUMBER_FORMAT_RANGES = /*@__PURE__*/ (() => ({
-    safeint: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
-    int32: [-2147483648, 2147483647],
-    uint32: [0, 4294967295],
-    float32: [-3.4028234663852886e38, 3.4028234663852886e38],
-    float64: [-Number.MAX_VALUE, Number.MAX_VALUE],
-}))();
-const BIGINT_FORMAT_RANGES = {
-    int64: [/* @__PURE__*/ BigInt("-9223372036854775808"), /* @__PURE__*/ BigInt("9223372036854775807")],
-    uint64: [/* @__PURE__*/ BigInt(0), /* @__PURE__*/ BigInt("18446744073709551615")],
-};
-function pick(schema, mask) {
-    const currDef = schema._zod.def;
-    const checks = currDef.checks;
-    const hasChecks = checks && checks.length > 0;
-    if (hasChecks) {
-        throw new Error(".pick() cannot be used on object schemas containing refinements");
-    }
-    const newShape = {};
-    mirrorShape(newShape, schema, maskedKeys(schema, mask));
-    return clone(schema, mergeDefs(currDef, { shape: newShape, checks: [] }));
-}
-// the mask keys that select something, checked against the source's shape without resolving it
-function maskedKeys(schema, mask) {
-    const raw = sourceShape(schema);
-    const keys = [];
-    // `for...in` skips symbols, so a symbol in the mask would select nothing
-    for (const key of Reflect.ownKeys(mask)) {
-        if (!Object.getOwnPropertyDescriptor(raw, key)?.enumerable) {
-            throw new Error(`Unrecognized key: "${String(key)}"`);
-        }
-        if (mask[key])
-            keys.push(key);
-    }
-    return keys;
-}
-function omit(schema, mask) {
-    const currDef = schema._zod.def;
-    const checks = currDef.checks;
-    const hasChecks = checks && checks.length > 0;
-    if (hasChecks) {
-        throw new Error(".omit() cannot be used on object schemas containing refinements");
-    }
-    const omitted = new Set(maskedKeys(schema, mask));
-    const newShape = {};
-    mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)).filter((key) => !omitted.has(key)));
-    return clone(schema, mergeDefs(currDef, { shape: newShape, checks: [] }));
-}
-function extend(schema, shape) {
-    if (!isPlainObject(shape)) {
-        throw new Error("Invalid input to extend: expected a plain object");
-    }
-    const checks = schema._zod.def.checks;
-    const hasChecks = checks && checks.length > 0;
-    if (hasChecks) {
-        // Only throw if new shape overlaps with existing shape. Use getOwnPropertyDescriptor to check key existence without accessing values
-        const existingShape = sourceShape(schema);
-        for (const key of Reflect.ownKeys(shape)) {
-            if (Object.getOwnPropertyDescriptor(existingShape, key) !== undefined) {
-                throw new Error("Cannot overwrite keys on object schemas containing refinements. Use `.safeExtend()` instead.");
-            }
-        }
-    }
-    return clone(schema, mergeDefs(schema._zod.def, { shape: extended(schema, shape) }));
-}
-// the source's keys, then the caller's overlaid on top
-function extended(schema, shape) {
-    const newShape = {};
-    mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)));
-    mirrorProps(newShape, shape);
-    return newShape;
-}
-function safeExtend(schema, shape) {
-    if (!isPlainObject(shape)) {
-        throw new Error("Invalid input to safeExtend: expected a plain object");
-    }
-    return clone(schema, mergeDefs(schema._zod.def, { shape: extended(schema, shape) }));
-}
-function merge(a, b) {
-    if (!b?._zod?.def) {
-        throw new Error("Invalid input to merge: expected an object schema. To merge a plain shape, use `.extend()`.");
-    }
-    if (a._zod.def.checks?.length) {
-        throw new Error(".merge() cannot be used on object schemas containing refinements. Use .safeExtend() instead.");
-    }
-    const newShape = {};
-    mirrorShape(newShape, a, Reflect.ownKeys(sourceShape(a)));
-    mirrorShape(newShape, b, Reflect.ownKeys(sourceShape(b)));
-    const def = mergeDefs(a._zod.def, {
-        shape: newShape,
-        get catchall() {
-            return b._zod.def.catchall;
-        },
-        checks: b._zod.def.checks ?? [],
-    });
-    return clone(a, def);
-}
-function partial(Class, schema, mask, name = "partial") {
-    const currDef = schema._zod.def;
-    const checks = currDef.checks;
-    const hasChecks = checks && checks.length > 0;
-    if (hasChecks) {
-        throw new Error(`.${name}() cannot be used on object schemas containing refinements`);
-    }
-    const selected = mask ? new Set(maskedKeys(schema, mask)) : undefined;
-    const newShape = {};
-    mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)), Class &&
-        ((value, key) => (selected && !selected.has(key) ? value : new Class({ type: "optional", innerType: value }))));
-    return clone(schema, mergeDefs(schema._zod.def, { shape: newShape, checks: [] }));
-}
-function required(Class, schema, mask) {
-    const selected = mask ? new Set(maskedKeys(schema, mask)) : undefined;
-    const newShape = {};
-    mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)), (value, key) => 
-    // overwrite with non-optional
-    selected && !selected.has(key) ? value : new Class({ type: "nonoptional", innerType: value }));
-    return clone(schema, mergeDefs(schema._zod.def, { shape: newShape }));
-}
-// invalid_type | too_big | too_small | invalid_format | not_multiple_of | unrecognized_keys | invalid_union | invalid_key | invalid_element | invalid_value | custom
-function aborted(x, startIndex = 0) {
-    if (x.aborted === true)
-        return true;
-    for (let i = startIndex; i < x.issues.length; i++) {
-        if (x.issues[i]?.continue !== true) {
-            return true;
-        }
-    }
-    return false;
-}
-// Checks for explicit abort (continue === false), as opposed to implicit abort (continue === undefined). Used to respect `abort: true` in .refine() even for checks that have a `when` function.
-function explicitlyAborted(x, startIndex = 0) {
-    if (x.aborted === true)
-        return true;
-    for (let i = startIndex; i < x.issues.length; i++) {
-        if (x.issues[i]?.continue === false) {
-            return true;
-        }
-    }
-    return false;
-}
-function prefixIssues(path, issues) {
-    return issues.map((iss) => {
-        var _a;
-        (_a = iss).path ?? (_a.path = []);
-        iss.path.unshift(path);
-        return iss;
-    });
-}
-function unwrapMessage(message) {
-    return typeof message === "string" ? message : message?.message;
-}
-/* A check holds no link back to the schema it is attached to — the same check instance is shared by every clone of that schema — so the owner is stamped onto the issues a check just raised, at the only point where both are in scope. Runs on the failure path only; `start` is the issue count from before the check ran. */
-/** The leading size checks of `defChecks` that set an upper bound, each paired with it. */
-function sizeCaps(defChecks) {
-    const caps = [];
-    for (const ch of defChecks ?? []) {
-        const d = ch._zod.def;
-        // a later check may rewrite the value
-        if (!/_(length|size)$|_equals$/.test(d.check))
-            break;
-        const max = d.maximum ?? d.length ?? d.size;
-        if (max >= 0)
-            caps.push([max, ch]);
-    }
-    return caps;
-}
-function attachSchema(issues, start, inst) {
-    var _a;
-    for (let i = start; i < issues.length; i++) {
-        (_a = issues[i]).schema ?? (_a.schema = inst);
-    }
-}
-function finalizeIssue(iss, ctx, config) {
-    var _a;
-    // A schema that raised an issue itself owns it outright, and outranks any stamp an enclosing check left in `attachSchema`. String formats and z.custom() are schema and check at once, so when they act as a check they defer to that stamp instead.
-    const traits = iss.inst?._zod?.traits;
-    if (traits?.has("$ZodType")) {
-        if (traits.has("$ZodCheck"))
-            (_a = iss).schema ?? (_a.schema = iss.inst);
-        else
-            iss.schema = iss.inst;
-    }
-    // Decreasing specificity, first map to return a message wins. `inst` is whatever raised the issue, so a check's own map outranks the owning schema's.
-    const schemaError = iss.schema !== iss.inst ? iss.schema?._zod.def?.error : undefined;
-    const message = iss.message
-        ? iss.message
-        : (unwrapMessage(iss.inst?._zod.def?.error?.(iss)) ??
-            unwrapMessage(schemaError?.(iss)) ??
-            unwrapMessage(ctx?.error?.(iss)) ??
-            unwrapMessage(config.customError?.(iss)) ??
-            unwrapMessage(config.localeError?.(iss)) ??
-            "Invalid input");
-    // an explicit own-key copy beats object rest with excluded keys, which v8 routes through a generic runtime call; Object.keys rather than for-in so an issue pushed with a prototype does not leak inherited keys, and an own __proto__ key is dropped rather than assigned through the setter
-    const full = {};
-    for (const k of Object.keys(iss)) {
-        if (k === "inst" || k === "schema" || k === "continue" || k === "input" || k === "__proto__")
-            continue;
-        full[k] = iss[k];
-    }
-    full.path ?? (full.path = []);
-    full.message = message;
-    if (ctx?.reportInput) {
-        full.input = iss.input;
-    }
-    return full;
-}
-function getSizableOrigin(input) {
-    if (input instanceof Set)
-        return "set";
-    if (input instanceof Map)
-        return "map";
-    // @ts-ignore
-    if (input instanceof File)
-        return "file";
-    return "unknown";
-}
-const highSurrogate = /[\uD800-\uDBFF]/;
-// Code points in `str`: a surrogate pair counts once, a lone surrogate as itself. Hand-rolled because the string iterator allocates and runs ~250x slower on this path; the regex probe exits ~50x quicker for a string with no astral characters.
-function codePointLength(str) {
-    const units = str.length;
-    if (!highSurrogate.test(str))
-        return units;
-    let count = units;
-    for (let i = 0; i < units - 1; i++) {
-        if ((str.charCodeAt(i) & 0xfc00) === 0xd800 && (str.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-            count--;
-            i++;
-        }
-    }
-    return count;
-}
-function getLengthableOrigin(input) {
-    if (Array.isArray(input))
-        return "array";
-    if (typeof input === "string")
-        return "string";
-    return "unknown";
-}
-function parsedType(data) {
-    const t = typeof data;
-    switch (t) {
-        case "number": {
-            return Number.isNaN(data) ? "nan" : "number";
-        }
-        case "object": {
-            if (data === null) {
-                return "null";
-            }
-            if (Array.isArray(data)) {
-                return "array";
-            }
-            const obj = data;
-            if (obj && Object.getPrototypeOf(obj) !== Object.prototype && "constructor" in obj && obj.constructor) {
-                return obj.constructor.name;
-            }
-        }
-    }
-    return t;
-}
-function util_issue(...args) {
-    const [iss, input, inst] = args;
-    if (typeof iss === "string") {
-        return {
-            message: iss,
-            code: "custom",
-            input,
-            inst,
-        };
-    }
-    return { ...iss };
-}
-function cleanEnum(obj) {
-    return Object.entries(obj)
-        .filter(([k, _]) => {
-        // return true if NaN, meaning it's not a number, thus a string key
-        return Number.isNaN(Number.parseInt(k, 10));
-    })
-        .map((el) => el[1]);
-}
-// Codec utility functions
-function base64ToUint8Array(base64) {
-    const binaryString = atob(base64);
-    const bytes = new Uint8Array(binaryString.length);
-    for (let i = 0; i < binaryString.length; i++) {
-        bytes[i] = binaryString.charCodeAt(i);
-    }
-    return bytes;
-}
-function uint8ArrayToBase64(bytes) {
-    let binaryString = "";
-    for (let i = 0; i < bytes.length; i++) {
-        binaryString += String.fromCharCode(bytes[i]);
-    }
-    return btoa(binaryString);
-}
-function base64urlToUint8Array(base64url) {
-    const base64 = base64url.replace(/-/g, "+").replace(/_/g, "/");
-    const padding = "=".repeat((4 - (base64.length % 4)) % 4);
-    return base64ToUint8Array(base64 + padding);
-}
-function uint8ArrayToBase64url(bytes) {
-    return uint8ArrayToBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=/g, "");
-}
-function hexToUint8Array(hex) {
-    const cleanHex = hex.replace(/^0x/, "");
-    if (cleanHex.length % 2 !== 0) {
-        throw new Error("Invalid hex string length");
-    }
-    const bytes = new Uint8Array(cleanHex.length / 2);
-    for (let i = 0; i < cleanHex.length; i += 2) {
-        bytes[i / 2] = Number.parseInt(cleanHex.slice(i, i + 2), 16);
-    }
-    return bytes;
-}
-function uint8ArrayToHex(bytes) {
-    return Array.from(bytes)
-        .map((b) => b.toString(16).padStart(2, "0"))
-        .join("");
-}
-// instanceof
-class Class {
-    constructor(..._args) { }
-}
-//////////    PROTOTYPE INSTALLERS     //////////
-//
-// Members live on the prototype and materialize per instance on first read, which keeps own-property count under the step where V8 stops using inline slots. Changing anything here means re-measuring runtime, memory and bundle size together — see "The three axes" in AGENTS.md.
-/**
- * Installs a trait's members on its prototype. Each value builds that member for the instance on first read; the built value shadows the accessor as an own property, so a detached `const { parse } = schema` keeps working.
- *
- * Call this from a `proto` initializer, which runs once per prototype — never per instance.
- */
-function members(proto, table) {
-    for (const key in table) {
-        const desc = Object.getOwnPropertyDescriptor(table, key);
-        // a getter installs as written, so it stays live: `description` reads through to the registry on every access. not enumerable: an object literal's is, and a prototype member never was
-        if (desc.get)
-            Object.defineProperty(proto, key, { ...desc, enumerable: false });
-        // a method materializes bound on first read, which is what keeps a detached member working: `const opt = schema.optional; opt()`
-        else
-            defineBound(proto, key, desc.value);
-    }
-}
-/** Shadows a prototype member with an own value, so a getter that builds from the instance runs once. */
-function own(inst, key, value, enumerable = true) {
-    Object.defineProperty(inst, key, { configurable: true, writable: true, enumerable, value });
-    return value;
-}
-/** Like {@link own}, for a member that was never an own data property and has to stay out of `Object.keys`. */
-function hide(inst, key, value) {
-    return own(inst, key, value, false);
-}
-/** Adds members a table derives from the instance: each builds on first read and shadows as own data, and assignment shadows the same way, as when these were own properties. */
-function derived(computes, table) {
-    for (const key in computes) {
-        const compute = computes[key];
-        // an object literal's accessor is configurable and enumerable, and `members` copies the descriptor as written
-        Object.defineProperty(table, key, {
-            configurable: true,
-            enumerable: true,
-            get() {
-                return own(this, key, compute(this));
-            },
-            set(value) {
-                own(this, key, value);
-            },
-        });
-    }
-    return table;
-}
-function defineBound(proto, key, fn) {
-    Object.defineProperty(proto, key, {
-        configurable: true,
-        get() {
-            // vitest's spyOn calls a prototype getter bare to find the function it wraps, so a nullish receiver answers the raw method
-            return this == null ? fn : own(this, key, fn.bind(this));
-        },
-        set(value) {
-            own(this, key, value);
-        },
-    });
-}
-/** Returns the prototype to install on, or `undefined` if this group is already installed on it. */
-function claim(inst, sentinel) {
-    const proto = Object.getPrototypeOf(inst);
-    // Runs on every construction, so `in` rather than the costlier `hasOwnProperty.call`. Sentinels are keys the group itself defines.
-    return sentinel in proto ? undefined : proto;
-}
-// The internals whose init chain is installing. A second call for the same one is a derived constructor overriding its base, so it must not construct another schema in between or the override is dropped.
-let installing;
-// Set while a getter is running, so a value that resolved through a recursion break is not memoized. One shared descriptor shadows the key for the duration, which costs no per-key allocation.
-let broke = false;
-const breaker = {
-    configurable: true,
-    get() {
-        broke = true;
-        return undefined;
-    },
-};
-/**
- * Installs a lazily-derived internal on the `_zod` prototype of `inst`'s
- * constructor, computed from the internals object itself and cached there on
- * first read. One accessor per constructor rather than one per instance.
- */
-function defineLazyInternal(inst, key, compute) {
-    const proto = Object.getPrototypeOf(inst._zod);
-    if (key in proto && installing !== inst._zod) {
-        // A repeat construction: everything is installed already. Cleared here so the reference is not held past the first construction of every type.
-        installing = undefined;
-        return;
-    }
-    installing = inst._zod;
-    Object.defineProperty(proto, key, {
-        configurable: true,
-        get() {
-            // Shadowed before computing so a re-entrant read from a recursive schema resolves to undefined instead of running the getter again.
-            Object.defineProperty(this, key, breaker);
-            const outer = broke;
-            broke = false;
-            try {
-                const value = compute(this);
-                // A result that resolved through a recursion break is recomputed once the graph is complete; everything else memoizes, undefined included.
-                if (broke)
-                    delete this[key];
-                else
-                    Object.defineProperty(this, key, { configurable: true, writable: true, value });
-                broke = broke || outer;
-                return value;
-            }
-            catch (err) {
-                // A compute that threw memoizes nothing, so a later read runs it again and fails the same way. The shadow goes with it, since leaving it installed would answer undefined for every later read.
-                delete this[key];
-                broke = broke || outer;
-                throw err;
-            }
-        },
-        set(value) {
-            Object.defineProperty(this, key, { configurable: true, writable: true, value });
-        },
-    });
-}
-/**
- * Installs `key` on `inst`'s prototype, computed by `make` on first read and cached there as an own
- * data property. One accessor per constructor rather than one per instance, because an own accessor
- * puts every instance after the first into v8 dictionary mode. The key doubles as the sentinel.
- */
-function installLazyProp(inst, key, make, enumerable) {
-    const proto = claim(inst, key);
-    if (!proto)
-        return;
-    Object.defineProperty(proto, key, {
-        configurable: true,
-        get() {
-            // Shadowed before computing, so a re-entrant read from a self-referential shape resolves to undefined instead of running the getter again. A data property rather than an accessor: an own accessor is the dictionary-mode transition this exists to avoid.
-            const desc = { configurable: true, writable: true, enumerable, value: undefined };
-            Object.defineProperty(this, key, desc);
-            // a compute that throws leaves the shadow behind, so later reads answer undefined instead of re-throwing; `defineLazy` did the same, and `defineLazyInternal`'s delete-on-catch would cost bytes in every bundle for a case only a throwing user getter reaches
-            desc.value = make(this);
-            Object.defineProperty(this, key, desc);
-            return desc.value;
-        },
-        set(value) {
-            Object.defineProperty(this, key, { configurable: true, writable: true, enumerable, value });
-        },
-    });
-}
-/** Marks the thunk `_catch` synthesises for a constant catch value. `Function.length` cannot tell that thunk from a user callback — rest and defaulted parameters both report arity 0 — and a user callback reads `ctx.error`, whose issues only finalize correctly against the caller's per-parse error map. Provenance can say what arity cannot. A plain string key rather than `Symbol.for`, whose call at module scope no bundler can prove pure — the same shape that anchored `urlCanParse` into every build. */
-const CONSTANT_CATCH = "~constantCatch";
-/** Wraps a constant catch value in a thunk tagged with {@link CONSTANT_CATCH}. */
-function constantCatch(value) {
-    const fn = () => value;
-    fn[CONSTANT_CATCH] = true;
-    return fn;
-}
-
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/core.js
-var _a;
-
-/** A special constant with type `never` */
-const NEVER = /*@__PURE__*/ Object.freeze({
-    status: "aborted",
-});
-/* Shared descriptor for installing `_zod`; defineProperty reads it
- * synchronously, so reusing one object avoids a per-instance allocation. */
-const _zodDesc = { value: undefined, enumerable: false };
-// null where suppressing the capture would be unrecoverable: `parse()` puts the frames back with `captureStackTrace`, so without it the throw would lose its stack. also latched to null once `stackTraceLimit` proves unassignable, which a realm can do at any point by hardening Error
-let _E = "captureStackTrace" in Error ? Error : null;
-// v8 captures a stack trace inside the Error constructor, which dominates a failed parse; costs only the frames, and parse() restores those. the constructor must RUN: Object.create is cheaper and passes instanceof, but Error.isError and util.types.isNativeError check an internal slot
-function newError(Definition) {
-    const E = _E;
-    if (E) {
-        const saved = E.stackTraceLimit;
-        if (typeof saved === "number") {
-            try {
-                E.stackTraceLimit = 0;
-            }
-            catch {
-                _E = null;
-                return new Definition();
-            }
-            try {
-                return new Definition();
-            }
-            finally {
-                E.stackTraceLimit = saved;
-            }
-        }
-    }
-    return new Definition();
-}
-function $constructor(name, initializer, 
-/** This trait's members, installed once on every prototype that composes it. They cannot be declared in the initializer above: that runs per instance, and the prototype is shared. */
-proto, params) {
-    // Prototype for this constructor's `_zod` internals. Lazily-derived fields (`values`, `pattern`, `optin`, …) install here once rather than as an accessor on every instance.
-    const zodProto = {};
-    // Assigning the fields in the constructor body is what gives instances in-object slots; building the object literally and reparenting it costs a second allocation and a generic property copy.
-    function Internals(def) {
-        this.def = def;
-        this.constr = _;
-        this.traits = new Set();
-    }
-    Internals.prototype = zodProto;
-    const protoMembers = proto;
-    // One trait's members land on every prototype whose chain composes it, so the answer is per prototype rather than per trait.
-    const initialized = protoMembers && new WeakSet();
-    function init(inst, def) {
-        if (!inst._zod) {
-            _zodDesc.value = new Internals(def);
-            try {
-                Object.defineProperty(inst, "_zod", _zodDesc);
-            }
-            finally {
-                // Cleared even on throw, so the shared descriptor never leaks one instance's internals into the next.
-                _zodDesc.value = undefined;
-            }
-        }
-        else if (inst._zod.traits.has(name)) {
-            return;
-        }
-        inst._zod.traits.add(name);
-        initializer(inst, def);
-        if (initialized) {
-            // `super(def)` from a user subclass gives `this` a prototype the subclass owns, and installing there would overwrite whatever the subclass declared. `constr` built the instance, so its prototype is the one below the subclass's that should carry the members. A receiver whose chain never reaches that prototype installs on its own, which for a plain object handed straight to `init` means `Object.prototype` — unchanged from before.
-            const own = Object.getPrototypeOf(inst);
-            const ctorProto = inst._zod.constr.prototype;
-            let up = own;
-            while (up && up !== ctorProto)
-                up = Object.getPrototypeOf(up);
-            const target = up ?? own;
-            if (!initialized.has(target)) {
-                initialized.add(target);
-                members(target, protoMembers);
-            }
-        }
-        // support prototype modifications; for-in avoids the array allocation of Object.keys on the (usually empty) prototype
-        const proto = _.prototype;
-        for (const k in proto) {
-            if (!Object.prototype.hasOwnProperty.call(proto, k))
-                continue;
-            if (!(k in inst)) {
-                inst[k] = proto[k].bind(inst);
-            }
-        }
-    }
-    // doesn't work if Parent has a constructor with arguments
-    const Parent = params?.Parent ?? Object;
-    class Definition extends Parent {
-    }
-    Object.defineProperty(Definition, "name", { value: name });
-    function _(def) {
-        const inst = params?.Parent ? newError(Definition) : this;
-        init(inst, def);
-        const deferred = inst._zod.deferred;
-        if (deferred) {
-            for (const fn of deferred) {
-                fn();
-            }
-            // Released: initializers run once, and the list would otherwise be retained for the schema's lifetime.
-            inst._zod.deferred = undefined;
-        }
-        // Global post-processor hook. Internal: installed by `import "zod/compile"` to enable AOT compilation for every constructed schema. Runs last, once the instance is fully built, because it hands the instance to compile(). The post-processor is expected to be reentrancy-guarded by its own implementation.
-        const pp = globalThis.__zod_globalConfig?.postProcessor;
-        if (pp)
-            pp(inst);
-        return inst;
-    }
-    Object.defineProperty(_, "init", { value: init });
-    Object.defineProperty(_, Symbol.hasInstance, {
-        value: (inst) => {
-            if (params?.Parent && inst instanceof params.Parent)
-                return true;
-            return inst?._zod?.traits?.has(name);
-        },
-    });
-    Object.defineProperty(_, "name", { value: name });
-    return _;
-}
-//////////////////////////////   UTILITIES   ///////////////////////////////////////
-const $brand = /*@__PURE__*/ (/* unused pure expression or super */ null && (Symbol("zod_brand")));
-class $ZodAsyncError extends Error {
-    constructor() {
-        super(`Encountered Promise during synchronous parse. Use .parseAsync() instead.`);
-    }
-}
-class $ZodEncodeError extends Error {
-    constructor(name) {
-        super(`Encountered unidirectional transform during encode: ${name}`);
-        this.name = "ZodEncodeError";
-    }
-}
-(_a = globalThis).__zod_globalConfig ?? (_a.__zod_globalConfig = {});
-const globalConfig = globalThis.__zod_globalConfig;
-function config(newConfig) {
-    if (newConfig)
-        Object.assign(globalConfig, newConfig);
-    return globalConfig;
-}
-
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/memoizer.js
-
-class $ZodCyclicError extends Error {
-    constructor() {
-        super(`Cannot parse a reference cycle that closes through a transform`);
-        this.name = "ZodCyclicError";
-    }
-}
-/** Keyed off the context object every schema in one parse call already shares. */
-const STATE = "~memo";
-const NO_ISSUES = [];
-// a value a cycle can close through
-function isRef(value) {
-    return value !== null && typeof value === "object";
-}
-// Receivers prefix paths in place, so the cache and every hand-out need their own copies.
-function cloneIssues(issues) {
-    return issues.map((iss) => (iss.path ? { ...iss, path: iss.path.slice() } : { ...iss }));
-}
-const recursive = /*@__PURE__*/ new WeakMap();
-/** What the walk established, in order of certainty: ordered so the strongest answer among children wins. */
-const NONE = 0;
-const ASSUMED = 1;
-const PROVEN = 2;
-/** Whether this schema's subtree contains a cycle, so one parse can re-enter it. */
-function isRecursive(inst, stack, resolve) {
-    const cached = recursive.get(inst);
-    if (cached !== undefined)
-        return cached ? PROVEN : NONE;
-    // Relative to the walk in progress, so not cached.
-    if (stack.has(inst))
-        return PROVEN;
-    stack.add(inst);
-    let result = NONE;
-    const check = (child) => {
-        if (result !== PROVEN && child?._zod) {
-            const answer = isRecursive(child, stack, resolve);
-            if (answer > result)
-                result = answer;
-        }
-    };
-    // `Reflect.ownKeys` rather than `Object.keys`, so a cycle through a declared symbol key is still seen
-    const shape = (sh, spread) => {
-        let answer = NONE;
-        for (const key of Reflect.ownKeys(sh)) {
-            const desc = Object.getOwnPropertyDescriptor(sh, key);
-            // an object resolves its shape by spread, so a key it does not enumerate is never parsed; `z.properties` reads every own key and so keeps them all
-            if (spread && !desc.enumerable)
-                continue;
-            // resolving runs user code, and a factory mints a fresh subtree per read, so an edge the walk can't follow counts as a cycle
-            const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve) : NONE;
-            if (child > answer)
-                answer = child;
-        }
-        return answer;
-    };
-    const merge = (answer) => {
-        if (answer > result)
-            result = answer;
-    };
-    const def = inst._zod.def;
-    const kind = def.type;
-    switch (kind) {
-        case "object": {
-            const raw = rawShape(def);
-            // a def with no raw shape answers `shape` from an accessor of its own, and running that can mint a whole fresh subtree
-            merge(raw ? shape(raw, true) : ASSUMED);
-            check(def.catchall);
-            break;
-        }
-        case "array":
-            check(def.element);
-            break;
-        case "tuple":
-            for (const el of def.items)
-                check(el);
-            check(def.rest);
-            break;
-        case "record":
-        case "map":
-            check(def.keyType);
-            check(def.valueType);
-            break;
-        case "set":
-            check(def.valueType);
-            break;
-        case "union":
-            for (const el of def.options)
-                check(el);
-            break;
-        case "intersection":
-            check(def.left);
-            check(def.right);
-            break;
-        case "optional":
-        case "nullable":
-        case "default":
-        case "prefault":
-        case "catch":
-        case "readonly":
-        case "nonoptional":
-        case "promise":
-        case "success":
-            check(def.innerType);
-            break;
-        case "pipe":
-            check(def.in);
-            check(def.out);
-            break;
-        case "function":
-            check(def.input);
-            check(def.output);
-            break;
-        // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
-        case "lazy": {
-            const inner = def._cachedInner ?? (resolve ? inst._zod.innerType : undefined);
-            // walked with resolution off: one hop sees past the deferral, and a lazy that yields only another unresolved lazy is generative, so it stops there
-            merge(inner ? isRecursive(inner, stack, false) : ASSUMED);
-            break;
-        }
-        // a leaf by choice: `parts` are regex fragments, not data positions
-        case "template_literal":
-        // leaves
-        case "string":
-        case "number":
-        case "int":
-        case "boolean":
-        case "bigint":
-        case "symbol":
-        case "undefined":
-        case "null":
-        case "void":
-        case "never":
-        case "any":
-        case "unknown":
-        case "date":
-        case "nan":
-        case "enum":
-        case "literal":
-        case "file":
-        case "transform":
-        case "custom":
-            break;
-        default: {
-            // a new built-in kind becomes a compile error here
-            kind;
-            // a user-defined kind can still hold children, and only its author knows where, so fall back to scanning the def — skipping accessors, since reading one can run user code
-            for (const key in def) {
-                const desc = Object.getOwnPropertyDescriptor(def, key);
-                if (!desc || desc.get)
-                    continue;
-                const value = desc.value;
-                if (!value || typeof value !== "object")
-                    continue;
-                if (value._zod)
-                    check(value);
-                else if (Array.isArray(value))
-                    for (const el of value)
-                        check(el);
-            }
-        }
-    }
-    stack.delete(inst);
-    return settle(inst, result);
-}
-/** An assumed answer must not outlive the resolution that settles it, so only a certain one is cached. */
-function settle(inst, answer) {
-    if (answer !== ASSUMED)
-        recursive.set(inst, answer === PROVEN);
-    return answer;
-}
-/**
- * Whether one parse can re-enter this schema, i.e. its subtree contains a cycle.
- * Exported for `z.compile`, which refuses to compile such a schema: cycle
- * breaking is driven from here off state keyed on the parse context, and a
- * generated fast path has no context to key on.
- */
-function isRecursiveSchema(inst) {
-    // z.compile never parses, so nothing would ever resolve a lazy for it; it runs once and already treats a throw here as recursive
-    return isRecursive(inst, new Set(), true) !== NONE;
-}
-function bucketFor(state, inst) {
-    let bucket = state.buckets.get(inst);
-    if (!bucket) {
-        bucket = new WeakMap();
-        state.buckets.set(inst, bucket);
-    }
-    return bucket;
-}
-// Set immediately before delegating to core and cleared immediately after, so `alloc` registers only for a visit this module is driving.
-let handoff;
-// Allocated but unfinished entries. `alloc` and the matching pop both happen in the synchronous part of a parse, so they nest even when children are async, and one stack serves every schema.
-const memoizer_open = [];
-const memo = {
-    alloc(_inst, payload, empty) {
-        const bucket = handoff;
-        if (!bucket)
-            return empty;
-        handoff = undefined;
-        const entry = { value: empty, issues: null };
-        bucket.set(payload.value, entry);
-        memoizer_open.push(entry);
-        return empty;
-    },
-    guard(inst) {
-        var _a;
-        (_a = inst._zod).deferred ?? (_a.deferred = []);
-        inst._zod.deferred.push(() => {
-            const base = inst._zod.parse;
-            const wrapped = (payload, ctx) => {
-                // The value is a placeholder a back-edge is still waiting on, so the cycle closes through this transform. Its output can't exist in time to bind.
-                if (ctx.direction !== "backward" && isBackEdge(ctx, payload.value))
-                    throw new $ZodCyclicError();
-                return base(payload, ctx);
-            };
-            inst._zod.parse = wrapped;
-            if (inst._zod.run === base)
-                inst._zod.run = wrapped;
-        });
-    },
-    attach(inst) {
-        var _a;
-        let isRecursiveInst;
-        let rechecked = false;
-        // a recursive schema is re-entered many times per parse and its bucket never changes
-        let lastCtx;
-        let lastBucket;
-        // Wraps `parse` in a deferred so it sees the container's final parse. Core's own deferred copies `parse` into `run` when there are no checks, and it ran first, so `run` is patched to match; with checks, `run` reads `parse` dynamically.
-        (_a = inst._zod).deferred ?? (_a.deferred = []);
-        inst._zod.deferred.push(() => {
-            const base = inst._zod.parse;
-            const wrapped = (payload, ctx) => {
-                if (isRecursiveInst === undefined) {
-                    const walked = isRecursive(inst, new Set(), false);
-                    if (walked === NONE) {
-                        // Nothing here can ever fire, so take it back out.
-                        inst._zod.parse = base;
-                        if (inst._zod.run === wrapped)
-                            inst._zod.run = base;
-                        return base(payload, ctx);
-                    }
-                    // this parse resolves the deferred edges on its own path, so ask once more before latching
-                    if (walked === PROVEN || rechecked)
-                        isRecursiveInst = true;
-                    else
-                        rechecked = true;
-                }
-                const input = payload.value;
-                if (!isRef(input))
-                    return base(payload, ctx);
-                let state = ctx[STATE];
-                if (!state) {
-                    state = { buckets: new WeakMap(), backEdges: undefined };
-                    ctx[STATE] = state;
-                }
-                let bucket;
-                if (lastCtx === ctx) {
-                    bucket = lastBucket;
-                }
-                else {
-                    bucket = bucketFor(state, inst);
-                    lastCtx = ctx;
-                    lastBucket = bucket;
-                }
-                const hit = bucket.get(input);
-                if (hit) {
-                    payload.value = hit.value;
-                    if (hit.issues) {
-                        if (hit.issues.length)
-                            payload.issues.push(...cloneIssues(hit.issues));
-                    }
-                    else {
-                        // Still being parsed: its own checks cover it, so skip them here.
-                        payload.memo = true;
-                        state.backEdges ?? (state.backEdges = new WeakSet());
-                        state.backEdges.add(hit.value);
-                    }
-                    return payload;
-                }
-                handoff = bucket;
-                const depth = memoizer_open.length;
-                const result = base(payload, ctx);
-                handoff = undefined;
-                // A container that rejected its input outright allocated nothing.
-                const entry = memoizer_open.length > depth ? memoizer_open.pop() : undefined;
-                // Both paths written out so the sync one allocates no closure. It runs once per node, and capturing here cost more than everything else combined.
-                if (result instanceof Promise) {
-                    return result.then((r) => {
-                        if (entry)
-                            entry.issues = r.issues.length ? cloneIssues(r.issues) : NO_ISSUES;
-                        return r;
-                    });
-                }
-                if (entry)
-                    entry.issues = result.issues.length ? cloneIssues(result.issues) : NO_ISSUES;
-                return result;
-            };
-            inst._zod.parse = wrapped;
-            if (inst._zod.run === base)
-                inst._zod.run = wrapped;
-        });
-    },
-};
-/** The memoizer that gives containers cycle support. `zod` installs it by default; `zod/mini` opts in with `config({ memoizer: memoizer() })`. */
-function memoizer() {
-    return memo;
-}
-/** Whether this value is a node a back-edge resolved to before it finished. */
-function isBackEdge(ctx, value) {
-    const backEdges = ctx[STATE]?.backEdges;
-    return backEdges !== undefined && isRef(value) && backEdges.has(value);
-}
-
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/regexes.js
-
-/**
- * @deprecated CUID v1 is deprecated by its authors due to information leakage
- * (timestamps embedded in the id). Use {@link cuid2} instead.
- * See https://github.com/paralleldrive/cuid.
- */
-const cuid = /^[cC][0-9a-z]{6,}$/;
-const cuid2 = /^[0-9a-z]+$/;
-const ulid = /^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$/;
-const xid = /^[0-9a-vA-V]{20}$/;
-const ksuid = /^[A-Za-z0-9]{27}$/;
-const nanoid = /^[a-zA-Z0-9_-]{21}$/;
-function nanoidOfLength(length) {
-    return new RegExp(`^[a-zA-Z0-9_-]{${length}}$`);
-}
-/** ISO 8601-1 duration regex. Does not support the 8601-2 extensions like negative durations or fractional/negative components. */
-const duration = /^P(?:(\d+W)|(?!.*W)(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+([.,]\d+)?S)?)?)$/;
-/** Implements ISO 8601-2 extensions like explicit +- prefixes, mixing weeks with other units, and fractional/negative components. */
-const extendedDuration = /^[-+]?P(?!$)(?:(?:[-+]?\d+Y)|(?:[-+]?\d+[.,]\d+Y$))?(?:(?:[-+]?\d+M)|(?:[-+]?\d+[.,]\d+M$))?(?:(?:[-+]?\d+W)|(?:[-+]?\d+[.,]\d+W$))?(?:(?:[-+]?\d+D)|(?:[-+]?\d+[.,]\d+D$))?(?:T(?=[\d+-])(?:(?:[-+]?\d+H)|(?:[-+]?\d+[.,]\d+H$))?(?:(?:[-+]?\d+M)|(?:[-+]?\d+[.,]\d+M$))?(?:[-+]?\d+(?:[.,]\d+)?S)?)??$/;
-/** A regex for any UUID-like identifier: 8-4-4-4-12 hex pattern */
-const guid = /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/;
-/** Returns a regex for validating an RFC 9562/4122 UUID.
- *
- * @param version Optionally specify a version 1-8. If no version is specified, all versions are supported. */
-const uuid = (version) => {
-    if (!version)
-        return /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$/;
-    return new RegExp(`^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-${version}[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12})$`);
-};
-const uuid4 = /*@__PURE__*/ (/* unused pure expression or super */ null && (uuid(4)));
-const uuid6 = /*@__PURE__*/ (/* unused pure expression or super */ null && (uuid(6)));
-const uuid7 = /*@__PURE__*/ (/* unused pure expression or super */ null && (uuid(7)));
-/** Practical email validation */
-const email = /^(?:[A-Za-z0-9_'+\-]+\.)*[A-Za-z0-9_'+\-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$/;
-/** Equivalent to the HTML5 input[type=email] validation implemented by browsers. Source: https://developer.mozilla.org/en-US/docs/Web/HTML/Element/input/email */
-const html5Email = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
-/** The classic emailregex.com regex for RFC 5322-compliant emails */
-const rfc5322Email = /^(([^<>()\[\]\\.,;:\s@"]+(\.[^<>()\[\]\\.,;:\s@"]+)*)|(".+"))@((\[[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}])|(([a-zA-Z\-0-9]+\.)+[a-zA-Z]{2,}))$/;
-/** A loose regex that allows Unicode characters, enforces length limits, and that's about it. */
-const unicodeEmail = /^[^\s@"]{1,64}@[^\s@]{1,255}$/u;
-const idnEmail = (/* unused pure expression or super */ null && (unicodeEmail));
-const browserEmail = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
-// from https://thekevinscott.com/emojis-in-javascript/#writing-a-regular-expression
-// Single character class, not an alternation: the two properties overlap (U+1F9B0-U+1F9B3), so `(A|B)+` backtracks exponentially on a failed match. The leading lookahead then demands one anchor — a pictograph, a regional indicator, or the enclosing keycap — because `\p{Emoji_Component}` on its own covers ASCII digits, `#`, `*`, ZWJ, variation selectors and skin tone modifiers, none of which is an emoji without a base.
-const _emoji = `^(?=[\\s\\S]*[\\p{Extended_Pictographic}\\p{Regional_Indicator}\\u20E3])[\\p{Extended_Pictographic}\\p{Emoji_Component}]+$`;
-function emoji() {
-    return new RegExp(_emoji, "u");
-}
-const ipv4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])$/;
-const ipv6 = /^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:))$/;
-const mac = (delimiter) => {
-    const escapedDelim = util.escapeRegex(delimiter ?? ":");
-    return new RegExp(`^(?:[0-9A-F]{2}${escapedDelim}){5}[0-9A-F]{2}$|^(?:[0-9a-f]{2}${escapedDelim}){5}[0-9a-f]{2}$`);
-};
-const cidrv4 = /^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\/([0-9]|[1-2][0-9]|3[0-2])$/;
-const cidrv6 = /^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:))\/(12[0-8]|1[01][0-9]|[1-9]?[0-9])$/;
-// https://stackoverflow.com/questions/7860392/determine-if-string-is-in-base64-using-javascript
-const base64 = /^$|^(?:[0-9a-zA-Z+/]{4})*(?:(?:[0-9a-zA-Z+/]{2}==)|(?:[0-9a-zA-Z+/]{3}=))?$/;
-const base64url = /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$/;
-// based on https://stackoverflow.com/questions/106179/regular-expression-to-match-dns-hostname-or-ip-address
-// export const hostname: RegExp = /^([a-zA-Z0-9-]+\.)*[a-zA-Z0-9-]+$/;
-const hostname = /^(?=.{1,253}\.?$)[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[-0-9a-zA-Z]{0,61}[0-9a-zA-Z])?)*\.?$/;
-const domain = /^(?=.{1,253}$)([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$/;
-const httpProtocol = /^https?$/;
-// https://blog.stevenlevithan.com/archives/validate-phone-number#r4-3 (regex sans spaces) E.164: leading digit must be 1-9; total digits (excluding '+') between 7-15
-const e164 = /^\+[1-9]\d{6,14}$/;
-// Credit card shape: 12–19 digits, optionally separated by single spaces or single hyphens. ISO/IEC 7812 caps the PAN at 19 digits; 12 is the shortest issued length (Maestro).
-const creditCard = /^\d(?:[ -]?\d){11,18}$/;
-// ISO 4217 alpha codes from the SIX list, regenerated by scripts/update-iso-4217.ts
-const currencyCode = /^(?:AED|AFN|ALL|AMD|AOA|ARS|AUD|AWG|AZN|BAM|BBD|BDT|BHD|BIF|BMD|BND|BOB|BOV|BRL|BSD|BTN|BWP|BYN|BZD|CAD|CDF|CHE|CHF|CHW|CLF|CLP|CNY|COP|COU|CRC|CUP|CVE|CZK|DJF|DKK|DOP|DZD|EGP|ERN|ETB|EUR|FJD|FKP|GBP|GEL|GHS|GIP|GMD|GNF|GTQ|GYD|HKD|HNL|HTG|HUF|IDR|ILS|INR|IQD|IRR|ISK|JMD|JOD|JPY|KES|KGS|KHR|KMF|KPW|KRW|KWD|KYD|KZT|LAK|LBP|LKR|LRD|LSL|LYD|MAD|MDL|MGA|MKD|MMK|MNT|MOP|MRU|MUR|MVR|MWK|MXN|MXV|MYR|MZN|NAD|NGN|NIO|NOK|NPR|NZD|OMR|PAB|PEN|PGK|PHP|PKR|PLN|PYG|QAR|RON|RSD|RUB|RWF|SAR|SBD|SCR|SDG|SEK|SGD|SHP|SLE|SOS|SRD|SSP|STN|SVC|SYP|SZL|THB|TJS|TMT|TND|TOP|TRY|TTD|TWD|TZS|UAH|UGX|USD|USN|UYI|UYU|UYW|UZS|VED|VES|VND|VUV|WST|XAD|XAF|XAG|XAU|XBA|XBB|XBC|XBD|XCD|XCG|XDR|XOF|XPD|XPF|XPT|XSU|XTS|XUA|XXX|YER|ZAR|ZMW|ZWG)$/;
-// iban electronic format: 2-letter country, check digits 02-98 (the only values `98 - remainder` can produce), 11-30 bban characters
-const iban = /^[A-Z]{2}(?!00|01|99)\d{2}[A-Z0-9]{11,30}$/;
-const dateSource = `(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|(?:02)-(?:0[1-9]|1\\d|2[0-8])))`;
-/** Anchors a pattern source. The interpolation lives here rather than at the call site because
- * esbuild will not drop a `@__PURE__` call whose own argument interpolates a variable, but it
- * will drop `anchor(dateSource)`. Keeping it inline pinned `date` into every bundle. */
-function regexes_anchor(source) {
-    return new RegExp(`^${source}$`);
-}
-const date = /*@__PURE__*/ regexes_anchor(dateSource);
-function timeSource(args) {
-    const hhmm = `(?:[01]\\d|2[0-3]):[0-5]\\d`;
-    const regex = typeof args.precision === "number"
-        ? args.precision === -1
-            ? `${hhmm}`
-            : args.precision === 0
-                ? `${hhmm}:[0-5]\\d`
-                : `${hhmm}:[0-5]\\d\\.\\d{${args.precision}}`
-        : args.seconds
-            ? `${hhmm}:[0-5]\\d(?:\\.\\d+)?`
-            : `${hhmm}(?::[0-5]\\d(?:\\.\\d+)?)?`;
-    return regex;
-}
-function time(args) {
-    return new RegExp(`^${timeSource(args)}$`);
-}
-// Adapted from https://stackoverflow.com/a/3143231
-function datetime(args) {
-    const opts = ["Z"];
-    // if (args.offset) opts.push(`([+-]\\d{2}:\\d{2})`);
-    if (args.offset)
-        opts.push(`([+-](?:[01]\\d|2[0-3]):[0-5]\\d)`);
-    // RFC 3339 mandates seconds wherever the time carries a `Z` or an offset, so only the unqualified form `local` adds may omit them
-    const qualified = `${timeSource({ precision: args.precision, seconds: true })}(?:${opts.join("|")})`;
-    const timeRegex = args.local ? `${qualified}|${timeSource({ precision: args.precision })}` : qualified;
-    return new RegExp(`^${dateSource}T(?:${timeRegex})$`);
-}
-// the unbounded form of `string()` as a literal, so every plain string shares one instance instead of building its own
-const anyString = /^[\s\S]{0,}$/;
-const string = (params) => {
-    const regex = params ? `[\\s\\S]{${params?.minimum ?? 0},${params?.maximum ?? ""}}` : `[\\s\\S]*`;
-    return new RegExp(`^${regex}$`);
-};
-const bigint = /^-?\d+n?$/;
-const integer = /^-?\d+$/;
-const number = /^-?\d+(?:\.\d+)?$/;
-const regexes_boolean = /^(?:true|false)$/i;
-const _null = /^null$/i;
-
-const _undefined = /^undefined$/i;
-
-// regex for string with no uppercase letters
-const lowercase = /^[^A-Z]*$/;
-// regex for string with no lowercase letters
-const uppercase = /^[^a-z]*$/;
-// regex for hexadecimal strings (any length)
-const hex = /^[0-9a-fA-F]*$/;
-// Hash regexes for different algorithms and encodings
-// Helper function to create base64 regex with exact length and padding
-function fixedBase64(bodyLength, padding) {
-    return new RegExp(`^[A-Za-z0-9+/]{${bodyLength}}${padding}$`);
-}
-// Helper function to create base64url regex with exact length (no padding)
-function fixedBase64url(length) {
-    return new RegExp(`^[A-Za-z0-9_-]{${length}}$`);
-}
-// MD5 (16 bytes): base64 = 24 chars total (22 + "==")
-const md5_hex = /^[0-9a-fA-F]{32}$/;
-const md5_base64 = /*@__PURE__*/ (/* unused pure expression or super */ null && (fixedBase64(22, "==")));
-const md5_base64url = /*@__PURE__*/ (/* unused pure expression or super */ null && (fixedBase64url(22)));
-// SHA1 (20 bytes): base64 = 28 chars total (27 + "=")
-const sha1_hex = /^[0-9a-fA-F]{40}$/;
-const sha1_base64 = /*@__PURE__*/ (/* unused pure expression or super */ null && (fixedBase64(27, "=")));
-const sha1_base64url = /*@__PURE__*/ (/* unused pure expression or super */ null && (fixedBase64url(27)));
-// SHA256 (32 bytes): base64 = 44 chars total (43 + "=")
-const sha256_hex = /^[0-9a-fA-F]{64}$/;
-const sha256_base64 = /*@__PURE__*/ (/* unused pure expression or super */ null && (fixedBase64(43, "=")));
-const sha256_base64url = /*@__PURE__*/ (/* unused pure expression or super */ null && (fixedBase64url(43)));
-// SHA384 (48 bytes): base64 = 64 chars total (no padding)
-const sha384_hex = /^[0-9a-fA-F]{96}$/;
-const sha384_base64 = /*@__PURE__*/ (/* unused pure expression or super */ null && (fixedBase64(64, "")));
-const sha384_base64url = /*@__PURE__*/ (/* unused pure expression or super */ null && (fixedBase64url(64)));
-// SHA512 (64 bytes): base64 = 88 chars total (86 + "==")
-const sha512_hex = /^[0-9a-fA-F]{128}$/;
-const sha512_base64 = /*@__PURE__*/ (/* unused pure expression or super */ null && (fixedBase64(86, "==")));
-const sha512_base64url = /*@__PURE__*/ (/* unused pure expression or super */ null && (fixedBase64url(86)));
-
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/checks.js
-// import { $ZodType } from "./schemas.js";
-
-
-
-const $ZodCheck = /*@__PURE__*/ $constructor("$ZodCheck", (inst, def) => {
-    var _a;
-    inst._zod ?? (inst._zod = {});
-    inst._zod.def = def;
-    (_a = inst._zod).onattach ?? (_a.onattach = []);
-});
-/** Default `when` for size-based checks: run only on non-nullish values with a `size`. */
-const _whenHasSize = (payload) => {
-    const val = payload.value;
-    return !util.nullish(val) && val.size !== undefined;
-};
-/** Default `when` for length-based checks: run only on non-nullish values with a `length`. */
-const _whenHasLength = (payload) => {
-    const val = payload.value;
-    return !nullish(val) && val.length !== undefined;
-};
-const numericOriginMap = {
-    number: "number",
-    bigint: "bigint",
-    object: "date",
-};
-const $ZodCheckLessThan = /*@__PURE__*/ $constructor("$ZodCheckLessThan", (inst, def) => {
-    $ZodCheck.init(inst, def);
-    const origin = numericOriginMap[typeof def.value];
-    inst._zod.check = (payload) => {
-        if (def.inclusive ? payload.value <= def.value : payload.value < def.value) {
-            return;
-        }
-        payload.issues.push({
-            origin: numericOriginMap[typeof payload.value] ?? origin,
-            code: "too_big",
-            maximum: typeof def.value === "object" ? def.value.getTime() : def.value,
-            input: payload.value,
-            inclusive: def.inclusive,
-            inst,
-            continue: !def.abort,
-        });
-    };
-});
-const $ZodCheckGreaterThan = /*@__PURE__*/ $constructor("$ZodCheckGreaterThan", (inst, def) => {
-    $ZodCheck.init(inst, def);
-    const origin = numericOriginMap[typeof def.value];
-    inst._zod.check = (payload) => {
-        if (def.inclusive ? payload.value >= def.value : payload.value > def.value) {
-            return;
-        }
-        payload.issues.push({
-            origin: numericOriginMap[typeof payload.value] ?? origin,
-            code: "too_small",
-            minimum: typeof def.value === "object" ? def.value.getTime() : def.value,
-            input: payload.value,
-            inclusive: def.inclusive,
-            inst,
-            continue: !def.abort,
-        });
-    };
-});
-const $ZodCheckMultipleOf = 
-/*@__PURE__*/ $constructor("$ZodCheckMultipleOf", (inst, def) => {
-    $ZodCheck.init(inst, def);
-    inst._zod.check = (payload) => {
-        if (typeof payload.value !== typeof def.value)
-            throw new Error("Cannot mix number and bigint in multiple_of check.");
-        const isMultiple = typeof payload.value === "bigint"
-            ? // `value % 0n` throws, and nothing is a multiple of zero — the number branch already fails this way via NaN
-                def.value !== BigInt(0) && payload.value % def.value === BigInt(0)
-            : floatSafeRemainder(payload.value, def.value) === 0;
-        if (isMultiple)
-            return;
-        payload.issues.push({
-            origin: typeof payload.value,
-            code: "not_multiple_of",
-            divisor: def.value,
-            input: payload.value,
-            inst,
-            continue: !def.abort,
-        });
-    };
-});
-const $ZodCheckNumberFormat = /*@__PURE__*/ $constructor("$ZodCheckNumberFormat", (inst, def) => {
-    $ZodCheck.init(inst, def); // no format checks
-    def.format = def.format || "float64";
-    const isInt = def.format?.includes("int");
-    const origin = isInt ? "int" : "number";
-    const [minimum, maximum] = NUMBER_FORMAT_RANGES[def.format];
-    inst._zod.check = (payload) => {
-        const input = payload.value;
-        if (isInt) {
-            if (!Number.isInteger(input)) {
-                // invalid_format issue
-                // payload.issues.push({
-                //   expected: def.format,
-                //   format: def.format,
-                //   code: "invalid_format",
-                //   input,
-                //   inst,
-                // });
-                // invalid_type issue
-                payload.issues.push({
-                    expected: origin,
-                    format: def.format,
-                    code: "invalid_type",
-                    continue: false,
-                    input,
-                    inst,
-                });
-                return;
-                // not_multiple_of issue
-                // payload.issues.push({
-                //   code: "not_multiple_of",
-                //   origin: "number",
-                //   input,
-                //   inst,
-                //   divisor: 1,
-                // });
-            }
-            if (!Number.isSafeInteger(input)) {
-                if (input > 0) {
-                    // too_big
-                    payload.issues.push({
-                        input,
-                        code: "too_big",
-                        maximum: Number.MAX_SAFE_INTEGER,
-                        note: "Integers must be within the safe integer range.",
-                        inst,
-                        origin,
-                        inclusive: true,
-                        continue: !def.abort,
-                    });
-                }
-                else {
-                    // too_small
-                    payload.issues.push({
-                        input,
-                        code: "too_small",
-                        minimum: Number.MIN_SAFE_INTEGER,
-                        note: "Integers must be within the safe integer range.",
-                        inst,
-                        origin,
-                        inclusive: true,
-                        continue: !def.abort,
-                    });
-                }
-                return;
-            }
-        }
-        if (input < minimum) {
-            payload.issues.push({
-                origin: "number",
-                input,
-                code: "too_small",
-                minimum,
-                inclusive: true,
-                inst,
-                continue: !def.abort,
-            });
-        }
-        if (input > maximum) {
-            payload.issues.push({
-                origin: "number",
-                input,
-                code: "too_big",
-                maximum,
-                inclusive: true,
-                inst,
-                continue: !def.abort,
-            });
-        }
-    };
-});
-const $ZodCheckBigIntFormat = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckBigIntFormat", (inst, def) => {
-    $ZodCheck.init(inst, def); // no format checks
-    const [minimum, maximum] = util.BIGINT_FORMAT_RANGES[def.format];
-    inst._zod.check = (payload) => {
-        const input = payload.value;
-        if (input < minimum) {
-            payload.issues.push({
-                origin: "bigint",
-                input,
-                code: "too_small",
-                minimum: minimum,
-                inclusive: true,
-                inst,
-                continue: !def.abort,
-            });
-        }
-        if (input > maximum) {
-            payload.issues.push({
-                origin: "bigint",
-                input,
-                code: "too_big",
-                maximum,
-                inclusive: true,
-                inst,
-                continue: !def.abort,
-            });
-        }
-    };
-})));
-const $ZodCheckMaxSize = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckMaxSize", (inst, def) => {
-    var _a;
-    $ZodCheck.init(inst, def);
-    (_a = inst._zod.def).when ?? (_a.when = _whenHasSize);
-    inst._zod.check = (payload) => {
-        const input = payload.value;
-        const size = input.size;
-        if (size <= def.maximum)
-            return;
-        payload.issues.push({
-            origin: util.getSizableOrigin(input),
-            code: "too_big",
-            maximum: def.maximum,
-            inclusive: true,
-            input,
-            inst,
-            continue: !def.abort,
-        });
-    };
-})));
-const $ZodCheckMinSize = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckMinSize", (inst, def) => {
-    var _a;
-    $ZodCheck.init(inst, def);
-    (_a = inst._zod.def).when ?? (_a.when = _whenHasSize);
-    inst._zod.check = (payload) => {
-        const input = payload.value;
-        const size = input.size;
-        if (size >= def.minimum)
-            return;
-        payload.issues.push({
-            origin: util.getSizableOrigin(input),
-            code: "too_small",
-            minimum: def.minimum,
-            inclusive: true,
-            input,
-            inst,
-            continue: !def.abort,
-        });
-    };
-})));
-const $ZodCheckSizeEquals = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckSizeEquals", (inst, def) => {
-    var _a;
-    $ZodCheck.init(inst, def);
-    (_a = inst._zod.def).when ?? (_a.when = _whenHasSize);
-    inst._zod.check = (payload) => {
-        const input = payload.value;
-        const size = input.size;
-        if (size === def.size)
-            return;
-        const tooBig = size > def.size;
-        payload.issues.push({
-            origin: util.getSizableOrigin(input),
-            ...(tooBig ? { code: "too_big", maximum: def.size } : { code: "too_small", minimum: def.size }),
-            inclusive: true,
-            exact: true,
-            input: payload.value,
-            inst,
-            continue: !def.abort,
-        });
-    };
-})));
-const $ZodCheckMaxLength = /*@__PURE__*/ $constructor("$ZodCheckMaxLength", (inst, def) => {
-    var _a;
-    $ZodCheck.init(inst, def);
-    (_a = inst._zod.def).when ?? (_a.when = _whenHasLength);
-    inst._zod.check = (payload) => {
-        const input = payload.value;
-        const units = input.length;
-        // Strings are measured in Unicode code points, not UTF-16 units. A code point is at most two units, so a string that already fits in units fits in code points; only an overflow has to be counted.
-        const length = typeof input === "string" && units > def.maximum ? codePointLength(input) : units;
-        if (length <= def.maximum)
-            return;
-        const origin = getLengthableOrigin(input);
-        payload.issues.push({
-            origin,
-            code: "too_big",
-            maximum: def.maximum,
-            inclusive: true,
-            input,
-            inst,
-            continue: !def.abort,
-        });
-    };
-});
-const $ZodCheckMinLength = /*@__PURE__*/ $constructor("$ZodCheckMinLength", (inst, def) => {
-    var _a;
-    $ZodCheck.init(inst, def);
-    (_a = inst._zod.def).when ?? (_a.when = _whenHasLength);
-    inst._zod.check = (payload) => {
-        const input = payload.value;
-        const units = input.length;
-        // A code point is one or two UTF-16 units, so fewer units than the floor can never reach it and twice the floor always clears it. Only in between is the exact count in doubt.
-        const length = typeof input === "string" && units >= def.minimum && units < def.minimum * 2
-            ? codePointLength(input)
-            : units;
-        if (length >= def.minimum)
-            return;
-        const origin = getLengthableOrigin(input);
-        payload.issues.push({
-            origin,
-            code: "too_small",
-            minimum: def.minimum,
-            inclusive: true,
-            input,
-            inst,
-            continue: !def.abort,
-        });
-    };
-});
-const $ZodCheckLengthEquals = /*@__PURE__*/ $constructor("$ZodCheckLengthEquals", (inst, def) => {
-    var _a;
-    $ZodCheck.init(inst, def);
-    (_a = inst._zod.def).when ?? (_a.when = _whenHasLength);
-    inst._zod.check = (payload) => {
-        const input = payload.value;
-        const units = input.length;
-        // A code point is one or two UTF-16 units, so outside `[length, length * 2]` units the target is missed either way — and missed in the same direction in both measures.
-        const length = typeof input === "string" && units >= def.length && units <= def.length * 2
-            ? codePointLength(input)
-            : units;
-        if (length === def.length)
-            return;
-        const origin = getLengthableOrigin(input);
-        const tooBig = length > def.length;
-        payload.issues.push({
-            origin,
-            ...(tooBig ? { code: "too_big", maximum: def.length } : { code: "too_small", minimum: def.length }),
-            inclusive: true,
-            exact: true,
-            input: payload.value,
-            inst,
-            continue: !def.abort,
-        });
-    };
-});
-const $ZodCheckStringFormat = /*@__PURE__*/ $constructor("$ZodCheckStringFormat", (inst, def) => {
-    var _a, _b;
-    $ZodCheck.init(inst, def);
-    if (def.pattern)
-        (_a = inst._zod).check ?? (_a.check = (payload) => {
-            def.pattern.lastIndex = 0;
-            if (def.pattern.test(payload.value))
-                return;
-            payload.issues.push({
-                origin: "string",
-                code: "invalid_format",
-                format: def.format,
-                input: payload.value,
-                ...(def.pattern ? { pattern: def.pattern.toString() } : {}),
-                inst,
-                continue: !def.abort,
-            });
-        });
-    else
-        (_b = inst._zod).check ?? (_b.check = () => { });
-});
-const $ZodCheckRegex = /*@__PURE__*/ $constructor("$ZodCheckRegex", (inst, def) => {
-    $ZodCheckStringFormat.init(inst, def);
-    inst._zod.check = (payload) => {
-        def.pattern.lastIndex = 0;
-        if (def.pattern.test(payload.value))
-            return;
-        payload.issues.push({
-            origin: "string",
-            code: "invalid_format",
-            format: "regex",
-            input: payload.value,
-            pattern: def.pattern.toString(),
-            inst,
-            continue: !def.abort,
-        });
-    };
-});
-const $ZodCheckLowerCase = /*@__PURE__*/ $constructor("$ZodCheckLowerCase", (inst, def) => {
-    def.pattern ?? (def.pattern = lowercase);
-    $ZodCheckStringFormat.init(inst, def);
-});
-const $ZodCheckUpperCase = /*@__PURE__*/ $constructor("$ZodCheckUpperCase", (inst, def) => {
-    def.pattern ?? (def.pattern = uppercase);
-    $ZodCheckStringFormat.init(inst, def);
-});
-const $ZodCheckIncludes = /*@__PURE__*/ $constructor("$ZodCheckIncludes", (inst, def) => {
-    $ZodCheck.init(inst, def);
-    const escapedRegex = escapeRegex(def.includes);
-    // `String.prototype.includes(sub, position)` matches `sub` at `position`
-    // OR LATER, so the pattern must allow at least `position` leading chars
-    // (`{N,}`), not exactly `position` chars (`{N}`).
-    const pattern = new RegExp(typeof def.position === "number" ? `^.{${def.position},}${escapedRegex}` : escapedRegex);
-    def.pattern = pattern;
-    inst._zod.check = (payload) => {
-        if (payload.value.includes(def.includes, def.position))
-            return;
-        payload.issues.push({
-            origin: "string",
-            code: "invalid_format",
-            format: "includes",
-            includes: def.includes,
-            input: payload.value,
-            inst,
-            continue: !def.abort,
-        });
-    };
-});
-const $ZodCheckStartsWith = /*@__PURE__*/ $constructor("$ZodCheckStartsWith", (inst, def) => {
-    $ZodCheck.init(inst, def);
-    const pattern = new RegExp(`^${escapeRegex(def.prefix)}.*`);
-    def.pattern ?? (def.pattern = pattern);
-    inst._zod.check = (payload) => {
-        if (payload.value.startsWith(def.prefix))
-            return;
-        payload.issues.push({
-            origin: "string",
-            code: "invalid_format",
-            format: "starts_with",
-            prefix: def.prefix,
-            input: payload.value,
-            inst,
-            continue: !def.abort,
-        });
-    };
-});
-const $ZodCheckEndsWith = /*@__PURE__*/ $constructor("$ZodCheckEndsWith", (inst, def) => {
-    $ZodCheck.init(inst, def);
-    const pattern = new RegExp(`.*${escapeRegex(def.suffix)}$`);
-    def.pattern ?? (def.pattern = pattern);
-    inst._zod.check = (payload) => {
-        if (payload.value.endsWith(def.suffix))
-            return;
-        payload.issues.push({
-            origin: "string",
-            code: "invalid_format",
-            format: "ends_with",
-            suffix: def.suffix,
-            input: payload.value,
-            inst,
-            continue: !def.abort,
-        });
-    };
-});
-///////////////////////////////////
-/////    $ZodCheckProperty    /////
-///////////////////////////////////
-function handleCheckPropertyResult(result, payload, property) {
-    if (result.issues.length) {
-        payload.issues.push(...prefixIssues(property, result.issues));
-    }
-}
-const $ZodCheckProperty = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckProperty", (inst, def) => {
-    $ZodCheck.init(inst, def);
-    inst._zod.check = (payload) => {
-        const result = def.schema._zod.run({
-            value: payload.value[def.property],
-            issues: [],
-        }, {});
-        if (result instanceof Promise) {
-            return result.then((result) => handleCheckPropertyResult(result, payload, def.property));
-        }
-        handleCheckPropertyResult(result, payload, def.property);
-        return;
-    };
-})));
-const $ZodCheckProperties = /*@__PURE__*/ $constructor("$ZodCheckProperties", (inst, def) => {
-    $ZodCheck.init(inst, def);
-    hide(inst, Symbol.iterator, function* () {
-        yield inst;
-    });
-    // key and schema snapshotted together: reading one live and the other cached lets a later mutation of the caller's shape object pair a stale key with a missing schema
-    let entries;
-    inst._zod.check = (payload) => {
-        // the base schema already typed the value, so only a nullish one is rejected here: the properties read on a primitive too, matching z.property() on a string's length
-        if (payload.value == null) {
-            payload.issues.push({ expected: "object", code: "invalid_type", input: payload.value, inst });
-            return undefined;
-        }
-        entries ?? (entries = Reflect.ownKeys(def.shape).map((key) => [key, def.shape[key]]));
-        const input = payload.value;
-        let proms;
-        for (const [key, schema] of entries) {
-            const result = schema._zod.run({ value: input[key], issues: [] }, {});
-            if (result instanceof Promise) {
-                proms ?? (proms = []);
-                proms.push(result.then((result) => handleCheckPropertyResult(result, payload, key)));
-            }
-            else {
-                handleCheckPropertyResult(result, payload, key);
-            }
-        }
-        if (proms)
-            return Promise.all(proms).then(() => undefined);
-        return undefined;
-    };
-});
-const $ZodCheckMimeType = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCheckMimeType", (inst, def) => {
-    $ZodCheck.init(inst, def);
-    const mimeSet = new Set(def.mime);
-    inst._zod.check = (payload) => {
-        if (mimeSet.has(payload.value.type))
-            return;
-        payload.issues.push({
-            code: "invalid_value",
-            values: def.mime,
-            input: payload.value.type,
-            inst,
-            continue: !def.abort,
-        });
-    };
-})));
-const $ZodCheckOverwrite = /*@__PURE__*/ $constructor("$ZodCheckOverwrite", (inst, def) => {
-    $ZodCheck.init(inst, def);
-    inst._zod.check = (payload) => {
-        payload.value = def.tx(payload.value);
-    };
-});
-
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/doc.js
-class Doc {
-    constructor(args = [], closed = {}) {
-        this.content = [];
-        this.indent = 0;
-        this.args = args;
-        this.closed = closed;
-    }
-    // the compiler catches a child's throw and keeps writing into this doc, so the indent has to unwind with it
-    indented(fn) {
-        this.indent += 1;
-        try {
-            fn(this);
-        }
-        finally {
-            this.indent -= 1;
-        }
-    }
-    write(arg) {
-        if (typeof arg === "function") {
-            arg(this, { execution: "sync" });
-            arg(this, { execution: "async" });
-            return;
-        }
-        const content = arg;
-        const lines = content.split("\n").filter((x) => x);
-        const minIndent = Math.min(...lines.map((x) => x.length - x.trimStart().length));
-        const dedented = lines.map((x) => x.slice(minIndent)).map((x) => " ".repeat(this.indent * 2) + x);
-        for (const line of dedented) {
-            this.content.push(line);
-        }
-    }
-    compile() {
-        const F = Function;
-        const content = this?.content ?? [``];
-        const factory = new F(...Object.keys(this.closed), `return function (${this.args.join(", ")}) {\n${content.join("\n")}\n};`);
-        return factory(...Object.values(this.closed));
-    }
-}
-
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/versions.js
-const version = {
-    major: 4,
-    minor: 6,
-    patch: 7,
-};
-
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/schemas.js
-
-
-
-
-
-
-
-const $ZodType = /*@__PURE__*/ $constructor("$ZodType", (inst, def) => {
-    var _a;
-    inst ?? (inst = {});
-    inst._zod.def = def; // set _def property
-    inst._zod.bag = inst._zod.bag || {}; // initialize _bag object
-    inst._zod.version = version;
-    const defChecks = inst._zod.def.checks;
-    // if inst is itself a checks.$ZodCheck, run it as a check
-    const checks = inst._zod.traits.has("$ZodCheck")
-        ? [inst, ...(defChecks ?? [])]
-        : defChecks?.length
-            ? [...defChecks]
-            : [];
-    for (const ch of checks) {
-        for (const fn of ch._zod.onattach) {
-            fn(inst);
-        }
-    }
-    if (checks.length === 0) {
-        // deferred initializer inst._zod.parse is not yet defined
-        (_a = inst._zod).deferred ?? (_a.deferred = []);
-        inst._zod.deferred?.push(() => {
-            inst._zod.run = inst._zod.parse;
-        });
-    }
-    else {
-        const runChecks = (payload, checks, ctx) => {
-            if (payload.memo)
-                return payload;
-            let isAborted = aborted(payload);
-            let asyncResult;
-            for (const ch of checks) {
-                if (ch._zod.def.when) {
-                    if (explicitlyAborted(payload))
-                        continue;
-                    const shouldRun = ch._zod.def.when(payload);
-                    if (!shouldRun)
-                        continue;
-                }
-                else if (isAborted) {
-                    continue;
-                }
-                const currLen = payload.issues.length;
-                const _ = ch._zod.check(payload);
-                if (_ instanceof Promise && ctx?.async === false) {
-                    throw new $ZodAsyncError();
-                }
-                if (asyncResult || _ instanceof Promise) {
-                    asyncResult = (asyncResult ?? Promise.resolve()).then(async () => {
-                        await _;
-                        const nextLen = payload.issues.length;
-                        if (nextLen === currLen)
-                            return;
-                        attachSchema(payload.issues, currLen, inst);
-                        if (!isAborted)
-                            isAborted = aborted(payload, currLen);
-                    });
-                }
-                else {
-                    const nextLen = payload.issues.length;
-                    if (nextLen === currLen)
-                        continue;
-                    attachSchema(payload.issues, currLen, inst);
-                    if (!isAborted)
-                        isAborted = aborted(payload, currLen);
-                }
-            }
-            if (asyncResult) {
-                return asyncResult.then(() => {
-                    return payload;
-                });
-            }
-            return payload;
-        };
-        const handleCanaryResult = (canary, payload, ctx) => {
-            // abort if the canary is aborted
-            if (aborted(canary)) {
-                canary.aborted = true;
-                return canary;
-            }
-            // run checks first, then
-            const checkResult = runChecks(payload, checks, ctx);
-            if (checkResult instanceof Promise) {
-                if (ctx.async === false)
-                    throw new $ZodAsyncError();
-                return checkResult.then((checkResult) => inst._zod.parse(checkResult, ctx));
-            }
-            return inst._zod.parse(checkResult, ctx);
-        };
-        inst._zod.run = (payload, ctx) => {
-            if (ctx.skipChecks) {
-                return inst._zod.parse(payload, ctx);
-            }
-            if (ctx.direction === "backward") {
-                // run canary initial pass (no checks)
-                const canary = inst._zod.parse({ value: payload.value, issues: [] }, { ...ctx, skipChecks: true });
-                if (canary instanceof Promise) {
-                    return canary.then((canary) => {
-                        return handleCanaryResult(canary, payload, ctx);
-                    });
-                }
-                return handleCanaryResult(canary, payload, ctx);
-            }
-            // forward
-            const result = inst._zod.parse(payload, ctx);
-            if (result instanceof Promise) {
-                if (ctx.async === false)
-                    throw new $ZodAsyncError();
-                return result.then((result) => runChecks(result, checks, ctx));
-            }
-            return runChecks(result, checks, ctx);
-        };
-    }
-}, {
-    // Wrappers extend this by installing a richer factory over it; reading it eagerly would defeat the laziness.
-    get "~standard"() {
-        return hide(this, "~standard", standardProps(this));
-    },
-    set "~standard"(value) {
-        own(this, "~standard", value);
-    },
-});
-/** The Standard Schema surface for `inst`. Shared so wrappers can extend it without forcing it. */
-// a Standard Schema result only reports issues, so a failure finalizes them straight off the raw payload: no ZodError, and no lazy result to read through
-const toStandardResult = (r, ctx) => r.issues.length ? { issues: r.issues.map((iss) => finalizeIssue(iss, ctx, config())) } : { value: r.value };
-async function validateAsync(inst, value) {
-    const ctx = { async: true };
-    return toStandardResult((await inst._zod.run({ value, issues: [] }, ctx)), ctx);
-}
-function standardProps(inst) {
-    return {
-        validate: (value) => {
-            const ctx = { async: false };
-            try {
-                const r = inst._zod.run({ value, issues: [] }, ctx);
-                if (!(r instanceof Promise))
-                    return toStandardResult(r, ctx);
-            }
-            catch (_) { }
-            // async function so a synchronously throwing check rejects instead of escaping validate
-            return validateAsync(inst, value);
-        },
-        vendor: "zod",
-        version: 1,
-    };
-}
-
-const $ZodString = /*@__PURE__*/ $constructor("$ZodString", (inst, def) => {
-    $ZodType.init(inst, def);
-    // a format's own pattern, else unbounded; a template literal derives the check-aware form itself
-    inst._zod.pattern = def.pattern ?? anyString;
-    inst._zod.parse = (payload, _) => {
-        if (def.coerce)
-            try {
-                payload.value = String(payload.value);
-            }
-            catch (_) { }
-        if (typeof payload.value === "string")
-            return payload;
-        payload.issues.push({
-            expected: "string",
-            code: "invalid_type",
-            input: payload.value,
-            inst,
-        });
-        return payload;
-    };
-});
-const $ZodStringFormat = /*@__PURE__*/ $constructor("$ZodStringFormat", (inst, def) => {
-    // check initialization must come first
-    $ZodCheckStringFormat.init(inst, def);
-    $ZodString.init(inst, def);
-});
-const $ZodGUID = /*@__PURE__*/ $constructor("$ZodGUID", (inst, def) => {
-    def.pattern ?? (def.pattern = guid);
-    $ZodStringFormat.init(inst, def);
-});
-const $ZodUUID = /*@__PURE__*/ $constructor("$ZodUUID", (inst, def) => {
-    if (def.version) {
-        const versionMap = {
-            v1: 1,
-            v2: 2,
-            v3: 3,
-            v4: 4,
-            v5: 5,
-            v6: 6,
-            v7: 7,
-            v8: 8,
-        };
-        const v = versionMap[def.version];
-        if (v === undefined)
-            throw new Error(`Invalid UUID version: "${def.version}"`);
-        def.pattern ?? (def.pattern = uuid(v));
-    }
-    else
-        def.pattern ?? (def.pattern = uuid());
-    $ZodStringFormat.init(inst, def);
-});
-const $ZodEmail = /*@__PURE__*/ $constructor("$ZodEmail", (inst, def) => {
-    def.pattern ?? (def.pattern = email);
-    $ZodStringFormat.init(inst, def);
-});
-/** The `://` guard rejected the input before the URL constructor saw it. */
-const URL_BAD_FORMAT = 1;
-/** The URL parser rejected the input. */
-const URL_UNPARSEABLE = 2;
-function canParseURL(input) {
-    try {
-        if (typeof URL !== "undefined" && typeof URL.canParse === "function")
-            return URL.canParse(input);
-        new URL(input);
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-function validateURL(trimmed, def) {
-    if (!("normalize" in def) && !("hostname" in def) && !("protocol" in def)) {
-        return canParseURL(trimmed) || URL_UNPARSEABLE;
-    }
-    return parseURLObject(trimmed, def);
-}
-/** Parses a URL while preserving the non-normalizing HTTP guard. */
-function parseURLObject(trimmed, def) {
-    // When normalize is off, require :// for http/https URLs. This prevents strings like "http:example.com" or "https:/path" from being silently accepted
-    if (!def.normalize && def.protocol?.source === httpProtocol.source && !/^https?:\/\//i.test(trimmed)) {
-        return URL_BAD_FORMAT;
-    }
-    try {
-        if (typeof URL !== "undefined") {
-            const URLStatic = URL;
-            if (typeof URLStatic.parse === "function")
-                return URLStatic.parse(trimmed) ?? URL_UNPARSEABLE;
-        }
-        // @ts-ignore
-        return new URL(trimmed);
-    }
-    catch {
-        return URL_UNPARSEABLE;
-    }
-}
-const asciiTabOrNewline = /[\t\n\r]/g;
-/** The URL parser deletes every ASCII tab, LF and CR from its input before it parses, so `new URL("https://exa\nmple.com")` reports on `example.com`. Applying the same deletion to the returned value closes the half of that divergence which can move the host; the parser's other rewrite, stripping C0 controls at the edges, cannot. */
-function stripTabAndNewline(value) {
-    return value.replace(asciiTabOrNewline, "");
-}
-function urlHostnameOk(url, hostname) {
-    hostname.lastIndex = 0;
-    return hostname.test(url.hostname);
-}
-function urlProtocolOk(url, protocol) {
-    protocol.lastIndex = 0;
-    return protocol.test(url.protocol.endsWith(":") ? url.protocol.slice(0, -1) : url.protocol);
-}
-const $ZodURL = /*@__PURE__*/ $constructor("$ZodURL", (inst, def) => {
-    $ZodStringFormat.init(inst, def);
-    inst._zod.check = (payload) => {
-        try {
-            // Trim whitespace from input
-            const trimmed = payload.value.trim();
-            const url = validateURL(trimmed, def);
-            if (url === URL_BAD_FORMAT) {
-                payload.issues.push({
-                    code: "invalid_format",
-                    format: "url",
-                    note: "Invalid URL format",
-                    input: payload.value,
-                    inst,
-                    continue: !def.abort,
-                });
-                return;
-            }
-            if (url === URL_UNPARSEABLE) {
-                payload.issues.push({
-                    code: "invalid_format",
-                    format: "url",
-                    input: payload.value,
-                    inst,
-                    continue: !def.abort,
-                });
-                return;
-            }
-            if (url === true) {
-                payload.value = stripTabAndNewline(trimmed);
-                return;
-            }
-            if (def.hostname && !urlHostnameOk(url, def.hostname)) {
-                payload.issues.push({
-                    code: "invalid_format",
-                    format: "url",
-                    note: "Invalid hostname",
-                    pattern: def.hostname.source,
-                    input: payload.value,
-                    inst,
-                    continue: !def.abort,
-                });
-            }
-            if (def.protocol && !urlProtocolOk(url, def.protocol)) {
-                payload.issues.push({
-                    code: "invalid_format",
-                    format: "url",
-                    note: "Invalid protocol",
-                    pattern: def.protocol.source,
-                    input: payload.value,
-                    inst,
-                    continue: !def.abort,
-                });
-            }
-            // Set the output value based on normalize flag
-            payload.value = def.normalize ? url.href : stripTabAndNewline(trimmed);
-            return;
-        }
-        catch (_) {
-            payload.issues.push({
-                code: "invalid_format",
-                format: "url",
-                input: payload.value,
-                inst,
-                continue: !def.abort,
-            });
-        }
-    };
-});
-const $ZodEmoji = /*@__PURE__*/ $constructor("$ZodEmoji", (inst, def) => {
-    def.pattern ?? (def.pattern = emoji());
-    $ZodStringFormat.init(inst, def);
-});
-const $ZodNanoID = /*@__PURE__*/ $constructor("$ZodNanoID", (inst, def) => {
-    if (def.length !== undefined && (!Number.isInteger(def.length) || def.length < 1))
-        throw new Error(`Invalid nanoid length: ${def.length}`);
-    def.pattern ?? (def.pattern = def.length === undefined ? nanoid : nanoidOfLength(def.length));
-    $ZodStringFormat.init(inst, def);
-});
-/**
- * @deprecated CUID v1 is deprecated by its authors due to information leakage
- * (timestamps embedded in the id). Use {@link $ZodCUID2} instead.
- * See https://github.com/paralleldrive/cuid.
- */
-const $ZodCUID = /*@__PURE__*/ $constructor("$ZodCUID", (inst, def) => {
-    def.pattern ?? (def.pattern = cuid);
-    $ZodStringFormat.init(inst, def);
-});
-const $ZodCUID2 = /*@__PURE__*/ $constructor("$ZodCUID2", (inst, def) => {
-    def.pattern ?? (def.pattern = cuid2);
-    $ZodStringFormat.init(inst, def);
-});
-const $ZodULID = /*@__PURE__*/ $constructor("$ZodULID", (inst, def) => {
-    def.pattern ?? (def.pattern = ulid);
-    $ZodStringFormat.init(inst, def);
-});
-const $ZodXID = /*@__PURE__*/ $constructor("$ZodXID", (inst, def) => {
-    def.pattern ?? (def.pattern = xid);
-    $ZodStringFormat.init(inst, def);
-});
-const $ZodKSUID = /*@__PURE__*/ $constructor("$ZodKSUID", (inst, def) => {
-    def.pattern ?? (def.pattern = ksuid);
-    $ZodStringFormat.init(inst, def);
-});
-const $ZodISODateTime = /*@__PURE__*/ $constructor("$ZodISODateTime", (inst, def) => {
-    def.pattern ?? (def.pattern = datetime(def));
-    $ZodStringFormat.init(inst, def);
-});
-const $ZodISODate = /*@__PURE__*/ $constructor("$ZodISODate", (inst, def) => {
-    def.pattern ?? (def.pattern = date);
-    $ZodStringFormat.init(inst, def);
-});
-const $ZodISOTime = /*@__PURE__*/ $constructor("$ZodISOTime", (inst, def) => {
-    def.pattern ?? (def.pattern = time(def));
-    $ZodStringFormat.init(inst, def);
-});
-const $ZodISODuration = /*@__PURE__*/ $constructor("$ZodISODuration", (inst, def) => {
-    def.pattern ?? (def.pattern = duration);
-    $ZodStringFormat.init(inst, def);
-});
-const $ZodIPv4 = /*@__PURE__*/ $constructor("$ZodIPv4", (inst, def) => {
-    def.pattern ?? (def.pattern = ipv4);
-    $ZodStringFormat.init(inst, def);
-});
-/** An IPv6 address is written with hex digits, colons and dots, and nothing else. The guard is what makes the check below an IPv6 check: `new URL("http://[...]")` parses an authority, not an address, so `@` and `\` re-delimit it and `"::@1\\"` validates against the host `0.0.0.1`. The URL parser also deletes ASCII tab, LF and CR rather than failing, which is how `"::1\n"` validated as `::1`. */
-const ipv6Alphabet = /^[0-9a-fA-F:.]+$/;
-function isValidIPv6(value) {
-    if (!ipv6Alphabet.test(value))
-        return false;
-    return canParseURL(`http://[${value}]`);
-}
-const $ZodIPv6 = /*@__PURE__*/ $constructor("$ZodIPv6", (inst, def) => {
-    def.pattern ?? (def.pattern = ipv6);
-    $ZodStringFormat.init(inst, def);
-    inst._zod.check = (payload) => {
-        if (!isValidIPv6(payload.value)) {
-            payload.issues.push({
-                code: "invalid_format",
-                format: "ipv6",
-                input: payload.value,
-                inst,
-                continue: !def.abort,
-            });
-        }
-    };
-});
-const $ZodMAC = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodMAC", (inst, def) => {
-    def.pattern ?? (def.pattern = regexes.mac(def.delimiter));
-    $ZodStringFormat.init(inst, def);
-})));
-const $ZodCIDRv4 = /*@__PURE__*/ $constructor("$ZodCIDRv4", (inst, def) => {
-    def.pattern ?? (def.pattern = cidrv4);
-    $ZodStringFormat.init(inst, def);
-});
-function isValidCIDRv6(value) {
-    const parts = value.split("/");
-    if (parts.length !== 2)
-        return false;
-    const [address, prefix] = parts;
-    if (!prefix)
-        return false;
-    const prefixNum = Number(prefix);
-    if (`${prefixNum}` !== prefix)
-        return false;
-    if (prefixNum < 0 || prefixNum > 128)
-        return false;
-    return isValidIPv6(address);
-}
-const $ZodCIDRv6 = /*@__PURE__*/ $constructor("$ZodCIDRv6", (inst, def) => {
-    def.pattern ?? (def.pattern = cidrv6); // not used for validation
-    $ZodStringFormat.init(inst, def);
-    inst._zod.check = (payload) => {
-        if (!isValidCIDRv6(payload.value)) {
-            payload.issues.push({
-                code: "invalid_format",
-                format: "cidrv6",
-                input: payload.value,
-                inst,
-                continue: !def.abort,
-            });
-        }
-    };
-});
-//////////////////////////////   ZodBase64   //////////////////////////////
-function isValidBase64(data) {
-    if (data === "")
-        return true;
-    // atob ignores whitespace, so reject it up front.
-    if (/\s/.test(data))
-        return false;
-    if (data.length % 4 !== 0)
-        return false;
-    try {
-        // @ts-ignore
-        atob(data);
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-// lax on purpose: the quantified regexes.base64 overflows the regex stack on multi-MB input and its leading ^$| alternation leaks through template-literal composition; isValidBase64 enforces length and padding
-const base64Charset = /^[0-9a-zA-Z+/]*={0,2}$/;
-const $ZodBase64 = /*@__PURE__*/ $constructor("$ZodBase64", (inst, def) => {
-    def.pattern ?? (def.pattern = base64Charset);
-    $ZodStringFormat.init(inst, def);
-    inst._zod.check = (payload) => {
-        if (isValidBase64(payload.value))
-            return;
-        payload.issues.push({
-            code: "invalid_format",
-            format: "base64",
-            input: payload.value,
-            inst,
-            continue: !def.abort,
-        });
-    };
-});
-//////////////////////////////   ZodBase64URL   //////////////////////////////
-// lax on purpose: the quantified regexes.base64url overflows the regex stack on multi-MB input; isValidBase64 enforces length on the padded string
-const base64urlCharset = /^[A-Za-z0-9_-]*$/;
-function isValidBase64URL(data) {
-    if (!base64urlCharset.test(data))
-        return false;
-    const base64 = data.replace(/[-_]/g, (c) => (c === "-" ? "+" : "/"));
-    const padded = base64.padEnd(Math.ceil(base64.length / 4) * 4, "=");
-    return isValidBase64(padded);
-}
-const $ZodBase64URL = /*@__PURE__*/ $constructor("$ZodBase64URL", (inst, def) => {
-    def.pattern ?? (def.pattern = base64urlCharset);
-    $ZodStringFormat.init(inst, def);
-    inst._zod.check = (payload) => {
-        if (isValidBase64URL(payload.value))
-            return;
-        payload.issues.push({
-            code: "invalid_format",
-            format: "base64url",
-            input: payload.value,
-            inst,
-            continue: !def.abort,
-        });
-    };
-});
-const $ZodE164 = /*@__PURE__*/ $constructor("$ZodE164", (inst, def) => {
-    def.pattern ?? (def.pattern = e164);
-    $ZodStringFormat.init(inst, def);
-});
-//////////////////////////////   ZodCreditCard   //////////////////////////////
-const CC_SANITIZE = /[- ]/g;
-/** Luhn checksum on a digit-only string. Adapted from valibot (MIT). */
-function isLuhnAlgo(digits) {
-    let length = digits.length;
-    let bit = 1;
-    let sum = 0;
-    while (length) {
-        const value = digits.charCodeAt(--length) - 48;
-        bit ^= 1;
-        sum += bit ? [0, 2, 4, 6, 8, 1, 3, 5, 7, 9][value] : value;
-    }
-    return sum % 10 === 0;
-}
-function isValidCreditCard(input) {
-    if (!regexes.creditCard.test(input))
-        return false;
-    return isLuhnAlgo(input.replace(CC_SANITIZE, ""));
-}
-const $ZodCreditCard = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCreditCard", (inst, def) => {
-    // Shape only — the Luhn check below is not expressible as a pattern, so consumers of `pattern` (JSON Schema, template literals) get the length and separator rules alone.
-    def.pattern ?? (def.pattern = regexes.creditCard);
-    $ZodStringFormat.init(inst, def);
-    inst._zod.check = (payload) => {
-        if (isValidCreditCard(payload.value))
-            return;
-        payload.issues.push({
-            code: "invalid_format",
-            format: "credit_card",
-            input: payload.value,
-            inst,
-            continue: !def.abort,
-        });
-    };
-})));
-//////////////////////////////   ZodIBAN   //////////////////////////////
-// iso 7064 mod 97-10 checksum without BigInt
-function isIso7064Mod97(iban) {
-    let remainder = 0;
-    const len = iban.length;
-    for (let i = 4; i < len; i++) {
-        const code = iban.charCodeAt(i);
-        remainder = (code >= 65 ? remainder * 100 + (code - 55) : remainder * 10 + (code - 48)) % 97;
-    }
-    for (let i = 0; i < 4; i++) {
-        const code = iban.charCodeAt(i);
-        remainder = (code >= 65 ? remainder * 100 + (code - 55) : remainder * 10 + (code - 48)) % 97;
-    }
-    return remainder === 1;
-}
-function isValidIBAN(input) {
-    if (!regexes.iban.test(input))
-        return false;
-    return isIso7064Mod97(input);
-}
-const $ZodIBAN = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodIBAN", (inst, def) => {
-    // shape only — checksum is not expressible as a pattern
-    def.pattern ?? (def.pattern = regexes.iban);
-    $ZodStringFormat.init(inst, def);
-    inst._zod.check = (payload) => {
-        if (isValidIBAN(payload.value))
-            return;
-        payload.issues.push({
-            code: "invalid_format",
-            format: "iban",
-            input: payload.value,
-            inst,
-            continue: !def.abort,
-        });
-    };
-})));
-//////////////////////////////   ZodJWT   //////////////////////////////
-function isValidJWT(token, algorithm = null) {
-    try {
-        const tokensParts = token.split(".");
-        if (tokensParts.length !== 3)
-            return false;
-        const [header] = tokensParts;
-        if (!header)
-            return false;
-        // @ts-ignore
-        const parsedHeader = JSON.parse(atob(header));
-        if ("typ" in parsedHeader && parsedHeader?.typ !== "JWT")
-            return false;
-        if (!parsedHeader.alg)
-            return false;
-        if (algorithm && (!("alg" in parsedHeader) || parsedHeader.alg !== algorithm))
-            return false;
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-const $ZodJWT = /*@__PURE__*/ $constructor("$ZodJWT", (inst, def) => {
-    $ZodStringFormat.init(inst, def);
-    inst._zod.check = (payload) => {
-        if (isValidJWT(payload.value, def.alg))
-            return;
-        payload.issues.push({
-            code: "invalid_format",
-            format: "jwt",
-            input: payload.value,
-            inst,
-            continue: !def.abort,
-        });
-    };
-});
-const $ZodCustomStringFormat = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCustomStringFormat", (inst, def) => {
-    $ZodStringFormat.init(inst, def);
-    inst._zod.check = (payload) => {
-        if (def.fn(payload.value))
-            return;
-        payload.issues.push({
-            code: "invalid_format",
-            format: def.format,
-            input: payload.value,
-            inst,
-            continue: !def.abort,
-        });
-    };
-})));
-const $ZodNumber = /*@__PURE__*/ $constructor("$ZodNumber", (inst, def) => {
-    $ZodType.init(inst, def);
-    inst._zod.pattern = number;
-    inst._zod.parse = (payload, _ctx) => {
-        if (def.coerce)
-            try {
-                payload.value = Number(payload.value);
-            }
-            catch (_) { }
-        const input = payload.value;
-        if (typeof input === "number" && !Number.isNaN(input) && Number.isFinite(input)) {
-            return payload;
-        }
-        const received = typeof input === "number"
-            ? Number.isNaN(input)
-                ? "NaN"
-                : !Number.isFinite(input)
-                    ? String(input)
-                    : undefined
-            : undefined;
-        payload.issues.push({
-            expected: "number",
-            code: "invalid_type",
-            input,
-            inst,
-            ...(received ? { received } : {}),
-        });
-        return payload;
-    };
-});
-const $ZodNumberFormat = /*@__PURE__*/ $constructor("$ZodNumberFormat", (inst, def) => {
-    $ZodCheckNumberFormat.init(inst, def);
-    $ZodNumber.init(inst, def); // no format checks
-});
-const $ZodBoolean = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodBoolean", (inst, def) => {
-    $ZodType.init(inst, def);
-    inst._zod.pattern = regexes.boolean;
-    inst._zod.parse = (payload, _ctx) => {
-        if (def.coerce)
-            try {
-                payload.value = Boolean(payload.value);
-            }
-            catch (_) { }
-        const input = payload.value;
-        if (typeof input === "boolean")
-            return payload;
-        payload.issues.push({
-            expected: "boolean",
-            code: "invalid_type",
-            input,
-            inst,
-        });
-        return payload;
-    };
-})));
-const $ZodBigInt = /*@__PURE__*/ $constructor("$ZodBigInt", (inst, def) => {
-    $ZodType.init(inst, def);
-    inst._zod.pattern = bigint;
-    inst._zod.parse = (payload, _ctx) => {
-        if (def.coerce)
-            try {
-                payload.value = BigInt(payload.value);
-            }
-            catch (_) { }
-        if (typeof payload.value === "bigint")
-            return payload;
-        payload.issues.push({
-            expected: "bigint",
-            code: "invalid_type",
-            input: payload.value,
-            inst,
-        });
-        return payload;
-    };
-});
-const $ZodBigIntFormat = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodBigIntFormat", (inst, def) => {
-    checks.$ZodCheckBigIntFormat.init(inst, def);
-    $ZodBigInt.init(inst, def); // no format checks
-})));
-const $ZodSymbol = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodSymbol", (inst, def) => {
-    $ZodType.init(inst, def);
-    inst._zod.parse = (payload, _ctx) => {
-        const input = payload.value;
-        if (typeof input === "symbol")
-            return payload;
-        payload.issues.push({
-            expected: "symbol",
-            code: "invalid_type",
-            input,
-            inst,
-        });
-        return payload;
-    };
-})));
-const $ZodUndefined = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodUndefined", (inst, def) => {
-    $ZodType.init(inst, def);
-    inst._zod.pattern = regexes.undefined;
-    inst._zod.values = new Set([undefined]);
-    inst._zod.parse = (payload, _ctx) => {
-        const input = payload.value;
-        if (typeof input === "undefined")
-            return payload;
-        payload.issues.push({
-            expected: "undefined",
-            code: "invalid_type",
-            input,
-            inst,
-        });
-        return payload;
-    };
-})));
-const $ZodNull = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodNull", (inst, def) => {
-    $ZodType.init(inst, def);
-    inst._zod.pattern = regexes.null;
-    inst._zod.values = new Set([null]);
-    inst._zod.parse = (payload, _ctx) => {
-        const input = payload.value;
-        if (input === null)
-            return payload;
-        payload.issues.push({
-            expected: "null",
-            code: "invalid_type",
-            input,
-            inst,
-        });
-        return payload;
-    };
-})));
-const $ZodAny = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodAny", (inst, def) => {
-    $ZodType.init(inst, def);
-    inst._zod.parse = (payload) => payload;
-})));
-const $ZodUnknown = /*@__PURE__*/ $constructor("$ZodUnknown", (inst, def) => {
-    $ZodType.init(inst, def);
-    inst._zod.parse = (payload) => payload;
-});
-const $ZodNever = /*@__PURE__*/ $constructor("$ZodNever", (inst, def) => {
-    $ZodType.init(inst, def);
-    inst._zod.parse = (payload, _ctx) => {
-        payload.issues.push({
-            expected: "never",
-            code: "invalid_type",
-            input: payload.value,
-            inst,
-        });
-        return payload;
-    };
-});
-const $ZodVoid = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodVoid", (inst, def) => {
-    $ZodType.init(inst, def);
-    inst._zod.parse = (payload, _ctx) => {
-        const input = payload.value;
-        if (typeof input === "undefined")
-            return payload;
-        payload.issues.push({
-            expected: "void",
-            code: "invalid_type",
-            input,
-            inst,
-        });
-        return payload;
-    };
-})));
-const $ZodDate = /*@__PURE__*/ $constructor("$ZodDate", (inst, def) => {
-    $ZodType.init(inst, def);
-    inst._zod.parse = (payload, _ctx) => {
-        if (def.coerce) {
-            try {
-                payload.value = new Date(payload.value);
-            }
-            catch (_err) { }
-        }
-        const input = payload.value;
-        const isDate = input instanceof Date;
-        const isValidDate = isDate && !Number.isNaN(input.getTime());
-        if (isValidDate)
-            return payload;
-        payload.issues.push({
-            expected: "date",
-            code: "invalid_type",
-            input,
-            ...(isDate ? { received: "Invalid Date" } : {}),
-            inst,
-        });
-        return payload;
-    };
-});
-// an oversized container fails its leading size checks before any element is parsed
-function capSize(inst, size) {
-    const caps = sizeCaps(inst._zod.def.checks);
-    if (!caps.length)
-        return;
-    const cap = Math.min(...caps.map((c) => c[0]));
-    const parse = inst._zod.parse;
-    inst._zod.parse = (payload, ctx) => {
-        const n = size(payload.value);
-        if (n > cap && !ctx?.skipChecks && ctx?.direction !== "backward") {
-            for (const [max, ch] of sizeCaps(inst._zod.def.checks)) {
-                if (n > max && ch._zod.def.when(payload)) {
-                    const start = payload.issues.length;
-                    ch._zod.check(payload);
-                    // the value is still the raw input, so no later check may read it
-                    payload.issues[start].continue = false;
-                    attachSchema(payload.issues, start, inst);
-                    return payload;
-                }
-            }
-        }
-        return parse(payload, ctx);
-    };
-}
-const arraySize = (input) => (Array.isArray(input) ? input.length : -1);
-const mapSize = (input) => (input instanceof Map ? input.size : -1);
-const setSize = (input) => (input instanceof Set ? input.size : -1);
-function handleArrayResult(result, final, index) {
-    if (result.issues.length) {
-        final.issues.push(...prefixIssues(index, result.issues));
-    }
-    final.value[index] = result.value;
-}
-const $ZodArray = /*@__PURE__*/ $constructor("$ZodArray", (inst, def) => {
-    $ZodType.init(inst, def);
-    const memo = globalConfig.memoizer;
-    memo?.attach(inst);
-    inst._zod.parse = (payload, ctx) => {
-        const input = payload.value;
-        if (!Array.isArray(input)) {
-            payload.issues.push({
-                expected: "array",
-                code: "invalid_type",
-                input,
-                inst,
-            });
-            return payload;
-        }
-        payload.value = memo ? memo.alloc(inst, payload, Array(input.length), ctx) : Array(input.length);
-        const proms = [];
-        const abortEarly = ctx?.abortEarly;
-        for (let i = 0; i < input.length; i++) {
-            const item = input[i];
-            const result = def.element._zod.run({
-                value: item,
-                issues: [],
-            }, ctx);
-            if (result instanceof Promise) {
-                proms.push(result.then((result) => handleArrayResult(result, payload, i)));
-            }
-            else {
-                handleArrayResult(result, payload, i);
-                // the element's payload is authoritative here, since handleArrayResult forwards every issue; an object's is not, because it drops a failed absent optional
-                if (abortEarly && result.issues.length !== 0 && aborted(result))
-                    break;
-            }
-        }
-        if (proms.length) {
-            return Promise.all(proms).then(() => payload);
-        }
-        return payload; //handleArrayResultsAsync(parseResults, final);
-    };
-    capSize(inst, arraySize);
-});
-function handlePropertyResult(result, final, key, input, optin, optout) {
-    const isPresent = key in input;
-    const isOptionalOut = optout === "optional";
-    // The middle rung means "absence permitted, nothing supplied in its place", so an absent key contributes nothing — whatever the schema made of `undefined` is invented, not substituted. Only `optional` reaches this with a value: `defaulted` substitutes, and a schema that isn't optional-out has to keep the key.
-    if (!isPresent && isOptionalOut && optin === "optional") {
-        return;
-    }
-    if (result.issues.length) {
-        // For optional-in/out schemas, ignore errors on absent keys.
-        if (optin !== undefined && isOptionalOut && !isPresent) {
-            return;
-        }
-        final.issues.push(...prefixIssues(key, result.issues));
-    }
-    if (!isPresent && optin === undefined) {
-        if (!result.issues.length) {
-            final.issues.push({
-                code: "invalid_type",
-                expected: "nonoptional",
-                input: undefined,
-                path: [key],
-            });
-        }
-        return;
-    }
-    if (result.value === undefined) {
-        if (isPresent || (optin === "defaulted" && !isOptionalOut)) {
-            final.value[key] = undefined;
-        }
-    }
-    else {
-        final.value[key] = result.value;
-    }
-}
-// one shared instance; a fresh [] per schema cost 56 bytes retained
-const NO_SYMBOL_KEYS = [];
-function normalizeDef(def) {
-    const keys = Object.keys(def.shape);
-    const ownSymbols = Object.getOwnPropertySymbols(def.shape);
-    const symbolKeys = ownSymbols.length ? ownSymbols : NO_SYMBOL_KEYS;
-    // aliases `keys` when there are no symbols, so a string-only shape keeps one array
-    const allKeys = symbolKeys.length ? [...keys, ...symbolKeys] : keys;
-    for (const k of allKeys) {
-        if (!def.shape?.[k]?._zod?.traits?.has("$ZodType")) {
-            throw new Error(`Invalid element at key "${String(k)}": expected a Zod schema`);
-        }
-    }
-    const okeys = optionalKeys(def.shape);
-    return {
-        ...def,
-        allKeys,
-        symbolKeys,
-        // string-only: handleCatchall matches it against `for...in`, which never yields a symbol
-        keySet: new Set(keys),
-        numKeys: keys.length,
-        optionalKeys: new Set(okeys),
-    };
-}
-function handleCatchall(proms, input, payload, ctx, def, inst, abortEarly) {
-    const unrecognized = [];
-    const keySet = def.keySet;
-    const _catchall = def.catchall._zod;
-    const t = _catchall.def.type;
-    const optin = _catchall.optin;
-    const optout = _catchall.optout;
-    // starts at 0, not the current length: the shape phase already ran and may have aborted
-    let seen = 0;
-    for (const key in input) {
-        if (abortEarly && payload.issues.length !== seen) {
-            if (aborted(payload, seen))
-                break;
-            seen = payload.issues.length;
-        }
-        // Must precede the __proto__ branch: a declared key is not unrecognized, even though the shape loop deliberately strips __proto__ from the parsed output.
-        if (keySet.has(key))
-            continue;
-        // Don't copy an undeclared __proto__ into the result; assignment to a plain {} would replace the result prototype. But in strict mode it is still an unknown key, so report it before skipping.
-        if (key === "__proto__") {
-            if (t === "never")
-                unrecognized.push(key);
-            continue;
-        }
-        if (t === "never") {
-            unrecognized.push(key);
-            continue;
-        }
-        const r = _catchall.run({ value: input[key], issues: [] }, ctx);
-        if (r instanceof Promise) {
-            proms.push(r.then((r) => handlePropertyResult(r, payload, key, input, optin, optout)));
-        }
-        else {
-            handlePropertyResult(r, payload, key, input, optin, optout);
-        }
-    }
-    if (unrecognized.length) {
-        payload.issues.push({
-            code: "unrecognized_keys",
-            keys: unrecognized,
-            input,
-            inst,
-            // Describes the shape of the input, not the validity of the parsed value, so it never aborts. The parse still fails; the schema's own checks just get to run first, and an enclosing intersection can reconcile the key against a sibling operand.
-            continue: true,
-        });
-    }
-    if (!proms.length)
-        return payload;
-    return Promise.all(proms).then(() => {
-        return payload;
-    });
-}
-const $ZodObject = /*@__PURE__*/ $constructor("$ZodObject", (inst, def) => {
-    // requires cast because technically $ZodObject doesn't extend
-    $ZodType.init(inst, def);
-    const desc = Object.getOwnPropertyDescriptor(def, "shape");
-    // a cloned def carries its source's accessor, which knows the shape it answers from; adopting that keeps the clone's keys readable without running it
-    const sh = desc?.get ? desc.get.raw : (def.shape ?? {});
-    if (sh) {
-        // Freezes the shape on first read, so its getters resolve once and every later read sees the same schemas.
-        const get = () => {
-            const newSh = { ...sh };
-            Object.defineProperty(def, "shape", { value: newSh });
-            get.raw = newSh;
-            return newSh;
-        };
-        get.raw = sh;
-        Object.defineProperty(def, "shape", { get });
-    }
-    const _normalized = cached(() => normalizeDef(def));
-    defineLazyInternal(inst, "propValues", (zod) => {
-        const shape = zod.def.shape;
-        const propValues = {};
-        for (const key in shape) {
-            const field = shape[key]._zod;
-            if (field.values) {
-                if (!Object.prototype.hasOwnProperty.call(propValues, key)) {
-                    util_assignProp(propValues, key, new Set());
-                }
-                for (const v of field.values)
-                    propValues[key].add(v);
-                // An omittable slot reads back as undefined at a discriminator lookup, so it has to claim undefined: two options that can both omit the key are not discriminable on it.
-                if (field.optin !== undefined)
-                    propValues[key].add(undefined);
-            }
-        }
-        return propValues;
-    });
-    const isObject = util_isObject;
-    const catchall = def.catchall;
-    let value;
-    const memo = globalConfig.memoizer;
-    memo?.attach(inst);
-    inst._zod.parse = (payload, ctx) => {
-        value ?? (value = _normalized.value);
-        const input = payload.value;
-        if (!isObject(input)) {
-            payload.issues.push({
-                expected: "object",
-                code: "invalid_type",
-                input,
-                inst,
-            });
-            return payload;
-        }
-        payload.value = memo ? memo.alloc(inst, payload, {}, ctx) : {};
-        const proms = [];
-        const shape = value.shape;
-        const abortEarly = ctx?.abortEarly;
-        let seen = payload.issues.length;
-        for (const key of value.allKeys) {
-            if (abortEarly && payload.issues.length !== seen) {
-                if (aborted(payload, seen))
-                    break;
-                seen = payload.issues.length;
-            }
-            if (key === "__proto__")
-                continue;
-            const el = shape[key];
-            const optin = el._zod.optin;
-            const optout = el._zod.optout;
-            const r = el._zod.run({ value: input[key], issues: [] }, ctx);
-            if (r instanceof Promise) {
-                proms.push(r.then((r) => handlePropertyResult(r, payload, key, input, optin, optout)));
-            }
-            else {
-                handlePropertyResult(r, payload, key, input, optin, optout);
-            }
-        }
-        if (!catchall) {
-            return proms.length ? Promise.all(proms).then(() => payload) : payload;
-        }
-        return handleCatchall(proms, input, payload, ctx, _normalized.value, inst, abortEarly === true);
-    };
-});
-const $ZodObjectJIT = /*@__PURE__*/ $constructor("$ZodObjectJIT", (inst, def) => {
-    // requires cast because technically $ZodObject doesn't extend
-    $ZodObject.init(inst, def);
-    const superParse = inst._zod.parse;
-    const _normalized = cached(() => normalizeDef(def));
-    const memo = globalConfig.memoizer;
-    const generateFastpass = (shape) => {
-        const normalized = _normalized.value;
-        const syms = normalized.symbolKeys;
-        // a symbol has no source literal, so it is read as `syms[i]` off the closed-over scope
-        const doc = new Doc(["payload", "ctx"], { shape, inst, memo, syms });
-        const parseStr = (k) => `shape[${k}]._zod.run({ value: input[${k}], issues: [] }, ctx)`;
-        // prefixes in place, like util.prefixIssues. newResult must land before the early return: a catchall runs after this and would otherwise write onto the caller's input
-        const prefixStr = (id, k) => `
-          let ${id}_ab = false;
-          for (let i = 0; i < ${id}.issues.length; i++) {
-            const iss = ${id}.issues[i];
-            iss.path = iss.path ? [${k}, ...iss.path] : [${k}];
-            payload.issues.push(iss);
-            if (iss.continue !== true) ${id}_ab = true;
-          }
-          if (${id}_ab && ctx && ctx.abortEarly) {
-            payload.value = newResult;
-            return payload;
-          }`;
-        doc.write(`const input = payload.value;`);
-        const ids = Object.create(null);
-        let counter = 0;
-        for (const key of normalized.allKeys) {
-            ids[key] = `key_${counter++}`;
-        }
-        // A: preserve key order {
-        doc.write(memo ? `const newResult = memo.alloc(inst, payload, {}, ctx);` : `const newResult = {};`);
-        for (const key of normalized.allKeys) {
-            if (key === "__proto__")
-                continue;
-            const id = ids[key];
-            const k = typeof key === "symbol" ? `syms[${syms.indexOf(key)}]` : esc(key);
-            const isPresent = `${k} in input`;
-            const schema = shape[key];
-            const optin = schema?._zod?.optin;
-            const isOptionalIn = optin !== undefined;
-            const isOptionalOut = schema?._zod?.optout === "optional";
-            doc.write(`const ${id} = ${parseStr(k)};`);
-            if (isOptionalIn && isOptionalOut) {
-                // For optional-in/out schemas, ignore errors on absent keys — and, like the interpreted path, drop the value produced alongside them. The middle rung goes further: it permits absence without supplying anything in its place, so an absent key contributes nothing at all.
-                const assign = optin === "optional" ? `${id}_present` : `${id}.value !== undefined || ${id}_present`;
-                doc.write(`
-        const ${id}_present = ${isPresent};
-        if (!${id}.issues.length || ${id}_present) {
-          if (${id}.issues.length) {${prefixStr(id, k)}
-          }
-
-          if (${assign}) {
-            newResult[${k}] = ${id}.value;
-          }
-        }
-
-      `);
-            }
-            else if (!isOptionalIn) {
-                doc.write(`
-        const ${id}_present = ${isPresent};
-        if (${id}.issues.length) {${prefixStr(id, k)}
-        }
-        if (!${id}_present && !${id}.issues.length) {
-          payload.issues.push({
-            code: "invalid_type",
-            expected: "nonoptional",
-            input: undefined,
-            path: [${k}]
-          });
-          if (ctx && ctx.abortEarly) {
-            payload.value = newResult;
-            return payload;
-          }
-        }
-
-        if (${id}_present) {
-          newResult[${k}] = ${id}.value;
-        }
-
-      `);
-            }
-            else {
-                doc.write(`
-        if (${id}.issues.length) {${prefixStr(id, k)}
-        }
-      `);
-                if (optin === "defaulted") {
-                    doc.write(`newResult[${k}] = ${id}.value;`);
-                }
-                else {
-                    doc.write(`
-        if (${id}.value !== undefined || ${isPresent}) {
-          newResult[${k}] = ${id}.value;
-        }
-      `);
-                }
-            }
-        }
-        doc.write(`payload.value = newResult;`);
-        doc.write(`return payload;`);
-        // closing `shape` in is what pays: turbofan specializes the parser against that one shape object, so every `shape[k]._zod.run` folds to a known callee. as a parameter it stays a generic load and measures 13% slower even with the forwarding frame gone
-        return doc.compile();
-    };
-    let fastpass;
-    const isObject = util_isObject;
-    const jit = !globalConfig.jitless;
-    const allowsEval = util_allowsEval;
-    const fastEnabled = jit && allowsEval.value; // && !def.catchall;
-    const catchall = def.catchall;
-    let value;
-    inst._zod.parse = (payload, ctx) => {
-        value ?? (value = _normalized.value);
-        const input = payload.value;
-        if (!isObject(input)) {
-            payload.issues.push({
-                expected: "object",
-                code: "invalid_type",
-                input,
-                inst,
-            });
-            return payload;
-        }
-        if (jit && fastEnabled && ctx?.async === false && ctx.jitless !== true) {
-            // always synchronous
-            if (!fastpass)
-                fastpass = generateFastpass(def.shape);
-            payload = fastpass(payload, ctx);
-            if (!catchall)
-                return payload;
-            return handleCatchall([], input, payload, ctx, value, inst, ctx?.abortEarly === true);
-        }
-        return superParse(payload, ctx);
-    };
-});
-function handleUnionResults(results, final, inst, ctx) {
-    for (const result of results) {
-        if (result.issues.length === 0) {
-            final.value = result.value;
-            return final;
-        }
-    }
-    const nonaborted = results.filter((r) => !aborted(r));
-    if (nonaborted.length === 1) {
-        final.value = nonaborted[0].value;
-        return nonaborted[0];
-    }
-    final.issues.push({
-        code: "invalid_union",
-        input: final.value,
-        inst,
-        errors: results.map((result) => result.issues.map((iss) => finalizeIssue(iss, ctx, config()))),
-    });
-    return final;
-}
-const $ZodUnion = /*@__PURE__*/ $constructor("$ZodUnion", (inst, def) => {
-    $ZodType.init(inst, def);
-    defineLazyInternal(inst, "optin", (zod) => zod.def.options.some((o) => o._zod.optin === "defaulted")
-        ? "defaulted"
-        : zod.def.options.some((o) => o._zod.optin !== undefined)
-            ? "optional"
-            : undefined);
-    defineLazyInternal(inst, "optout", (zod) => zod.def.options.some((o) => o._zod.optout === "optional") ? "optional" : undefined);
-    defineLazyInternal(inst, "values", (zod) => {
-        if (zod.def.options.every((o) => o._zod.values)) {
-            return new Set(zod.def.options.flatMap((option) => Array.from(option._zod.values)));
-        }
-        return undefined;
-    });
-    defineLazyInternal(inst, "pattern", (zod) => {
-        if (zod.def.options.every((o) => o._zod.pattern)) {
-            const patterns = zod.def.options.map((o) => o._zod.pattern);
-            return new RegExp(`^(${patterns.map((p) => cleanRegex(p.source)).join("|")})$`);
-        }
-        return undefined;
-    });
-    const first = def.options.length === 1 ? def.options[0]._zod.run : null;
-    inst._zod.parse = (payload, ctx) => {
-        if (first) {
-            return first(payload, ctx);
-        }
-        let async = false;
-        const results = [];
-        for (const option of def.options) {
-            const result = option._zod.run({
-                value: payload.value,
-                issues: [],
-            }, ctx);
-            if (result instanceof Promise) {
-                results.push(result);
-                async = true;
-            }
-            else {
-                if (result.issues.length === 0)
-                    return result;
-                results.push(result);
-            }
-        }
-        if (!async)
-            return handleUnionResults(results, payload, inst, ctx);
-        return Promise.all(results).then((results) => {
-            return handleUnionResults(results, payload, inst, ctx);
-        });
-    };
-});
-function handleExclusiveUnionResults(results, final, inst, ctx) {
-    const matches = [];
-    for (let i = 0; i < results.length; i++) {
-        if (results[i].issues.length === 0)
-            matches.push(i);
-    }
-    if (matches.length === 1) {
-        final.value = results[matches[0]].value;
-        return final;
-    }
-    if (matches.length === 0) {
-        // No matches - same as regular union
-        final.issues.push({
-            code: "invalid_union",
-            input: final.value,
-            inst,
-            errors: results.map((result) => result.issues.map((iss) => util.finalizeIssue(iss, ctx, core.config()))),
-        });
-    }
-    else {
-        // Multiple matches - exclusive union failure
-        final.issues.push({
-            code: "invalid_union",
-            input: final.value,
-            inst,
-            errors: [],
-            inclusive: false,
-            matches,
-        });
-    }
-    return final;
-}
-const $ZodXor = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodXor", (inst, def) => {
-    $ZodUnion.init(inst, def);
-    def.inclusive = false;
-    const first = def.options.length === 1 ? def.options[0]._zod.run : null;
-    inst._zod.parse = (payload, ctx) => {
-        if (first) {
-            return first(payload, ctx);
-        }
-        let async = false;
-        const results = [];
-        for (const option of def.options) {
-            const result = option._zod.run({
-                value: payload.value,
-                issues: [],
-            }, ctx);
-            if (result instanceof Promise) {
-                results.push(result);
-                async = true;
-            }
-            else {
-                results.push(result);
-            }
-        }
-        if (!async)
-            return handleExclusiveUnionResults(results, payload, inst, ctx);
-        return Promise.all(results).then((results) => {
-            return handleExclusiveUnionResults(results, payload, inst, ctx);
-        });
-    };
-})));
-/** Returns the option whose discriminator claims `value`, or throws if ambiguous. */
-function getDiscriminatedOption(union, value) {
-    const internals = union._zod;
-    let map = internals.bag.optionsMap;
-    if (!map) {
-        map = discriminatorMap(internals.def);
-        internals.bag.optionsMap = map;
-    }
-    const option = map.get(value);
-    if (option === null)
-        throw new Error(`Ambiguous discriminator value "${String(value)}"`);
-    return option;
-}
-function discriminatorMap(def) {
-    const map = new Map();
-    for (const option of def.options) {
-        const values = option._zod.propValues?.[def.discriminator];
-        if (!values || values.size === 0)
-            throw new Error(`Invalid discriminated union option at index "${def.options.indexOf(option)}"`);
-        for (const value of values) {
-            if (map.has(value)) {
-                if (value !== undefined)
-                    throw new Error(`Duplicate discriminator value "${String(value)}"`);
-                // keep the collision marked so a later member cannot reclaim it
-                map.set(value, null);
-            }
-            else {
-                map.set(value, option);
-            }
-        }
-    }
-    return map;
-}
-const $ZodDiscriminatedUnion = 
-/*@__PURE__*/
-(/* unused pure expression or super */ null && (core.$constructor("$ZodDiscriminatedUnion", (inst, def) => {
-    def.inclusive = false;
-    $ZodUnion.init(inst, def);
-    const _super = inst._zod.parse;
-    util.defineLazyInternal(inst, "propValues", (zod) => {
-        const propValues = {};
-        let undefinedCount = 0;
-        for (const option of zod.def.options) {
-            const pv = option._zod.propValues;
-            if (!pv || Object.keys(pv).length === 0)
-                throw new Error(`Invalid discriminated union option at index "${zod.def.options.indexOf(option)}"`);
-            if (pv[zod.def.discriminator]?.has(undefined))
-                undefinedCount++;
-            for (const [k, v] of Object.entries(pv)) {
-                if (!Object.prototype.hasOwnProperty.call(propValues, k)) {
-                    util.assignProp(propValues, k, new Set());
-                }
-                for (const val of v) {
-                    propValues[k].add(val);
-                }
-            }
-        }
-        if (!zod.def.unionFallback && undefinedCount > 1)
-            propValues[zod.def.discriminator]?.delete(undefined);
-        return propValues;
-    });
-    // Checked now rather than in the lookup map below, so an option that lacks the discriminator fails at the `discriminatedUnion` call instead of on the first object parsed. Options whose shape cannot be enumerated without resolving it — pipes and lazies — are left to the map.
-    def.options.forEach((option, i) => {
-        const propShape = util.rawShape(option._zod.def);
-        if (propShape && !Object.prototype.hasOwnProperty.call(propShape, def.discriminator)) {
-            throw new Error(`Invalid discriminated union option at index "${i}"`);
-        }
-    });
-    const disc = util.cached(() => discriminatorMap(def));
-    inst._zod.parse = (payload, ctx) => {
-        const input = payload.value;
-        if (!util.isObject(input)) {
-            payload.issues.push({
-                code: "invalid_type",
-                expected: "object",
-                input,
-                inst,
-            });
-            return payload;
-        }
-        const value = input?.[def.discriminator];
-        const opt = disc.value.get(value);
-        // forward metadata cannot choose an encoder for an absent tag
-        if (opt && (value !== undefined || ctx.direction !== "backward")) {
-            return opt._zod.run(payload, ctx);
-        }
-        // Fall back to union matching when the fast discriminator path fails:
-        // - explicitly enabled via unionFallback, or
-        // - during backward direction (encode), since codec-based discriminators have different values in forward vs backward directions
-        if (def.unionFallback || ctx.direction === "backward") {
-            return _super(payload, ctx);
-        }
-        // no matching discriminator
-        payload.issues.push({
-            code: "invalid_union",
-            errors: [],
-            note: "No matching discriminator",
-            discriminator: def.discriminator,
-            options: Array.from(disc.value.keys()).filter((value) => disc.value.get(value) !== null),
-            input,
-            path: [def.discriminator],
-            inst,
-        });
-        return payload;
-    };
-})));
-const $ZodIntersection = /*@__PURE__*/ $constructor("$ZodIntersection", (inst, def) => {
-    $ZodType.init(inst, def);
-    inst._zod.parse = (payload, ctx) => {
-        const input = payload.value;
-        const left = def.left._zod.run({ value: input, issues: [] }, ctx);
-        const right = def.right._zod.run({ value: input, issues: [] }, ctx);
-        const async = left instanceof Promise || right instanceof Promise;
-        if (async) {
-            return Promise.all([left, right]).then(([left, right]) => {
-                return handleIntersectionResults(payload, left, right);
-            });
-        }
-        return handleIntersectionResults(payload, left, right);
-    };
-});
-function mergeValues(a, b) {
-    // const aType = parse.t(a);
-    // const bType = parse.t(b);
-    if (a === b) {
-        return { valid: true, data: a };
-    }
-    if (a instanceof Date && b instanceof Date && +a === +b) {
-        return { valid: true, data: a };
-    }
-    if (isPlainObject(a) && isPlainObject(b)) {
-        const bKeys = Object.keys(b);
-        const sharedKeys = Object.keys(a).filter((key) => bKeys.indexOf(key) !== -1);
-        const newObj = { ...a, ...b };
-        if (Object.prototype.hasOwnProperty.call(newObj, "__proto__"))
-            delete newObj.__proto__;
-        for (const key of sharedKeys) {
-            if (key === "__proto__")
-                continue;
-            const sharedValue = mergeValues(a[key], b[key]);
-            if (!sharedValue.valid) {
-                return {
-                    valid: false,
-                    mergeErrorPath: [key, ...sharedValue.mergeErrorPath],
-                };
-            }
-            newObj[key] = sharedValue.data;
-        }
-        return { valid: true, data: newObj };
-    }
-    if (Array.isArray(a) && Array.isArray(b)) {
-        if (a.length !== b.length) {
-            return { valid: false, mergeErrorPath: [] };
-        }
-        const newArray = [];
-        for (let index = 0; index < a.length; index++) {
-            const itemA = a[index];
-            const itemB = b[index];
-            const sharedValue = mergeValues(itemA, itemB);
-            if (!sharedValue.valid) {
-                return {
-                    valid: false,
-                    mergeErrorPath: [index, ...sharedValue.mergeErrorPath],
-                };
-            }
-            newArray.push(sharedValue.data);
-        }
-        return { valid: true, data: newArray };
-    }
-    return { valid: false, mergeErrorPath: [] };
-}
-function handleIntersectionResults(result, left, right) {
-    // Track which side(s) reject each key. A key rejection is reported only when BOTH sides reject it, so a key owned by one branch survives the other's key schema. strictObject reports these as unrecognized_keys; a record with an open key schema reports one invalid_key per key.
-    const unrecKeys = new Map();
-    let unrecIssue;
-    const keyIssues = new Map();
-    const collect = (iss, side) => {
-        let keys;
-        if (iss.code === "unrecognized_keys" && !iss.path?.length) {
-            unrecIssue ?? (unrecIssue = iss);
-            keys = iss.keys;
-        }
-        else if (iss.code === "invalid_key" && iss.origin === "record" && iss.path?.length === 1) {
-            const k = String(iss.path[0]);
-            if (!keyIssues.has(k))
-                keyIssues.set(k, iss);
-            keys = [k];
-        }
-        else {
-            return false;
-        }
-        for (const k of keys) {
-            if (!unrecKeys.has(k))
-                unrecKeys.set(k, {});
-            unrecKeys.get(k)[side] = true;
-        }
-        return true;
-    };
-    for (const iss of left.issues) {
-        if (!collect(iss, "l"))
-            result.issues.push(iss);
-    }
-    for (const iss of right.issues) {
-        if (!collect(iss, "r"))
-            result.issues.push(iss);
-    }
-    // Report only keys rejected by BOTH sides
-    const bothKeys = [...unrecKeys].filter(([, f]) => f.l && f.r).map(([k]) => k);
-    if (bothKeys.length) {
-        const aggregated = unrecIssue ? bothKeys.filter((k) => unrecIssue.keys.includes(k)) : [];
-        if (aggregated.length)
-            result.issues.push({ ...unrecIssue, keys: aggregated });
-        for (const k of bothKeys) {
-            if (!aggregated.includes(k) && keyIssues.has(k))
-                result.issues.push(keyIssues.get(k));
-        }
-    }
-    const merged = mergeValues(left.value, right.value);
-    if (!merged.valid) {
-        if (aborted(result))
-            return result;
-        throw new Error(`Unmergable intersection. Error path: ` + `${JSON.stringify(merged.mergeErrorPath)}`);
-    }
-    result.value = merged.data;
-    return result;
-}
-const $ZodTuple = /*@__PURE__*/ $constructor("$ZodTuple", (inst, def) => {
-    $ZodType.init(inst, def);
-    const items = def.items;
-    const memo = globalConfig.memoizer;
-    memo?.attach(inst);
-    inst._zod.parse = (payload, ctx) => {
-        const input = payload.value;
-        if (!Array.isArray(input)) {
-            payload.issues.push({
-                input,
-                inst,
-                expected: "tuple",
-                code: "invalid_type",
-            });
-            return payload;
-        }
-        payload.value = memo ? memo.alloc(inst, payload, [], ctx) : [];
-        const proms = [];
-        const optinStart = getTupleOptStart(items, "optin");
-        const optoutStart = getTupleOptStart(items, "optout");
-        if (!def.rest) {
-            if (input.length < optinStart) {
-                payload.issues.push({
-                    code: "too_small",
-                    minimum: optinStart,
-                    inclusive: true,
-                    input,
-                    inst,
-                    origin: "array",
-                });
-                return payload;
-            }
-            if (input.length > items.length) {
-                payload.issues.push({
-                    code: "too_big",
-                    maximum: items.length,
-                    inclusive: true,
-                    input,
-                    inst,
-                    origin: "array",
-                });
-            }
-        }
-        // Run every item in parallel, collecting results into an indexed array. The post-processing in `handleTupleResults` walks them in order so it can decide whether an absent optional-output error can truncate the tail or must be reported to preserve required output.
-        const itemResults = new Array(items.length);
-        // only tracked when there is a rest loop to skip
-        const abortEarly = def.rest ? ctx?.abortEarly : undefined;
-        let itemAborted = false;
-        for (let i = 0; i < items.length; i++) {
-            const r = items[i]._zod.run({ value: input[i], issues: [] }, ctx);
-            if (r instanceof Promise) {
-                proms.push(r.then((rr) => {
-                    itemResults[i] = rr;
-                }));
-            }
-            else {
-                itemResults[i] = r;
-                if (abortEarly && !itemAborted && r.issues.length)
-                    itemAborted = aborted(r);
-            }
-        }
-        // sound because rest is non-empty exactly when every fixed index is present, the one case handleTupleResults cannot discard an item's issues
-        if (def.rest && !itemAborted) {
-            let i = items.length - 1;
-            const rest = input.slice(items.length);
-            let seen = payload.issues.length;
-            for (const el of rest) {
-                if (abortEarly && payload.issues.length !== seen) {
-                    if (aborted(payload, seen))
-                        break;
-                    seen = payload.issues.length;
-                }
-                i++;
-                const result = def.rest._zod.run({ value: el, issues: [] }, ctx);
-                if (result instanceof Promise) {
-                    proms.push(result.then((r) => handleTupleResult(r, payload, i)));
-                }
-                else {
-                    handleTupleResult(result, payload, i);
-                }
-            }
-        }
-        if (proms.length) {
-            return Promise.all(proms).then(() => handleTupleResults(itemResults, payload, items, input, optoutStart));
-        }
-        return handleTupleResults(itemResults, payload, items, input, optoutStart);
-    };
-});
-function getTupleOptStart(items, key) {
-    for (let i = items.length - 1; i >= 0; i--) {
-        // optin is a three-rung ladder so any rung above `undefined` permits an absent slot; optout stays two-valued.
-        const omittable = key === "optin" ? items[i]._zod.optin !== undefined : items[i]._zod.optout === "optional";
-        if (!omittable)
-            return i + 1;
-    }
-    return 0;
-}
-function handleTupleResult(result, final, index) {
-    if (result.issues.length) {
-        final.issues.push(...prefixIssues(index, result.issues));
-    }
-    final.value[index] = result.value;
-}
-function handleTupleResults(itemResults, final, items, input, optoutStart) {
-    // Walk results in order. Mirror $ZodObject's swallow-on-absent-optional rule, but only after `optoutStart`: the first index where the output tuple tail can be absent.
-    for (let i = 0; i < items.length; i++) {
-        const r = itemResults[i];
-        const isPresent = i < input.length;
-        // The array analog of `handlePropertyResult`'s absent-key early return: the middle rung permits absence without supplying anything in its place, so the tail truncates here instead of materializing whatever the item made of `undefined`.
-        if (!isPresent && i >= optoutStart && items[i]._zod.optin === "optional") {
-            final.value.length = i;
-            break;
-        }
-        if (r.issues.length) {
-            if (!isPresent && i >= optoutStart) {
-                final.value.length = i;
-                break;
-            }
-            final.issues.push(...prefixIssues(i, r.issues));
-        }
-        final.value[i] = r.value;
-    }
-    // Drop trailing slots that produced `undefined` for absent input
-    // (the array analog of an absent optional key on an object). The
-    // `i >= input.length` floor is critical: an explicit `undefined`
-    // *inside* the input must be preserved even when the schema is
-    // optional-out (e.g. `z.string().or(z.undefined())` accepting an
-    // explicit undefined value).
-    for (let i = final.value.length - 1; i >= input.length; i--) {
-        if (items[i]._zod.optout === "optional" && final.value[i] === undefined) {
-            final.value.length = i;
-        }
-        else {
-            break;
-        }
-    }
-    return final;
-}
-const $ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodRecord", (inst, def) => {
-    $ZodType.init(inst, def);
-    const memo = core.globalConfig.memoizer;
-    memo?.attach(inst);
-    inst._zod.parse = (payload, ctx) => {
-        const input = payload.value;
-        if (!util.isPlainObject(input)) {
-            payload.issues.push({
-                expected: "record",
-                code: "invalid_type",
-                input,
-                inst,
-            });
-            return payload;
-        }
-        // no guard in either loop below: a record's invalid_key aborts but an enclosing intersection can reconcile it, so a stopped loop hides keys the sibling does not own and the intersection then rejects nothing
-        const proms = [];
-        const values = def.keyType._zod.values;
-        if (values && !def.partial) {
-            payload.value = memo ? memo.alloc(inst, payload, {}, ctx) : {};
-            const recordKeys = new Set();
-            for (const key of values) {
-                if (typeof key === "string" || typeof key === "number" || typeof key === "symbol") {
-                    recordKeys.add(typeof key === "number" ? key.toString() : key);
-                    // A declared __proto__ is stripped but is not an unrecognized key.
-                    if (key === "__proto__")
-                        continue;
-                    const keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
-                    if (keyResult instanceof Promise) {
-                        throw new Error("Async schemas not supported in object keys currently");
-                    }
-                    if (keyResult.issues.length) {
-                        payload.issues.push({
-                            code: "invalid_key",
-                            origin: "record",
-                            issues: keyResult.issues.map((iss) => util.finalizeIssue(iss, ctx, core.config())),
-                            input: key,
-                            path: [key],
-                            inst,
-                        });
-                        continue;
-                    }
-                    const outKey = keyResult.value;
-                    if (outKey === "__proto__")
-                        continue;
-                    const result = def.valueType._zod.run({ value: input[key], issues: [] }, ctx);
-                    if (result instanceof Promise) {
-                        proms.push(result.then((result) => {
-                            if (result.issues.length) {
-                                payload.issues.push(...util.prefixIssues(key, result.issues));
-                            }
-                            payload.value[outKey] = result.value;
-                        }));
-                    }
-                    else {
-                        if (result.issues.length) {
-                            payload.issues.push(...util.prefixIssues(key, result.issues));
-                        }
-                        payload.value[outKey] = result.value;
-                    }
-                }
-            }
-            let unrecognized;
-            for (const key in input) {
-                if (!recordKeys.has(key)) {
-                    if (def.mode === "loose") {
-                        // skip __proto__ so it can't replace the result prototype via the assignment setter on the plain {} we build into
-                        if (key === "__proto__")
-                            continue;
-                        payload.value[key] = input[key];
-                    }
-                    else {
-                        unrecognized = unrecognized ?? [];
-                        unrecognized.push(key);
-                    }
-                }
-            }
-            if (unrecognized && unrecognized.length > 0) {
-                payload.issues.push({
-                    code: "unrecognized_keys",
-                    input,
-                    inst,
-                    keys: unrecognized,
-                    continue: true,
-                });
-            }
-        }
-        else {
-            payload.value = memo ? memo.alloc(inst, payload, {}, ctx) : {};
-            // An enumerable key schema declares which keys the record owns, so a key outside the set is unrecognized. A non-enumerable one (regex, refine) is a constraint every key must satisfy, so a failing key is invalid. Only the former is reconcilable against the other side of an intersection.
-            let unrecognized;
-            // Reflect.ownKeys for Symbol-key support; filter non-enumerable to match z.object()
-            for (const key of Reflect.ownKeys(input)) {
-                if (key === "__proto__")
-                    continue;
-                if (!Object.prototype.propertyIsEnumerable.call(input, key))
-                    continue;
-                let keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
-                if (keyResult instanceof Promise) {
-                    throw new Error("Async schemas not supported in object keys currently");
-                }
-                // Numeric string fallback: if key is a numeric string and failed, retry with Number(key). This handles z.number(), z.literal([1, 2, 3]), and unions containing numeric literals
-                const checkNumericKey = typeof key === "string" && regexes.number.test(key) && keyResult.issues.length;
-                if (checkNumericKey) {
-                    const retryResult = def.keyType._zod.run({ value: Number(key), issues: [] }, ctx);
-                    if (retryResult instanceof Promise) {
-                        throw new Error("Async schemas not supported in object keys currently");
-                    }
-                    if (retryResult.issues.length === 0) {
-                        keyResult = retryResult;
-                    }
-                }
-                if (keyResult.issues.length) {
-                    if (def.mode === "loose") {
-                        // Pass through unchanged
-                        payload.value[key] = input[key];
-                    }
-                    else if (values) {
-                        unrecognized = unrecognized ?? [];
-                        unrecognized.push(key);
-                    }
-                    else {
-                        // Default "strict" behavior: error on invalid key
-                        payload.issues.push({
-                            code: "invalid_key",
-                            origin: "record",
-                            issues: keyResult.issues.map((iss) => util.finalizeIssue(iss, ctx, core.config())),
-                            input: key,
-                            path: [key],
-                            inst,
-                        });
-                    }
-                    continue;
-                }
-                // the guard above tests the raw input key, but the key schema can normalize an ordinary key into __proto__; re-check the key we actually write under
-                const outKey = keyResult.value;
-                if (outKey === "__proto__")
-                    continue;
-                const result = def.valueType._zod.run({ value: input[key], issues: [] }, ctx);
-                if (result instanceof Promise) {
-                    proms.push(result.then((result) => {
-                        if (result.issues.length) {
-                            payload.issues.push(...util.prefixIssues(key, result.issues));
-                        }
-                        payload.value[outKey] = result.value;
-                    }));
-                }
-                else {
-                    if (result.issues.length) {
-                        payload.issues.push(...util.prefixIssues(key, result.issues));
-                    }
-                    payload.value[outKey] = result.value;
-                }
-            }
-            if (unrecognized && unrecognized.length > 0) {
-                payload.issues.push({
-                    code: "unrecognized_keys",
-                    input,
-                    inst,
-                    keys: unrecognized,
-                    continue: true,
-                });
-            }
-        }
-        if (proms.length) {
-            return Promise.all(proms).then(() => payload);
-        }
-        return payload;
-    };
-})));
-const $ZodMap = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodMap", (inst, def) => {
-    $ZodType.init(inst, def);
-    const memo = core.globalConfig.memoizer;
-    memo?.attach(inst);
-    inst._zod.parse = (payload, ctx) => {
-        const input = payload.value;
-        if (!(input instanceof Map)) {
-            payload.issues.push({
-                expected: "map",
-                code: "invalid_type",
-                input,
-                inst,
-            });
-            return payload;
-        }
-        const proms = [];
-        payload.value = memo ? memo.alloc(inst, payload, new Map(), ctx) : new Map();
-        const abortEarly = ctx?.abortEarly;
-        let seen = payload.issues.length;
-        for (const [key, value] of input) {
-            if (abortEarly && payload.issues.length !== seen) {
-                if (util.aborted(payload, seen))
-                    break;
-                seen = payload.issues.length;
-            }
-            const keyResult = def.keyType._zod.run({ value: key, issues: [] }, ctx);
-            const valueResult = def.valueType._zod.run({ value: value, issues: [] }, ctx);
-            if (keyResult instanceof Promise || valueResult instanceof Promise) {
-                proms.push(Promise.all([keyResult, valueResult]).then(([keyResult, valueResult]) => {
-                    handleMapResult(keyResult, valueResult, payload, key, input, inst, ctx);
-                }));
-            }
-            else {
-                handleMapResult(keyResult, valueResult, payload, key, input, inst, ctx);
-            }
-        }
-        if (proms.length)
-            return Promise.all(proms).then(() => payload);
-        return payload;
-    };
-    capSize(inst, mapSize);
-})));
-function handleMapResult(keyResult, valueResult, final, key, input, inst, ctx) {
-    if (keyResult.issues.length) {
-        if (util.propertyKeyTypes.has(typeof key)) {
-            final.issues.push(...util.prefixIssues(key, keyResult.issues));
-        }
-        else {
-            final.issues.push({
-                code: "invalid_key",
-                origin: "map",
-                input,
-                inst,
-                issues: keyResult.issues.map((iss) => util.finalizeIssue(iss, ctx, core.config())),
-            });
-        }
-    }
-    if (valueResult.issues.length) {
-        if (util.propertyKeyTypes.has(typeof key)) {
-            final.issues.push(...util.prefixIssues(key, valueResult.issues));
-        }
-        else {
-            final.issues.push({
-                origin: "map",
-                code: "invalid_element",
-                input,
-                inst,
-                key: key,
-                issues: valueResult.issues.map((iss) => util.finalizeIssue(iss, ctx, core.config())),
-            });
-        }
-    }
-    final.value.set(keyResult.value, valueResult.value);
-}
-const $ZodSet = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodSet", (inst, def) => {
-    $ZodType.init(inst, def);
-    const memo = core.globalConfig.memoizer;
-    memo?.attach(inst);
-    inst._zod.parse = (payload, ctx) => {
-        const input = payload.value;
-        if (!(input instanceof Set)) {
-            payload.issues.push({
-                input,
-                inst,
-                expected: "set",
-                code: "invalid_type",
-            });
-            return payload;
-        }
-        const proms = [];
-        payload.value = memo ? memo.alloc(inst, payload, new Set(), ctx) : new Set();
-        const abortEarly = ctx?.abortEarly;
-        let seen = payload.issues.length;
-        for (const item of input) {
-            if (abortEarly && payload.issues.length !== seen) {
-                if (util.aborted(payload, seen))
-                    break;
-                seen = payload.issues.length;
-            }
-            const result = def.valueType._zod.run({ value: item, issues: [] }, ctx);
-            if (result instanceof Promise) {
-                proms.push(result.then((result) => handleSetResult(result, payload)));
-            }
-            else
-                handleSetResult(result, payload);
-        }
-        if (proms.length)
-            return Promise.all(proms).then(() => payload);
-        return payload;
-    };
-    capSize(inst, setSize);
-})));
-function handleSetResult(result, final) {
-    if (result.issues.length) {
-        final.issues.push(...result.issues);
-    }
-    final.value.add(result.value);
-}
-const $ZodEnum = /*@__PURE__*/ $constructor("$ZodEnum", (inst, def) => {
-    $ZodType.init(inst, def);
-    const values = getEnumValues(def.entries);
-    const valuesSet = new Set(values);
-    inst._zod.values = valuesSet;
-    defineLazyInternal(inst, "pattern", (zod) => {
-        const patternValues = getEnumValues(zod.def.entries).filter((k) => propertyKeyTypes.has(typeof k));
-        // unmatchable fallback, RE2-safe: an empty alternation would compile to /^()$/, which matches ""
-        return new RegExp(patternValues.length ? `^(${patternValues.map((o) => escapeRegex(o.toString())).join("|")})$` : "^[^\\s\\S]$");
-    });
-    inst._zod.parse = (payload, _ctx) => {
-        const input = payload.value;
-        if (valuesSet.has(input)) {
-            return payload;
-        }
-        payload.issues.push({
-            code: "invalid_value",
-            values,
-            input,
-            inst,
-        });
-        return payload;
-    };
-});
-const $ZodLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodLiteral", (inst, def) => {
-    $ZodType.init(inst, def);
-    const values = new Set(def.values);
-    inst._zod.values = values;
-    util.defineLazyInternal(inst, "pattern", (zod) => {
-        const vals = zod.def.values;
-        // unmatchable fallback, RE2-safe: an empty alternation would compile to /^()$/, which matches ""
-        return new RegExp(vals.length
-            ? `^(${vals
-                .map((o) => typeof o === "string" ? util.escapeRegex(o) : o ? util.escapeRegex(o.toString()) : String(o))
-                .join("|")})$`
-            : "^[^\\s\\S]$");
-    });
-    inst._zod.parse = (payload, _ctx) => {
-        const input = payload.value;
-        if (values.has(input)) {
-            return payload;
-        }
-        payload.issues.push({
-            code: "invalid_value",
-            values: def.values,
-            input,
-            inst,
-        });
-        return payload;
-    };
-})));
-const $ZodFile = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodFile", (inst, def) => {
-    $ZodType.init(inst, def);
-    inst._zod.parse = (payload, _ctx) => {
-        const input = payload.value;
-        // @ts-ignore
-        if (input instanceof File)
-            return payload;
-        payload.issues.push({
-            expected: "file",
-            code: "invalid_type",
-            input,
-            inst,
-        });
-        return payload;
-    };
-})));
-const $ZodTransform = /*@__PURE__*/ $constructor("$ZodTransform", (inst, def) => {
-    $ZodType.init(inst, def);
-    inst._zod.optin = "optional";
-    globalConfig.memoizer?.guard(inst);
-    inst._zod.parse = (payload, ctx) => {
-        if (ctx.direction === "backward") {
-            throw new $ZodEncodeError(inst.constructor.name);
-        }
-        const _out = def.transform(payload.value, payload);
-        if (ctx.async) {
-            const output = _out instanceof Promise ? _out : Promise.resolve(_out);
-            return output.then((output) => {
-                payload.value = output;
-                return payload;
-            });
-        }
-        if (_out instanceof Promise) {
-            throw new $ZodAsyncError();
-        }
-        payload.value = _out;
-        return payload;
-    };
-});
-function handleOptionalResult(payload, result) {
-    // A substituting schema that still failed has no usable answer; yield undefined. Its issues are simply dropped: it ran on a payload of its own, so there is no shared array to truncate and nothing of the caller's to lose with it.
-    payload.value = result.issues.length ? undefined : result.value;
-    return payload;
-}
-const $ZodOptional = /*@__PURE__*/ $constructor("$ZodOptional", (inst, def) => {
-    $ZodType.init(inst, def);
-    // .optional() propagates absence rather than substituting for it, so a defaulted inner keeps its rung.
-    defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin === "defaulted" ? "defaulted" : "optional");
-    inst._zod.optout = "optional";
-    defineLazyInternal(inst, "values", (zod) => {
-        const values = zod.def.innerType._zod.values;
-        return values ? new Set([...values, undefined]) : undefined;
-    });
-    defineLazyInternal(inst, "pattern", (zod) => {
-        const pattern = zod.def.innerType._zod.pattern;
-        return pattern ? new RegExp(`^(${cleanRegex(pattern.source)})?$`) : undefined;
-    });
-    inst._zod.parse = (payload, ctx) => {
-        if (payload.value === undefined) {
-            // Only the top rung substitutes a value for absence; everything else leaves it intact, which is what .optional() means.
-            if (def.innerType._zod.optin !== "defaulted")
-                return payload;
-            // Its own payload, for the same reason $ZodCatch gets one: a pipe forwards an unrecognized key through the caller's issues array, and this must not read that as the substituting schema failing and drop it.
-            const result = def.innerType._zod.run({ value: payload.value, issues: [] }, ctx);
-            if (result instanceof Promise)
-                return result.then((result) => handleOptionalResult(payload, result));
-            return handleOptionalResult(payload, result);
-        }
-        return def.innerType._zod.run(payload, ctx);
-    };
-});
-const $ZodExactOptional = /*@__PURE__*/ $constructor("$ZodExactOptional", (inst, def) => {
-    // Call parent init - inherits optin/optout = "optional"
-    $ZodOptional.init(inst, def);
-    // Override values/pattern to NOT add undefined
-    defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
-    defineLazyInternal(inst, "pattern", (zod) => zod.def.innerType._zod.pattern);
-    // Override parse to just delegate (no undefined handling)
-    inst._zod.parse = (payload, ctx) => {
-        return def.innerType._zod.run(payload, ctx);
-    };
-});
-const $ZodNullable = /*@__PURE__*/ $constructor("$ZodNullable", (inst, def) => {
-    $ZodType.init(inst, def);
-    defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin);
-    defineLazyInternal(inst, "optout", (zod) => zod.def.innerType._zod.optout);
-    defineLazyInternal(inst, "pattern", (zod) => {
-        const pattern = zod.def.innerType._zod.pattern;
-        return pattern ? new RegExp(`^(${cleanRegex(pattern.source)}|null)$`) : undefined;
-    });
-    defineLazyInternal(inst, "values", (zod) => {
-        return zod.def.innerType._zod.values ? new Set([...zod.def.innerType._zod.values, null]) : undefined;
-    });
-    inst._zod.parse = (payload, ctx) => {
-        // Forward direction (decode): allow null to pass through
-        if (payload.value === null)
-            return payload;
-        return def.innerType._zod.run(payload, ctx);
-    };
-});
-const $ZodDefault = /*@__PURE__*/ $constructor("$ZodDefault", (inst, def) => {
-    $ZodType.init(inst, def);
-    // inst._zod.qin = "true";
-    inst._zod.optin = "defaulted";
-    defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
-    inst._zod.parse = (payload, ctx) => {
-        if (ctx.direction === "backward") {
-            return def.innerType._zod.run(payload, ctx);
-        }
-        // Forward direction (decode): apply defaults for undefined input
-        if (payload.value === undefined) {
-            payload.value = def.defaultValue;
-            /**
-             * $ZodDefault returns the default value immediately in forward direction.
-             * It doesn't pass the default value into the validator ("prefault"). There's no reason to pass the default value through validation. The validity of the default is enforced by TypeScript statically. Otherwise, it's the responsibility of the user to ensure the default is valid. In the case of pipes with divergent in/out types, you can specify the default on the `in` schema of your ZodPipe to set a "prefault" for the pipe.   */
-            return payload;
-        }
-        // Forward direction: continue with default handling
-        const result = def.innerType._zod.run(payload, ctx);
-        if (result instanceof Promise) {
-            return result.then((result) => handleDefaultResult(result, def));
-        }
-        return handleDefaultResult(result, def);
-    };
-});
-function handleDefaultResult(payload, def) {
-    if (payload.value === undefined) {
-        payload.value = def.defaultValue;
-    }
-    return payload;
-}
-const $ZodPrefault = /*@__PURE__*/ $constructor("$ZodPrefault", (inst, def) => {
-    $ZodType.init(inst, def);
-    inst._zod.optin = "defaulted";
-    defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
-    inst._zod.parse = (payload, ctx) => {
-        if (ctx.direction === "backward") {
-            return def.innerType._zod.run(payload, ctx);
-        }
-        // Forward direction (decode): apply prefault for undefined input
-        if (payload.value === undefined) {
-            payload.value = def.defaultValue;
-        }
-        return def.innerType._zod.run(payload, ctx);
-    };
-});
-const $ZodNonOptional = /*@__PURE__*/ $constructor("$ZodNonOptional", (inst, def) => {
-    $ZodType.init(inst, def);
-    defineLazyInternal(inst, "values", (zod) => {
-        const v = zod.def.innerType._zod.values;
-        return v ? new Set([...v].filter((x) => x !== undefined)) : undefined;
-    });
-    inst._zod.parse = (payload, ctx) => {
-        const result = def.innerType._zod.run(payload, ctx);
-        if (result instanceof Promise) {
-            return result.then((result) => handleNonOptionalResult(result, inst));
-        }
-        return handleNonOptionalResult(result, inst);
-    };
-});
-function handleNonOptionalResult(payload, inst) {
-    if (!payload.issues.length && payload.value === undefined) {
-        payload.issues.push({
-            code: "invalid_type",
-            expected: "nonoptional",
-            input: payload.value,
-            inst,
-        });
-    }
-    return payload;
-}
-const $ZodSuccess = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodSuccess", (inst, def) => {
-    $ZodType.init(inst, def);
-    inst._zod.parse = (payload, ctx) => {
-        if (ctx.direction === "backward") {
-            throw new core.$ZodEncodeError("ZodSuccess");
-        }
-        const result = def.innerType._zod.run(payload, ctx);
-        if (result instanceof Promise) {
-            return result.then((result) => {
-                payload.value = result.issues.length === 0;
-                return payload;
-            });
-        }
-        payload.value = result.issues.length === 0;
-        return payload;
-    };
-})));
-function handleCatchResult(payload, result, def, ctx) {
-    if (!result.issues.length) {
-        payload.value = result.value;
-        // The value carries up, so the flag describing it has to carry with it: a back-edge into a node still being parsed must not be frozen by an enclosing readonly, and its checks belong to the node itself. Guarded so the ordinary case adds no own property.
-        if (result.memo)
-            payload.memo = true;
-        return payload;
-    }
-    // Spread the inner's own payload, not ours: `value` has to stay the input the catch was handed, and the inner ran on a payload of its own so its issues are already private to this call.
-    payload.value = def.catchValue({
-        ...result,
-        value: payload.value,
-        error: {
-            issues: result.issues.map((iss) => finalizeIssue(iss, ctx, config())),
-        },
-        input: payload.value,
-    });
-    return payload;
-}
-const $ZodCatch = /*@__PURE__*/ $constructor("$ZodCatch", (inst, def) => {
-    $ZodType.init(inst, def);
-    defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin === "defaulted" ? "defaulted" : "optional");
-    defineLazyInternal(inst, "optout", (zod) => zod.def.innerType._zod.optout);
-    defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
-    inst._zod.parse = (payload, ctx) => {
-        if (ctx.direction === "backward") {
-            return def.innerType._zod.run(payload, ctx);
-        }
-        // Forward direction (decode): apply catch logic
-        const result = def.innerType._zod.run({ value: payload.value, issues: [] }, ctx);
-        if (result instanceof Promise) {
-            return result.then((result) => handleCatchResult(payload, result, def, ctx));
-        }
-        return handleCatchResult(payload, result, def, ctx);
-    };
-});
-const $ZodNaN = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodNaN", (inst, def) => {
-    $ZodType.init(inst, def);
-    inst._zod.parse = (payload, _ctx) => {
-        if (typeof payload.value !== "number" || !Number.isNaN(payload.value)) {
-            payload.issues.push({
-                input: payload.value,
-                inst,
-                expected: "nan",
-                code: "invalid_type",
-            });
-            return payload;
-        }
-        return payload;
-    };
-})));
-const $ZodPipe = /*@__PURE__*/ $constructor("$ZodPipe", (inst, def) => {
-    $ZodType.init(inst, def);
-    defineLazyInternal(inst, "values", (zod) => zod.def.in._zod.values);
-    defineLazyInternal(inst, "optin", (zod) => zod.def.in._zod.optin);
-    defineLazyInternal(inst, "optout", (zod) => zod.def.out._zod.optout);
-    defineLazyInternal(inst, "propValues", (zod) => zod.def.in._zod.propValues);
-    inst._zod.parse = (payload, ctx) => {
-        if (ctx.direction === "backward") {
-            const right = def.out._zod.run(payload, ctx);
-            if (right instanceof Promise) {
-                return right.then((right) => handlePipeResult(right, def.in, ctx));
-            }
-            return handlePipeResult(right, def.in, ctx);
-        }
-        const left = def.in._zod.run(payload, ctx);
-        if (left instanceof Promise) {
-            return left.then((left) => handlePipeResult(left, def.out, ctx));
-        }
-        return handlePipeResult(left, def.out, ctx);
-    };
-});
-function handlePipeResult(left, next, ctx) {
-    // Any issue stops the pipe, so a failing refinement never feeds its transform. An unrecognized key is the exception: it describes the input's extra properties, not the value being piped, and an enclosing intersection may yet reconcile it.
-    if (left.issues.some((iss) => iss.code !== "unrecognized_keys")) {
-        // prevent further checks
-        left.aborted = true;
-        return left;
-    }
-    return next._zod.run({ value: left.value, issues: left.issues }, ctx);
-}
-const $ZodCodec = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodCodec", (inst, def) => {
-    $ZodType.init(inst, def);
-    util.defineLazyInternal(inst, "values", (zod) => zod.def.in._zod.values);
-    util.defineLazyInternal(inst, "optin", (zod) => zod.def.in._zod.optin);
-    util.defineLazyInternal(inst, "optout", (zod) => zod.def.out._zod.optout);
-    util.defineLazyInternal(inst, "propValues", (zod) => zod.def.in._zod.propValues);
-    inst._zod.parse = (payload, ctx) => {
-        const direction = ctx.direction || "forward";
-        if (direction === "forward") {
-            const left = def.in._zod.run(payload, ctx);
-            if (left instanceof Promise) {
-                return left.then((left) => handleCodecAResult(left, def, ctx));
-            }
-            return handleCodecAResult(left, def, ctx);
-        }
-        else {
-            const right = def.out._zod.run(payload, ctx);
-            if (right instanceof Promise) {
-                return right.then((right) => handleCodecAResult(right, def, ctx));
-            }
-            return handleCodecAResult(right, def, ctx);
-        }
-    };
-})));
-function handleCodecAResult(result, def, ctx) {
-    if (result.issues.length) {
-        // prevent further checks
-        result.aborted = true;
-        return result;
-    }
-    const direction = ctx.direction || "forward";
-    if (direction === "forward") {
-        const transformed = def.transform(result.value, result);
-        if (transformed instanceof Promise) {
-            return transformed.then((value) => handleCodecTxResult(result, value, def.out, ctx));
-        }
-        return handleCodecTxResult(result, transformed, def.out, ctx);
-    }
-    else {
-        const transformed = def.reverseTransform(result.value, result);
-        if (transformed instanceof Promise) {
-            return transformed.then((value) => handleCodecTxResult(result, value, def.in, ctx));
-        }
-        return handleCodecTxResult(result, transformed, def.in, ctx);
-    }
-}
-function handleCodecTxResult(left, value, nextSchema, ctx) {
-    // Check if transform added any issues
-    if (left.issues.length) {
-        left.aborted = true;
-        return left;
-    }
-    return nextSchema._zod.run({ value, issues: left.issues }, ctx);
-}
-const $ZodPreprocess = /*@__PURE__*/ $constructor("$ZodPreprocess", (inst, def) => {
-    $ZodPipe.init(inst, def);
-});
-const $ZodReadonly = /*@__PURE__*/ $constructor("$ZodReadonly", (inst, def) => {
-    $ZodType.init(inst, def);
-    defineLazyInternal(inst, "propValues", (zod) => zod.def.innerType._zod.propValues);
-    defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
-    defineLazyInternal(inst, "optin", (zod) => zod.def.innerType?._zod?.optin);
-    defineLazyInternal(inst, "optout", (zod) => zod.def.innerType?._zod?.optout);
-    inst._zod.parse = (payload, ctx) => {
-        if (ctx.direction === "backward") {
-            return def.innerType._zod.run(payload, ctx);
-        }
-        const result = def.innerType._zod.run(payload, ctx);
-        if (result instanceof Promise) {
-            return result.then(handleReadonlyResult);
-        }
-        return handleReadonlyResult(result);
-    };
-});
-function handleReadonlyResult(payload) {
-    // A repeat visit hands back a node that is still being built; freezing it here would make the rest of its keys fail to assign.
-    if (!payload.memo)
-        payload.value = Object.freeze(payload.value);
-    return payload;
-}
-// a leaf's pattern source with its own checks folded in: the last pattern-carrying check wins, else length bounds narrow the catch-all, else an integer format narrows the number form. the fold lives here instead of on `_zod.pattern` so a bundle without template literals never pays for it
-function leafPattern(schema) {
-    const def = schema._zod.def;
-    let pattern = def.pattern;
-    let isInt = !!def.format?.includes("int");
-    let minimum;
-    let maximum;
-    for (const ch of def.checks ?? []) {
-        const d = ch._zod.def;
-        if (d.pattern)
-            pattern = d.pattern;
-        isInt || (isInt = !!d.format?.includes("int"));
-        const lo = d.minimum ?? d.length;
-        const hi = d.maximum ?? d.length;
-        if (lo !== undefined && (minimum === undefined || lo > minimum))
-            minimum = lo;
-        if (hi !== undefined && (maximum === undefined || hi < maximum))
-            maximum = hi;
-    }
-    if (pattern)
-        return pattern.source;
-    // an empty range matches nothing at runtime, and `{8,5}` is not a legal quantifier
-    if (minimum !== undefined && maximum !== undefined && minimum > maximum)
-        return "(?!)";
-    if (minimum !== undefined || maximum !== undefined)
-        return regexes.string({ minimum, maximum }).source;
-    const own = schema._zod.pattern;
-    return (isInt && own === regexes.number ? regexes.integer : own)?.source;
-}
-// a part's pattern source. a wrapper's pattern embeds its inner pattern's source verbatim, so the folded form is substituted in place without knowing the wrapper's own composition; a union's options are joined the way the union builds its own pattern
-function partPattern(schema) {
-    const def = schema._zod.def;
-    const own = schema._zod.pattern?.source;
-    // lazy resolves its inner on the internals, not the def
-    const inner = def.innerType ?? schema._zod.innerType;
-    if (inner) {
-        const before = inner._zod.pattern?.source;
-        const after = partPattern(inner);
-        if (own && before && after && after !== before) {
-            return own.replace(util.cleanRegex(before), () => util.cleanRegex(after));
-        }
-        return own;
-    }
-    if (def.options) {
-        const sources = def.options.map(partPattern);
-        if (sources.every(Boolean))
-            return `^(${sources.map((s) => util.cleanRegex(s)).join("|")})$`;
-    }
-    return leafPattern(schema);
-}
-const $ZodTemplateLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodTemplateLiteral", (inst, def) => {
-    $ZodType.init(inst, def);
-    const regexParts = [];
-    for (const part of def.parts) {
-        if (typeof part === "object" && part !== null) {
-            // is Zod schema
-            const source = partPattern(part);
-            if (!source) {
-                throw new Error(`Invalid template literal part, no pattern found: ${[...part._zod.traits].shift()}`);
-            }
-            regexParts.push(util.cleanRegex(source));
-        }
-        else if (part === null || util.primitiveTypes.has(typeof part)) {
-            regexParts.push(util.escapeRegex(`${part}`));
-        }
-        else {
-            throw new Error(`Invalid template literal part: ${part}`);
-        }
-    }
-    inst._zod.pattern = new RegExp(`^${regexParts.join("")}$`);
-    inst._zod.parse = (payload, _ctx) => {
-        if (typeof payload.value !== "string") {
-            payload.issues.push({
-                input: payload.value,
-                inst,
-                expected: "string",
-                code: "invalid_type",
-            });
-            return payload;
-        }
-        inst._zod.pattern.lastIndex = 0;
-        if (!inst._zod.pattern.test(payload.value)) {
-            payload.issues.push({
-                input: payload.value,
-                inst,
-                code: "invalid_format",
-                format: def.format ?? "template_literal",
-                pattern: inst._zod.pattern.source,
-            });
-            return payload;
-        }
-        return payload;
-    };
-})));
-const $ZodFunction = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodFunction", (inst, def) => {
-    $ZodType.init(inst, def);
-    // Defined, not assigned: the classic prototype exposes `_def` as a getter with no setter.
-    Object.defineProperty(inst, "_def", { value: def });
-    inst._zod.def = def;
-    inst.implement = (func) => {
-        if (typeof func !== "function") {
-            throw new Error("implement() must be called with a function");
-        }
-        // Defined inline so the closure stays anonymous: binding it to a `const` first names it, which costs 256 bytes per implemented function.
-        return Object.defineProperty(function (...args) {
-            const parsedArgs = inst._def.input ? parse(inst._def.input, args) : args;
-            const result = Reflect.apply(func, this, parsedArgs);
-            if (inst._def.output) {
-                return parse(inst._def.output, result);
-            }
-            return result;
-        }, "_zod", { value: inst._zod, enumerable: false });
-    };
-    inst.implementAsync = (func) => {
-        if (typeof func !== "function") {
-            throw new Error("implementAsync() must be called with a function");
-        }
-        return Object.defineProperty(async function (...args) {
-            const parsedArgs = inst._def.input ? await parseAsync(inst._def.input, args) : args;
-            const result = await Reflect.apply(func, this, parsedArgs);
-            if (inst._def.output) {
-                return await parseAsync(inst._def.output, result);
-            }
-            return result;
-        }, "_zod", { value: inst._zod, enumerable: false });
-    };
-    inst._zod.parse = (payload, _ctx) => {
-        if (typeof payload.value !== "function") {
-            payload.issues.push({
-                code: "invalid_type",
-                expected: "function",
-                input: payload.value,
-                inst,
-            });
-            return payload;
-        }
-        // Check if output is a promise type to determine if we should use async implementation
-        const hasPromiseOutput = inst._def.output && inst._def.output._zod.def.type === "promise";
-        if (hasPromiseOutput) {
-            payload.value = inst.implementAsync(payload.value);
-        }
-        else {
-            payload.value = inst.implement(payload.value);
-        }
-        return payload;
-    };
-    inst.input = (...args) => {
-        const F = inst.constructor;
-        if (Array.isArray(args[0])) {
-            return new F({
-                type: "function",
-                input: new $ZodTuple({
-                    type: "tuple",
-                    items: args[0],
-                    rest: args[1],
-                }),
-                output: inst._def.output,
-            });
-        }
-        return new F({
-            type: "function",
-            input: args[0],
-            output: inst._def.output,
-        });
-    };
-    inst.output = (output) => {
-        const F = inst.constructor;
-        return new F({
-            type: "function",
-            input: inst._def.input,
-            output,
-        });
-    };
-    return inst;
-})));
-const $ZodPromise = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodPromise", (inst, def) => {
-    $ZodType.init(inst, def);
-    inst._zod.parse = (payload, ctx) => {
-        return Promise.resolve(payload.value).then((inner) => def.innerType._zod.run({ value: inner, issues: [] }, ctx));
-    };
-})));
-const $ZodLazy = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodLazy", (inst, def) => {
-    $ZodType.init(inst, def);
-    // Cache the resolved inner type on the shared `def` so all clones of this lazy (e.g. via `.describe()`/`.meta()`) share the same inner instance, preserving identity for cycle detection on recursive schemas.
-    util.defineLazy(inst._zod, "innerType", () => {
-        const d = def;
-        if (!d._cachedInner)
-            d._cachedInner = def.getter();
-        return d._cachedInner;
-    });
-    util.defineLazyInternal(inst, "pattern", (zod) => zod.innerType?._zod?.pattern);
-    util.defineLazyInternal(inst, "propValues", (zod) => zod.innerType?._zod?.propValues);
-    util.defineLazyInternal(inst, "optin", (zod) => zod.innerType?._zod?.optin ?? undefined);
-    util.defineLazyInternal(inst, "optout", (zod) => zod.innerType?._zod?.optout ?? undefined);
-    inst._zod.parse = (payload, ctx) => {
-        const inner = inst._zod.innerType;
-        return inner._zod.run(payload, ctx);
-    };
-})));
-const $ZodCustom = /*@__PURE__*/ $constructor("$ZodCustom", (inst, def) => {
-    $ZodCheck.init(inst, def);
-    $ZodType.init(inst, def);
-    inst._zod.parse = (payload, _) => {
-        return payload;
-    };
-    inst._zod.check = (payload) => {
-        const input = payload.value;
-        const r = def.fn(input);
-        if (r instanceof Promise) {
-            return r.then((r) => handleRefineResult(r, payload, input, inst));
-        }
-        handleRefineResult(r, payload, input, inst);
-        return;
-    };
-});
-function handleRefineResult(result, payload, input, inst) {
-    if (!result) {
-        const _iss = {
-            code: "custom",
-            input,
-            inst, // incorporates params.error into issue reporting
-            path: [...(inst._zod.def.path ?? [])], // incorporates params.error into issue reporting
-            continue: !inst._zod.def.abort,
-            // params: inst._zod.def.params,
-        };
-        if (inst._zod.def.params)
-            _iss.params = inst._zod.def.params;
-        payload.issues.push(util_issue(_iss));
-    }
-}
-
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/registries.js
-var registries_a;
-const $output = /*@__PURE__*/ (/* unused pure expression or super */ null && (Symbol("ZodOutput")));
-const $input = /*@__PURE__*/ (/* unused pure expression or super */ null && (Symbol("ZodInput")));
-class $ZodRegistry {
-    constructor() {
-        this._map = new WeakMap();
-        this._idmap = new Map();
-    }
-    add(schema, ..._meta) {
-        const meta = _meta[0];
-        this._map.set(schema, meta);
-        if (meta && typeof meta === "object" && "id" in meta) {
-            this._idmap.set(meta.id, schema);
-        }
-        return this;
-    }
-    clear() {
-        this._map = new WeakMap();
-        this._idmap = new Map();
-        return this;
-    }
-    remove(schema) {
-        const meta = this._map.get(schema);
-        if (meta && typeof meta === "object" && "id" in meta) {
-            this._idmap.delete(meta.id);
-        }
-        this._map.delete(schema);
-        return this;
-    }
-    get(schema) {
-        // return this._map.get(schema) as any;
-        // inherit metadata
-        const p = schema._zod.parent;
-        if (p) {
-            const pm = { ...(this.get(p) ?? {}) };
-            delete pm.id; // do not inherit id
-            const f = { ...pm, ...this._map.get(schema) };
-            return Object.keys(f).length ? f : undefined;
-        }
-        return this._map.get(schema);
-    }
-    has(schema) {
-        return this._map.has(schema);
-    }
-}
-// registries
-function registry() {
-    return new $ZodRegistry();
-}
-(registries_a = globalThis).__zod_globalRegistry ?? (registries_a.__zod_globalRegistry = registry());
-const globalRegistry = globalThis.__zod_globalRegistry;
-
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/api.js
-
-
-
-
-function snapshotChecks(def) {
-    if (def.checks)
-        def.checks = [...def.checks];
-    return def;
-}
-// @__NO_SIDE_EFFECTS__
-function _string(Class, params) {
-    return new Class(snapshotChecks({ type: "string", ...util.normalizeParams(params) }));
-}
-// @__NO_SIDE_EFFECTS__
-function _coercedString(Class, params) {
-    return new Class(snapshotChecks({ type: "string", coerce: true, ...util.normalizeParams(params) }));
-}
-// @__NO_SIDE_EFFECTS__
-function _email(Class, params) {
-    return new Class({
-        type: "string",
-        format: "email",
-        check: "string_format",
-        abort: false,
-        ...normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _guid(Class, params) {
-    return new Class({
-        type: "string",
-        format: "guid",
-        check: "string_format",
-        abort: false,
-        ...normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _uuid(Class, params) {
-    return new Class({
-        type: "string",
-        format: "uuid",
-        check: "string_format",
-        abort: false,
-        ...normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _uuidv4(Class, params) {
-    return new Class({
-        type: "string",
-        format: "uuid",
-        check: "string_format",
-        abort: false,
-        version: "v4",
-        ...normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _uuidv6(Class, params) {
-    return new Class({
-        type: "string",
-        format: "uuid",
-        check: "string_format",
-        abort: false,
-        version: "v6",
-        ...normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _uuidv7(Class, params) {
-    return new Class({
-        type: "string",
-        format: "uuid",
-        check: "string_format",
-        abort: false,
-        version: "v7",
-        ...normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _url(Class, params) {
-    return new Class({
-        type: "string",
-        format: "url",
-        check: "string_format",
-        abort: false,
-        ...normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function api_emoji(Class, params) {
-    return new Class({
-        type: "string",
-        format: "emoji",
-        check: "string_format",
-        abort: false,
-        ...normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _nanoid(Class, params) {
-    return new Class({
-        type: "string",
-        format: "nanoid",
-        check: "string_format",
-        abort: false,
-        ...normalizeParams(params),
-    });
-}
-/**
- * @deprecated CUID v1 is deprecated by its authors due to information leakage
- * (timestamps embedded in the id). Use {@link _cuid2} instead.
- * See https://github.com/paralleldrive/cuid.
- */
-// @__NO_SIDE_EFFECTS__
-function _cuid(Class, params) {
-    return new Class({
-        type: "string",
-        format: "cuid",
-        check: "string_format",
-        abort: false,
-        ...normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _cuid2(Class, params) {
-    return new Class({
-        type: "string",
-        format: "cuid2",
-        check: "string_format",
-        abort: false,
-        ...normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _ulid(Class, params) {
-    return new Class({
-        type: "string",
-        format: "ulid",
-        check: "string_format",
-        abort: false,
-        ...normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _xid(Class, params) {
-    return new Class({
-        type: "string",
-        format: "xid",
-        check: "string_format",
-        abort: false,
-        ...normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _ksuid(Class, params) {
-    return new Class({
-        type: "string",
-        format: "ksuid",
-        check: "string_format",
-        abort: false,
-        ...normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _ipv4(Class, params) {
-    return new Class({
-        type: "string",
-        format: "ipv4",
-        check: "string_format",
-        abort: false,
-        ...normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _ipv6(Class, params) {
-    return new Class({
-        type: "string",
-        format: "ipv6",
-        check: "string_format",
-        abort: false,
-        ...normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _mac(Class, params) {
-    return new Class({
-        type: "string",
-        format: "mac",
-        check: "string_format",
-        abort: false,
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _cidrv4(Class, params) {
-    return new Class({
-        type: "string",
-        format: "cidrv4",
-        check: "string_format",
-        abort: false,
-        ...normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _cidrv6(Class, params) {
-    return new Class({
-        type: "string",
-        format: "cidrv6",
-        check: "string_format",
-        abort: false,
-        ...normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _base64(Class, params) {
-    return new Class({
-        type: "string",
-        format: "base64",
-        check: "string_format",
-        abort: false,
-        ...normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _base64url(Class, params) {
-    return new Class({
-        type: "string",
-        format: "base64url",
-        check: "string_format",
-        abort: false,
-        ...normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _e164(Class, params) {
-    return new Class({
-        type: "string",
-        format: "e164",
-        check: "string_format",
-        abort: false,
-        ...normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _creditCard(Class, params) {
-    return new Class({
-        type: "string",
-        format: "credit_card",
-        check: "string_format",
-        abort: false,
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _iban(Class, params) {
-    return new Class({
-        type: "string",
-        format: "iban",
-        check: "string_format",
-        abort: false,
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _jwt(Class, params) {
-    return new Class({
-        type: "string",
-        format: "jwt",
-        check: "string_format",
-        abort: false,
-        ...normalizeParams(params),
-    });
-}
-const TimePrecision = {
-    Any: null,
-    Minute: -1,
-    Second: 0,
-    Millisecond: 3,
-    Microsecond: 6,
-};
-// @__NO_SIDE_EFFECTS__
-function _isoDateTime(Class, params) {
-    return new Class({
-        type: "string",
-        format: "datetime",
-        check: "string_format",
-        offset: false,
-        local: false,
-        precision: null,
-        ...normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _isoDate(Class, params) {
-    return new Class({
-        type: "string",
-        format: "date",
-        check: "string_format",
-        ...normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _isoTime(Class, params) {
-    return new Class({
-        type: "string",
-        format: "time",
-        check: "string_format",
-        precision: null,
-        ...normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _isoDuration(Class, params) {
-    return new Class({
-        type: "string",
-        format: "duration",
-        check: "string_format",
-        ...normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _number(Class, params) {
-    return new Class(snapshotChecks({ type: "number", checks: [], ...util.normalizeParams(params) }));
-}
-// @__NO_SIDE_EFFECTS__
-function _coercedNumber(Class, params) {
-    return new Class(snapshotChecks({ type: "number", coerce: true, checks: [], ...util.normalizeParams(params) }));
-}
-// @__NO_SIDE_EFFECTS__
-function _int(Class, params) {
-    return new Class({
-        type: "number",
-        check: "number_format",
-        abort: false,
-        format: "safeint",
-        ...normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _float32(Class, params) {
-    return new Class({
-        type: "number",
-        check: "number_format",
-        abort: false,
-        format: "float32",
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _float64(Class, params) {
-    return new Class({
-        type: "number",
-        check: "number_format",
-        abort: false,
-        format: "float64",
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _int32(Class, params) {
-    return new Class({
-        type: "number",
-        check: "number_format",
-        abort: false,
-        format: "int32",
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _uint32(Class, params) {
-    return new Class({
-        type: "number",
-        check: "number_format",
-        abort: false,
-        format: "uint32",
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _boolean(Class, params) {
-    return new Class({
-        type: "boolean",
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _coercedBoolean(Class, params) {
-    return new Class({
-        type: "boolean",
-        coerce: true,
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _bigint(Class, params) {
-    return new Class({
-        type: "bigint",
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _coercedBigint(Class, params) {
-    return new Class({
-        type: "bigint",
-        coerce: true,
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _int64(Class, params) {
-    return new Class({
-        type: "bigint",
-        check: "bigint_format",
-        abort: false,
-        format: "int64",
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _uint64(Class, params) {
-    return new Class({
-        type: "bigint",
-        check: "bigint_format",
-        abort: false,
-        format: "uint64",
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _symbol(Class, params) {
-    return new Class({
-        type: "symbol",
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function api_undefined(Class, params) {
-    return new Class({
-        type: "undefined",
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function api_null(Class, params) {
-    return new Class({
-        type: "null",
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _any(Class) {
-    return new Class({
-        type: "any",
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _unknown(Class) {
-    return new Class({
-        type: "unknown",
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _never(Class, params) {
-    return new Class({
-        type: "never",
-        ...normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _void(Class, params) {
-    return new Class({
-        type: "void",
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _date(Class, params) {
-    return new Class({
-        type: "date",
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _coercedDate(Class, params) {
-    return new Class({
-        type: "date",
-        coerce: true,
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _nan(Class, params) {
-    return new Class({
-        type: "nan",
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _lt(value, params) {
-    return new $ZodCheckLessThan({
-        check: "less_than",
-        ...normalizeParams(params),
-        value,
-        inclusive: false,
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _lte(value, params) {
-    return new $ZodCheckLessThan({
-        check: "less_than",
-        ...normalizeParams(params),
-        value,
-        inclusive: true,
-    });
-}
-
-// @__NO_SIDE_EFFECTS__
-function _gt(value, params) {
-    return new $ZodCheckGreaterThan({
-        check: "greater_than",
-        ...normalizeParams(params),
-        value,
-        inclusive: false,
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _gte(value, params) {
-    return new $ZodCheckGreaterThan({
-        check: "greater_than",
-        ...normalizeParams(params),
-        value,
-        inclusive: true,
-    });
-}
-
-// @__NO_SIDE_EFFECTS__
-function _positive(params) {
-    return _gt(0, params);
-}
-// negative
-// @__NO_SIDE_EFFECTS__
-function _negative(params) {
-    return _lt(0, params);
-}
-// nonpositive
-// @__NO_SIDE_EFFECTS__
-function _nonpositive(params) {
-    return _lte(0, params);
-}
-// nonnegative
-// @__NO_SIDE_EFFECTS__
-function _nonnegative(params) {
-    return _gte(0, params);
-}
-// @__NO_SIDE_EFFECTS__
-function _multipleOf(value, params) {
-    return new $ZodCheckMultipleOf({
-        check: "multiple_of",
-        ...normalizeParams(params),
-        value,
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _maxSize(maximum, params) {
-    return new checks.$ZodCheckMaxSize({
-        check: "max_size",
-        ...util.normalizeParams(params),
-        maximum,
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _minSize(minimum, params) {
-    return new checks.$ZodCheckMinSize({
-        check: "min_size",
-        ...util.normalizeParams(params),
-        minimum,
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _size(size, params) {
-    return new checks.$ZodCheckSizeEquals({
-        check: "size_equals",
-        ...util.normalizeParams(params),
-        size,
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _maxLength(maximum, params) {
-    const ch = new $ZodCheckMaxLength({
-        check: "max_length",
-        ...normalizeParams(params),
-        maximum,
-    });
-    return ch;
-}
-// @__NO_SIDE_EFFECTS__
-function _minLength(minimum, params) {
-    return new $ZodCheckMinLength({
-        check: "min_length",
-        ...normalizeParams(params),
-        minimum,
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _length(length, params) {
-    return new $ZodCheckLengthEquals({
-        check: "length_equals",
-        ...normalizeParams(params),
-        length,
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _regex(pattern, params) {
-    return new $ZodCheckRegex({
-        check: "string_format",
-        format: "regex",
-        ...normalizeParams(params),
-        pattern,
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _lowercase(params) {
-    return new $ZodCheckLowerCase({
-        check: "string_format",
-        format: "lowercase",
-        ...normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _uppercase(params) {
-    return new $ZodCheckUpperCase({
-        check: "string_format",
-        format: "uppercase",
-        ...normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _includes(includes, params) {
-    return new $ZodCheckIncludes({
-        check: "string_format",
-        format: "includes",
-        ...normalizeParams(params),
-        includes,
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _startsWith(prefix, params) {
-    return new $ZodCheckStartsWith({
-        check: "string_format",
-        format: "starts_with",
-        ...normalizeParams(params),
-        prefix,
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _endsWith(suffix, params) {
-    return new $ZodCheckEndsWith({
-        check: "string_format",
-        format: "ends_with",
-        ...normalizeParams(params),
-        suffix,
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _property(property, schema, params) {
-    return new checks.$ZodCheckProperty({
-        check: "property",
-        property,
-        schema,
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _properties(shape, params) {
-    return new $ZodCheckProperties({
-        check: "properties",
-        shape,
-        ...normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _mime(types, params) {
-    return new checks.$ZodCheckMimeType({
-        check: "mime_type",
-        mime: types,
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _overwrite(tx) {
-    return new $ZodCheckOverwrite({
-        check: "overwrite",
-        tx,
-    });
-}
-// normalize
-// @__NO_SIDE_EFFECTS__
-function _normalize(form) {
-    return _overwrite((input) => input.normalize(form));
-}
-// trim
-// @__NO_SIDE_EFFECTS__
-function _trim() {
-    return _overwrite((input) => input.trim());
-}
-// toLowerCase
-// @__NO_SIDE_EFFECTS__
-function _toLowerCase() {
-    return _overwrite((input) => input.toLowerCase());
-}
-// toUpperCase
-// @__NO_SIDE_EFFECTS__
-function _toUpperCase() {
-    return _overwrite((input) => input.toUpperCase());
-}
-// slugify
-// @__NO_SIDE_EFFECTS__
-function _slugify() {
-    return _overwrite((input) => util_slugify(input));
-}
-// @__NO_SIDE_EFFECTS__
-function _array(Class, element, params) {
-    return new Class({
-        type: "array",
-        element,
-        // get element() {
-        //   return element;
-        // },
-        ...normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _union(Class, options, params) {
-    return new Class({
-        type: "union",
-        options,
-        ...util.normalizeParams(params),
-    });
-}
-function _xor(Class, options, params) {
-    return new Class({
-        type: "union",
-        options,
-        inclusive: false,
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _discriminatedUnion(Class, discriminator, options, params) {
-    return new Class({
-        type: "union",
-        options: options,
-        discriminator,
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _intersection(Class, left, right) {
-    return new Class({
-        type: "intersection",
-        left,
-        right,
-    });
-}
-// export function _tuple(
-//   Class: util.SchemaClass<schemas.$ZodTuple>,
-//   items: [],
-//   params?: string | $ZodTupleParams
-// ): schemas.$ZodTuple<[], null>;
-// @__NO_SIDE_EFFECTS__
-function _tuple(Class, items, _paramsOrRest, _params) {
-    const hasRest = _paramsOrRest instanceof schemas.$ZodType;
-    const params = hasRest ? _params : _paramsOrRest;
-    const rest = hasRest ? _paramsOrRest : null;
-    return new Class({
-        type: "tuple",
-        items,
-        rest,
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _record(Class, keyType, valueType, params) {
-    return new Class({
-        type: "record",
-        keyType,
-        valueType,
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _map(Class, keyType, valueType, params) {
-    return new Class({
-        type: "map",
-        keyType,
-        valueType,
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _set(Class, valueType, params) {
-    return new Class({
-        type: "set",
-        valueType,
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _enum(Class, values, params) {
-    const entries = Array.isArray(values) ? Object.fromEntries(values.map((v) => [v, v])) : values;
-    // if (Array.isArray(values)) {
-    //   for (const value of values) {
-    //     entries[value] = value;
-    //   }
-    // } else {
-    //   Object.assign(entries, values);
-    // }
-    // const entries: util.EnumLike = {};
-    // for (const val of values) {
-    //   entries[val] = val;
-    // }
-    return new Class({
-        type: "enum",
-        entries,
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-/** @deprecated This API has been merged into `z.enum()`. Use `z.enum()` instead.
- *
- * ```ts
- * enum Colors { red, green, blue }
- * z.enum(Colors);
- * ```
- */
-function _nativeEnum(Class, entries, params) {
-    return new Class({
-        type: "enum",
-        entries,
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _literal(Class, value, params) {
-    return new Class({
-        type: "literal",
-        values: Array.isArray(value) ? value : [value],
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _file(Class, params) {
-    return new Class({
-        type: "file",
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _transform(Class, fn) {
-    return new Class({
-        type: "transform",
-        transform: fn,
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _optional(Class, innerType) {
-    return new Class({
-        type: "optional",
-        innerType,
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _nullable(Class, innerType) {
-    return new Class({
-        type: "nullable",
-        innerType,
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _default(Class, innerType, defaultValue) {
-    return new Class({
-        type: "default",
-        innerType,
-        get defaultValue() {
-            return typeof defaultValue === "function" ? defaultValue() : util.shallowClone(defaultValue);
-        },
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _nonoptional(Class, innerType, params) {
-    return new Class({
-        type: "nonoptional",
-        innerType,
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _success(Class, innerType) {
-    return new Class({
-        type: "success",
-        innerType,
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _catch(Class, innerType, catchValue) {
-    return new Class({
-        type: "catch",
-        innerType,
-        catchValue: (typeof catchValue === "function" ? catchValue : util.constantCatch(catchValue)),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _pipe(Class, in_, out) {
-    return new Class({
-        type: "pipe",
-        in: in_,
-        out,
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _readonly(Class, innerType) {
-    return new Class({
-        type: "readonly",
-        innerType,
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _templateLiteral(Class, parts, params) {
-    return new Class({
-        type: "template_literal",
-        parts,
-        ...util.normalizeParams(params),
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _lazy(Class, getter) {
-    return new Class({
-        type: "lazy",
-        getter,
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _promise(Class, innerType) {
-    return new Class({
-        type: "promise",
-        innerType,
-    });
-}
-// @__NO_SIDE_EFFECTS__
-function _custom(Class, fn, _params) {
-    const norm = util.normalizeParams(_params);
-    norm.abort ?? (norm.abort = true); // default to abort:false
-    const schema = new Class({
-        type: "custom",
-        check: "custom",
-        fn: fn,
-        ...norm,
-    });
-    return schema;
-}
-// same as _custom but defaults to abort:false
-// @__NO_SIDE_EFFECTS__
-function _refine(Class, fn, _params) {
-    const schema = new Class({
-        type: "custom",
-        check: "custom",
-        fn: fn,
-        ...normalizeParams(_params),
-    });
-    return schema;
-}
-// @__NO_SIDE_EFFECTS__
-function _superRefine(fn, params) {
-    const ch = _check((payload) => {
-        payload.addIssue = (issue) => {
-            if (typeof issue === "string") {
-                payload.issues.push(util_issue(issue, payload.value, ch._zod.def));
-            }
-            else {
-                // for Zod 3 backwards compatibility
-                const _issue = issue;
-                if (_issue.fatal)
-                    _issue.continue = false;
-                _issue.code ?? (_issue.code = "custom");
-                if (!("input" in _issue))
-                    _issue.input = payload.value;
-                _issue.inst ?? (_issue.inst = ch);
-                _issue.continue ?? (_issue.continue = !ch._zod.def.abort); // abort is always undefined, so this is always true...
-                payload.issues.push(util_issue(_issue));
-            }
-        };
-        return fn(payload.value, payload);
-    }, params);
-    return ch;
-}
-// @__NO_SIDE_EFFECTS__
-function _check(fn, params) {
-    const ch = new $ZodCheck({
-        check: "custom",
-        ...normalizeParams(params),
-    });
-    ch._zod.check = fn;
-    return ch;
-}
-// @__NO_SIDE_EFFECTS__
-function describe(description) {
-    const ch = new $ZodCheck({ check: "describe" });
-    ch._zod.onattach = [
-        (inst) => {
-            const existing = globalRegistry.get(inst) ?? {};
-            globalRegistry.add(inst, { ...existing, description });
-        },
-    ];
-    ch._zod.check = () => { }; // no-op check
-    return ch;
-}
-// @__NO_SIDE_EFFECTS__
-function meta(metadata) {
-    const ch = new $ZodCheck({ check: "meta" });
-    ch._zod.onattach = [
-        (inst) => {
-            const existing = globalRegistry.get(inst) ?? {};
-            globalRegistry.add(inst, { ...existing, ...metadata });
-        },
-    ];
-    ch._zod.check = () => { }; // no-op check
-    return ch;
-}
-// @__NO_SIDE_EFFECTS__
-function _stringbool(Classes, _params) {
-    const params = util.normalizeParams(_params);
-    let truthyArray = params.truthy ?? ["true", "1", "yes", "on", "y", "enabled"];
-    let falsyArray = params.falsy ?? ["false", "0", "no", "off", "n", "disabled"];
-    if (params.case !== "sensitive") {
-        truthyArray = truthyArray.map((v) => (typeof v === "string" ? v.toLowerCase() : v));
-        falsyArray = falsyArray.map((v) => (typeof v === "string" ? v.toLowerCase() : v));
-    }
-    const truthySet = new Set(truthyArray);
-    const falsySet = new Set(falsyArray);
-    const _Codec = Classes.Codec ?? schemas.$ZodCodec;
-    const _Boolean = Classes.Boolean ?? schemas.$ZodBoolean;
-    const _String = Classes.String ?? schemas.$ZodString;
-    const stringSchema = new _String({ type: "string", error: params.error });
-    const booleanSchema = new _Boolean({ type: "boolean", error: params.error });
-    const codec = new _Codec({
-        type: "pipe",
-        in: stringSchema,
-        out: booleanSchema,
-        transform: ((input, payload) => {
-            let data = input;
-            if (params.case !== "sensitive")
-                data = data.toLowerCase();
-            if (truthySet.has(data)) {
-                return true;
-            }
-            else if (falsySet.has(data)) {
-                return false;
-            }
-            else {
-                payload.issues.push({
-                    code: "invalid_value",
-                    expected: "stringbool",
-                    values: [...truthySet, ...falsySet],
-                    input: payload.value,
-                    inst: codec,
-                    continue: false,
-                });
-                return {};
-            }
-        }),
-        reverseTransform: ((input, _payload) => {
-            if (input === true) {
-                return truthyArray[0] || "true";
-            }
-            else {
-                return falsyArray[0] || "false";
-            }
-        }),
-        error: params.error,
-    });
-    codec._zod.bag.truthy = truthyArray;
-    codec._zod.bag.falsy = falsyArray;
-    codec._zod.bag.case = params.case ?? "insensitive";
-    return codec;
-}
-// @__NO_SIDE_EFFECTS__
-function _stringFormat(Class, format, fnOrRegex, _params = {}) {
-    const params = util.normalizeParams(_params);
-    const def = {
-        check: "string_format",
-        type: "string",
-        format,
-        fn: typeof fnOrRegex === "function" ? fnOrRegex : (val) => fnOrRegex.test(val),
-        ...params,
-    };
-    if (fnOrRegex instanceof RegExp) {
-        def.pattern = fnOrRegex;
-    }
-    const inst = new Class(def);
-    return inst;
-}
-
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/to-json-schema.js
-
-
-function assignProps(target, ...sources) {
-    for (const source of sources) {
-        for (const key of Reflect.ownKeys(source)) {
-            if (Object.prototype.propertyIsEnumerable.call(source, key)) {
-                util_assignProp(target, key, source[key]);
-            }
-        }
-    }
-    return target;
-}
-// function initializeContext<T extends schemas.$ZodType>(inputs: JSONSchemaGeneratorParams<T>): ToJSONSchemaContext<T> {
-//   return {
-//     processor: inputs.processor,
-//     metadataRegistry: inputs.metadata ?? globalRegistry,
-//     target: inputs.target ?? "draft-2020-12",
-//     unrepresentable: inputs.unrepresentable ?? "throw",
-//   };
-// }
-function to_json_schema_initializeContext(params) {
-    // Normalize target: convert old non-hyphenated versions to hyphenated versions
-    let target = params?.target ?? "draft-2020-12";
-    if (target === "draft-4")
-        target = "draft-04";
-    if (target === "draft-7")
-        target = "draft-07";
-    return {
-        processors: params.processors ?? {},
-        metadataRegistry: params?.metadata ?? globalRegistry,
-        target,
-        unrepresentable: params?.unrepresentable ?? "throw",
-        override: params?.override ?? (() => { }),
-        io: params?.io ?? "output",
-        counter: 0,
-        seen: new Map(),
-        sharedDefsExtractedFor: undefined,
-        sharedEmitDoneFor: undefined,
-        cycles: params?.cycles ?? "ref",
-        reused: params?.reused ?? "inline",
-        intersections: [],
-        deferred: [],
-        external: params?.external ?? undefined,
-    };
-}
-/**
- * Applies the `unrepresentable` setting at a site that has no JSON Schema equivalent. Throws
- * `message` unless the setting (or the handler's return value) says otherwise. Returns `true` if a
- * custom JSON Schema was written into `json`, in which case the caller must not write its own.
- */
-function handleUnrepresentable(schema, ctx, json, params, message) {
-    const result = typeof ctx.unrepresentable === "function"
-        ? ctx.unrepresentable({ zodSchema: schema, path: params.path, message })
-        : ctx.unrepresentable;
-    if (result === "any")
-        return false;
-    if (result === undefined || result === "throw")
-        throw new Error(message);
-    Object.assign(json, result);
-    return true;
-}
-// never rename this back to `process`: bundler polyfills inject a top-level `const process` that a lexical declaration of the same name collides with (#6397)
-function to_json_schema_processSchema(schema, ctx, _params = { path: [], schemaPath: [] }) {
-    var _a;
-    const def = schema._zod.def;
-    // check for schema in seens
-    const seen = ctx.seen.get(schema);
-    if (seen) {
-        seen.count++;
-        // check if cycle
-        const isCycle = _params.schemaPath.includes(schema);
-        if (isCycle) {
-            seen.cycle = _params.path;
-        }
-        return seen.schema;
-    }
-    // initialize
-    const result = { schema: {}, count: 1, cycle: undefined, path: _params.path };
-    ctx.seen.set(schema, result);
-    ctx.sharedDefsExtractedFor = undefined;
-    ctx.sharedEmitDoneFor = undefined;
-    // custom method overrides default behavior
-    const overrideSchema = schema._zod.toJSONSchema?.();
-    if (overrideSchema) {
-        result.schema = overrideSchema;
-    }
-    else {
-        const params = {
-            ..._params,
-            schemaPath: [..._params.schemaPath, schema],
-            path: _params.path,
-        };
-        if (schema._zod.processJSONSchema) {
-            schema._zod.processJSONSchema(ctx, result.schema, params);
-        }
-        else {
-            const _json = result.schema;
-            const processor = ctx.processors[def.type];
-            if (!processor) {
-                throw new Error(`[toJSONSchema]: Non-representable type encountered: ${def.type}`);
-            }
-            processor(schema, ctx, _json, params);
-        }
-        const parent = schema._zod.parent;
-        if (parent) {
-            // Also set ref if processor didn't (for inheritance)
-            if (!result.ref)
-                result.ref = parent;
-            to_json_schema_processSchema(parent, ctx, params);
-            ctx.seen.get(parent).isParent = true;
-        }
-    }
-    // metadata
-    const meta = ctx.metadataRegistry.get(schema);
-    if (meta)
-        assignProps(result.schema, meta);
-    if (ctx.io === "input" && isTransforming(schema)) {
-        // examples/defaults only apply to output type of pipe
-        delete result.schema.examples;
-        delete result.schema.default;
-    }
-    // set prefault as default
-    if (ctx.io === "input" && "_prefault" in result.schema)
-        (_a = result.schema).default ?? (_a.default = result.schema._prefault);
-    delete result.schema._prefault;
-    // pulling fresh from ctx.seen in case it was overwritten
-    const _result = ctx.seen.get(schema);
-    return _result.schema;
-}
-/** @deprecated Renamed to `processSchema`. An export alias declares no binding, so it is safe to keep. */
-
-// Escape a reference token for use in a JSON Pointer fragment (RFC 6901): `~` becomes `~0` and `/` becomes `~1`. The `~` replacement must run first.
-function encodeJSONPointerSegment(segment) {
-    return segment.replace(/~/g, "~0").replace(/\//g, "~1");
-}
-function to_json_schema_extractDefs(ctx, schema
-// params: EmitParams
-) {
-    // iterate over seen map;
-    const root = ctx.seen.get(schema);
-    if (!root)
-        throw new Error("Unprocessed schema. This is a bug in Zod.");
-    // With `external` set, every registered schema resolves through the external branch of `makeURI`, so the root branch below produces the same ref the external branch would — this pass is identical whichever schema it is called with, and only needs to run once.
-    if (ctx.external && ctx.sharedDefsExtractedFor === ctx.external)
-        return;
-    // Track ids to detect duplicates across different schemas
-    const idToSchema = new Map();
-    for (const entry of ctx.seen.entries()) {
-        const id = ctx.metadataRegistry.get(entry[0])?.id;
-        if (id) {
-            const existing = idToSchema.get(id);
-            if (existing && existing !== entry[0]) {
-                throw new Error(`Duplicate schema id "${id}" detected during JSON Schema conversion. Two different schemas cannot share the same id when converted together.`);
-            }
-            idToSchema.set(id, entry[0]);
-        }
-    }
-    // returns a ref to the schema defId will be empty if the ref points to an external schema (or #)
-    const makeURI = (entry) => {
-        // comparing the seen objects because sometimes multiple schemas map to the same seen object. e.g. lazy
-        // external is configured
-        const defsSegment = ctx.target === "draft-2020-12" ? "$defs" : "definitions";
-        if (ctx.external) {
-            const externalId = ctx.external.registry.get(entry[0])?.id; // ?? "__shared";// `__schema${ctx.counter++}`;
-            // check if schema is in the external registry
-            const uriGenerator = ctx.external.uri ?? ((id) => id);
-            if (externalId) {
-                return { ref: uriGenerator(externalId) };
-            }
-            // otherwise, add to __shared
-            const id = entry[1].defId ?? entry[1].schema.id ?? `schema${ctx.counter++}`;
-            entry[1].defId = id; // set defId so it will be reused if needed
-            return { defId: id, ref: `${uriGenerator("__shared")}#/${defsSegment}/${encodeJSONPointerSegment(id)}` };
-        }
-        const uriPrefix = `#`;
-        const defUriPrefix = `${uriPrefix}/${defsSegment}/`;
-        // an id-less root has nowhere to be extracted to, so it stays inline and self-references as `#`
-        if (entry[1] === root && !entry[1].schema.id) {
-            return { ref: uriPrefix };
-        }
-        // self-contained schema
-        const defId = entry[1].schema.id ?? `__schema${ctx.counter++}`;
-        return { defId, ref: defUriPrefix + encodeJSONPointerSegment(defId) };
-    };
-    // stored cached version in `def` property remove all properties, set $ref
-    const extractToDef = (entry) => {
-        // if the schema is already a reference, do not extract it
-        if (entry[1].schema.$ref) {
-            return;
-        }
-        const seen = entry[1];
-        const { ref, defId } = makeURI(entry);
-        seen.def = { ...seen.schema };
-        // defId won't be set if the schema is a reference to an external schema or if the schema is the root schema
-        if (defId)
-            seen.defId = defId;
-        // wipe away all properties except $ref
-        const schema = seen.schema;
-        for (const key in schema) {
-            delete schema[key];
-        }
-        schema.$ref = ref;
-    };
-    // throw on cycles
-    // break cycles
-    if (ctx.cycles === "throw") {
-        for (const entry of ctx.seen.entries()) {
-            const seen = entry[1];
-            if (seen.cycle) {
-                throw new Error("Cycle detected: " +
-                    `#/${seen.cycle?.join("/")}/<root>` +
-                    '\n\nSet the `cycles` parameter to `"ref"` to resolve cyclical schemas with defs.');
-            }
-        }
-    }
-    // extract schemas into $defs
-    for (const entry of ctx.seen.entries()) {
-        const seen = entry[1];
-        // convert root schema to # $ref
-        if (schema === entry[0]) {
-            extractToDef(entry); // this has special handling for the root schema
-            continue;
-        }
-        // extract schemas that are in the external registry
-        if (ctx.external) {
-            const ext = ctx.external.registry.get(entry[0])?.id;
-            if (schema !== entry[0] && ext) {
-                extractToDef(entry);
-                continue;
-            }
-        }
-        // extract schemas with `id` meta
-        const id = ctx.metadataRegistry.get(entry[0])?.id;
-        if (id) {
-            extractToDef(entry);
-            continue;
-        }
-        // break cycles
-        if (seen.cycle) {
-            // any
-            extractToDef(entry);
-            continue;
-        }
-        // extract reused schemas
-        if (seen.count > 1) {
-            if (ctx.reused === "ref") {
-                extractToDef(entry);
-            }
-        }
-    }
-    if (ctx.external)
-        ctx.sharedDefsExtractedFor = ctx.external;
-}
-/** Rewrites `anyOf: [{type: "a"}, {type: "b"}]` to `type: ["a", "b"]`, which every JSON Schema draft treats as equivalent and most consumers render far better for the nullable case. Only branches that are a bare type assertion qualify — anything carrying a constraint, `$ref`, `const` or metadata is left alone. Runs after `flattenRef`, so a branch an override decorated or `$defs` extraction turned into a `$ref` is no longer bare and correctly stays in `anyOf`. `oneOf` is excluded: `integer` and `number` overlap, so "exactly one" and "at least one" are not the same there. OpenAPI 3.0 is excluded: its `type` must be a single string. */
-function compactTypeUnion(schema) {
-    const options = schema.anyOf;
-    if (!Array.isArray(options) || options.length === 0 || schema.type !== undefined)
-        return;
-    const types = [];
-    for (const option of options) {
-        if (!option || typeof option !== "object")
-            return;
-        // A branch that is itself a compactible union folds into this one — nested `anyOf` and a flat `type` array say the same thing. Compacting it first also makes the result independent of the order this pass walks the seen map in.
-        compactTypeUnion(option);
-        const keys = Object.keys(option);
-        if (keys.length !== 1 || keys[0] !== "type")
-            return;
-        const type = option.type;
-        for (const member of Array.isArray(type) ? type : [type]) {
-            if (typeof member !== "string")
-                return;
-            if (!types.includes(member))
-                types.push(member);
-        }
-    }
-    delete schema.anyOf;
-    // A `type` array must be non-empty and unique (metaschema); a single member is spelled as a bare string.
-    schema.type = types.length === 1 ? types[0] : types;
-}
-/** Keywords `foldIntersection` knows how to combine. Anything else — `$ref`, `patternProperties`,
- * an annotation like `description` — makes a member unfoldable, so a constraint this does not
- * understand leaves the `allOf` alone instead of being silently dropped or misattributed. */
-const FOLDABLE_KEYS = new Set(["type", "properties", "required", "additionalProperties"]);
-const UNION_KEYS = ["oneOf", "anyOf"];
-/** A member's constraint on a key it does not declare itself. A `catchall` states one; `false`, an absent `additionalProperties`, and the empty schema a loose object emits state nothing. */
-function undeclaredConstraint(member) {
-    const extra = member.additionalProperties;
-    if (extra === undefined || extra === false || typeof extra !== "object" || extra === null)
-        return null;
-    return Object.keys(extra).length ? extra : null;
-}
-/** Combines object members into the single object they describe together, or returns `null` if any of them carries a keyword outside {@link FOLDABLE_KEYS}. */
-function foldObjects(members) {
-    const objects = [];
-    for (const member of members) {
-        // A boolean subschema is legal JSON Schema and carries no keywords to fold.
-        if (typeof member !== "object" || member.type !== "object")
-            return null;
-        for (const key in member) {
-            if (!FOLDABLE_KEYS.has(key))
-                return null;
-        }
-        objects.push(member);
-    }
-    const properties = {};
-    const required = new Set();
-    for (const object of objects) {
-        for (const key in object.properties) {
-            // `in` would report a `__proto__` key as already present via the prototype chain and skip it.
-            if (Object.prototype.hasOwnProperty.call(properties, key))
-                continue;
-            // Every member constrains this key: the ones that declare it say how, and a `catchall` member constrains it too even though it does not name it. The key has to satisfy all of them, which is the same intersection one level down.
-            const parts = [];
-            for (const other of objects) {
-                const part = other.properties?.[key] ?? undeclaredConstraint(other);
-                if (part === null || part === undefined)
-                    continue;
-                if (!parts.some((seen) => JSON.stringify(seen) === JSON.stringify(part)))
-                    parts.push(part);
-            }
-            const merged = parts.length === 1
-                ? parts[0]
-                : (foldObjects(parts) ?? { allOf: parts });
-            util_assignProp(properties, key, merged);
-        }
-        for (const key of object.required ?? [])
-            required.add(key);
-    }
-    const folded = { type: "object", properties };
-    if (required.size)
-        folded.required = [...required];
-    // A key no member declares is rejected only when every member rejects it, so the fold is closed only when every member is. Otherwise it carries whatever the `catchall` members demand of such a key.
-    if (objects.every((object) => object.additionalProperties === false)) {
-        folded.additionalProperties = false;
-    }
-    else {
-        const constraints = [];
-        for (const object of objects) {
-            const constraint = undeclaredConstraint(object);
-            if (constraint && !constraints.some((seen) => JSON.stringify(seen) === JSON.stringify(constraint)))
-                constraints.push(constraint);
-        }
-        if (constraints.length === 1)
-            folded.additionalProperties = constraints[0];
-        else if (constraints.length > 1)
-            folded.additionalProperties = { allOf: constraints };
-    }
-    return folded;
-}
-/** `additionalProperties` in an `allOf` member sees only that member's own `properties`, so two
- * closed object members reject each other's keys and the schema validates nothing. Zod's parser
- * pools the key sets instead — `handleIntersectionResults` reports a key as unrecognized only when
- * *every* side rejects it — so the emitted schema has to pool them too, and folding the members
- * into one object is the encoding that says so on every target.
- *
- * This runs from `finalize`, after `extractDefs`, which is what keeps it clear of the `$ref`
- * machinery: a member extracted into `$defs` is already a `$ref` by now and declines to fold, so it
- * keeps its reference and its own closedness rather than being inlined as a stale copy. */
-function foldIntersection(json) {
-    const allOf = json.allOf;
-    if (!Array.isArray(allOf) || allOf.length < 2)
-        return;
-    // An `override` runs before this pass and may have written object keywords onto the intersection itself. Those are deliberate, so decline rather than overwrite them.
-    for (const key of FOLDABLE_KEYS)
-        if (key in json)
-            return;
-    // An intersection distributes over a union: `A & (X | Y)` is `(A & X) | (A & Y)`. Only the first union is distributed over; a second one stays among the members every branch folds against, where it fails the object check and declines the whole intersection rather than multiplying out.
-    const unions = allOf.filter((m) => UNION_KEYS.some((k) => Array.isArray(m[k])));
-    let folded = null;
-    if (!unions.length) {
-        folded = foldObjects(allOf);
-    }
-    else {
-        const union = unions[0];
-        const keyword = UNION_KEYS.find((k) => Array.isArray(union[k]));
-        if (Object.keys(union).length !== 1)
-            return;
-        const rest = allOf.filter((m) => m !== union);
-        const branches = union[keyword].map((branch) => foldObjects([...rest, branch]));
-        if (branches.some((b) => !b))
-            return;
-        folded = { [keyword]: branches };
-    }
-    if (!folded)
-        return;
-    delete json.allOf;
-    assignProps(json, folded);
-}
-function to_json_schema_finalize(ctx, schema) {
-    const root = ctx.seen.get(schema);
-    if (!root)
-        throw new Error("Unprocessed schema. This is a bug in Zod.");
-    // flatten refs - inherit properties from parent schemas
-    const flattenRef = (zodSchema) => {
-        const seen = ctx.seen.get(zodSchema);
-        // already processed
-        if (seen.ref === null)
-            return;
-        const schema = seen.def ?? seen.schema;
-        const _cached = { ...schema };
-        const ref = seen.ref;
-        seen.ref = null; // prevent infinite recursion
-        if (ref) {
-            flattenRef(ref);
-            const refSeen = ctx.seen.get(ref);
-            const refSchema = refSeen.schema;
-            // merge referenced schema into current
-            if (refSchema.$ref && (ctx.target === "draft-07" || ctx.target === "draft-04" || ctx.target === "openapi-3.0")) {
-                // older drafts can't combine $ref with other properties
-                schema.allOf = schema.allOf ?? [];
-                schema.allOf.push(refSchema);
-            }
-            else {
-                assignProps(schema, refSchema);
-            }
-            // restore child's own properties (child wins)
-            assignProps(schema, _cached);
-            const isParentRef = zodSchema._zod.parent === ref;
-            // For parent chain, child is a refinement - remove parent-only properties
-            if (isParentRef) {
-                for (const key in schema) {
-                    if (key === "$ref" || key === "allOf")
-                        continue;
-                    if (!(key in _cached)) {
-                        delete schema[key];
-                    }
-                }
-            }
-            // When ref was extracted to $defs, remove properties that match the definition
-            if (refSchema.$ref && refSeen.def) {
-                for (const key in schema) {
-                    if (key === "$ref" || key === "allOf")
-                        continue;
-                    if (key in refSeen.def && JSON.stringify(schema[key]) === JSON.stringify(refSeen.def[key])) {
-                        delete schema[key];
-                    }
-                }
-            }
-        }
-        // If parent was extracted (has $ref), propagate $ref to this schema. This handles cases like: readonly().meta({id}).describe() where processor sets ref to innerType but parent should be referenced
-        const parent = zodSchema._zod.parent;
-        if (parent && parent !== ref) {
-            // Ensure parent is processed first so its def has inherited properties
-            flattenRef(parent);
-            const parentSeen = ctx.seen.get(parent);
-            if (parentSeen?.schema.$ref) {
-                schema.$ref = parentSeen.schema.$ref;
-                // De-duplicate with parent's definition
-                if (parentSeen.def) {
-                    for (const key in schema) {
-                        if (key === "$ref" || key === "allOf")
-                            continue;
-                        if (key in parentSeen.def && JSON.stringify(schema[key]) === JSON.stringify(parentSeen.def[key])) {
-                            delete schema[key];
-                        }
-                    }
-                }
-            }
-        }
-        // execute overrides
-        ctx.override({
-            zodSchema: zodSchema,
-            jsonSchema: schema,
-            path: seen.path ?? [],
-        });
-    };
-    // Flattening walks the whole map and clears each `ref` as it goes, so a second call over the same map is a no-op scan. Skip it outright once it has run for a registry conversion.
-    if (!ctx.external || ctx.sharedEmitDoneFor !== ctx.external) {
-        for (const entry of [...ctx.seen.entries()].reverse()) {
-            flattenRef(entry[0]);
-        }
-        if (ctx.target !== "openapi-3.0") {
-            for (const entry of ctx.seen.entries()) {
-                compactTypeUnion(entry[1].def ?? entry[1].schema);
-            }
-        }
-        for (const rewrite of ctx.deferred)
-            rewrite();
-        // After flattening, every member that was extracted is a `$ref`, so the fold sees the final shape. A schema that inherits an intersection — through `z.lazy`, or any `ref` chain — holds the same `allOf` array, so fold by array identity to catch every copy.
-        if (ctx.intersections.length) {
-            const carriers = new Map();
-            for (const seen of ctx.seen.values()) {
-                for (const json of [seen.schema, seen.def]) {
-                    const allOf = json?.allOf;
-                    if (!Array.isArray(allOf))
-                        continue;
-                    const existing = carriers.get(allOf);
-                    if (existing)
-                        existing.push(json);
-                    else
-                        carriers.set(allOf, [json]);
-                }
-            }
-            for (const allOf of ctx.intersections) {
-                for (const json of carriers.get(allOf) ?? [])
-                    foldIntersection(json);
-            }
-        }
-    }
-    const result = {};
-    if (ctx.target === "draft-2020-12") {
-        result.$schema = "https://json-schema.org/draft/2020-12/schema";
-    }
-    else if (ctx.target === "draft-07") {
-        result.$schema = "http://json-schema.org/draft-07/schema#";
-    }
-    else if (ctx.target === "draft-04") {
-        result.$schema = "http://json-schema.org/draft-04/schema#";
-    }
-    else if (ctx.target === "openapi-3.0") {
-        // OpenAPI 3.0 schema objects should not include a $schema property
-    }
-    else {
-        // Arbitrary string values are allowed but won't have a $schema property set
-    }
-    if (ctx.external?.uri) {
-        const id = ctx.external.registry.get(schema)?.id;
-        if (!id)
-            throw new Error("Schema is missing an `id` property");
-        result.$id = ctx.external.uri(id);
-    }
-    // when the root was extracted into $defs, `root.schema` is the `$ref` wrapper and `root.def` is the body that now lives under $defs
-    assignProps(result, root.defId ? root.schema : (root.def ?? root.schema));
-    // The `id` in `.meta()` is a Zod-specific registration tag used to extract schemas into $defs — it is not user-facing JSON Schema metadata. Strip it from the output body where it would otherwise leak. The id is preserved implicitly via the $defs key (and via $ref paths).
-    const rootMetaId = ctx.metadataRegistry.get(schema)?.id;
-    if (rootMetaId !== undefined && result.id === rootMetaId)
-        delete result.id;
-    // build defs object. With `external`, `defs` is the shared object every schema writes into, so the same entries are reassigned on every call. Without it, `defs` is fresh per call and must be rebuilt.
-    const defs = ctx.external?.defs ?? {};
-    if (!ctx.external || ctx.sharedEmitDoneFor !== ctx.external) {
-        for (const entry of ctx.seen.entries()) {
-            const seen = entry[1];
-            if (seen.def && seen.defId) {
-                if (seen.def.id === seen.defId)
-                    delete seen.def.id;
-                util_assignProp(defs, seen.defId, seen.def);
-            }
-        }
-    }
-    if (ctx.external)
-        ctx.sharedEmitDoneFor = ctx.external;
-    // set definitions in result
-    if (ctx.external) {
-    }
-    else {
-        if (Object.keys(defs).length > 0) {
-            if (ctx.target === "draft-2020-12") {
-                result.$defs = defs;
-            }
-            else {
-                result.definitions = defs;
-            }
-        }
-    }
-    try {
-        // this "finalizes" this schema and ensures all cycles are removed each call to finalize() is functionally independent though the seen map is shared
-        const finalized = JSON.parse(JSON.stringify(result));
-        Object.defineProperty(finalized, "~standard", {
-            value: {
-                ...schema["~standard"],
-                jsonSchema: {
-                    input: createStandardJSONSchemaMethod(schema, "input", ctx.processors),
-                    output: createStandardJSONSchemaMethod(schema, "output", ctx.processors),
-                },
-            },
-            enumerable: false,
-            writable: false,
-        });
-        return finalized;
-    }
-    catch (_err) {
-        throw new Error("Error converting schema to JSON.");
-    }
-}
-function isTransforming(_schema, _ctx) {
-    const ctx = _ctx ?? { seen: new Set() };
-    if (ctx.seen.has(_schema))
-        return false;
-    ctx.seen.add(_schema);
-    const def = _schema._zod.def;
-    if (def.type === "transform")
-        return true;
-    if (def.type === "array")
-        return isTransforming(def.element, ctx);
-    if (def.type === "set")
-        return isTransforming(def.valueType, ctx);
-    if (def.type === "lazy")
-        return isTransforming(def.getter(), ctx);
-    if (def.type === "promise" ||
-        def.type === "optional" ||
-        def.type === "nonoptional" ||
-        def.type === "nullable" ||
-        def.type === "readonly" ||
-        def.type === "default" ||
-        def.type === "prefault" ||
-        def.type === "catch") {
-        return isTransforming(def.innerType, ctx);
-    }
-    if (def.type === "intersection") {
-        return isTransforming(def.left, ctx) || isTransforming(def.right, ctx);
-    }
-    if (def.type === "record" || def.type === "map") {
-        return isTransforming(def.keyType, ctx) || isTransforming(def.valueType, ctx);
-    }
-    if (def.type === "pipe") {
-        if (_schema._zod.traits.has("$ZodCodec"))
-            return true;
-        return isTransforming(def.in, ctx) || isTransforming(def.out, ctx);
-    }
-    if (def.type === "object") {
-        for (const key in def.shape) {
-            if (isTransforming(def.shape[key], ctx))
-                return true;
-        }
-        return false;
-    }
-    if (def.type === "union") {
-        for (const option of def.options) {
-            if (isTransforming(option, ctx))
-                return true;
-        }
-        return false;
-    }
-    if (def.type === "tuple") {
-        for (const item of def.items) {
-            if (isTransforming(item, ctx))
-                return true;
-        }
-        if (def.rest && isTransforming(def.rest, ctx))
-            return true;
-        return false;
-    }
-    return false;
-}
-/**
- * Creates a toJSONSchema method for a schema instance.
- * This encapsulates the logic of initializing context, processing, extracting defs, and finalizing.
- */
-const createToJSONSchemaMethod = (schema, processors = {}) => (params) => {
-    const ctx = to_json_schema_initializeContext({ ...params, processors });
-    to_json_schema_processSchema(schema, ctx);
-    to_json_schema_extractDefs(ctx, schema);
-    return to_json_schema_finalize(ctx, schema);
-};
-const createStandardJSONSchemaMethod = (schema, io, processors = {}) => (params) => {
-    const { libraryOptions, target } = params ?? {};
-    const ctx = to_json_schema_initializeContext({ ...(libraryOptions ?? {}), target, io, processors });
-    to_json_schema_processSchema(schema, ctx);
-    to_json_schema_extractDefs(ctx, schema);
-    return to_json_schema_finalize(ctx, schema);
-};
-
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/json-schema-processors.js
-
-
-
-
-const narrowMin = (agg, key, value) => {
-    if (agg[key] === undefined || value > agg[key])
-        agg[key] = value;
-};
-const narrowMax = (agg, key, value) => {
-    if (agg[key] === undefined || value < agg[key])
-        agg[key] = value;
-};
-const narrowBoth = (agg, value) => {
-    narrowMin(agg, "minimum", value);
-    narrowMax(agg, "maximum", value);
-};
-const addDivisor = (agg, value) => {
-    agg.multipleOf ?? (agg.multipleOf = []);
-    if (!agg.multipleOf.includes(value))
-        agg.multipleOf.push(value);
-};
-const addPattern = (agg, pattern) => {
-    agg.patterns ?? (agg.patterns = new Set());
-    agg.patterns.add(pattern);
-};
-const intersectMime = (agg, mime) => {
-    agg.mime = agg.mime ? agg.mime.filter((m) => mime.includes(m)) : [...mime];
-};
-// last-wins, matching the bag's historical write order; the flag keeps an integer format from being lost to a later float one
-const setFormat = (agg, format) => {
-    agg.format = format;
-    if (format.includes("int"))
-        agg.isInt = true;
-};
-const minContributor = (agg, def) => narrowMin(agg, "minimum", def.minimum);
-const maxContributor = (agg, def) => narrowMax(agg, "maximum", def.maximum);
-const formatContributor = (ranges) => (agg, def) => {
-    setFormat(agg, def.format);
-    const [minimum, maximum] = ranges[def.format];
-    narrowMin(agg, "minimum", minimum);
-    narrowMax(agg, "maximum", maximum);
-};
-const contributors = {
-    greater_than: (agg, def) => narrowMin(agg, def.inclusive ? "minimum" : "exclusiveMinimum", def.value),
-    less_than: (agg, def) => narrowMax(agg, def.inclusive ? "maximum" : "exclusiveMaximum", def.value),
-    multiple_of: (agg, def) => addDivisor(agg, def.value),
-    number_format: formatContributor(NUMBER_FORMAT_RANGES),
-    bigint_format: formatContributor(BIGINT_FORMAT_RANGES),
-    min_length: minContributor,
-    max_length: maxContributor,
-    length_equals: (agg, def) => narrowBoth(agg, def.length),
-    min_size: minContributor,
-    max_size: maxContributor,
-    size_equals: (agg, def) => narrowBoth(agg, def.size),
-    string_format: (agg, def) => {
-        setFormat(agg, def.format);
-        if (def.pattern)
-            addPattern(agg, def.pattern);
-        if (def.format === "base64" || def.format === "base64url")
-            agg.contentEncoding = def.format;
-        if (def.local || def.precision === -1)
-            agg.laxFormat = true;
-    },
-    mime_type: (agg, def) => intersectMime(agg, def.mime),
-};
-function aggregateChecks(schema) {
-    const agg = {};
-    const def = schema._zod.def;
-    // a format schema is its own first check, same rule as $ZodType init
-    const list = schema._zod.traits.has("$ZodCheck")
-        ? [schema, ...(def.checks ?? [])]
-        : (def.checks ?? []);
-    for (const ch of list)
-        contributors[ch._zod.def.check]?.(agg, ch._zod.def);
-    // reconcile with the bag so third-party onattach contributions still land; first-party residue is never tighter than the fold, so merging it back is idempotent for one and additive for the other
-    const bag = schema._zod.bag;
-    if (bag.minimum !== undefined)
-        narrowMin(agg, "minimum", bag.minimum);
-    if (bag.exclusiveMinimum !== undefined)
-        narrowMin(agg, "exclusiveMinimum", bag.exclusiveMinimum);
-    if (bag.maximum !== undefined)
-        narrowMax(agg, "maximum", bag.maximum);
-    if (bag.exclusiveMaximum !== undefined)
-        narrowMax(agg, "exclusiveMaximum", bag.exclusiveMaximum);
-    if (bag.multipleOf !== undefined)
-        addDivisor(agg, bag.multipleOf);
-    if (bag.format !== undefined) {
-        agg.format ?? (agg.format = bag.format);
-        if (bag.format.includes("int"))
-            agg.isInt = true;
-    }
-    if (bag.mime)
-        intersectMime(agg, bag.mime);
-    for (const pattern of bag.patterns ?? [])
-        addPattern(agg, pattern);
-    return agg;
-}
-const formatMap = {
-    guid: "uuid",
-    url: "uri",
-    datetime: "date-time",
-    json_string: "json-string",
-    regex: "", // do not set
-};
-// ==================== SIMPLE TYPE PROCESSORS ====================
-// the runtime patterns are lax so parse paths never overflow the regex stack; the emitted schema swaps in the exact block forms, which zod itself never executes
-const exactPatterns = new Map([
-    [base64Charset, base64],
-    [base64urlCharset, base64url],
-]);
-const exactPattern = (p) => exactPatterns.get(p) ?? p;
-const stringProcessor = (schema, ctx, _json, _params) => {
-    const json = _json;
-    json.type = "string";
-    const { minimum, maximum, format, patterns, contentEncoding, laxFormat } = aggregateChecks(schema);
-    if (typeof minimum === "number")
-        json.minLength = minimum;
-    if (typeof maximum === "number")
-        json.maxLength = maximum;
-    // custom pattern overrides format
-    if (format) {
-        json.format = formatMap[format] ?? format;
-        if (json.format === "")
-            delete json.format; // empty format is not valid
-        // `z.iso.time()` is never full-time, and `laxFormat` carries the datetime shapes that also accept what their keyword forbids
-        if (format === "time" || laxFormat) {
-            delete json.format;
-        }
-    }
-    if (contentEncoding)
-        json.contentEncoding = contentEncoding;
-    if (patterns && patterns.size > 0) {
-        const patternList = [...patterns].map(exactPattern);
-        if (patternList.length === 1)
-            json.pattern = patternList[0].source;
-        else if (patternList.length > 1) {
-            json.allOf = [
-                ...patternList.map((regex) => ({
-                    ...(ctx.target === "draft-07" || ctx.target === "draft-04" || ctx.target === "openapi-3.0"
-                        ? { type: "string" }
-                        : {}),
-                    pattern: regex.source,
-                })),
-            ];
-        }
-    }
-};
-const numberProcessor = (schema, ctx, _json, params) => {
-    const json = _json;
-    const { minimum, maximum, multipleOf, exclusiveMaximum, exclusiveMinimum, isInt } = aggregateChecks(schema);
-    json.type = isInt ? "integer" : "number";
-    // when both minimum and exclusiveMinimum exist, pick the more restrictive one
-    const exMin = typeof exclusiveMinimum === "number" && exclusiveMinimum >= (minimum ?? Number.NEGATIVE_INFINITY);
-    const exMax = typeof exclusiveMaximum === "number" && exclusiveMaximum <= (maximum ?? Number.POSITIVE_INFINITY);
-    const legacy = ctx.target === "draft-04" || ctx.target === "openapi-3.0";
-    if (exMin) {
-        if (legacy) {
-            json.minimum = exclusiveMinimum;
-            json.exclusiveMinimum = true;
-        }
-        else {
-            json.exclusiveMinimum = exclusiveMinimum;
-        }
-    }
-    else if (typeof minimum === "number") {
-        json.minimum = minimum;
-    }
-    if (exMax) {
-        if (legacy) {
-            json.maximum = exclusiveMaximum;
-            json.exclusiveMaximum = true;
-        }
-        else {
-            json.exclusiveMaximum = exclusiveMaximum;
-        }
-    }
-    else if (typeof maximum === "number") {
-        json.maximum = maximum;
-    }
-    if (multipleOf) {
-        // JSON Schema requires a divisor strictly greater than zero, and a non-finite one does not survive JSON at all. A negative divisor accepts exactly what its absolute value accepts, so it still maps; zero, NaN and Infinity have no keyword form.
-        const divisors = new Set();
-        for (const divisor of multipleOf) {
-            if (Number.isFinite(divisor) && divisor !== 0)
-                divisors.add(Math.abs(divisor));
-            else
-                handleUnrepresentable(schema, ctx, json, params, `A multipleOf divisor of ${divisor} cannot be represented in JSON Schema`);
-        }
-        // chained divisors are a conjunction the keyword cannot carry alone, so extras ride an allOf, same as stacked patterns
-        const [first, ...rest] = divisors;
-        if (first !== undefined)
-            json.multipleOf = first;
-        if (rest.length)
-            json.allOf = [...(json.allOf ?? []), ...rest.map((m) => ({ multipleOf: m }))];
-    }
-};
-const booleanProcessor = (_schema, _ctx, json, _params) => {
-    json.type = "boolean";
-};
-const bigintProcessor = (schema, ctx, json, params) => {
-    handleUnrepresentable(schema, ctx, json, params, "BigInt cannot be represented in JSON Schema");
-};
-const symbolProcessor = (schema, ctx, json, params) => {
-    handleUnrepresentable(schema, ctx, json, params, "Symbols cannot be represented in JSON Schema");
-};
-const nullProcessor = (_schema, ctx, json, _params) => {
-    if (ctx.target === "openapi-3.0") {
-        json.type = "string";
-        json.nullable = true;
-        json.enum = [null];
-    }
-    else {
-        json.type = "null";
-    }
-};
-const undefinedProcessor = (schema, ctx, json, params) => {
-    handleUnrepresentable(schema, ctx, json, params, "Undefined cannot be represented in JSON Schema");
-};
-const voidProcessor = (schema, ctx, json, params) => {
-    handleUnrepresentable(schema, ctx, json, params, "Void cannot be represented in JSON Schema");
-};
-const neverProcessor = (_schema, _ctx, json, _params) => {
-    json.not = {};
-};
-const anyProcessor = (_schema, _ctx, _json, _params) => {
-    // empty schema accepts anything
-};
-const unknownProcessor = (_schema, _ctx, _json, _params) => {
-    // empty schema accepts anything
-};
-const dateProcessor = (schema, ctx, json, params) => {
-    handleUnrepresentable(schema, ctx, json, params, "Date cannot be represented in JSON Schema");
-};
-const enumProcessor = (schema, _ctx, json, _params) => {
-    const def = schema._zod.def;
-    const values = getEnumValues(def.entries);
-    // an empty enum accepts nothing, same as z.never()
-    if (values.length === 0) {
-        json.not = {};
-        return;
-    }
-    // Number enums can have both string and number values
-    if (values.every((v) => typeof v === "number"))
-        json.type = "number";
-    if (values.every((v) => typeof v === "string"))
-        json.type = "string";
-    json.enum = values;
-};
-const literalProcessor = (schema, ctx, json, params) => {
-    const def = schema._zod.def;
-    // a literal with no values accepts nothing, same as z.never()
-    if (def.values.length === 0) {
-        json.not = {};
-        return;
-    }
-    const vals = [];
-    for (const val of def.values) {
-        if (val === undefined) {
-            // a custom schema replaces the whole literal, so there is nothing left to accumulate
-            if (handleUnrepresentable(schema, ctx, json, params, "Literal `undefined` cannot be represented in JSON Schema"))
-                return;
-            // otherwise do not add to vals
-        }
-        else if (typeof val === "bigint") {
-            if (handleUnrepresentable(schema, ctx, json, params, "BigInt literals cannot be represented in JSON Schema"))
-                return;
-            vals.push(Number(val));
-        }
-        else {
-            vals.push(val);
-        }
-    }
-    if (vals.length === 0) {
-        // do nothing (an undefined literal was stripped)
-    }
-    else if (vals.length === 1) {
-        const val = vals[0];
-        json.type = val === null ? "null" : typeof val;
-        if (ctx.target === "draft-04" || ctx.target === "openapi-3.0") {
-            json.enum = [val];
-        }
-        else {
-            json.const = val;
-        }
-    }
-    else {
-        if (vals.every((v) => typeof v === "number"))
-            json.type = "number";
-        if (vals.every((v) => typeof v === "string"))
-            json.type = "string";
-        if (vals.every((v) => typeof v === "boolean"))
-            json.type = "boolean";
-        if (vals.every((v) => v === null))
-            json.type = "null";
-        json.enum = vals;
-    }
-};
-const nanProcessor = (schema, ctx, json, params) => {
-    handleUnrepresentable(schema, ctx, json, params, "NaN cannot be represented in JSON Schema");
-};
-const templateLiteralProcessor = (schema, _ctx, json, _params) => {
-    const _json = json;
-    const pattern = schema._zod.pattern;
-    if (!pattern)
-        throw new Error("Pattern not found in template literal");
-    _json.type = "string";
-    _json.pattern = pattern.source;
-};
-const fileProcessor = (schema, _ctx, json, _params) => {
-    const _json = json;
-    _json.type = "string";
-    _json.format = "binary";
-    _json.contentEncoding = "binary";
-    const { minimum, maximum, mime } = aggregateChecks(schema);
-    if (minimum !== undefined)
-        _json.minLength = minimum;
-    if (maximum !== undefined)
-        _json.maxLength = maximum;
-    if (!mime)
-        return;
-    // an empty intersection means the mime checks share no value, so nothing passes at runtime; `anyOf` must be non-empty, so the false schema is `not: {}`
-    if (mime.length === 0)
-        _json.not = {};
-    else if (mime.length === 1)
-        _json.contentMediaType = mime[0];
-    // only contentMediaType differs, so the shared props stay at the root
-    else
-        _json.anyOf = mime.map((m) => ({ contentMediaType: m }));
-};
-const successProcessor = (_schema, _ctx, json, _params) => {
-    json.type = "boolean";
-};
-const customProcessor = (schema, ctx, json, params) => {
-    handleUnrepresentable(schema, ctx, json, params, "Custom types cannot be represented in JSON Schema");
-};
-const functionProcessor = (schema, ctx, json, params) => {
-    handleUnrepresentable(schema, ctx, json, params, "Function types cannot be represented in JSON Schema");
-};
-const transformProcessor = (schema, ctx, json, params) => {
-    handleUnrepresentable(schema, ctx, json, params, "Transforms cannot be represented in JSON Schema");
-};
-const mapProcessor = (schema, ctx, json, params) => {
-    handleUnrepresentable(schema, ctx, json, params, "Map cannot be represented in JSON Schema");
-};
-const setProcessor = (schema, ctx, json, params) => {
-    handleUnrepresentable(schema, ctx, json, params, "Set cannot be represented in JSON Schema");
-};
-// ==================== COMPOSITE TYPE PROCESSORS ====================
-const arrayProcessor = (schema, ctx, _json, params) => {
-    const json = _json;
-    const def = schema._zod.def;
-    const { minimum, maximum } = aggregateChecks(schema);
-    if (typeof minimum === "number")
-        json.minItems = minimum;
-    if (typeof maximum === "number")
-        json.maxItems = maximum;
-    json.type = "array";
-    json.items = to_json_schema_processSchema(def.element, ctx, {
-        ...params,
-        path: [...params.path, "items"],
-    });
-};
-// Transform and catch set `optin = "optional"` at runtime so the parser lets them observe an
-// absent key, but their declared input type stays required. An input JSON Schema describes the
-// declared type, so resolve past them to the schema that actually carries the optionality.
-// Used by both `objectProcessor` (for `required`) and `tupleProcessor` (for `minItems`); see
-// wiki/optionality.md, "The JSON Schema emitter reads the *static* value".
-function inputOptin(schema) {
-    const def = schema._zod.def;
-    if (def.type === "pipe" && def.in._zod.traits.has("$ZodTransform")) {
-        return inputOptin(def.out);
-    }
-    if (def.type === "catch") {
-        return inputOptin(def.innerType);
-    }
-    return schema._zod.optin;
-}
-const objectProcessor = (schema, ctx, _json, params) => {
-    const json = _json;
-    const def = schema._zod.def;
-    const shape = def.shape;
-    // dropping it while still emitting `additionalProperties: false` would emit a schema that rejects data this one requires
-    const symbolKeys = Object.getOwnPropertySymbols(shape);
-    if (symbolKeys.length &&
-        handleUnrepresentable(schema, ctx, json, params, "Symbol keys cannot be represented in JSON Schema")) {
-        return;
-    }
-    json.type = "object";
-    json.properties = {};
-    for (const key in shape) {
-        // assignProp so a __proto__ key becomes an own property instead of hitting the inherited setter on the plain {} we build into
-        util_assignProp(json.properties, key, to_json_schema_processSchema(shape[key], ctx, {
-            ...params,
-            path: [...params.path, "properties", key],
-        }));
-    }
-    // required keys
-    const requiredKeys = [];
-    for (const key of Object.keys(shape)) {
-        const field = def.shape[key];
-        if (ctx.io === "input" ? inputOptin(field) === undefined : field._zod.optout === undefined) {
-            requiredKeys.push(key);
-        }
-    }
-    if (requiredKeys.length > 0) {
-        json.required = requiredKeys;
-    }
-    // catchall
-    if (def.catchall?._zod.def.type === "never") {
-        // strict
-        json.additionalProperties = false;
-    }
-    else if (!def.catchall) {
-        // regular
-        if (ctx.io === "output")
-            json.additionalProperties = false;
-    }
-    else if (def.catchall) {
-        json.additionalProperties = to_json_schema_processSchema(def.catchall, ctx, {
-            ...params,
-            path: [...params.path, "additionalProperties"],
-        });
-    }
-};
-const unionProcessor = (schema, ctx, json, params) => {
-    const def = schema._zod.def;
-    // Exclusive unions (inclusive === false) use oneOf (exactly one match) instead of anyOf (one or more matches). This includes both z.xor() and discriminated unions
-    const isExclusive = def.inclusive === false;
-    const options = def.options.map((x, i) => to_json_schema_processSchema(x, ctx, {
-        ...params,
-        path: [...params.path, isExclusive ? "oneOf" : "anyOf", i],
-    }));
-    if (isExclusive) {
-        json.oneOf = options;
-    }
-    else {
-        json.anyOf = options;
-    }
-};
-const intersectionProcessor = (schema, ctx, json, params) => {
-    const def = schema._zod.def;
-    const a = to_json_schema_processSchema(def.left, ctx, {
-        ...params,
-        path: [...params.path, "allOf", 0],
-    });
-    const b = to_json_schema_processSchema(def.right, ctx, {
-        ...params,
-        path: [...params.path, "allOf", 1],
-    });
-    const isSimpleIntersection = (val) => "allOf" in val && Object.keys(val).length === 1;
-    const allOf = [
-        ...(isSimpleIntersection(a) ? a.allOf : [a]),
-        ...(isSimpleIntersection(b) ? b.allOf : [b]),
-    ];
-    json.allOf = allOf;
-    // Recorded innermost first, so a nested intersection has already folded by the time this one is considered. The array is the handle rather than the schema, because a wrapper that inherits this schema shares the same array; `finalize` folds every object holding it. See `foldIntersection`.
-    ctx.intersections.push(allOf);
-};
-const tupleProcessor = (schema, ctx, _json, params) => {
-    const json = _json;
-    const def = schema._zod.def;
-    json.type = "array";
-    const prefixPath = ctx.target === "draft-2020-12" ? "prefixItems" : "items";
-    const restPath = ctx.target === "draft-2020-12" ? "items" : ctx.target === "openapi-3.0" ? "items" : "additionalItems";
-    const prefixItems = def.items.map((x, i) => to_json_schema_processSchema(x, ctx, {
-        ...params,
-        path: [...params.path, prefixPath, i],
-    }));
-    const rest = def.rest
-        ? to_json_schema_processSchema(def.rest, ctx, {
-            ...params,
-            path: [...params.path, restPath, ...(ctx.target === "openapi-3.0" ? [def.items.length] : [])],
-        })
-        : null;
-    let minItems = def.items.length;
-    while (minItems > 0) {
-        const item = def.items[minItems - 1];
-        const optional = ctx.io === "input" ? inputOptin(item) !== undefined : item._zod.optout === "optional";
-        if (!optional)
-            break;
-        minItems--;
-    }
-    const maxItems = def.items.length;
-    const isClosed = !def.rest;
-    if (ctx.target === "draft-2020-12") {
-        json.prefixItems = prefixItems;
-        if (isClosed) {
-            json.items = false;
-        }
-        else if (rest) {
-            json.items = rest;
-        }
-        if (minItems > 0)
-            json.minItems = minItems;
-        if (isClosed)
-            json.maxItems = maxItems;
-    }
-    else if (ctx.target === "openapi-3.0") {
-        json.items = {
-            anyOf: prefixItems,
-        };
-        if (rest) {
-            json.items.anyOf.push(rest);
-        }
-        if (minItems > 0)
-            json.minItems = minItems;
-        if (isClosed)
-            json.maxItems = maxItems;
-    }
-    else {
-        json.items = prefixItems;
-        if (isClosed) {
-            json.additionalItems = false;
-        }
-        else if (rest) {
-            json.additionalItems = rest;
-        }
-        if (minItems > 0)
-            json.minItems = minItems;
-        if (isClosed)
-            json.maxItems = maxItems;
-    }
-    // explicit user-defined length checks take precedence
-    const { minimum, maximum } = aggregateChecks(schema);
-    if (typeof minimum === "number")
-        json.minItems = minimum;
-    if (typeof maximum === "number")
-        json.maxItems = maximum;
-};
-/** JSON object keys are always strings, so a numeric record key schema is re-expressed over the
- * numeric-string form the record parser matches. Deferred to `finalize`, after the flatten: a key
- * behind a wrapper only carries its own `type` before then, and a union key only has its branches.
- *
- * A numeric bound cannot apply to a property name, so `minimum` and its siblings are dropped rather
- * than carried over: keeping them beside `type: "string"` reproduces the match-nothing schema this
- * exists to fix. A key that carries one therefore emits wider than the record parses — `z.record(z.number().min(5), V)`
- * accepts `"3"` — which is the deliberate trade, since throwing on it would reject an ordinary schema
- * outright. */
-function stringifyKeyNames(bySchema, json, visited) {
-    // an extracted key that rewrites cannot go on sharing its definition — the string form a key position needs is not the number form every other reference wants — so it inlines. One that does not rewrite keeps the `$ref`.
-    if (json.$ref) {
-        // a recursive key holds its own reference inside its definition, so a node already on the path is left alone rather than resolved again
-        if (visited.has(json))
-            return json;
-        visited.add(json);
-        const def = bySchema.get(json)?.def;
-        if (!def)
-            return json;
-        const inlined = stringifyKeyNames(bySchema, def, visited);
-        return inlined === def ? json : inlined;
-    }
-    for (const keyword of ["anyOf", "oneOf"]) {
-        const branches = json[keyword];
-        if (!Array.isArray(branches))
-            continue;
-        const mapped = branches.map((branch) => stringifyKeyNames(bySchema, branch, visited));
-        // rebuilding regardless would detach a key that had nothing to re-express, dropping its `$ref` and leaking the internal `id`
-        if (mapped.some((branch, i) => branch !== branches[i]))
-            json = { ...json, [keyword]: mapped };
-    }
-    // a member that already admits a string leaves the key unconstrained, so the node's own type re-expresses only when every member is numeric
-    const types = Array.isArray(json.type) ? json.type : [json.type];
-    const numericType = !types.includes("string") && types.some((t) => t === "number" || t === "integer");
-    // a heterogeneous key carries no type at all, so its numeric members are caught here instead
-    const values = json.enum ?? (json.const !== undefined ? [json.const] : undefined);
-    if (!numericType && !values?.some((v) => typeof v === "number"))
-        return json;
-    const { minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf, format, id, ...rest } = json;
-    if (rest.enum)
-        rest.enum = rest.enum.map((v) => (typeof v === "number" ? String(v) : v));
-    else if (typeof rest.const === "number")
-        rest.const = String(rest.const);
-    // a heterogeneous key keeps its absent type: the stringified members already say what a key may be
-    if (!numericType)
-        return rest;
-    rest.type = "string";
-    if (!values)
-        rest.pattern = (types.includes("number") ? number : integer).source;
-    return rest;
-}
-/** Every record of one conversion, so the carriers are found in a single pass rather than once per record. */
-const pendingRecords = new WeakMap();
-function rewriteKeyNames(ctx) {
-    // an extracted key is resolved by the object `extractToDef` left in its place, so the map is built once rather than searched per reference. `_zod.toJSONSchema` can hand the same object to two schemas, so the first entry carrying a body wins, as a search would have found it.
-    const bySchema = new Map();
-    for (const entry of ctx.seen.values()) {
-        if (entry.def && !bySchema.has(entry.schema))
-            bySchema.set(entry.schema, entry);
-    }
-    const rewrites = new Map();
-    for (const record of pendingRecords.get(ctx) ?? []) {
-        const seen = ctx.seen.get(record);
-        const names = (seen?.def ?? seen?.schema)?.propertyNames;
-        if (!names || names === true || rewrites.has(names))
-            continue;
-        const rewritten = stringifyKeyNames(bySchema, names, new Set());
-        if (rewritten !== names)
-            rewrites.set(names, rewritten);
-    }
-    if (!rewrites.size)
-        return;
-    // the flatten has already copied each record's own properties onto every wrapper by reference, and an extracted body is another such copy, so every carrier holding a rewritten key is updated together
-    for (const entry of ctx.seen.values()) {
-        for (const carrier of [entry.schema, entry.def]) {
-            const rewritten = carrier && rewrites.get(carrier.propertyNames);
-            if (rewritten)
-                carrier.propertyNames = rewritten;
-        }
-    }
-}
-const recordProcessor = (schema, ctx, _json, params) => {
-    const json = _json;
-    const def = schema._zod.def;
-    json.type = "object";
-    // For looseRecord with regex patterns, use patternProperties. This correctly represents "only validate keys matching the pattern" semantics and composes well with allOf (intersections)
-    const keyType = def.keyType;
-    const patterns = aggregateChecks(keyType).patterns;
-    if (def.mode === "loose" && patterns && patterns.size > 0) {
-        // Use patternProperties for looseRecord with regex patterns
-        const valueSchema = to_json_schema_processSchema(def.valueType, ctx, {
-            ...params,
-            path: [...params.path, "patternProperties", "*"],
-        });
-        json.patternProperties = {};
-        for (const pattern of patterns) {
-            util_assignProp(json.patternProperties, exactPattern(pattern).source, valueSchema);
-        }
-    }
-    else {
-        // Default behavior: use propertyNames + additionalProperties
-        if (ctx.target === "draft-07" || ctx.target === "draft-2020-12") {
-            json.propertyNames = to_json_schema_processSchema(def.keyType, ctx, {
-                ...params,
-                path: [...params.path, "propertyNames"],
-            });
-            let pending = pendingRecords.get(ctx);
-            if (!pending) {
-                pending = [];
-                pendingRecords.set(ctx, pending);
-                ctx.deferred.push(() => rewriteKeyNames(ctx));
-            }
-            pending.push(schema);
-        }
-        json.additionalProperties = to_json_schema_processSchema(def.valueType, ctx, {
-            ...params,
-            path: [...params.path, "additionalProperties"],
-        });
-    }
-    // Add required for keys with discrete values (enum, literal, etc.)
-    const keyValues = keyType._zod.values;
-    // Every key shares one value schema, so an optional-in value makes the whole key set omittable on input. Output keeps them: the exhaustive branch assigns every key, even one whose value came back undefined.
-    const omittableOnInput = ctx.io === "input" && inputOptin(def.valueType) !== undefined;
-    if (keyValues && !def.partial && !omittableOnInput) {
-        const validKeyValues = [...keyValues].filter((v) => typeof v === "string" || typeof v === "number");
-        if (validKeyValues.length > 0) {
-            json.required = validKeyValues.map(String);
-        }
-    }
-};
-const nullableProcessor = (schema, ctx, json, params) => {
-    const def = schema._zod.def;
-    const inner = to_json_schema_processSchema(def.innerType, ctx, params);
-    const seen = ctx.seen.get(schema);
-    if (ctx.target === "openapi-3.0") {
-        seen.ref = def.innerType;
-        json.nullable = true;
-    }
-    else {
-        json.anyOf = [inner, { type: "null" }];
-    }
-};
-const nonoptionalProcessor = (schema, ctx, _json, params) => {
-    const def = schema._zod.def;
-    to_json_schema_processSchema(def.innerType, ctx, params);
-    const seen = ctx.seen.get(schema);
-    seen.ref = def.innerType;
-};
-/** Round-trips a default value through JSON so the emitted schema is guaranteed to be valid JSON.
- * A BigInt has no reliable encoding, so it goes through `unrepresentable` like any other
- * unrepresentable value. Returns a sentinel when the caller must not write a default of its own. */
-const UNREPRESENTABLE_DEFAULT = Symbol();
-function serializeDefaultValue(value, schema, ctx, json, params) {
-    let unrepresentable = false;
-    const serialized = JSON.stringify(value, (_, val) => {
-        if (typeof val !== "bigint")
-            return val;
-        unrepresentable = true;
-        return null;
-    });
-    if (!unrepresentable)
-        return JSON.parse(serialized);
-    handleUnrepresentable(schema, ctx, json, params, "BigInt defaults cannot be represented in JSON Schema");
-    return UNREPRESENTABLE_DEFAULT;
-}
-const defaultProcessor = (schema, ctx, json, params) => {
-    const def = schema._zod.def;
-    to_json_schema_processSchema(def.innerType, ctx, params);
-    const seen = ctx.seen.get(schema);
-    seen.ref = def.innerType;
-    const value = serializeDefaultValue(def.defaultValue, schema, ctx, json, params);
-    if (value !== UNREPRESENTABLE_DEFAULT)
-        json.default = value;
-};
-const prefaultProcessor = (schema, ctx, json, params) => {
-    const def = schema._zod.def;
-    to_json_schema_processSchema(def.innerType, ctx, params);
-    const seen = ctx.seen.get(schema);
-    seen.ref = def.innerType;
-    if (ctx.io !== "input")
-        return;
-    const value = serializeDefaultValue(def.defaultValue, schema, ctx, json, params);
-    if (value !== UNREPRESENTABLE_DEFAULT)
-        json._prefault = value;
-};
-const catchProcessor = (schema, ctx, json, params) => {
-    const def = schema._zod.def;
-    to_json_schema_processSchema(def.innerType, ctx, params);
-    const seen = ctx.seen.get(schema);
-    seen.ref = def.innerType;
-    let catchValue;
-    try {
-        catchValue = def.catchValue(undefined);
-    }
-    catch {
-        handleUnrepresentable(schema, ctx, json, params, "Dynamic catch values are not supported in JSON Schema");
-        return;
-    }
-    json.default = catchValue;
-};
-const pipeProcessor = (schema, ctx, _json, params) => {
-    const def = schema._zod.def;
-    const inIsTransform = def.in._zod.traits.has("$ZodTransform");
-    const innerType = ctx.io === "input" ? (inIsTransform ? def.out : def.in) : def.out;
-    to_json_schema_processSchema(innerType, ctx, params);
-    const seen = ctx.seen.get(schema);
-    seen.ref = innerType;
-};
-const readonlyProcessor = (schema, ctx, json, params) => {
-    const def = schema._zod.def;
-    to_json_schema_processSchema(def.innerType, ctx, params);
-    const seen = ctx.seen.get(schema);
-    seen.ref = def.innerType;
-    json.readOnly = true;
-};
-const promiseProcessor = (schema, ctx, _json, params) => {
-    const def = schema._zod.def;
-    to_json_schema_processSchema(def.innerType, ctx, params);
-    const seen = ctx.seen.get(schema);
-    seen.ref = def.innerType;
-};
-const optionalProcessor = (schema, ctx, _json, params) => {
-    const def = schema._zod.def;
-    to_json_schema_processSchema(def.innerType, ctx, params);
-    const seen = ctx.seen.get(schema);
-    seen.ref = def.innerType;
-};
-const lazyProcessor = (schema, ctx, _json, params) => {
-    const innerType = schema._zod.innerType;
-    to_json_schema_processSchema(innerType, ctx, params);
-    const seen = ctx.seen.get(schema);
-    seen.ref = innerType;
-};
-// ==================== ALL PROCESSORS ====================
-const allProcessors = {
-    string: stringProcessor,
-    number: numberProcessor,
-    boolean: booleanProcessor,
-    bigint: bigintProcessor,
-    symbol: symbolProcessor,
-    null: nullProcessor,
-    undefined: undefinedProcessor,
-    void: voidProcessor,
-    never: neverProcessor,
-    any: anyProcessor,
-    unknown: unknownProcessor,
-    date: dateProcessor,
-    enum: enumProcessor,
-    literal: literalProcessor,
-    nan: nanProcessor,
-    template_literal: templateLiteralProcessor,
-    file: fileProcessor,
-    success: successProcessor,
-    custom: customProcessor,
-    function: functionProcessor,
-    transform: transformProcessor,
-    map: mapProcessor,
-    set: setProcessor,
-    array: arrayProcessor,
-    object: objectProcessor,
-    union: unionProcessor,
-    intersection: intersectionProcessor,
-    tuple: tupleProcessor,
-    record: recordProcessor,
-    nullable: nullableProcessor,
-    nonoptional: nonoptionalProcessor,
-    default: defaultProcessor,
-    prefault: prefaultProcessor,
-    catch: catchProcessor,
-    pipe: pipeProcessor,
-    readonly: readonlyProcessor,
-    promise: promiseProcessor,
-    optional: optionalProcessor,
-    lazy: lazyProcessor,
-};
-function toJSONSchema(input, params) {
-    if ("_idmap" in input) {
-        // Registry case
-        const registry = input;
-        const ctx = initializeContext({ ...params, processors: allProcessors });
-        const defs = {};
-        // First pass: process all schemas to build the seen map
-        for (const entry of registry._idmap.entries()) {
-            const [_, schema] = entry;
-            processSchema(schema, ctx);
-        }
-        const schemas = {};
-        const external = {
-            registry,
-            uri: params?.uri,
-            defs,
-        };
-        // Update the context with external configuration
-        ctx.external = external;
-        // Second pass: emit each schema
-        for (const entry of registry._idmap.entries()) {
-            const [key, schema] = entry;
-            extractDefs(ctx, schema);
-            assignProp(schemas, key, finalize(ctx, schema));
-        }
-        if (Object.keys(defs).length > 0) {
-            const defsSegment = ctx.target === "draft-2020-12" ? "$defs" : "definitions";
-            schemas.__shared = {
-                [defsSegment]: defs,
-            };
-        }
-        return { schemas };
-    }
-    // Single schema case
-    const ctx = initializeContext({ ...params, processors: allProcessors });
-    processSchema(input, ctx);
-    extractDefs(ctx, input);
-    return finalize(ctx, input);
-}
-
-;// CONCATENATED MODULE: ./node_modules/zod/v4/locales/en.js
-
-const error = () => {
-    const Sizable = {
-        string: { unit: "characters", verb: "to have" },
-        file: { unit: "bytes", verb: "to have" },
-        array: { unit: "items", verb: "to have" },
-        set: { unit: "items", verb: "to have" },
-        map: { unit: "entries", verb: "to have" },
-    };
-    function getSizing(origin) {
-        return Sizable[origin] ?? null;
-    }
-    const FormatDictionary = {
-        regex: "input",
-        email: "email address",
-        url: "URL",
-        emoji: "emoji",
-        uuid: "UUID",
-        uuidv4: "UUIDv4",
-        uuidv6: "UUIDv6",
-        nanoid: "nanoid",
-        guid: "GUID",
-        cuid: "cuid",
-        cuid2: "cuid2",
-        ulid: "ULID",
-        xid: "XID",
-        ksuid: "KSUID",
-        datetime: "ISO datetime",
-        date: "ISO date",
-        time: "ISO time",
-        duration: "ISO duration",
-        ipv4: "IPv4 address",
-        ipv6: "IPv6 address",
-        mac: "MAC address",
-        cidrv4: "IPv4 range",
-        cidrv6: "IPv6 range",
-        base64: "base64-encoded string",
-        base64url: "base64url-encoded string",
-        json_string: "JSON string",
-        e164: "E.164 number",
-        currency_code: "currency code",
-        credit_card: "credit card number",
-        iban: "IBAN",
-        jwt: "JWT",
-        template_literal: "input",
-    };
-    // type names: missing keys = do not translate (use raw value via ?? fallback)
-    const TypeDictionary = {
-        // Compatibility: "nan" -> "NaN" for display
-        nan: "NaN",
-        // All other type names omitted - they fall back to raw values via ?? operator
-    };
-    function getTypeName(type, input) {
-        if (type === "number" && typeof input === "number" && !Number.isFinite(input)) {
-            return String(input);
-        }
-        return TypeDictionary[type] ?? type;
-    }
-    return (issue) => {
-        switch (issue.code) {
-            case "invalid_type": {
-                const expected = getTypeName(issue.expected);
-                const receivedType = parsedType(issue.input);
-                const received = getTypeName(receivedType, issue.input);
-                return `Invalid input: expected ${expected}, received ${received}`;
-            }
-            case "invalid_value":
-                if (issue.values.length === 1)
-                    return `Invalid input: expected ${stringifyPrimitive(issue.values[0])}`;
-                return `Invalid option: expected one of ${joinValues(issue.values, "|")}`;
-            case "too_big": {
-                const adj = issue.exact ? "exactly " : issue.inclusive ? "<=" : "<";
-                const sizing = getSizing(issue.origin);
-                if (sizing)
-                    return `Too big: expected ${issue.origin ?? "value"} to have ${adj}${issue.maximum.toString()} ${sizing.unit ?? "elements"}`;
-                return `Too big: expected ${issue.origin ?? "value"} to be ${adj}${issue.maximum.toString()}`;
-            }
-            case "too_small": {
-                const adj = issue.exact ? "exactly " : issue.inclusive ? ">=" : ">";
-                const sizing = getSizing(issue.origin);
-                if (sizing) {
-                    return `Too small: expected ${issue.origin} to have ${adj}${issue.minimum.toString()} ${sizing.unit}`;
-                }
-                return `Too small: expected ${issue.origin} to be ${adj}${issue.minimum.toString()}`;
-            }
-            case "invalid_format": {
-                const _issue = issue;
-                if (_issue.format === "starts_with") {
-                    return `Invalid string: must start with "${_issue.prefix}"`;
-                }
-                if (_issue.format === "ends_with")
-                    return `Invalid string: must end with "${_issue.suffix}"`;
-                if (_issue.format === "includes")
-                    return `Invalid string: must include "${_issue.includes}"`;
-                if (_issue.format === "regex")
-                    return `Invalid string: must match pattern ${_issue.pattern}`;
-                return `Invalid ${FormatDictionary[_issue.format] ?? issue.format}`;
-            }
-            case "not_multiple_of":
-                return `Invalid number: must be a multiple of ${issue.divisor}`;
-            case "unrecognized_keys":
-                return `Unrecognized key${issue.keys.length > 1 ? "s" : ""}: ${joinValues(issue.keys, ", ")}`;
-            case "invalid_key":
-                return `Invalid key in ${issue.origin}`;
-            case "invalid_union":
-                if (issue.options && Array.isArray(issue.options) && issue.options.length > 0) {
-                    const opts = issue.options.map((o) => `'${o}'`).join(" | ");
-                    return `Invalid discriminator value. Expected ${opts}`;
-                }
-                if (issue.inclusive === false) {
-                    return "Invalid input: more than one option matched";
-                }
-                return "Invalid input";
-            case "invalid_element":
-                return `Invalid value in ${issue.origin}`;
-            default:
-                return `Invalid input`;
-        }
-    };
-};
-/* harmony default export */ function en() {
-    return {
-        localeError: error(),
-    };
-}
-
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/errors.js
-
-
-/* Computing the message eagerly is expensive (pretty-printed JSON of all
- * issues), so defer it until first read. The accessor functions and
- * descriptors are shared across instances to keep error construction
- * cheap; the computed message is cached on the internals object. The
- * setter preserves plain assignment semantics for consumers that
- * overwrite `message`. */
-function _getMessage() {
-    const internals = this._zod;
-    internals.message ?? (internals.message = JSON.stringify(internals.def, jsonStringifyReplacer, 2));
-    return internals.message;
-}
-function _setMessage(value) {
-    this._zod.message = value;
-}
-const _messageDesc = {
-    get: _getMessage,
-    set: _setMessage,
-    enumerable: true,
-    configurable: true,
-};
-const _issuesDesc = { value: undefined, enumerable: false };
-/* Prototypes that already carry the lazy `toString`. Seeded with the
- * intrinsics so that `init` on a foreign object — it accepts any object —
- * can never install an accessor onto a prototype we do not own. */
-const _installedToString = /* @__PURE__ */ new WeakSet([Object.prototype, Error.prototype]);
-const initializer = (inst, def) => {
-    inst.name = "$ZodError";
-    // `_zod` is already non-enumerable: $constructor's init defined it with this same descriptor
-    _issuesDesc.value = def;
-    Object.defineProperty(inst, "issues", _issuesDesc);
-    // Clear the shared slot; a retained `value` pins the last error's issues.
-    _issuesDesc.value = undefined;
-    Object.defineProperty(inst, "message", _messageDesc);
-    /* `toString` lives as a non-enumerable lazy getter on the shared
-     * prototype; on first access it caches a per-instance closure so
-     * detached usage still works. */
-    const proto = Object.getPrototypeOf(inst);
-    if (!_installedToString.has(proto)) {
-        _installedToString.add(proto);
-        Object.defineProperty(proto, "toString", {
-            configurable: true,
-            enumerable: false,
-            get() {
-                const value = () => this.message;
-                Object.defineProperty(this, "toString", { value, configurable: true, writable: true });
-                return value;
-            },
-            set(value) {
-                Object.defineProperty(this, "toString", { value, configurable: true, writable: true });
-            },
-        });
-    }
-};
-const $ZodError = $constructor("$ZodError", initializer);
-const $ZodRealError = $constructor("$ZodError", initializer, undefined, {
-    Parent: Error,
-});
-/** Get-or-create `obj[key]` as an own data property. A path segment naming an inherited member
- * ("toString", "constructor") would otherwise read through to the prototype, and assigning
- * "__proto__" would hit the setter instead of creating a key. */
-function node(obj, key, make) {
-    if (!Object.prototype.hasOwnProperty.call(obj, key)) {
-        if (key === "__proto__") {
-            Object.defineProperty(obj, key, { value: make(), writable: true, enumerable: true, configurable: true });
-        }
-        else {
-            obj[key] = make();
-        }
-    }
-    return obj[key];
-}
-function flattenError(error, mapper = (issue) => issue.message) {
-    const fieldErrors = {};
-    const formErrors = [];
-    for (const sub of error.issues) {
-        if (sub.path.length > 0) {
-            node(fieldErrors, sub.path[0], () => []).push(mapper(sub));
-        }
-        else {
-            formErrors.push(mapper(sub));
-        }
-    }
-    return { formErrors, fieldErrors };
-}
-function formatError(error, mapper = (issue) => issue.message) {
-    const fieldErrors = { _errors: [] };
-    const processError = (error, path = []) => {
-        for (const issue of error.issues) {
-            if (issue.code === "invalid_union" && issue.errors.length) {
-                issue.errors.map((issues) => processError({ issues }, [...path, ...issue.path]));
-            }
-            else if (issue.code === "invalid_key") {
-                processError({ issues: issue.issues }, [...path, ...issue.path]);
-            }
-            else if (issue.code === "invalid_element") {
-                processError({ issues: issue.issues }, [...path, ...issue.path]);
-            }
-            else {
-                const fullpath = [...path, ...issue.path];
-                if (fullpath.length === 0) {
-                    fieldErrors._errors.push(mapper(issue));
-                }
-                else {
-                    let curr = fieldErrors;
-                    let i = 0;
-                    while (i < fullpath.length) {
-                        const el = fullpath[i];
-                        const terminal = i === fullpath.length - 1;
-                        // `_errors` is reserved by this legacy format, so merge a matching path segment into the current node instead of treating its array as a child.
-                        if (el === "_errors") {
-                            if (terminal)
-                                curr._errors.push(mapper(issue));
-                            i++;
-                            continue;
-                        }
-                        // A path element may collide with an inherited property name such as
-                        // "__proto__" or "constructor". Truthiness checks read the prototype
-                        // (so no node is created, then ._errors.push throws), and bracket
-                        // assignment of "__proto__" hits the setter instead of creating an
-                        // own key. Guard the read with hasOwnProperty and create the node
-                        // with defineProperty so any path element becomes a real own key.
-                        if (!Object.prototype.hasOwnProperty.call(curr, el)) {
-                            Object.defineProperty(curr, el, {
-                                value: { _errors: [] },
-                                enumerable: true,
-                                writable: true,
-                                configurable: true,
-                            });
-                        }
-                        const node = curr[el];
-                        if (terminal) {
-                            node._errors.push(mapper(issue));
-                        }
-                        curr = node;
-                        i++;
-                    }
-                }
-            }
-        }
-    };
-    processError(error);
-    return fieldErrors;
-}
-function treeifyError(error, mapper = (issue) => issue.message) {
-    const result = { errors: [] };
-    const processError = (error, path = []) => {
-        var _a;
-        for (const issue of error.issues) {
-            if (issue.code === "invalid_union" && issue.errors.length) {
-                // regular union error
-                issue.errors.map((issues) => processError({ issues }, [...path, ...issue.path]));
-            }
-            else if (issue.code === "invalid_key") {
-                processError({ issues: issue.issues }, [...path, ...issue.path]);
-            }
-            else if (issue.code === "invalid_element") {
-                processError({ issues: issue.issues }, [...path, ...issue.path]);
-            }
-            else {
-                const fullpath = [...path, ...issue.path];
-                if (fullpath.length === 0) {
-                    result.errors.push(mapper(issue));
-                    continue;
-                }
-                let curr = result;
-                let i = 0;
-                while (i < fullpath.length) {
-                    const el = fullpath[i];
-                    const terminal = i === fullpath.length - 1;
-                    if (typeof el === "string") {
-                        curr.properties ?? (curr.properties = {});
-                        // el may collide with an inherited property name ("__proto__",
-                        // "constructor", ...); ??= reads the prototype so the node is never
-                        // created and curr.errors.push throws. Guard with hasOwnProperty and
-                        // create the node with defineProperty so "__proto__" becomes a real
-                        // own key rather than invoking the prototype setter.
-                        if (!Object.prototype.hasOwnProperty.call(curr.properties, el)) {
-                            Object.defineProperty(curr.properties, el, {
-                                value: { errors: [] },
-                                enumerable: true,
-                                writable: true,
-                                configurable: true,
-                            });
-                        }
-                        curr = curr.properties[el];
-                    }
-                    else {
-                        curr.items ?? (curr.items = []);
-                        (_a = curr.items)[el] ?? (_a[el] = { errors: [] });
-                        curr = curr.items[el];
-                    }
-                    if (terminal) {
-                        curr.errors.push(mapper(issue));
-                    }
-                    i++;
-                }
-            }
-        }
-    };
-    processError(error);
-    return result;
-}
-/** Format a ZodError as a human-readable string in the following form.
- *
- * From
- *
- * ```ts
- * ZodError {
- *   issues: [
- *     {
- *       expected: 'string',
- *       code: 'invalid_type',
- *       path: [ 'username' ],
- *       message: 'Invalid input: expected string'
- *     },
- *     {
- *       expected: 'number',
- *       code: 'invalid_type',
- *       path: [ 'favoriteNumbers', 1 ],
- *       message: 'Invalid input: expected number'
- *     }
- *   ];
- * }
- * ```
- *
- * to
- *
- * ```
- * username
- *   ✖ Expected number, received string at "username
- * favoriteNumbers[0]
- *   ✖ Invalid input: expected number
- * ```
- */
-function toDotPath(_path) {
-    const segs = [];
-    const path = _path.map((seg) => (typeof seg === "object" ? seg.key : seg));
-    for (const seg of path) {
-        if (typeof seg === "number")
-            segs.push(`[${seg}]`);
-        else if (typeof seg === "symbol")
-            segs.push(`[${JSON.stringify(String(seg))}]`);
-        else if (/[^\w$]/.test(seg))
-            segs.push(`[${JSON.stringify(seg)}]`);
-        else {
-            if (segs.length)
-                segs.push(".");
-            segs.push(seg);
-        }
-    }
-    return segs.join("");
-}
-function prettifyError(error) {
-    const lines = [];
-    // sort by path length
-    const issues = [...error.issues].sort((a, b) => (a.path ?? []).length - (b.path ?? []).length);
-    // Process each issue
-    for (const issue of issues) {
-        lines.push(`✖ ${issue.message}`);
-        if (issue.path?.length)
-            lines.push(`  → at ${toDotPath(issue.path)}`);
-    }
-    // Convert Map to formatted string
-    return lines.join("\n");
-}
-
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/parse.js
-
-
-
-// Always both keys, so the `_params` read site in `_parse` sees one object shape rather than two.
-function finalizeParams(callee, params) {
-    return { callee: params?.callee ?? callee, Err: params?.Err };
-}
-const _parse = (_Err) => {
-    const fn = (schema, value, _ctx, _params) => {
-        const ctx = _ctx ? { ..._ctx, async: false } : { async: false };
-        const result = schema._zod.run({ value, issues: [] }, ctx);
-        if (result instanceof Promise) {
-            throw new $ZodAsyncError();
-        }
-        if (result.issues.length) {
-            const e = new (_params?.Err ?? _Err)(result.issues.map((iss) => finalizeIssue(iss, ctx, config())));
-            captureStackTrace(e, _params?.callee ?? fn);
-            throw e;
-        }
-        return result.value;
-    };
-    return fn;
-};
-const parse_parse = /* @__PURE__*/ _parse($ZodRealError);
-const _parseAsync = (_Err) => {
-    const fn = async (schema, value, _ctx, params) => {
-        const ctx = _ctx ? { ..._ctx, async: true } : { async: true };
-        let result = schema._zod.run({ value, issues: [] }, ctx);
-        if (result instanceof Promise)
-            result = await result;
-        if (result.issues.length) {
-            const e = new (params?.Err ?? _Err)(result.issues.map((iss) => finalizeIssue(iss, ctx, config())));
-            captureStackTrace(e, params?.callee ?? fn);
-            throw e;
-        }
-        return result.value;
-    };
-    return fn;
-};
-const parse_parseAsync = /* @__PURE__*/ _parseAsync($ZodRealError);
-const _safeParse = (_Err) => (schema, value, _ctx) => {
-    const ctx = _ctx ? { ..._ctx, async: false } : { async: false };
-    const result = schema._zod.run({ value, issues: [] }, ctx);
-    if (result instanceof Promise) {
-        throw new $ZodAsyncError();
-    }
-    return result.issues.length ? failure(_Err, result.issues, ctx) : { success: true, data: result.value };
-};
-const safeParse = /* @__PURE__*/ _safeParse($ZodRealError);
-// the error is built on the first read of `error`: finalizing the issues and constructing the instance is most of a failing parse, and a caller that only branches on `success` never pays it. a getter in the literal keeps this small; the alternative, one shared accessor descriptor plus a hidden state slot, reads ~15% faster but costs ~75 B gzipped in every bundle
-function failure(Err, issues, ctx) {
-    let error;
-    return {
-        success: false,
-        get error() {
-            if (!error) {
-                error = new Err(issues.map((iss) => finalizeIssue(iss, ctx, config())));
-                // finalizeIssue drops `input`, so the built error holds nothing; keeping the raw issues past this point pins the parsed value for the life of the result
-                issues = undefined;
-                ctx = undefined;
-            }
-            return error;
-        },
-        set error(e) {
-            error = e;
-            // a replacement makes the getter's branch unreachable, so the captures have to go here too
-            issues = undefined;
-            ctx = undefined;
-        },
-    };
-}
-const _safeParseAsync = (_Err) => async (schema, value, _ctx) => {
-    const ctx = _ctx ? { ..._ctx, async: true } : { async: true };
-    let result = schema._zod.run({ value, issues: [] }, ctx);
-    if (result instanceof Promise)
-        result = await result;
-    return result.issues.length ? failure(_Err, result.issues, ctx) : { success: true, data: result.value };
-};
-const safeParseAsync = /* @__PURE__*/ _safeParseAsync($ZodRealError);
-// registry mirrors of the compiler's sentinels, so this module never imports the compiler
-const COMPILE_INVALID = /* @__PURE__ */ Symbol.for("zod.compile.invalid");
-const COMPILE_FALLBACK = /* @__PURE__ */ Symbol.for("zod.compile.fallback");
-// Deliberately tiny, because v8 will not inline a body carrying the fallback's object literals and throw. Everything that is not the compiled happy path lives in validateFallback, and that split is worth ~35% on a compiled schema.
-const validate = ((schema, value, _ctx) => {
-    const validator = schema._zod.bag.validator;
-    if (validator !== undefined) {
-        if (validator(value) !== COMPILE_INVALID)
-            return true;
-        // a definite sentinel means the runtime would reject, so skip the re-parse; a ctx can still change the answer
-        if (validator.definite === true && _ctx === undefined)
-            return false;
-    }
-    return validateFallback(schema, value, _ctx);
-});
-function validateFallback(schema, value, _ctx) {
-    const ctx = _ctx
-        ? { ..._ctx, async: false, abortEarly: true }
-        : { async: false, abortEarly: true };
-    const fallbackRun = schema._zod.bag.fallbackRun;
-    let result;
-    if (fallbackRun) {
-        // skip nested fast paths on the fallback, so user callbacks keep the at-most-twice bound
-        ctx[COMPILE_FALLBACK] = true;
-        result = fallbackRun({ value, issues: [] }, ctx);
-    }
-    else {
-        result = schema._zod.run({ value, issues: [] }, ctx);
-    }
-    if (result instanceof Promise) {
-        throw new $ZodAsyncError();
-    }
-    return result.issues.length === 0;
-}
-// no fast path: the compiler keeps async parses on the runtime, because a promise-returning callback that is not declared async compiles to a throw
-const parse_validateAsync = async (schema, value, _ctx) => {
-    const ctx = _ctx
-        ? { ..._ctx, async: true, abortEarly: true }
-        : { async: true, abortEarly: true };
-    let result = schema._zod.run({ value, issues: [] }, ctx);
-    if (result instanceof Promise)
-        result = await result;
-    return result.issues.length === 0;
-};
-const _encode = (_Err) => {
-    const parse = _parse(_Err);
-    const fn = (schema, value, _ctx, _params) => {
-        const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
-        return parse(schema, value, ctx, finalizeParams(fn, _params));
-    };
-    return fn;
-};
-const encode = /* @__PURE__*/ _encode($ZodRealError);
-const _decode = (_Err) => {
-    const parse = _parse(_Err);
-    const fn = (schema, value, _ctx, _params) => {
-        return parse(schema, value, _ctx, finalizeParams(fn, _params));
-    };
-    return fn;
-};
-const decode = /* @__PURE__*/ _decode($ZodRealError);
-const _encodeAsync = (_Err) => {
-    const parseAsync = _parseAsync(_Err);
-    const fn = async (schema, value, _ctx, _params) => {
-        const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
-        return (await parseAsync(schema, value, ctx, finalizeParams(fn, _params)));
-    };
-    return fn;
-};
-const encodeAsync = /* @__PURE__*/ _encodeAsync($ZodRealError);
-const _decodeAsync = (_Err) => {
-    const parseAsync = _parseAsync(_Err);
-    const fn = async (schema, value, _ctx, _params) => {
-        return await parseAsync(schema, value, _ctx, finalizeParams(fn, _params));
-    };
-    return fn;
-};
-const decodeAsync = /* @__PURE__*/ _decodeAsync($ZodRealError);
-const _safeEncode = (_Err) => (schema, value, _ctx) => {
-    const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
-    return _safeParse(_Err)(schema, value, ctx);
-};
-const safeEncode = /* @__PURE__*/ _safeEncode($ZodRealError);
-const _safeDecode = (_Err) => (schema, value, _ctx) => {
-    return _safeParse(_Err)(schema, value, _ctx);
-};
-const safeDecode = /* @__PURE__*/ _safeDecode($ZodRealError);
-const _safeEncodeAsync = (_Err) => async (schema, value, _ctx) => {
-    const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
-    return _safeParseAsync(_Err)(schema, value, ctx);
-};
-const safeEncodeAsync = /* @__PURE__*/ _safeEncodeAsync($ZodRealError);
-const _safeDecodeAsync = (_Err) => async (schema, value, _ctx) => {
-    return _safeParseAsync(_Err)(schema, value, _ctx);
-};
-const safeDecodeAsync = /* @__PURE__*/ _safeDecodeAsync($ZodRealError);
-
-;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/errors.js
-
-
-
-/* Prototypes that already carry the lazy helper methods. Seeded with the
- * intrinsics so that `init` on a foreign object — it accepts any object —
- * can never install an accessor onto a prototype we do not own. */
-const _installedErrorProtos = /* @__PURE__ */ new WeakSet([Object.prototype, Error.prototype]);
-/* Helper methods live as non-enumerable lazy getters on the shared
- * prototype instead of own properties on every instance. On first
- * access the getter allocates the per-instance closure and caches it
- * as a non-enumerable own property, so detached usage still works and
- * the allocation only happens for methods actually touched. */
-function _lazyMethod(proto, key, make) {
-    Object.defineProperty(proto, key, {
-        configurable: true,
-        enumerable: false,
-        get() {
-            const value = make(this);
-            Object.defineProperty(this, key, { value, configurable: true, writable: true });
-            return value;
-        },
-        set(value) {
-            Object.defineProperty(this, key, { value, configurable: true, writable: true });
-        },
-    });
-}
-const errors_initializer = (inst, issues) => {
-    $ZodError.init(inst, issues);
-    inst.name = "ZodError";
-    const proto = Object.getPrototypeOf(inst);
-    if (_installedErrorProtos.has(proto))
-        return;
-    _installedErrorProtos.add(proto);
-    _lazyMethod(proto, "format", (self) => (mapper) => formatError(self, mapper));
-    _lazyMethod(proto, "flatten", (self) => (mapper) => flattenError(self, mapper));
-    _lazyMethod(proto, "addIssue", (self) => (issue) => {
-        self.issues.push(issue);
-        self.message = JSON.stringify(self.issues, jsonStringifyReplacer, 2);
-    });
-    _lazyMethod(proto, "addIssues", (self) => (issues) => {
-        self.issues.push(...issues);
-        self.message = JSON.stringify(self.issues, jsonStringifyReplacer, 2);
-    });
-    Object.defineProperty(proto, "isEmpty", {
-        configurable: true,
-        enumerable: false,
-        get() {
-            return this.issues.length === 0;
-        },
-    });
-};
-const ZodError = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodError", errors_initializer)));
-const ZodRealError = /*@__PURE__*/ $constructor("ZodError", errors_initializer, undefined, {
-    Parent: Error,
-});
-// /** @deprecated Use `z.core.$ZodErrorMapCtx` instead. */
-// export type ErrorMapCtx = core.$ZodErrorMapCtx;
-
-;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/parse.js
-
-
-const classic_parse_parse = /* @__PURE__ */ _parse(ZodRealError);
-const classic_parse_parseAsync = /* @__PURE__ */ _parseAsync(ZodRealError);
-const parse_safeParse = /* @__PURE__ */ _safeParse(ZodRealError);
-const parse_safeParseAsync = /* @__PURE__ */ _safeParseAsync(ZodRealError);
-
-// Codec functions
-const parse_encode = /* @__PURE__ */ _encode(ZodRealError);
-const parse_decode = /* @__PURE__ */ _decode(ZodRealError);
-const parse_encodeAsync = /* @__PURE__ */ _encodeAsync(ZodRealError);
-const parse_decodeAsync = /* @__PURE__ */ _decodeAsync(ZodRealError);
-const parse_safeEncode = /* @__PURE__ */ _safeEncode(ZodRealError);
-const parse_safeDecode = /* @__PURE__ */ _safeDecode(ZodRealError);
-const parse_safeEncodeAsync = /* @__PURE__ */ _safeEncodeAsync(ZodRealError);
-const parse_safeDecodeAsync = /* @__PURE__ */ _safeDecodeAsync(ZodRealError);
-
-;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/schemas.js
-
-
-
-
-
-
-
-
-// Register English as the default locale on first ZodType construction. Hooked into the `ZodType` `$constructor` (rather than a top-level `config(en())` in `external.ts`) so bundlers honoring `sideEffects: false` can't tree-shake it out — see #5953, #5725. An explicit `z.config(z.locales.xx())` call wins regardless of order, since this only sets the default when none is present.
-function _ensureDefaultLocale() {
-    if (!globalConfig.localeError)
-        config(en());
-}
-// the default memoizer is read by the core container init, which runs before `ZodType.init`, so each container calls this first
-function _ensureDefaultMemoizer() {
-    if (!globalConfig.memoizer)
-        config({ memoizer: memoizer() });
-}
-const ZodType = /*@__PURE__*/ $constructor("ZodType", (inst, def) => {
-    _ensureDefaultLocale();
-    $ZodType.init(inst, def);
-    inst.def = def;
-    inst.type = def.type;
-    return inst;
-}, {
-    check(...chks) {
-        const def = this.def;
-        return this.clone(mergeDefs(def, {
-            checks: [
-                ...(def.checks ?? []),
-                ...chks.map((ch) => typeof ch === "function" ? { _zod: { check: ch, def: { check: "custom" }, onattach: [] } } : ch),
-            ],
-        }), { parent: true });
-    },
-    with(...chks) {
-        return this.check(...chks);
-    },
-    clone(def, params) {
-        return clone(this, def, params);
-    },
-    brand() {
-        return this;
-    },
-    register(reg, meta) {
-        reg.add(this, meta);
-        return this;
-    },
-    refine(check, params) {
-        return this.check(refine(check, params));
-    },
-    superRefine(refinement, params) {
-        return this.check(superRefine(refinement, params));
-    },
-    overwrite(fn) {
-        return this.check(_overwrite(fn));
-    },
-    optional() {
-        return optional(this);
-    },
-    exactOptional() {
-        return exactOptional(this);
-    },
-    nullable() {
-        return nullable(this);
-    },
-    nullish() {
-        return optional(nullable(this));
-    },
-    nonoptional(params) {
-        return nonoptional(this, params);
-    },
-    array() {
-        return array(this);
-    },
-    or(arg) {
-        return union([this, arg]);
-    },
-    and(arg) {
-        return intersection(this, arg);
-    },
-    transform(tx) {
-        return pipe(this, transform(tx));
-    },
-    default(d) {
-        return schemas_default(this, d);
-    },
-    prefault(d) {
-        return prefault(this, d);
-    },
-    catch(params) {
-        return schemas_catch(this, params);
-    },
-    pipe(target) {
-        return pipe(this, target);
-    },
-    readonly() {
-        return readonly(this);
-    },
-    describe(description) {
-        const cl = this.clone();
-        globalRegistry.add(cl, { description });
-        return cl;
-    },
-    meta(...args) {
-        // overloaded: meta() returns the registered metadata, meta(data) returns a clone with `data` registered. The mapped type picks up the second overload, so we accept variadic any-args and return `any` to satisfy both at runtime.
-        if (args.length === 0)
-            return globalRegistry.get(this);
-        const cl = this.clone();
-        globalRegistry.add(cl, args[0]);
-        return cl;
-    },
-    isOptional() {
-        return this.safeParse(undefined).success;
-    },
-    isNullable() {
-        return this.safeParse(null).success;
-    },
-    apply(fn, ...args) {
-        return args.length === 0 ? fn(this) : fn(this, ...args);
-    },
-    // Overrides core's `~standard` to add `jsonSchema`. Must stay a prototype entry: redefining it per instance demotes instances to dictionary mode.
-    get "~standard"() {
-        return hide(this, "~standard", {
-            ...standardProps(this),
-            jsonSchema: {
-                input: createStandardJSONSchemaMethod(this, "input"),
-                output: createStandardJSONSchemaMethod(this, "output"),
-            },
-        });
-    },
-    set "~standard"(value) {
-        own(this, "~standard", value);
-    },
-    parse: function _parse(data, params) {
-        return classic_parse_parse(this, data, params, { callee: _parse });
-    },
-    parseAsync: async function _parseAsync(data, params) {
-        return await classic_parse_parseAsync(this, data, params, { callee: _parseAsync });
-    },
-    safeParse(data, params) {
-        return parse_safeParse(this, data, params);
-    },
-    async safeParseAsync(data, params) {
-        return parse_safeParseAsync(this, data, params);
-    },
-    // `spa` is an alias: same function object as `safeParseAsync`, as before.
-    get spa() {
-        return this?.safeParseAsync;
-    },
-    set spa(value) {
-        own(this, "spa", value);
-    },
-    validate(data, params) {
-        return validate(this, data, params);
-    },
-    validateAsync(data, params) {
-        return parse_validateAsync(this, data, params);
-    },
-    encode: function _encode(data, params) {
-        return parse_encode(this, data, params, { callee: _encode });
-    },
-    decode: function _decode(data, params) {
-        return parse_decode(this, data, params, { callee: _decode });
-    },
-    encodeAsync: async function _encodeAsync(data, params) {
-        return await parse_encodeAsync(this, data, params, { callee: _encodeAsync });
-    },
-    decodeAsync: async function _decodeAsync(data, params) {
-        return await parse_decodeAsync(this, data, params, { callee: _decodeAsync });
-    },
-    safeEncode(data, params) {
-        return parse_safeEncode(this, data, params);
-    },
-    safeDecode(data, params) {
-        return parse_safeDecode(this, data, params);
-    },
-    async safeEncodeAsync(data, params) {
-        return parse_safeEncodeAsync(this, data, params);
-    },
-    async safeDecodeAsync(data, params) {
-        return parse_safeDecodeAsync(this, data, params);
-    },
-    toJSONSchema(params) {
-        return createToJSONSchemaMethod(this, {})(params);
-    },
-    // Reads through to the registry on every access, so it must not cache.
-    get description() {
-        return globalRegistry.get(this)?.description;
-    },
-    // No setter: `schema._def = x` throws, as it did when `_def` was a non-writable own property.
-    get _def() {
-        return this._zod.def;
-    },
-});
-/** @internal */
-const _ZodString = /*@__PURE__*/ $constructor("_ZodString", (inst, def) => {
-    $ZodString.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => stringProcessor(inst, ctx, json, params);
-}, 
-/*@__PURE__*/ derived({
-    format: (inst) => aggregateChecks(inst).format ?? null,
-    minLength: (inst) => aggregateChecks(inst).minimum ?? null,
-    maxLength: (inst) => aggregateChecks(inst).maximum ?? null,
-}, {
-    regex(...args) {
-        return this.check(_regex(...args));
-    },
-    includes(...args) {
-        return this.check(_includes(...args));
-    },
-    startsWith(...args) {
-        return this.check(_startsWith(...args));
-    },
-    endsWith(...args) {
-        return this.check(_endsWith(...args));
-    },
-    min(...args) {
-        return this.check(_minLength(...args));
-    },
-    max(...args) {
-        return this.check(_maxLength(...args));
-    },
-    length(...args) {
-        return this.check(_length(...args));
-    },
-    nonempty(...args) {
-        return this.check(_minLength(1, ...args));
-    },
-    lowercase(params) {
-        return this.check(_lowercase(params));
-    },
-    uppercase(params) {
-        return this.check(_uppercase(params));
-    },
-    trim() {
-        return this.check(_trim());
-    },
-    normalize(...args) {
-        return this.check(_normalize(...args));
-    },
-    toLowerCase() {
-        return this.check(_toLowerCase());
-    },
-    toUpperCase() {
-        return this.check(_toUpperCase());
-    },
-    slugify() {
-        return this.check(_slugify());
-    },
-}));
-const ZodString = /*@__PURE__*/ $constructor("ZodString", (inst, def) => {
-    $ZodString.init(inst, def);
-    _ZodString.init(inst, def);
-}, {
-    email(params) {
-        return this.check(_email(ZodEmail, params));
-    },
-    url(params) {
-        return this.check(_url(ZodURL, params));
-    },
-    jwt(params) {
-        return this.check(_jwt(ZodJWT, params));
-    },
-    emoji(params) {
-        return this.check(api_emoji(ZodEmoji, params));
-    },
-    guid(params) {
-        return this.check(_guid(ZodGUID, params));
-    },
-    uuid(params) {
-        return this.check(_uuid(ZodUUID, params));
-    },
-    uuidv4(params) {
-        return this.check(_uuidv4(ZodUUID, params));
-    },
-    uuidv6(params) {
-        return this.check(_uuidv6(ZodUUID, params));
-    },
-    uuidv7(params) {
-        return this.check(_uuidv7(ZodUUID, params));
-    },
-    nanoid(params) {
-        return this.check(_nanoid(ZodNanoID, params));
-    },
-    cuid(params) {
-        return this.check(_cuid(ZodCUID, params));
-    },
-    cuid2(params) {
-        return this.check(_cuid2(ZodCUID2, params));
-    },
-    ulid(params) {
-        return this.check(_ulid(ZodULID, params));
-    },
-    base64(params) {
-        return this.check(_base64(ZodBase64, params));
-    },
-    base64url(params) {
-        return this.check(_base64url(ZodBase64URL, params));
-    },
-    xid(params) {
-        return this.check(_xid(ZodXID, params));
-    },
-    ksuid(params) {
-        return this.check(_ksuid(ZodKSUID, params));
-    },
-    ipv4(params) {
-        return this.check(_ipv4(ZodIPv4, params));
-    },
-    ipv6(params) {
-        return this.check(_ipv6(ZodIPv6, params));
-    },
-    cidrv4(params) {
-        return this.check(_cidrv4(ZodCIDRv4, params));
-    },
-    cidrv6(params) {
-        return this.check(_cidrv6(ZodCIDRv6, params));
-    },
-    e164(params) {
-        return this.check(_e164(ZodE164, params));
-    },
-    datetime(params) {
-        return this.check(_isoDateTime(ZodISODateTime, params));
-    },
-    date(params) {
-        return this.check(_isoDate(ZodISODate, params));
-    },
-    time(params) {
-        return this.check(_isoTime(ZodISOTime, params));
-    },
-    duration(params) {
-        return this.check(_isoDuration(ZodISODuration, params));
-    },
-});
-function schemas_string(params) {
-    return core._string(ZodString, params);
-}
-const ZodStringFormat = /*@__PURE__*/ $constructor("ZodStringFormat", (inst, def) => {
-    $ZodStringFormat.init(inst, def);
-    _ZodString.init(inst, def);
-});
-const ZodISODateTime = /*@__PURE__*/ $constructor("ZodISODateTime", (inst, def) => {
-    $ZodISODateTime.init(inst, def);
-    ZodStringFormat.init(inst, def);
-});
-const ZodISODate = /*@__PURE__*/ $constructor("ZodISODate", (inst, def) => {
-    $ZodISODate.init(inst, def);
-    ZodStringFormat.init(inst, def);
-});
-const ZodISOTime = /*@__PURE__*/ $constructor("ZodISOTime", (inst, def) => {
-    $ZodISOTime.init(inst, def);
-    ZodStringFormat.init(inst, def);
-});
-const ZodISODuration = /*@__PURE__*/ $constructor("ZodISODuration", (inst, def) => {
-    $ZodISODuration.init(inst, def);
-    ZodStringFormat.init(inst, def);
-});
-const ZodEmail = /*@__PURE__*/ $constructor("ZodEmail", (inst, def) => {
-    // ZodStringFormat.init(inst, def);
-    $ZodEmail.init(inst, def);
-    ZodStringFormat.init(inst, def);
-});
-function schemas_email(params) {
-    return core._email(ZodEmail, params);
-}
-const ZodGUID = /*@__PURE__*/ $constructor("ZodGUID", (inst, def) => {
-    // ZodStringFormat.init(inst, def);
-    $ZodGUID.init(inst, def);
-    ZodStringFormat.init(inst, def);
-});
-function schemas_guid(params) {
-    return core._guid(ZodGUID, params);
-}
-const ZodUUID = /*@__PURE__*/ $constructor("ZodUUID", (inst, def) => {
-    // ZodStringFormat.init(inst, def);
-    $ZodUUID.init(inst, def);
-    ZodStringFormat.init(inst, def);
-});
-function schemas_uuid(params) {
-    return core._uuid(ZodUUID, params);
-}
-function uuidv4(params) {
-    return core._uuidv4(ZodUUID, params);
-}
-// ZodUUIDv6
-function uuidv6(params) {
-    return core._uuidv6(ZodUUID, params);
-}
-// ZodUUIDv7
-function uuidv7(params) {
-    return core._uuidv7(ZodUUID, params);
-}
-const ZodURL = /*@__PURE__*/ $constructor("ZodURL", (inst, def) => {
-    // ZodStringFormat.init(inst, def);
-    $ZodURL.init(inst, def);
-    ZodStringFormat.init(inst, def);
-});
-function url(params) {
-    return core._url(ZodURL, params);
-}
-function httpUrl(params) {
-    return core._url(ZodURL, {
-        protocol: regexes.httpProtocol,
-        hostname: regexes.domain,
-        ...util.normalizeParams(params),
-    });
-}
-const ZodEmoji = /*@__PURE__*/ $constructor("ZodEmoji", (inst, def) => {
-    // ZodStringFormat.init(inst, def);
-    $ZodEmoji.init(inst, def);
-    ZodStringFormat.init(inst, def);
-});
-function schemas_emoji(params) {
-    return core._emoji(ZodEmoji, params);
-}
-const ZodNanoID = /*@__PURE__*/ $constructor("ZodNanoID", (inst, def) => {
-    // ZodStringFormat.init(inst, def);
-    $ZodNanoID.init(inst, def);
-    ZodStringFormat.init(inst, def);
-});
-function schemas_nanoid(params) {
-    return core._nanoid(ZodNanoID, params);
-}
-/**
- * @deprecated CUID v1 is deprecated by its authors due to information leakage
- * (timestamps embedded in the id). Use {@link ZodCUID2} instead.
- * See https://github.com/paralleldrive/cuid.
- */
-const ZodCUID = /*@__PURE__*/ $constructor("ZodCUID", (inst, def) => {
-    // ZodStringFormat.init(inst, def);
-    $ZodCUID.init(inst, def);
-    ZodStringFormat.init(inst, def);
-});
-/**
- * Validates a CUID v1 string.
- *
- * @deprecated CUID v1 is deprecated by its authors due to information leakage
- * (timestamps embedded in the id). Use {@link cuid2 | `z.cuid2()`} instead.
- * See https://github.com/paralleldrive/cuid.
- */
-function schemas_cuid(params) {
-    return core._cuid(ZodCUID, params);
-}
-const ZodCUID2 = /*@__PURE__*/ $constructor("ZodCUID2", (inst, def) => {
-    // ZodStringFormat.init(inst, def);
-    $ZodCUID2.init(inst, def);
-    ZodStringFormat.init(inst, def);
-});
-function schemas_cuid2(params) {
-    return core._cuid2(ZodCUID2, params);
-}
-const ZodULID = /*@__PURE__*/ $constructor("ZodULID", (inst, def) => {
-    // ZodStringFormat.init(inst, def);
-    $ZodULID.init(inst, def);
-    ZodStringFormat.init(inst, def);
-});
-function schemas_ulid(params) {
-    return core._ulid(ZodULID, params);
-}
-const ZodXID = /*@__PURE__*/ $constructor("ZodXID", (inst, def) => {
-    // ZodStringFormat.init(inst, def);
-    $ZodXID.init(inst, def);
-    ZodStringFormat.init(inst, def);
-});
-function schemas_xid(params) {
-    return core._xid(ZodXID, params);
-}
-const ZodKSUID = /*@__PURE__*/ $constructor("ZodKSUID", (inst, def) => {
-    // ZodStringFormat.init(inst, def);
-    $ZodKSUID.init(inst, def);
-    ZodStringFormat.init(inst, def);
-});
-function schemas_ksuid(params) {
-    return core._ksuid(ZodKSUID, params);
-}
-const ZodIPv4 = /*@__PURE__*/ $constructor("ZodIPv4", (inst, def) => {
-    // ZodStringFormat.init(inst, def);
-    $ZodIPv4.init(inst, def);
-    ZodStringFormat.init(inst, def);
-});
-function schemas_ipv4(params) {
-    return core._ipv4(ZodIPv4, params);
-}
-const ZodMAC = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodMAC", (inst, def) => {
-    // ZodStringFormat.init(inst, def);
-    core.$ZodMAC.init(inst, def);
-    ZodStringFormat.init(inst, def);
-})));
-function schemas_mac(params) {
-    return core._mac(ZodMAC, params);
-}
-const ZodIPv6 = /*@__PURE__*/ $constructor("ZodIPv6", (inst, def) => {
-    // ZodStringFormat.init(inst, def);
-    $ZodIPv6.init(inst, def);
-    ZodStringFormat.init(inst, def);
-});
-function schemas_ipv6(params) {
-    return core._ipv6(ZodIPv6, params);
-}
-const ZodCIDRv4 = /*@__PURE__*/ $constructor("ZodCIDRv4", (inst, def) => {
-    $ZodCIDRv4.init(inst, def);
-    ZodStringFormat.init(inst, def);
-});
-function schemas_cidrv4(params) {
-    return core._cidrv4(ZodCIDRv4, params);
-}
-const ZodCIDRv6 = /*@__PURE__*/ $constructor("ZodCIDRv6", (inst, def) => {
-    $ZodCIDRv6.init(inst, def);
-    ZodStringFormat.init(inst, def);
-});
-function schemas_cidrv6(params) {
-    return core._cidrv6(ZodCIDRv6, params);
-}
-const ZodBase64 = /*@__PURE__*/ $constructor("ZodBase64", (inst, def) => {
-    // ZodStringFormat.init(inst, def);
-    $ZodBase64.init(inst, def);
-    ZodStringFormat.init(inst, def);
-});
-function schemas_base64(params) {
-    return core._base64(ZodBase64, params);
-}
-const ZodBase64URL = /*@__PURE__*/ $constructor("ZodBase64URL", (inst, def) => {
-    // ZodStringFormat.init(inst, def);
-    $ZodBase64URL.init(inst, def);
-    ZodStringFormat.init(inst, def);
-});
-function schemas_base64url(params) {
-    return core._base64url(ZodBase64URL, params);
-}
-const ZodE164 = /*@__PURE__*/ $constructor("ZodE164", (inst, def) => {
-    // ZodStringFormat.init(inst, def);
-    $ZodE164.init(inst, def);
-    ZodStringFormat.init(inst, def);
-});
-function schemas_e164(params) {
-    return core._e164(ZodE164, params);
-}
-const ZodCreditCard = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodCreditCard", (inst, def) => {
-    core.$ZodCreditCard.init(inst, def);
-    ZodStringFormat.init(inst, def);
-})));
-function schemas_creditCard(params) {
-    return core._creditCard(ZodCreditCard, params);
-}
-const ZodIBAN = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodIBAN", (inst, def) => {
-    core.$ZodIBAN.init(inst, def);
-    ZodStringFormat.init(inst, def);
-})));
-function schemas_iban(params) {
-    return core._iban(ZodIBAN, params);
-}
-const ZodJWT = /*@__PURE__*/ $constructor("ZodJWT", (inst, def) => {
-    // ZodStringFormat.init(inst, def);
-    $ZodJWT.init(inst, def);
-    ZodStringFormat.init(inst, def);
-});
-function jwt(params) {
-    return core._jwt(ZodJWT, params);
-}
-const ZodCustomStringFormat = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodCustomStringFormat", (inst, def) => {
-    // ZodStringFormat.init(inst, def);
-    core.$ZodCustomStringFormat.init(inst, def);
-    ZodStringFormat.init(inst, def);
-})));
-function stringFormat(format, fnOrRegex, _params = {}) {
-    return core._stringFormat(ZodCustomStringFormat, format, fnOrRegex, _params);
-}
-function schemas_hostname(_params) {
-    return core._stringFormat(ZodCustomStringFormat, "hostname", regexes.hostname, _params);
-}
-function schemas_hex(_params) {
-    return core._stringFormat(ZodCustomStringFormat, "hex", regexes.hex, _params);
-}
-function schemas_currencyCode(_params) {
-    return core._stringFormat(ZodCustomStringFormat, "currency_code", regexes.currencyCode, _params);
-}
-function schemas_hash(alg, params) {
-    const enc = params?.enc ?? "hex";
-    const format = `${alg}_${enc}`;
-    const regex = core.regexes[format];
-    if (!regex)
-        throw new Error(`Unrecognized hash format: ${format}`);
-    return core._stringFormat(ZodCustomStringFormat, format, regex, params);
-}
-const ZodNumber = /*@__PURE__*/ $constructor("ZodNumber", (inst, def) => {
-    $ZodNumber.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => numberProcessor(inst, ctx, json, params);
-    inst.isFinite = true;
-}, 
-/*@__PURE__*/ derived({
-    minValue: (inst) => {
-        const { minimum, exclusiveMinimum } = aggregateChecks(inst);
-        return Math.max(minimum ?? Number.NEGATIVE_INFINITY, exclusiveMinimum ?? Number.NEGATIVE_INFINITY);
-    },
-    maxValue: (inst) => {
-        const { maximum, exclusiveMaximum } = aggregateChecks(inst);
-        return Math.min(maximum ?? Number.POSITIVE_INFINITY, exclusiveMaximum ?? Number.POSITIVE_INFINITY);
-    },
-    isInt: (inst) => {
-        const { isInt, multipleOf } = aggregateChecks(inst);
-        return !!isInt || !!multipleOf?.some(Number.isSafeInteger);
-    },
-    format: (inst) => aggregateChecks(inst).format ?? null,
-}, {
-    gt(value, params) {
-        return this.check(_gt(value, params));
-    },
-    gte(value, params) {
-        return this.check(_gte(value, params));
-    },
-    min(value, params) {
-        return this.check(_gte(value, params));
-    },
-    lt(value, params) {
-        return this.check(_lt(value, params));
-    },
-    lte(value, params) {
-        return this.check(_lte(value, params));
-    },
-    max(value, params) {
-        return this.check(_lte(value, params));
-    },
-    int(params) {
-        return this.check(schemas_int(params));
-    },
-    safe(params) {
-        return this.check(schemas_int(params));
-    },
-    positive(params) {
-        return this.check(_gt(0, params));
-    },
-    nonnegative(params) {
-        return this.check(_gte(0, params));
-    },
-    negative(params) {
-        return this.check(_lt(0, params));
-    },
-    nonpositive(params) {
-        return this.check(_lte(0, params));
-    },
-    multipleOf(value, params) {
-        return this.check(_multipleOf(value, params));
-    },
-    step(value, params) {
-        return this.check(_multipleOf(value, params));
-    },
-    finite() {
-        return this;
-    },
-}));
-function schemas_number(params) {
-    return core._number(ZodNumber, params);
-}
-const ZodNumberFormat = /*@__PURE__*/ $constructor("ZodNumberFormat", (inst, def) => {
-    $ZodNumberFormat.init(inst, def);
-    ZodNumber.init(inst, def);
-});
-function schemas_int(params) {
-    return _int(ZodNumberFormat, params);
-}
-function float32(params) {
-    return core._float32(ZodNumberFormat, params);
-}
-function float64(params) {
-    return core._float64(ZodNumberFormat, params);
-}
-function int32(params) {
-    return core._int32(ZodNumberFormat, params);
-}
-function uint32(params) {
-    return core._uint32(ZodNumberFormat, params);
-}
-const ZodBoolean = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodBoolean", (inst, def) => {
-    core.$ZodBoolean.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.booleanProcessor(inst, ctx, json, params);
-})));
-function schemas_boolean(params) {
-    return core._boolean(ZodBoolean, params);
-}
-const ZodBigInt = /*@__PURE__*/ $constructor("ZodBigInt", (inst, def) => {
-    $ZodBigInt.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => bigintProcessor(inst, ctx, json, params);
-}, 
-/*@__PURE__*/ derived({
-    minValue: (inst) => aggregateChecks(inst).minimum ?? null,
-    maxValue: (inst) => aggregateChecks(inst).maximum ?? null,
-    format: (inst) => aggregateChecks(inst).format ?? null,
-}, {
-    gte(value, params) {
-        return this.check(_gte(value, params));
-    },
-    min(value, params) {
-        return this.check(_gte(value, params));
-    },
-    gt(value, params) {
-        return this.check(_gt(value, params));
-    },
-    lt(value, params) {
-        return this.check(_lt(value, params));
-    },
-    lte(value, params) {
-        return this.check(_lte(value, params));
-    },
-    max(value, params) {
-        return this.check(_lte(value, params));
-    },
-    positive(params) {
-        return this.check(_gt(BigInt(0), params));
-    },
-    negative(params) {
-        return this.check(_lt(BigInt(0), params));
-    },
-    nonpositive(params) {
-        return this.check(_lte(BigInt(0), params));
-    },
-    nonnegative(params) {
-        return this.check(_gte(BigInt(0), params));
-    },
-    multipleOf(value, params) {
-        return this.check(_multipleOf(value, params));
-    },
-}));
-function schemas_bigint(params) {
-    return core._bigint(ZodBigInt, params);
-}
-const ZodBigIntFormat = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodBigIntFormat", (inst, def) => {
-    core.$ZodBigIntFormat.init(inst, def);
-    ZodBigInt.init(inst, def);
-})));
-function int64(params) {
-    return core._int64(ZodBigIntFormat, params);
-}
-function uint64(params) {
-    return core._uint64(ZodBigIntFormat, params);
-}
-const ZodSymbol = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodSymbol", (inst, def) => {
-    core.$ZodSymbol.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.symbolProcessor(inst, ctx, json, params);
-})));
-function symbol(params) {
-    return core._symbol(ZodSymbol, params);
-}
-const ZodUndefined = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodUndefined", (inst, def) => {
-    core.$ZodUndefined.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.undefinedProcessor(inst, ctx, json, params);
-})));
-function schemas_undefined(params) {
-    return core._undefined(ZodUndefined, params);
-}
-
-const ZodNull = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodNull", (inst, def) => {
-    core.$ZodNull.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.nullProcessor(inst, ctx, json, params);
-})));
-function schemas_null(params) {
-    return core._null(ZodNull, params);
-}
-
-const ZodAny = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodAny", (inst, def) => {
-    core.$ZodAny.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.anyProcessor(inst, ctx, json, params);
-})));
-function any() {
-    return core._any(ZodAny);
-}
-const ZodUnknown = /*@__PURE__*/ $constructor("ZodUnknown", (inst, def) => {
-    $ZodUnknown.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => unknownProcessor(inst, ctx, json, params);
-});
-function unknown() {
-    return _unknown(ZodUnknown);
-}
-const ZodNever = /*@__PURE__*/ $constructor("ZodNever", (inst, def) => {
-    $ZodNever.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => neverProcessor(inst, ctx, json, params);
-});
-function never(params) {
-    return _never(ZodNever, params);
-}
-const ZodVoid = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodVoid", (inst, def) => {
-    core.$ZodVoid.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.voidProcessor(inst, ctx, json, params);
-})));
-function schemas_void(params) {
-    return core._void(ZodVoid, params);
-}
-
-const ZodDate = /*@__PURE__*/ $constructor("ZodDate", (inst, def) => {
-    $ZodDate.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => dateProcessor(inst, ctx, json, params);
-    inst.min = (value, params) => inst.check(_gte(value, params));
-    inst.max = (value, params) => inst.check(_lte(value, params));
-}, 
-/*@__PURE__*/ derived({
-    minDate: (inst) => {
-        const { minimum } = aggregateChecks(inst);
-        return minimum ? new Date(minimum) : null;
-    },
-    maxDate: (inst) => {
-        const { maximum } = aggregateChecks(inst);
-        return maximum ? new Date(maximum) : null;
-    },
-}, {}));
-function schemas_date(params) {
-    return core._date(ZodDate, params);
-}
-const ZodArray = /*@__PURE__*/ $constructor("ZodArray", (inst, def) => {
-    _ensureDefaultMemoizer();
-    $ZodArray.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => arrayProcessor(inst, ctx, json, params);
-    inst.element = def.element;
-}, {
-    min(n, params) {
-        return this.check(_minLength(n, params));
-    },
-    nonempty(params) {
-        return this.check(_minLength(1, params));
-    },
-    max(n, params) {
-        return this.check(_maxLength(n, params));
-    },
-    length(n, params) {
-        return this.check(_length(n, params));
-    },
-    unwrap() {
-        return this.element;
-    },
-});
-function array(element, params) {
-    return _array(ZodArray, element, params);
-}
-// .keyof
-function keyof(schema) {
-    const shape = schema._zod.def.shape;
-    return schemas_enum(Object.keys(shape));
-}
-const ZodObject = /*@__PURE__*/ $constructor("ZodObject", (inst, def) => {
-    _ensureDefaultMemoizer();
-    $ZodObjectJIT.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => objectProcessor(inst, ctx, json, params);
-    installLazyProp(inst, "shape", (self) => self._zod.def.shape, false);
-}, {
-    keyof() {
-        return schemas_enum(Object.keys(this._zod.def.shape));
-    },
-    catchall(catchall) {
-        // `mergeDefs` rather than a spread: spreading reads `shape`, and resolving it can mint a whole fresh subtree
-        return this.clone(mergeDefs(this._zod.def, { catchall: catchall }));
-    },
-    passthrough() {
-        return this.clone(mergeDefs(this._zod.def, { catchall: unknown() }));
-    },
-    loose() {
-        return this.clone(mergeDefs(this._zod.def, { catchall: unknown() }));
-    },
-    strict() {
-        return this.clone(mergeDefs(this._zod.def, { catchall: never() }));
-    },
-    strip() {
-        return this.clone(mergeDefs(this._zod.def, { catchall: undefined }));
-    },
-    extend(incoming) {
-        return extend(this, incoming);
-    },
-    safeExtend(incoming) {
-        return safeExtend(this, incoming);
-    },
-    merge(other) {
-        return merge(this, other);
-    },
-    pick(mask) {
-        return pick(this, mask);
-    },
-    omit(mask) {
-        return omit(this, mask);
-    },
-    partial(...args) {
-        return partial(ZodOptional, this, args[0]);
-    },
-    exactPartial(...args) {
-        return partial(ZodExactOptional, this, args[0], "exactPartial");
-    },
-    required(...args) {
-        return required(ZodNonOptional, this, args[0]);
-    },
-});
-function object(shape, params) {
-    const def = {
-        type: "object",
-        shape: shape ?? {},
-        ...util.normalizeParams(params),
-    };
-    return new ZodObject(def);
-}
-// strictObject
-function strictObject(shape, params) {
-    return new ZodObject({
-        type: "object",
-        shape,
-        catchall: never(),
-        ...util.normalizeParams(params),
-    });
-}
-// looseObject
-function looseObject(shape, params) {
-    return new ZodObject({
-        type: "object",
-        shape,
-        catchall: unknown(),
-        ...normalizeParams(params),
-    });
-}
-const ZodUnion = /*@__PURE__*/ $constructor("ZodUnion", (inst, def) => {
-    $ZodUnion.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => unionProcessor(inst, ctx, json, params);
-    inst.options = def.options;
-});
-function union(options, params) {
-    return new ZodUnion({
-        type: "union",
-        options: options,
-        ...normalizeParams(params),
-    });
-}
-const ZodXor = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodXor", (inst, def) => {
-    ZodUnion.init(inst, def);
-    core.$ZodXor.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.unionProcessor(inst, ctx, json, params);
-    inst.options = def.options;
-})));
-/** Creates an exclusive union (XOR) where exactly one option must match.
- * Unlike regular unions that succeed when any option matches, xor fails if
- * zero or more than one option matches the input. */
-function xor(options, params) {
-    return new ZodXor({
-        type: "union",
-        options: options,
-        inclusive: false,
-        ...util.normalizeParams(params),
-    });
-}
-const ZodDiscriminatedUnion = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodDiscriminatedUnion", (inst, def) => {
-    ZodUnion.init(inst, def);
-    core.$ZodDiscriminatedUnion.init(inst, def);
-})));
-function discriminatedUnion(discriminator, options, params) {
-    // const [options, params] = args;
-    return new ZodDiscriminatedUnion({
-        type: "union",
-        options: options,
-        discriminator,
-        ...util.normalizeParams(params),
-    });
-}
-const ZodIntersection = /*@__PURE__*/ $constructor("ZodIntersection", (inst, def) => {
-    $ZodIntersection.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => intersectionProcessor(inst, ctx, json, params);
-});
-function intersection(left, right) {
-    return new ZodIntersection({
-        type: "intersection",
-        left: left,
-        right: right,
-    });
-}
-const ZodTuple = /*@__PURE__*/ $constructor("ZodTuple", (inst, def) => {
-    _ensureDefaultMemoizer();
-    $ZodTuple.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => tupleProcessor(inst, ctx, json, params);
-}, {
-    rest(rest) {
-        return this.clone({
-            ...this._zod.def,
-            rest: rest,
-        });
-    },
-    partial() {
-        const def = this._zod.def;
-        // a refinement was authored against the full arity; partialing would run it on a shorter array
-        if (def.checks?.length)
-            throw new Error(".partial() cannot be used on tuple schemas containing refinements");
-        return this.clone({
-            ...def,
-            items: def.items.map((item) => new ZodOptional({ type: "optional", innerType: item })),
-        });
-    },
-});
-function tuple(items, _paramsOrRest, _params) {
-    const hasRest = _paramsOrRest instanceof core.$ZodType;
-    const params = hasRest ? _params : _paramsOrRest;
-    const rest = hasRest ? _paramsOrRest : null;
-    return new ZodTuple({
-        type: "tuple",
-        items: items,
-        rest,
-        ...util.normalizeParams(params),
-    });
-}
-const ZodRecord = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodRecord", (inst, def) => {
-    _ensureDefaultMemoizer();
-    core.$ZodRecord.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.recordProcessor(inst, ctx, json, params);
-    inst.keyType = def.keyType;
-    inst.valueType = def.valueType;
-})));
-function record(keyType, valueType, params) {
-    // v3-compat: z.record(valueType, params?) — defaults keyType to z.string()
-    if (!valueType || !valueType._zod) {
-        return new ZodRecord({
-            type: "record",
-            keyType: schemas_string(),
-            valueType: keyType,
-            ...util.normalizeParams(valueType),
-        });
-    }
-    return new ZodRecord({
-        type: "record",
-        keyType,
-        valueType: valueType,
-        ...util.normalizeParams(params),
-    });
-}
-// type alksjf = core.output<core.$ZodRecordKey>;
-function partialRecord(keyType, valueType, params) {
-    return new ZodRecord({
-        type: "record",
-        keyType,
-        valueType: valueType,
-        ...util.normalizeParams(params),
-        partial: true,
-    });
-}
-function looseRecord(keyType, valueType, params) {
-    return new ZodRecord({
-        type: "record",
-        keyType,
-        valueType: valueType,
-        mode: "loose",
-        ...util.normalizeParams(params),
-    });
-}
-const ZodMap = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodMap", (inst, def) => {
-    _ensureDefaultMemoizer();
-    core.$ZodMap.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.mapProcessor(inst, ctx, json, params);
-    inst.keyType = def.keyType;
-    inst.valueType = def.valueType;
-    inst.min = (...args) => inst.check(core._minSize(...args));
-    inst.nonempty = (params) => inst.check(core._minSize(1, params));
-    inst.max = (...args) => inst.check(core._maxSize(...args));
-    inst.size = (...args) => inst.check(core._size(...args));
-})));
-function map(keyType, valueType, params) {
-    return new ZodMap({
-        type: "map",
-        keyType: keyType,
-        valueType: valueType,
-        ...util.normalizeParams(params),
-    });
-}
-const ZodSet = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodSet", (inst, def) => {
-    _ensureDefaultMemoizer();
-    core.$ZodSet.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.setProcessor(inst, ctx, json, params);
-    inst.min = (...args) => inst.check(core._minSize(...args));
-    inst.nonempty = (params) => inst.check(core._minSize(1, params));
-    inst.max = (...args) => inst.check(core._maxSize(...args));
-    inst.size = (...args) => inst.check(core._size(...args));
-})));
-function set(valueType, params) {
-    return new ZodSet({
-        type: "set",
-        valueType: valueType,
-        ...util.normalizeParams(params),
-    });
-}
-const ZodEnum = /*@__PURE__*/ $constructor("ZodEnum", (inst, def) => {
-    $ZodEnum.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => enumProcessor(inst, ctx, json, params);
-    inst.enum = def.entries;
-    // reuse the parsed value set so a numeric TS enum's reverse-mapping keys stay out
-    inst.options = [...inst._zod.values];
-    const keys = new Set(Object.keys(def.entries));
-    inst.extract = (values, params) => {
-        const newEntries = {};
-        for (const value of values) {
-            if (keys.has(value)) {
-                newEntries[value] = def.entries[value];
-            }
-            else
-                throw new Error(`Key ${value} not found in enum`);
-        }
-        return new ZodEnum({
-            ...def,
-            checks: [],
-            ...normalizeParams(params),
-            entries: newEntries,
-        });
-    };
-    inst.exclude = (values, params) => {
-        const newEntries = { ...def.entries };
-        for (const value of values) {
-            if (keys.has(value)) {
-                delete newEntries[value];
-            }
-            else
-                throw new Error(`Key ${value} not found in enum`);
-        }
-        return new ZodEnum({
-            ...def,
-            checks: [],
-            ...normalizeParams(params),
-            entries: newEntries,
-        });
-    };
-});
-function schemas_enum(values, params) {
-    const entries = Array.isArray(values) ? Object.fromEntries(values.map((v) => [v, v])) : values;
-    return new ZodEnum({
-        type: "enum",
-        entries,
-        ...normalizeParams(params),
-    });
-}
-
-/** @deprecated This API has been merged into `z.enum()`. Use `z.enum()` instead.
- *
- * ```ts
- * enum Colors { red, green, blue }
- * z.enum(Colors);
- * ```
- */
-function nativeEnum(entries, params) {
-    return new ZodEnum({
-        type: "enum",
-        entries,
-        ...util.normalizeParams(params),
-    });
-}
-const ZodLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodLiteral", (inst, def) => {
-    core.$ZodLiteral.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.literalProcessor(inst, ctx, json, params);
-    inst.values = new Set(def.values);
-    Object.defineProperty(inst, "value", {
-        get() {
-            if (def.values.length > 1) {
-                throw new Error("This schema contains multiple valid literal values. Use `.values` instead.");
-            }
-            return def.values[0];
-        },
-    });
-})));
-function literal(value, params) {
-    return new ZodLiteral({
-        type: "literal",
-        values: Array.isArray(value) ? value : [value],
-        ...util.normalizeParams(params),
-    });
-}
-const ZodFile = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodFile", (inst, def) => {
-    core.$ZodFile.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.fileProcessor(inst, ctx, json, params);
-    inst.min = (size, params) => inst.check(core._minSize(size, params));
-    inst.max = (size, params) => inst.check(core._maxSize(size, params));
-    inst.mime = (types, params) => inst.check(core._mime(Array.isArray(types) ? types : [types], params));
-})));
-function schemas_file(params) {
-    return core._file(ZodFile, params);
-}
-const ZodTransform = /*@__PURE__*/ $constructor("ZodTransform", (inst, def) => {
-    _ensureDefaultMemoizer();
-    $ZodTransform.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => transformProcessor(inst, ctx, json, params);
-    inst._zod.parse = (payload, _ctx) => {
-        if (_ctx.direction === "backward") {
-            throw new $ZodEncodeError(inst.constructor.name);
-        }
-        payload.addIssue = (issue) => {
-            if (typeof issue === "string") {
-                payload.issues.push(util_issue(issue, payload.value, def));
-            }
-            else {
-                // for Zod 3 backwards compatibility
-                const _issue = issue;
-                if (_issue.fatal)
-                    _issue.continue = false;
-                _issue.code ?? (_issue.code = "custom");
-                if (!("input" in _issue))
-                    _issue.input = payload.value;
-                _issue.inst ?? (_issue.inst = inst);
-                // _issue.continue ??= true;
-                payload.issues.push(util_issue(_issue));
-            }
-        };
-        const output = def.transform(payload.value, payload);
-        if (output instanceof Promise) {
-            return output.then((output) => {
-                payload.value = output;
-                return payload;
-            });
-        }
-        payload.value = output;
-        return payload;
-    };
-});
-function transform(fn) {
-    return new ZodTransform({
-        type: "transform",
-        transform: fn,
-    });
-}
-const ZodOptional = /*@__PURE__*/ $constructor("ZodOptional", (inst, def) => {
-    $ZodOptional.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => optionalProcessor(inst, ctx, json, params);
-    inst.unwrap = () => inst._zod.def.innerType;
-});
-function optional(innerType) {
-    return new ZodOptional({
-        type: "optional",
-        innerType: innerType,
-    });
-}
-const ZodExactOptional = /*@__PURE__*/ $constructor("ZodExactOptional", (inst, def) => {
-    $ZodExactOptional.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => optionalProcessor(inst, ctx, json, params);
-    inst.unwrap = () => inst._zod.def.innerType;
-});
-function exactOptional(innerType) {
-    return new ZodExactOptional({
-        type: "optional",
-        innerType: innerType,
-    });
-}
-const ZodNullable = /*@__PURE__*/ $constructor("ZodNullable", (inst, def) => {
-    $ZodNullable.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => nullableProcessor(inst, ctx, json, params);
-    inst.unwrap = () => inst._zod.def.innerType;
-});
-function nullable(innerType) {
-    return new ZodNullable({
-        type: "nullable",
-        innerType: innerType,
-    });
-}
-// nullish
-function schemas_nullish(innerType) {
-    return optional(nullable(innerType));
-}
-const ZodDefault = /*@__PURE__*/ $constructor("ZodDefault", (inst, def) => {
-    $ZodDefault.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => defaultProcessor(inst, ctx, json, params);
-    inst.unwrap = () => inst._zod.def.innerType;
-    inst.removeDefault = inst.unwrap;
-});
-function schemas_default(innerType, defaultValue) {
-    return new ZodDefault({
-        type: "default",
-        innerType: innerType,
-        get defaultValue() {
-            return typeof defaultValue === "function" ? defaultValue() : shallowClone(defaultValue);
-        },
-    });
-}
-const ZodPrefault = /*@__PURE__*/ $constructor("ZodPrefault", (inst, def) => {
-    $ZodPrefault.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => prefaultProcessor(inst, ctx, json, params);
-    inst.unwrap = () => inst._zod.def.innerType;
-});
-function prefault(innerType, defaultValue) {
-    return new ZodPrefault({
-        type: "prefault",
-        innerType: innerType,
-        get defaultValue() {
-            return typeof defaultValue === "function" ? defaultValue() : shallowClone(defaultValue);
-        },
-    });
-}
-const ZodNonOptional = /*@__PURE__*/ $constructor("ZodNonOptional", (inst, def) => {
-    $ZodNonOptional.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => nonoptionalProcessor(inst, ctx, json, params);
-    inst.unwrap = () => inst._zod.def.innerType;
-});
-function nonoptional(innerType, params) {
-    return new ZodNonOptional({
-        type: "nonoptional",
-        innerType: innerType,
-        ...normalizeParams(params),
-    });
-}
-const ZodSuccess = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodSuccess", (inst, def) => {
-    core.$ZodSuccess.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.successProcessor(inst, ctx, json, params);
-    inst.unwrap = () => inst._zod.def.innerType;
-})));
-function success(innerType) {
-    return new ZodSuccess({
-        type: "success",
-        innerType: innerType,
-    });
-}
-const ZodCatch = /*@__PURE__*/ $constructor("ZodCatch", (inst, def) => {
-    $ZodCatch.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => catchProcessor(inst, ctx, json, params);
-    inst.unwrap = () => inst._zod.def.innerType;
-    inst.removeCatch = inst.unwrap;
-});
-function schemas_catch(innerType, catchValue) {
-    return new ZodCatch({
-        type: "catch",
-        innerType: innerType,
-        catchValue: (typeof catchValue === "function" ? catchValue : constantCatch(catchValue)),
-    });
-}
-
-const ZodNaN = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodNaN", (inst, def) => {
-    core.$ZodNaN.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.nanProcessor(inst, ctx, json, params);
-})));
-function nan(params) {
-    return core._nan(ZodNaN, params);
-}
-const ZodPipe = /*@__PURE__*/ $constructor("ZodPipe", (inst, def) => {
-    $ZodPipe.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => pipeProcessor(inst, ctx, json, params);
-    inst.in = def.in;
-    inst.out = def.out;
-});
-function pipe(in_, out) {
-    return new ZodPipe({
-        type: "pipe",
-        in: in_,
-        out: out,
-        // ...util.normalizeParams(params),
-    });
-}
-const ZodCodec = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodCodec", (inst, def) => {
-    ZodPipe.init(inst, def);
-    core.$ZodCodec.init(inst, def);
-})));
-function codec(in_, out, params) {
-    return new ZodCodec({
-        type: "pipe",
-        in: in_,
-        out: out,
-        transform: params.decode,
-        reverseTransform: params.encode,
-    });
-}
-function invertCodec(codec) {
-    const def = codec._zod.def;
-    return new ZodCodec({
-        type: "pipe",
-        in: def.out,
-        out: def.in,
-        transform: def.reverseTransform,
-        reverseTransform: def.transform,
-    });
-}
-const ZodPreprocess = /*@__PURE__*/ $constructor("ZodPreprocess", (inst, def) => {
-    ZodPipe.init(inst, def);
-    $ZodPreprocess.init(inst, def);
-});
-const ZodReadonly = /*@__PURE__*/ $constructor("ZodReadonly", (inst, def) => {
-    $ZodReadonly.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => readonlyProcessor(inst, ctx, json, params);
-    inst.unwrap = () => inst._zod.def.innerType;
-});
-function readonly(innerType) {
-    return new ZodReadonly({
-        type: "readonly",
-        innerType: innerType,
-    });
-}
-const ZodTemplateLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodTemplateLiteral", (inst, def) => {
-    core.$ZodTemplateLiteral.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.templateLiteralProcessor(inst, ctx, json, params);
-})));
-function templateLiteral(parts, params) {
-    return new ZodTemplateLiteral({
-        type: "template_literal",
-        parts,
-        ...util.normalizeParams(params),
-    });
-}
-const ZodLazy = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodLazy", (inst, def) => {
-    core.$ZodLazy.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.lazyProcessor(inst, ctx, json, params);
-    inst.unwrap = () => inst._zod.def.getter();
-})));
-function lazy(getter) {
-    return new ZodLazy({
-        type: "lazy",
-        getter: getter,
-    });
-}
-const ZodPromise = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodPromise", (inst, def) => {
-    core.$ZodPromise.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.promiseProcessor(inst, ctx, json, params);
-    inst.unwrap = () => inst._zod.def.innerType;
-})));
-function promise(innerType) {
-    return new ZodPromise({
-        type: "promise",
-        innerType: innerType,
-    });
-}
-const ZodFunction = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodFunction", (inst, def) => {
-    core.$ZodFunction.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.functionProcessor(inst, ctx, json, params);
-})));
-function _function(params) {
-    return new ZodFunction({
-        type: "function",
-        input: Array.isArray(params?.input) ? tuple(params?.input) : (params?.input ?? array(unknown())),
-        output: params?.output ?? unknown(),
-    });
-}
-
-const ZodCustom = /*@__PURE__*/ $constructor("ZodCustom", (inst, def) => {
-    $ZodCustom.init(inst, def);
-    ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => customProcessor(inst, ctx, json, params);
-});
-// custom checks
-function check(fn) {
-    const ch = new core.$ZodCheck({
-        check: "custom",
-        // ...util.normalizeParams(params),
-    });
-    ch._zod.check = fn;
-    return ch;
-}
-function custom(fn, _params) {
-    return core._custom(ZodCustom, fn ?? (() => true), _params);
-}
-function refine(fn, _params = {}) {
-    return _refine(ZodCustom, fn, _params);
-}
-// superRefine
-function superRefine(fn, params) {
-    return _superRefine(fn, params);
-}
-// Re-export describe and meta from core
-const schemas_describe = describe;
-const schemas_meta = meta;
-const ZodInstanceOf = /*@__PURE__*/ $constructor("ZodInstanceOf", (inst, def) => {
-    ZodCustom.init(inst, def);
-}, {
-    properties(shape, params) {
-        // asserts in place, so the narrowed output type is truthful without a wrapper
-        return this.check(_properties(shape, params));
-    },
-});
-function _instanceof(cls, params = {}) {
-    const inst = new ZodInstanceOf({
-        type: "custom",
-        check: "custom",
-        fn: (data) => data instanceof cls,
-        abort: true,
-        ...util.normalizeParams(params),
-    });
-    inst._zod.bag.Class = cls;
-    // Override check to emit invalid_type instead of custom
-    inst._zod.check = (payload) => {
-        if (!(payload.value instanceof cls)) {
-            payload.issues.push({
-                code: "invalid_type",
-                expected: cls.name,
-                input: payload.value,
-                inst,
-                path: [...(inst._zod.def.path ?? [])],
-            });
-        }
-    };
-    return inst;
-}
-
-// stringbool
-const stringbool = (...args) => core._stringbool({
-    Codec: ZodCodec,
-    Boolean: ZodBoolean,
-    String: ZodString,
-}, ...args);
-function json(params) {
-    const jsonSchema = lazy(() => {
-        return union([schemas_string(params), schemas_number(), schemas_boolean(), schemas_null(), array(jsonSchema), record(schemas_string(), jsonSchema)]);
-    });
-    return jsonSchema;
-}
-// preprocess
-function preprocess(fn, schema) {
-    return new ZodPreprocess({
-        type: "pipe",
-        in: transform(fn),
-        out: schema,
-    });
 }
 
 ;// CONCATENATED MODULE: ./src/inventory/validators.ts
@@ -49139,17 +40126,17 @@ class Issue {
 }
 const isBlank = (v) => v === undefined || v === null;
 /** Absent or null → the default (or undefined); otherwise the check. */
-const validators_optional = (check, fallback) => (v) => isBlank(v) ? fallback : check(v);
-const validators_required = (check, why = 'is required') => (v) => isBlank(v) ? new Issue(why) : check(v);
+const optional = (check, fallback) => (v) => isBlank(v) ? fallback : check(v);
+const required = (check, why = 'is required') => (v) => isBlank(v) ? new Issue(why) : check(v);
 /** Strings, and numbers written without quotes (YAML 1.1 reads `3` as a number). */
 function validators_text(v, what) {
     if (typeof v === 'string')
         return v;
     if (typeof v === 'number' && Number.isFinite(v))
         return String(v);
-    return new Issue(`must be ${what} (a string), not ${validators_describe(v)}`);
+    return new Issue(`must be ${what} (a string), not ${describe(v)}`);
 }
-function validators_describe(v) {
+function describe(v) {
     if (Array.isArray(v))
         return 'a list';
     if (v === null)
@@ -49184,15 +40171,15 @@ function pattern(what, re, charClass, maxLen, rule) {
         return s;
     };
 }
-const validators_integer = (what, min, max) => (v) => {
+const integer = (what, min, max) => (v) => {
     const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
     if (!Number.isInteger(n))
-        return new Issue(`must be ${what}: an integer from ${min} to ${max}, not ${typeof v === 'string' ? 'that text' : validators_describe(v)}`);
+        return new Issue(`must be ${what}: an integer from ${min} to ${max}, not ${typeof v === 'string' ? 'that text' : describe(v)}`);
     if (n < min || n > max)
         return new Issue(`must be ${what}: an integer from ${min} to ${max}`);
     return n;
 };
-const port = validators_integer('a port', 1, 65535);
+const port = integer('a port', 1, 65535);
 /** Ansible's boolean(): yes/no, on/off, true/false, y/n, t/f, 1/0 (any case). */
 const ansibleBool = (v) => {
     if (typeof v === 'boolean')
@@ -49240,7 +40227,7 @@ const HOSTNAME_RE = new RegExp(`^${validators_LABEL}(?:\\.${validators_LABEL})*\
 const IPV4_RE = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 const IPV6_RE = /^[0-9A-Fa-f:.]+$/;
 /** Host names and IP addresses: never starting with "-" (it would read as an ssh option). */
-const validators_hostname = (v) => {
+const hostname = (v) => {
     const s = validators_text(v, 'host name');
     if (s instanceof Issue)
         return s;
@@ -49254,7 +40241,7 @@ const validators_hostname = (v) => {
 };
 /** Hosts a URL can carry (IPv6 literals are not supported in restic_repo). */
 const urlHost = (v) => {
-    const s = validators_hostname(v);
+    const s = hostname(v);
     if (s instanceof Issue || !s.includes(':'))
         return s;
     return new Issue('IPv6 addresses are not supported here; use a host name');
@@ -49348,7 +40335,7 @@ const jumpHost = (defaultUser) => (v) => {
     const user = m[1] === undefined ? defaultUser : sshUser(m[1]);
     if (user instanceof Issue)
         return new Issue(`has an invalid user: ${user.message}`);
-    const host = validators_hostname(m[2].replace(/^\[|\]$/g, ''));
+    const host = hostname(m[2].replace(/^\[|\]$/g, ''));
     if (host instanceof Issue)
         return new Issue(`has an invalid host: ${host.message}`);
     const p = m[3] === undefined ? 22 : port(m[3]);
@@ -49447,107 +40434,149 @@ function checkItem(item, max, range) {
     return undefined;
 }
 
-;// CONCATENATED MODULE: ./src/inventory/schema-shapes.ts
+;// CONCATENATED MODULE: ./src/inventory/schema.ts
+/**
+ * What each inventory variable restic-fleet reads is: its check (validators.ts), its
+ * default, whether it is required. Tables only; validate.ts reads a host with them in
+ * one pass. A Field reads one value and reports its problems at paths below `at`.
+ */
 
 
 
-
-// ---- zod glue ----------------------------------------------------------------------
-/** A field checked by one of our rules; its Issue becomes a zod issue at the field's path. */
-function field(check) {
-    return unknown().transform((v, ctx) => {
-        const r = check(v);
-        if (r instanceof Issue) {
-            ctx.addIssue({ code: 'custom', message: r.message });
-            return NEVER;
-        }
+// ---- building blocks -------------------------------------------------------------
+/** A value checked by one rule; its Issue is reported at the value's path. */
+const value = (check) => (v, at, report) => {
+    const r = check(v);
+    if (!(r instanceof Issue))
         return r;
-    });
+    report(at, r.message);
+    return undefined;
+};
+/** Optional (absent or null → undefined). */
+const opt = (check) => value(optional(check));
+/** Absent or null → the default. */
+const dflt = (check, d) => value(optional(check, d));
+const req = (check, why) => value(required(check, why));
+/** Taken as it is (checked later, with other fields at hand). */
+const raw = (v) => v;
+const isMapping = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Every field of a shape, in the shape's order. */
+function readShape(shape, obj, at, report) {
+    const out = {};
+    for (const k of Object.keys(shape))
+        out[k] = shape[k](obj[k], [...at, k], report);
+    return out;
 }
-/** Optional field (absent, null → undefined). */
-const opt = (check) => field(validators_optional(check)).optional();
-/** Optional field with a default (absent or null → the default). */
-const dflt = (check, d) => field(validators_optional(check, d)).default(d);
-const req = (check, why) => field(validators_required(check, why));
-const nullToUndefined = (v) => (v === null ? undefined : v);
-const list = (item, what) => preprocess(nullToUndefined, array(item, { error: `must be a list of ${what}` }).optional());
-/** Passwords arrive as Secrets (prepareVars wraps plain text); never quoted in messages. */
-const schema_shapes_password = (v) => {
+const mapping = (shape, notMapping) => (v, at, report) => {
+    if (isMapping(v))
+        return readShape(shape, v, at, report);
+    report(at, notMapping);
+    return undefined;
+};
+/** Absent or null → undefined. */
+const optMapping = (shape, notMapping) => (v, at, report) => v === undefined || v === null ? undefined : mapping(shape, notMapping)(v, at, report);
+/** Absent or null → undefined; each item read by `item`. */
+const list = (item, what) => (v, at, report) => {
+    if (v === undefined || v === null)
+        return undefined;
+    if (!Array.isArray(v)) {
+        report(at, `must be a list of ${what}`);
+        return undefined;
+    }
+    return v.map((x, i) => item(x, [...at, i], report));
+};
+/** Passwords arrive as Secrets (validate.ts wraps plain text); never quoted in messages. */
+const schema_password = (v) => {
     if (!isSecret(v))
         return new Issue('must be a password (a string)');
     if (v.reveal() === '')
         return new Issue('must not be empty');
     return v;
 };
-/** Backup set types. Open for 'postgres-dump', 'command' ...: add the type here and its fields to setSchema. */
-const SET_TYPES = ['docker-volume'];
-const setType = (v) => typeof v === 'string' && SET_TYPES.includes(v)
-    ? v
-    : new Issue(`is not a supported backup set type (supported: ${SET_TYPES.join(', ')})`);
-const setShape = {
+// ---- backup sets -------------------------------------------------------------------
+/**
+ * The fields of each backup set type, besides the ones every set has (id, type, tags,
+ * hour, minute). To add a type: its entry here, its variant of BackupSetConfig
+ * (config.ts); what it reads becomes the set's config as it is (validate.ts).
+ */
+const SET_TYPE_FIELDS = {
+    'docker-volume': { volume: req(volumeName) },
+};
+const SET_TYPES = Object.keys(SET_TYPE_FIELDS);
+const isSetType = (v) => typeof v === 'string' && Object.hasOwn(SET_TYPE_FIELDS, v);
+/** A set without a supported type is read with the seed's type's fields, so its other mistakes still show. */
+const FALLBACK_SET_TYPE = 'docker-volume';
+const setType = (v) => (isSetType(v) ? v : new Issue(`is not a supported backup set type (supported: ${SET_TYPES.join(', ')})`));
+/** A set's fields in key order (also the order of "known: ..." in messages): id, type, the type's own, tags, hour, minute. */
+const shapeOfType = (type) => ({
     id: req(setId),
     type: req(setType),
-    volume: req(volumeName),
-    tags: list(field(resticTag), 'tags'),
+    ...SET_TYPE_FIELDS[type],
+    tags: list(value(resticTag), 'tags'),
     hour: dflt(cronField('hour'), '1'),
     minute: dflt(cronField('minute'), '0'),
-};
-const setSchema = looseObject(setShape, { error: 'each backup set must be a mapping (id, type, volume, tags, hour, minute)' });
-const keep = validators_integer('a number of snapshots to keep', 0, 100000);
+});
+const SET_SHAPES = Object.fromEntries(SET_TYPES.map((t) => [t, shapeOfType(t)]));
+/** The fields of a set whose `type` is written as `type`. */
+const setShape = (type) => SET_SHAPES[isSetType(type) ? type : FALLBACK_SET_TYPE];
+const backupSet = (v, at, report) => mapping(setShape(isMapping(v) ? v.type : undefined), 'each backup set must be a mapping (id, type, volume, tags, hour, minute)')(v, at, report);
+// ---- the other nested mappings -------------------------------------------------------
+const keep = integer('a number of snapshots to keep', 0, 100000);
 const rotationShape = {
     daily: dflt(keep, 0),
     weekly: dflt(keep, 0),
     monthly: dflt(keep, 0),
     hour: dflt(cronField('hour'), '23'),
-    minute: opt(cronField('minute')),
+    minute: opt(cronField('minute')), // default: staggered per host (validate.ts)
     prune: dflt(ansibleBool, true),
 };
-const rotationSchema = looseObject(rotationShape, { error: 'must be a mapping (daily, weekly, monthly, hour, minute, prune)' });
-const userShape = { user: req(serverUser), password: req(schema_shapes_password) };
+const userShape = { user: req(serverUser), password: req(schema_password) };
+// ---- the host's variables, by role ------------------------------------------------------
 const connectionShape = {
-    ansible_host: opt(validators_hostname),
+    ansible_host: opt(hostname),
     ansible_port: dflt(port, 22),
     ansible_user: dflt(sshUser, 'root'),
     ansible_become: dflt(ansibleBool, false),
-    restic_fleet_jump_host: unknown().optional(), // needs ansible_user as its default user: checked after
-    restic_fleet_connect_timeout: dflt(validators_integer('a timeout in seconds', 1, 3600), 15),
-    restic_fleet_command_timeout: dflt(validators_integer('a timeout in seconds', 1, 86400), 600),
+    restic_fleet_jump_host: raw, // its default user is ansible_user: checked after
+    restic_fleet_connect_timeout: dflt(integer('a timeout in seconds', 1, 3600), 15),
+    restic_fleet_command_timeout: dflt(integer('a timeout in seconds', 1, 86400), 600),
 };
+/** Read when restic_server_image is set (the seed's restic-server role). */
 const serverShape = {
     restic_server_image: req(dockerImage),
     restic_server_hostname: dflt(containerName, 'restic-server'),
     restic_server_port: dflt(port, 8000),
     restic_server_backup_dir: dflt(absoluteDir, '/srv/restic'),
     restic_server_user: opt(serverUser),
-    restic_server_password: opt(schema_shapes_password),
-    restic_server_users: list(looseObject(userShape, { error: 'each entry must be a mapping with user and password' }), 'users ({user, password})'),
-    restic_server_options: list(field(serverOption), 'rest-server flags'),
-    restic_server_ready_timeout: dflt(validators_integer('a timeout in seconds', 1, 3600), 30),
+    restic_server_password: opt(schema_password),
+    restic_server_users: list(mapping(userShape, 'each entry must be a mapping with user and password'), 'users ({user, password})'),
+    restic_server_options: list(value(serverOption), 'rest-server flags'),
+    restic_server_ready_timeout: dflt(integer('a timeout in seconds', 1, 3600), 30),
     docker_network_name: opt(userNetworkName),
     docker_log_driver: opt(logDriver),
     docker_log_max_size: opt(logMaxSize),
-    docker_log_max_file: opt(validators_integer('a number of log files', 1, 1000)),
+    docker_log_max_file: opt(integer('a number of log files', 1, 1000)),
 };
+/** Read when restic_repo is set (the seed's restic-client role). */
 const clientShape = {
     restic_client_package: opt(aptPackage),
     restic_repo: req(resticRepo),
     restic_client_user: opt(serverUser),
-    restic_client_password: opt(schema_shapes_password),
-    restic_repo_password: req(schema_shapes_password, 'is required when restic_repo is set (the repository password)'),
-    restic_backup_sets: list(setSchema, 'backup sets (mappings with id, type, volume, tags, hour, minute)'),
-    restic_backup_rotation: preprocess(nullToUndefined, rotationSchema.optional()),
+    restic_client_password: opt(schema_password),
+    restic_repo_password: req(schema_password, 'is required when restic_repo is set (the repository password)'),
+    restic_backup_sets: list(backupSet, 'backup sets (mappings with id, type, volume, tags, hour, minute)'),
+    restic_backup_rotation: optMapping(rotationShape, 'must be a mapping (daily, weekly, monthly, hour, minute, prune)'),
 };
-const connectionSchema = looseObject(connectionShape);
-const serverSchema = looseObject(serverShape);
-const clientSchema = looseObject(clientShape);
 /** Every restic_* variable restic-fleet knows (the seed's and ours). */
 const KNOWN_RESTIC_VARS = new Set([...Object.keys(connectionShape), ...Object.keys(serverShape), ...Object.keys(clientShape)].filter((k) => k.startsWith('restic_')));
 const PASSWORD_VARS = new Set(['restic_client_password', 'restic_server_password', 'restic_repo_password']);
+/** Fields that hold a password: plain text there becomes a Secret; nowhere else may a secret go. */
+const isPasswordPath = (path) => (path.length === 1 && PASSWORD_VARS.has(String(path[0]))) || (path.length === 3 && path[0] === 'restic_server_users' && path[2] === 'password');
 
 ;// CONCATENATED MODULE: ./src/inventory/public-fields.ts
 /**
  * No secret in a public field, in any spelling. Templating from a secret is caught where
- * the value is prepared (schema-checks.ts: a Secret in a public field); this catches the
+ * the value is prepared (validate.ts: a Secret in a public field); this catches the
  * same secret *written out* in a public field (a password pasted into a tag, a set id or
  * a host name), in any case and URL-encoded, because restic-fleet lower-cases and slugs
  * public text before it reaches plans, cron files and logs, past the runner's masking.
@@ -49556,7 +40585,6 @@ const PASSWORD_VARS = new Set(['restic_client_password', 'restic_server_password
 
 
 
-const isPasswordPath = (path) => (path.length === 1 && PASSWORD_VARS.has(String(path[0]))) || (path.length === 3 && path[0] === 'restic_server_users' && path[2] === 'password');
 /**
  * Every public text of a host, with its variable path: the host name, and every string or
  * number restic-fleet reads that is not a password. Taken from the variables, not the
@@ -49685,167 +40713,17 @@ const didYouMean = (name, known) => {
     return s ? ` (did you mean "${s}"?)` : '';
 };
 
-;// CONCATENATED MODULE: ./src/inventory/schema-checks.ts
-
-
-
-
-
-
-
-// Checks on the raw values, independent of the zod parse, so that they are
-// reported together with every other problem.
-/** A user needs a password and a password a user (checked on the raw values, beside any other error). */
-function checkPair(v, vars, user, password, userWhat, passwordWhat) {
-    const has = (k) => (vars[k] !== undefined && vars[k] !== null) || v.skipped([k]);
-    if (has(user) && !has(password))
-        v.add('error', [password], `is required with ${user} (${passwordWhat})`);
-    if (!has(user) && has(password))
-        v.add('error', [user], `is required with ${password} (${userWhat})`);
-}
-/** Duplicate users and options, checked on the raw values so they are reported alongside any other error. */
-function checkServerUniqueness(v, vars) {
-    const userAt = new Map();
-    const user = (name, path) => {
-        if (typeof name !== 'string')
-            return;
-        const prev = userAt.get(name);
-        if (prev)
-            v.add('error', path, `duplicate user "${name}": ${keyPath(prev)} at ${where(v, prev)} defines it already`);
-        else
-            userAt.set(name, path);
-    };
-    user(vars.restic_server_user ?? null, ['restic_server_user']);
-    const list = vars.restic_server_users;
-    if (Array.isArray(list)) {
-        list.forEach((u, i) => {
-            if (u && typeof u === 'object' && !Array.isArray(u) && !isSecret(u))
-                user(u.user ?? null, ['restic_server_users', i, 'user']);
-        });
-    }
-    const options = vars.restic_server_options;
-    if (Array.isArray(options)) {
-        const flagAt = new Map();
-        options.forEach((o, i) => {
-            const normalized = serverOption(o);
-            if (normalized instanceof Issue)
-                return;
-            const flag = normalized.split('=')[0];
-            const prev = flagAt.get(flag);
-            if (prev !== undefined)
-                v.add('error', ['restic_server_options', i], `${flag} is given twice (also restic_server_options[${prev}])`);
-            else
-                flagAt.set(flag, i);
-        });
-    }
-}
-/** Set ids are unique per host: the second use is the error, naming where the first is. */
-function checkUniqueSetIds(v, vars) {
-    const sets = vars.restic_backup_sets;
-    if (!Array.isArray(sets))
-        return;
-    const idAt = new Map();
-    sets.forEach((s, i) => {
-        if (!s || typeof s !== 'object' || Array.isArray(s) || isSecret(s))
-            return;
-        const id = s.id;
-        if (typeof id !== 'string' && typeof id !== 'number')
-            return;
-        const key = String(id);
-        const first = idAt.get(key);
-        if (first === undefined) {
-            idAt.set(key, i);
-            return;
-        }
-        const firstPath = ['restic_backup_sets', first, 'id'];
-        v.add('error', ['restic_backup_sets', i, 'id'], `duplicate id "${key}": restic_backup_sets[${first}] at ${where(v, firstPath)} has the same id (ids must be unique per host)`);
-    });
-}
+;// CONCATENATED MODULE: ./src/inventory/validate.ts
 /**
- * Copies the variables restic-fleet reads, normalising secrets:
- * - passwords written as plain text become Secrets (with a warning: use vault or env);
- * - Secrets (vault, env) in fields that are not secret are an error (those values end
- *   up in plans, container specs and cron files); the value is revealed only so the
- *   other checks can still run (their messages go through redaction).
+ * Validation of a host's variables into HostConfig: one pass, top to bottom.
+ *   1. prepare: plain-text passwords become Secrets (a warning); a secret in a public field is an error
+ *   2. unknown restic_* variables, unknown keys in backup sets, rotation and users
+ *   3. connection (ansible_*, restic_fleet_*)
+ *   4. server (restic_server_*, docker_*), when restic_server_image is set
+ *   5. client (restic_repo, backup sets, rotation), when restic_repo is set
+ * What each field is comes from schema.ts (tables), value rules from validators.ts.
+ * Positions, and the paths the loader already reported, come with the host (HostVars).
  */
-function prepareVars(h, v) {
-    const out = {};
-    for (const [name, value] of Object.entries(h.vars))
-        out[name] = normalise(value, [name], h, v);
-    return out;
-}
-function schema_checks_isPasswordPath(path) {
-    if (path.length === 1)
-        return PASSWORD_VARS.has(String(path[0]));
-    return path.length === 3 && path[0] === 'restic_server_users' && path[2] === 'password';
-}
-function normalise(value, path, h, v) {
-    const top = String(path[0]);
-    const checked = top.startsWith('restic_') || top.startsWith('docker_') || top.startsWith('ansible_');
-    if (!checked)
-        return value;
-    if (schema_checks_isPasswordPath(path)) {
-        if (typeof value === 'string' || typeof value === 'number') {
-            const pos = h.posOf(path);
-            v.add('warning', path, 'password written in plain text in the inventory: encrypt it with ansible-vault or reference an environment variable ("{{ vault_... }}")');
-            return new Secret(String(value), `inventory ${pos ? fmtPos(pos) : keyPath(path)}`);
-        }
-        return value;
-    }
-    if (isSecret(value)) {
-        // Public fields end up in plans, logs, summaries, comments, the 0644 cron file and
-        // container specs: a secret there would leak, lower-cased or slugged past masking.
-        v.reportOnce(path, `comes from a secret (${value.origin}), but ${keyPath(path)} is public (shown in plans, logs and files): a secret may not be used here`);
-        return value.reveal();
-    }
-    if (Array.isArray(value)) {
-        let changed = false;
-        const items = value.map((item, i) => {
-            const n = normalise(item, [...path, i], h, v);
-            changed ||= n !== item;
-            return n;
-        });
-        return changed ? items : value;
-    }
-    if (value && typeof value === 'object') {
-        let changed = false;
-        const o = {};
-        for (const [k, item] of Object.entries(value)) {
-            o[k] = normalise(item, [...path, k], h, v);
-            changed ||= o[k] !== item;
-        }
-        return changed ? o : value;
-    }
-    return value;
-}
-/** Unknown restic_* variables and unknown keys inside backup sets / rotation: errors with "did you mean". */
-function checkUnknownKeys(h, vars, v) {
-    for (const name of Object.keys(vars)) {
-        if (!name.startsWith('restic_') || KNOWN_RESTIC_VARS.has(name))
-            continue;
-        v.add('error', [name], `unknown variable "${name}"${didYouMean(name, KNOWN_RESTIC_VARS) || ' (restic_* variables are reserved for restic-fleet; see docs/inventory.md for the list)'}`, keyPosOf(h, [name]));
-    }
-    const nested = (path, value, known) => {
-        if (!value || typeof value !== 'object' || Array.isArray(value) || isSecret(value))
-            return;
-        for (const k of Object.keys(value)) {
-            if (known.includes(k))
-                continue;
-            const p = [...path, k];
-            v.add('error', p, `unknown key "${k}"${didYouMean(k, known) || ` (known: ${known.join(', ')})`}`, keyPosOf(h, p));
-        }
-    };
-    const sets = vars.restic_backup_sets;
-    if (Array.isArray(sets))
-        sets.forEach((s, i) => nested(['restic_backup_sets', i], s, Object.keys(setShape)));
-    nested(['restic_backup_rotation'], vars.restic_backup_rotation ?? null, Object.keys(rotationShape));
-    const users = vars.restic_server_users;
-    if (Array.isArray(users))
-        users.forEach((u, i) => nested(['restic_server_users', i], u, Object.keys(userShape)));
-}
-
-;// CONCATENATED MODULE: ./src/inventory/schema.ts
-
 
 
 
@@ -49856,7 +40734,7 @@ function checkUnknownKeys(h, vars, v) {
 
 
 /** Rotation minute when not set: spread hosts over the hour (sha256 of the host name, first 4 bytes, mod 60). */
-const staggeredMinute = (host) => String((0,external_node_crypto_.createHash)('sha256').update(host).digest().readUInt32BE(0) % 60);
+const staggeredMinute = (host) => String((0,external_node_crypto_namespaceObject.createHash)('sha256').update(host).digest().readUInt32BE(0) % 60);
 /**
  * Validates every host's variables into HostConfig. Hosts with errors are left
  * out of `hosts`; every problem (errors and warnings) is in `diagnostics`.
@@ -49875,50 +40753,180 @@ function validateHosts(inv) {
     return { hosts, diagnostics: dedupeDiagnostics(diagnostics) };
 }
 function validateHost(h) {
-    const v = new HostValidation(h);
-    const vars = prepareVars(h, v);
-    checkUnknownKeys(h, vars, v);
-    const conn = v.parse(connectionSchema, vars);
-    let connection;
-    if (conn) {
-        connection = {
-            host: conn.ansible_host ?? h.name,
-            port: conn.ansible_port,
-            user: conn.ansible_user,
-            become: conn.ansible_become,
-            connectTimeoutSeconds: conn.restic_fleet_connect_timeout,
-            commandTimeoutSeconds: conn.restic_fleet_command_timeout,
-        };
-        if (!conn.ansible_host) {
-            const check = validators_hostname(h.name);
-            if (check instanceof Issue)
-                v.add('error', [], `the host name is used to connect (no ansible_host) but ${check.message}`);
-        }
-        if (conn.restic_fleet_jump_host !== undefined && conn.restic_fleet_jump_host !== null) {
-            const j = jumpHost(connection.user)(conn.restic_fleet_jump_host);
-            if (j instanceof Issue)
-                v.add('error', ['restic_fleet_jump_host'], j.message);
-            else
-                connection.jumpHost = j;
-        }
-    }
-    const isServer = vars.restic_server_image !== undefined && vars.restic_server_image !== null;
-    const isClient = (vars.restic_repo !== undefined && vars.restic_repo !== null) || unresolvedPaths(h).some((p) => p[0] === 'restic_repo');
-    const server = isServer ? buildServer(v, vars) : undefined;
-    const client = isClient ? buildClient(v, vars) : undefined;
-    if (v.errorCount || !connection)
-        return { diagnostics: v.diagnostics };
+    const f = new Findings(h);
+    const vars = prepareVars(h, f);
+    checkUnknownKeys(h, vars, f);
+    const connection = readConnection(h, vars, f);
+    const server = present(vars.restic_server_image) ? readServer(vars, f) : undefined;
+    const isClient = present(vars.restic_repo) || h.unresolved.some((p) => p[0] === 'restic_repo');
+    const client = isClient ? readClient(h, vars, f) : undefined;
+    if (f.errors || !connection)
+        return { diagnostics: f.diagnostics };
     const host = { name: h.name, groupNames: h.groupNames, connection, posOf: h.posOf };
     if (server)
         host.server = server;
     if (client)
         host.client = client;
-    return { host, diagnostics: v.diagnostics };
+    return { host, diagnostics: f.diagnostics };
 }
-function buildServer(v, vars) {
-    checkPair(v, vars, 'restic_server_user', 'restic_server_password', 'the user name', "the user's password");
-    checkServerUniqueness(v, vars);
-    const s = v.parse(serverSchema, vars);
+const present = (v) => v !== undefined && v !== null;
+/** One host's diagnostics; silent about paths the loader already reported (and those reported once here). */
+class Findings {
+    h;
+    diagnostics = [];
+    errors = 0;
+    skip;
+    constructor(h) {
+        this.h = h;
+        this.skip = [...h.unresolved];
+    }
+    skipped(path) {
+        return this.skip.some((s) => s.length <= path.length && s.every((seg, i) => seg === path[i]));
+    }
+    add(severity, path, message, pos) {
+        if (this.skipped(path))
+            return;
+        const d = { severity, message };
+        if (path.length)
+            d.key = keyPath(path);
+        const at = pos ?? this.h.posOf(path);
+        if (at)
+            d.pos = at;
+        this.diagnostics.push(d);
+        if (severity === 'error')
+            this.errors++;
+    }
+    /** An error at a path, then silence about the path and below it: one error per mistake. */
+    reportOnce(path, message) {
+        this.add('error', path, message);
+        this.skip.push(path);
+    }
+    /** The shape's fields of `vars`, or undefined when any is wrong (reported, unless the loader did already). */
+    read(shape, vars) {
+        let problems = 0;
+        const r = readShape(shape, vars, [], (path, message) => {
+            problems++;
+            this.add('error', path, message);
+        });
+        return problems ? undefined : r;
+    }
+    where(path) {
+        const p = this.h.posOf(path);
+        return p ? fmtPos(p) : 'unknown position';
+    }
+}
+// ---- 1. prepare ----------------------------------------------------------------------
+/**
+ * Copies the variables restic-fleet reads, normalising secrets:
+ * - passwords written as plain text become Secrets (with a warning: use vault or env);
+ * - Secrets (vault, env) in fields that are not secret are an error (those values end
+ *   up in plans, container specs and cron files); the value is revealed only so the
+ *   other checks can still run (their messages go through redaction).
+ */
+function prepareVars(h, f) {
+    const out = {};
+    for (const [name, value] of Object.entries(h.vars))
+        out[name] = normalise(value, [name], h, f);
+    return out;
+}
+function normalise(value, path, h, f) {
+    const top = String(path[0]);
+    const checked = top.startsWith('restic_') || top.startsWith('docker_') || top.startsWith('ansible_');
+    if (!checked)
+        return value;
+    if (isPasswordPath(path)) {
+        if (typeof value === 'string' || typeof value === 'number') {
+            const pos = h.posOf(path);
+            f.add('warning', path, 'password written in plain text in the inventory: encrypt it with ansible-vault or reference an environment variable ("{{ vault_... }}")');
+            return new Secret(String(value), `inventory ${pos ? fmtPos(pos) : keyPath(path)}`);
+        }
+        return value;
+    }
+    if (isSecret(value)) {
+        // Public fields end up in plans, logs, summaries, comments, the 0644 cron file and
+        // container specs: a secret there would leak, lower-cased or slugged past masking.
+        f.reportOnce(path, `comes from a secret (${value.origin}), but ${keyPath(path)} is public (shown in plans, logs and files): a secret may not be used here`);
+        return value.reveal();
+    }
+    if (Array.isArray(value)) {
+        let changed = false;
+        const items = value.map((item, i) => {
+            const n = normalise(item, [...path, i], h, f);
+            changed ||= n !== item;
+            return n;
+        });
+        return changed ? items : value;
+    }
+    if (value && typeof value === 'object') {
+        let changed = false;
+        const o = {};
+        for (const [k, item] of Object.entries(value)) {
+            o[k] = normalise(item, [...path, k], h, f);
+            changed ||= o[k] !== item;
+        }
+        return changed ? o : value;
+    }
+    return value;
+}
+// ---- 2. unknown names ------------------------------------------------------------------
+/** Unknown restic_* variables and unknown keys inside backup sets / rotation / users: errors with "did you mean". */
+function checkUnknownKeys(h, vars, f) {
+    for (const name of Object.keys(vars)) {
+        if (!name.startsWith('restic_') || KNOWN_RESTIC_VARS.has(name))
+            continue;
+        const hint = didYouMean(name, KNOWN_RESTIC_VARS) || ' (restic_* variables are reserved for restic-fleet; see docs/inventory.md for the list)';
+        f.add('error', [name], `unknown variable "${name}"${hint}`, h.keyPosOf([name]));
+    }
+    const nested = (path, value, known) => {
+        if (!isMapping(value) || isSecret(value))
+            return;
+        for (const k of Object.keys(value)) {
+            if (known.includes(k))
+                continue;
+            const p = [...path, k];
+            f.add('error', p, `unknown key "${k}"${didYouMean(k, known) || ` (known: ${known.join(', ')})`}`, h.keyPosOf(p));
+        }
+    };
+    const sets = vars.restic_backup_sets;
+    if (Array.isArray(sets))
+        sets.forEach((s, i) => nested(['restic_backup_sets', i], s, Object.keys(setShape(isMapping(s) ? s.type : undefined))));
+    nested(['restic_backup_rotation'], vars.restic_backup_rotation, Object.keys(rotationShape));
+    const users = vars.restic_server_users;
+    if (Array.isArray(users))
+        users.forEach((u, i) => nested(['restic_server_users', i], u, Object.keys(userShape)));
+}
+// ---- 3. connection -----------------------------------------------------------------------
+function readConnection(h, vars, f) {
+    const c = f.read(connectionShape, vars);
+    if (!c)
+        return undefined;
+    const connection = {
+        host: c.ansible_host ?? h.name,
+        port: c.ansible_port,
+        user: c.ansible_user,
+        become: c.ansible_become,
+        connectTimeoutSeconds: c.restic_fleet_connect_timeout,
+        commandTimeoutSeconds: c.restic_fleet_command_timeout,
+    };
+    if (!c.ansible_host) {
+        const check = hostname(h.name);
+        if (check instanceof Issue)
+            f.add('error', [], `the host name is used to connect (no ansible_host) but ${check.message}`);
+    }
+    if (present(c.restic_fleet_jump_host)) {
+        const j = jumpHost(connection.user)(c.restic_fleet_jump_host);
+        if (j instanceof Issue)
+            f.add('error', ['restic_fleet_jump_host'], j.message);
+        else
+            connection.jumpHost = j;
+    }
+    return connection;
+}
+// ---- 4. server ---------------------------------------------------------------------------
+function readServer(vars, f) {
+    checkPair(f, vars, 'restic_server_user', 'restic_server_password', 'the user name', "the user's password");
+    checkServerUniqueness(f, vars);
+    const s = f.read(serverShape, vars);
     if (!s)
         return undefined;
     const users = [];
@@ -49926,9 +40934,9 @@ function buildServer(v, vars) {
         users.push({ user: s.restic_server_user, password: s.restic_server_password });
     for (const u of s.restic_server_users ?? [])
         users.push({ user: u.user, password: u.password });
-    const usersUnresolved = ['restic_server_user', 'restic_server_password', 'restic_server_users'].some((k) => v.skipped([k]));
+    const usersUnresolved = ['restic_server_user', 'restic_server_password', 'restic_server_users'].some((k) => f.skipped([k]));
     if (users.length === 0 && !usersUnresolved) {
-        v.add('warning', ['restic_server_image'], 'the server has no users (restic_server_user/restic_server_password or restic_server_users): no client can authenticate');
+        f.add('warning', ['restic_server_image'], 'the server has no users (restic_server_user/restic_server_password or restic_server_users): no client can authenticate');
     }
     const logOptions = {};
     if (s.docker_log_max_size)
@@ -49951,25 +40959,60 @@ function buildServer(v, vars) {
         server.logDriver = s.docker_log_driver;
     return server;
 }
-function buildClient(v, vars) {
-    checkPair(v, vars, 'restic_client_user', 'restic_client_password', 'the rest-server user name', "the rest-server user's password");
-    checkUniqueSetIds(v, vars);
-    const c = v.parse(clientSchema, vars);
+/** A user needs a password and a password a user (on the raw values, reported beside any other error). */
+function checkPair(f, vars, user, password, userWhat, passwordWhat) {
+    const has = (k) => present(vars[k]) || f.skipped([k]);
+    if (has(user) && !has(password))
+        f.add('error', [password], `is required with ${user} (${passwordWhat})`);
+    if (!has(user) && has(password))
+        f.add('error', [user], `is required with ${password} (${userWhat})`);
+}
+/** Duplicate users and options (on the raw values, reported beside any other error). */
+function checkServerUniqueness(f, vars) {
+    const userAt = new Map();
+    const user = (name, path) => {
+        if (typeof name !== 'string')
+            return;
+        const prev = userAt.get(name);
+        if (prev)
+            f.add('error', path, `duplicate user "${name}": ${keyPath(prev)} at ${f.where(prev)} defines it already`);
+        else
+            userAt.set(name, path);
+    };
+    user(vars.restic_server_user, ['restic_server_user']);
+    const list = vars.restic_server_users;
+    if (Array.isArray(list))
+        list.forEach((u, i) => isMapping(u) && !isSecret(u) && user(u.user, ['restic_server_users', i, 'user']));
+    const options = vars.restic_server_options;
+    if (Array.isArray(options)) {
+        const flagAt = new Map();
+        options.forEach((o, i) => {
+            const normalized = serverOption(o);
+            if (normalized instanceof Issue)
+                return;
+            const flag = normalized.split('=')[0];
+            const prev = flagAt.get(flag);
+            if (prev !== undefined)
+                f.add('error', ['restic_server_options', i], `${flag} is given twice (also restic_server_options[${prev}])`);
+            else
+                flagAt.set(flag, i);
+        });
+    }
+}
+// ---- 5. client ---------------------------------------------------------------------------
+function readClient(h, vars, f) {
+    checkPair(f, vars, 'restic_client_user', 'restic_client_password', 'the rest-server user name', "the rest-server user's password");
+    checkUniqueSetIds(f, vars);
+    const c = f.read(clientShape, vars);
     if (!c)
         return undefined;
-    (c.restic_backup_sets ?? []).forEach((s, i) => {
+    const sets = (c.restic_backup_sets ?? []).map((s, i) => {
         const mixed = mixedScripts(s.id);
         if (mixed)
-            v.add('warning', ['restic_backup_sets', i, 'id'], `${mixed}: ids that look alike may be different sets (a look-alike letter from another script)`);
+            f.add('warning', ['restic_backup_sets', i, 'id'], `${mixed}: ids that look alike may be different sets (a look-alike letter from another script)`);
+        // The set as read (id, type, the type's own fields, tags, hour, minute) is its config.
+        return { ...s, tags: s.tags ?? [] };
     });
-    const sets = (c.restic_backup_sets ?? []).map((s) => ({
-        id: s.id,
-        type: s.type,
-        volume: s.volume,
-        tags: s.tags ?? [],
-        hour: s.hour,
-        minute: s.minute,
-    }));
     const client = { repo: c.restic_repo.trim(), repoPassword: c.restic_repo_password, sets };
     if (c.restic_client_package)
         client.package = c.restic_client_package;
@@ -49980,22 +41023,37 @@ function buildClient(v, vars) {
     const r = c.restic_backup_rotation;
     if (r) {
         if (r.daily === 0 && r.weekly === 0 && r.monthly === 0) {
-            v.add('error', ['restic_backup_rotation'], 'keeps nothing: set at least one of daily, weekly, monthly above 0 (or remove restic_backup_rotation to never forget snapshots)');
+            f.add('error', ['restic_backup_rotation'], 'keeps nothing: set at least one of daily, weekly, monthly above 0 (or remove restic_backup_rotation to never forget snapshots)');
         }
-        const rotation = {
-            daily: r.daily,
-            weekly: r.weekly,
-            monthly: r.monthly,
-            hour: r.hour,
-            minute: r.minute ?? staggeredMinute(v.h.name),
-            prune: r.prune,
-        };
-        client.rotation = rotation;
+        client.rotation = { ...r, minute: r.minute ?? staggeredMinute(h.name) };
     }
     return client;
 }
+/** Set ids are unique per host: the second use is the error, naming where the first is. */
+function checkUniqueSetIds(f, vars) {
+    const sets = vars.restic_backup_sets;
+    if (!Array.isArray(sets))
+        return;
+    const idAt = new Map();
+    sets.forEach((s, i) => {
+        if (!isMapping(s) || isSecret(s))
+            return;
+        const id = s.id;
+        if (typeof id !== 'string' && typeof id !== 'number')
+            return;
+        const key = String(id);
+        const first = idAt.get(key);
+        if (first === undefined) {
+            idAt.set(key, i);
+            return;
+        }
+        const firstPath = ['restic_backup_sets', first, 'id'];
+        f.add('error', ['restic_backup_sets', i, 'id'], `duplicate id "${key}": restic_backup_sets[${first}] at ${f.where(firstPath)} has the same id (ids must be unique per host)`);
+    });
+}
 
 ;// CONCATENATED MODULE: ./src/inventory/index.ts
+
 
 
 
@@ -50017,6 +41075,54 @@ async function loadConfig(opts) {
     if (diagnostics_errorsOf(diagnostics).length)
         throw new types_InventoryError(diagnostics);
     return { inventory: loaded.inventory, hosts: validated.hosts, diagnostics };
+}
+
+;// CONCATENATED MODULE: ./src/engine/load.ts
+
+
+
+
+/** Loads, validates and renders desired state; throws InventoryError with every problem found. */
+async function load_loadDesired(o) {
+    const { inventory, hosts, diagnostics } = await loadConfig({
+        repoRoot: o.repoRoot,
+        inventoryDir: o.inventory,
+        env: o.env,
+        envAllowlist: o.envAllowlist,
+        vaultPassword: o.vaultPassword,
+        placeholderSecrets: o.offline,
+    });
+    const dirRel = external_node_path_default().relative(o.repoRoot, external_node_path_default().resolve(o.repoRoot, o.inventory)) || '.';
+    // The cron file names the inventory by its name (inventories/<name>), not by a path that depends on the checkout.
+    const built = buildDesired(hosts, `inventory ${external_node_path_default().basename(external_node_path_default().resolve(o.repoRoot, o.inventory))}`);
+    const errors = built.diagnostics.filter((d) => d.severity === 'error');
+    if (errors.length)
+        throw new types_InventoryError([...errors]);
+    const selected = selectHosts(built.hosts.map((d) => d.name), inventory.groups, o.limit);
+    return {
+        hosts,
+        desired: built.hosts.filter((d) => selected.has(d.name)),
+        diagnostics: [...diagnostics, ...built.diagnostics],
+        inventoryDir: dirRel,
+    };
+}
+/** --limit: host names or group names (Ansible-like); unknown names are an error. */
+function selectHosts(all, groups, limit) {
+    if (!limit?.length)
+        return new Set(all);
+    const out = new Set();
+    const unknown = [];
+    for (const item of limit.flatMap((l) => l.split(',')).map((s) => s.trim()).filter(Boolean)) {
+        if (all.includes(item))
+            out.add(item);
+        else if (groups[item])
+            groups[item].forEach((h) => out.add(h));
+        else
+            unknown.push(item);
+    }
+    if (unknown.length)
+        throw new Error(`--limit names no host or group: ${unknown.join(', ')}`);
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./src/remote/known-hosts.ts
@@ -50083,8 +41189,8 @@ function knownHostsName(host, port) {
 function entryMatches(entry, name) {
     const h = entry.hosts;
     if (h.kind === 'hashed') {
-        const mac = (0,external_node_crypto_.createHmac)('sha1', h.salt).update(name).digest();
-        return (0,external_node_crypto_.timingSafeEqual)(mac, h.hash);
+        const mac = (0,external_node_crypto_namespaceObject.createHmac)('sha1', h.salt).update(name).digest();
+        return (0,external_node_crypto_namespaceObject.timingSafeEqual)(mac, h.hash);
     }
     // OpenSSH: a matching negated pattern excludes the line even if another pattern matches.
     let matched = false;
@@ -50125,7 +41231,7 @@ function keyTypeOf(blob) {
 }
 /** `SHA256:<base64 without padding>`, exactly as `ssh-keygen -lf` prints it. */
 function fingerprint(blob) {
-    return 'SHA256:' + (0,external_node_crypto_.createHash)('sha256').update(blob).digest('base64').replace(/=+$/, '');
+    return 'SHA256:' + (0,external_node_crypto_namespaceObject.createHash)('sha256').update(blob).digest('base64').replace(/=+$/, '');
 }
 /** "ssh-ed25519 SHA256:…" for messages. */
 function describeKey(blob) {
@@ -50483,7 +41589,7 @@ var shell_escape = __nccwpck_require__(4646);
 
 
 
-const DEFAULT_CONCURRENCY = 1;
+const esm_DEFAULT_CONCURRENCY = 1;
 const DEFAULT_VALIDATE = (path) => !external_path_.basename(path).startsWith('.');
 const DEFAULT_TICK = () => {
     /* No Op */
@@ -50891,7 +41997,7 @@ class NodeSSH {
             }
         }
     }
-    async putFiles(files, { concurrency = DEFAULT_CONCURRENCY, sftp: givenSftp = null, transferOptions = {} } = {}) {
+    async putFiles(files, { concurrency = esm_DEFAULT_CONCURRENCY, sftp: givenSftp = null, transferOptions = {} } = {}) {
         external_assert_(Array.isArray(files), 'files must be an array');
         for (let i = 0, { length } = files; i < length; i += 1) {
             const file = files[i];
@@ -50927,7 +42033,7 @@ class NodeSSH {
             }
         }
     }
-    async putDirectory(localDirectory, remoteDirectory, { concurrency = DEFAULT_CONCURRENCY, sftp: givenSftp = null, transferOptions = {}, recursive = true, tick = DEFAULT_TICK, validate = DEFAULT_VALIDATE, } = {}) {
+    async putDirectory(localDirectory, remoteDirectory, { concurrency = esm_DEFAULT_CONCURRENCY, sftp: givenSftp = null, transferOptions = {}, recursive = true, tick = DEFAULT_TICK, validate = DEFAULT_VALIDATE, } = {}) {
         external_assert_(typeof localDirectory === 'string' && localDirectory, 'localDirectory must be a string');
         external_assert_(typeof remoteDirectory === 'string' && remoteDirectory, 'remoteDirectory must be a string');
         const localDirectoryStat = await new Promise((resolve) => {
@@ -50989,7 +42095,7 @@ class NodeSSH {
         }
         return !failed;
     }
-    async getDirectory(localDirectory, remoteDirectory, { concurrency = DEFAULT_CONCURRENCY, sftp: givenSftp = null, transferOptions = {}, recursive = true, tick = DEFAULT_TICK, validate = DEFAULT_VALIDATE, } = {}) {
+    async getDirectory(localDirectory, remoteDirectory, { concurrency = esm_DEFAULT_CONCURRENCY, sftp: givenSftp = null, transferOptions = {}, recursive = true, tick = DEFAULT_TICK, validate = DEFAULT_VALIDATE, } = {}) {
         external_assert_(typeof localDirectory === 'string' && localDirectory, 'localDirectory must be a string');
         external_assert_(typeof remoteDirectory === 'string' && remoteDirectory, 'remoteDirectory must be a string');
         const localDirectoryStat = await new Promise((resolve) => {
@@ -51190,8 +42296,8 @@ class ConnectError extends Error {
     }
 }
 
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: external "node:stream"
+const external_node_stream_namespaceObject = require("node:stream");
 ;// CONCATENATED MODULE: ./src/remote/exec-common.ts
 
 
@@ -51222,7 +42328,7 @@ function localGuardMs(timeoutSeconds) {
 function stdinStream(stdin) {
     if (stdin === undefined)
         return undefined;
-    if (stdin instanceof external_node_stream_.Readable)
+    if (stdin instanceof external_node_stream_namespaceObject.Readable)
         return stdin;
     const buf = typeof stdin === 'string' ? Buffer.from(stdin, 'utf8') : Buffer.from(stdin.buffer, stdin.byteOffset, stdin.byteLength);
     const CHUNK = 64 * 1024;
@@ -51230,7 +42336,7 @@ function stdinStream(stdin) {
         for (let i = 0; i < buf.length; i += CHUNK)
             yield buf.subarray(i, i + CHUNK);
     }
-    return external_node_stream_.Readable.from(chunks(), { objectMode: false });
+    return external_node_stream_namespaceObject.Readable.from(chunks(), { objectMode: false });
 }
 /**
  * Pipes stdin into the command (pipe() honours backpressure) and ends it, counting bytes.
@@ -51551,7 +42657,7 @@ function parsedKnownHosts(text) {
 }
 const pool = new Map();
 function poolKey(jump, key, cfg) {
-    const kh = (0,external_node_crypto_.createHash)('sha256').update(cfg.knownHosts).digest('hex');
+    const kh = (0,external_node_crypto_namespaceObject.createHash)('sha256').update(cfg.knownHosts).digest('hex');
     return [endpointLabel(jump), key.publicFingerprint, kh, cfg.insecureSkipHostKeyCheck].join('|');
 }
 async function leaseJumpHost(hostName, params, id) {
@@ -51612,628 +42718,8 @@ async function forward(bastion, target, timeoutSeconds) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/facts/repo-check.ts
-
-
-
-/**
- * Shell functions that open the repository with given credentials. The URL and
- * password arrive as shell variables read from stdin and go into 0600 temp files
- * for --repository-file/--password-file: never argv, never the environment.
- * `repo_check_files` prints "<exit code> <base64 stderr tail>".
- *
- * Opening a repository costs a key derivation (scrypt) on the client and password checks
- * on the server, seconds when ten clients ask at once; so a successful check with the
- * installed credentials is remembered in ${VERIFIED_FILE} (0600: the sha256 of the two
- * credential files), and a probe within a day of it, with unchanged credentials, reuses
- * it. Every successful backup refreshes it too (the runner writes the same file).
- */
-const REPO_CHECK_FUNCTION = script(`installed_hash() { cat ${REPOSITORY_FILE} ${PASSWORD_FILE} 2>/dev/null | sha256sum | cut -d' ' -f1; }
-mark_verified() {
-  mkdir -p "$(dirname ${VERIFIED_FILE})" && installed_hash > ${VERIFIED_FILE}.tmp && chmod 600 ${VERIFIED_FILE}.tmp && mv -f ${VERIFIED_FILE}.tmp ${VERIFIED_FILE}
-}
-verified_recently() { [ -n "$(find ${VERIFIED_FILE} -mmin -1440 2>/dev/null)" ] && [ "$(cat ${VERIFIED_FILE})" = "$(installed_hash)" ]; }
-repo_check_files() { # repository-file password-file
-  RF_ERR=$(mktemp) || { echo "99 $(echo mktemp failed | base64 -w0)"; return; }
-  timeout 20 restic --repository-file "$1" --password-file "$2" --no-lock --no-cache cat config >/dev/null 2>"$RF_ERR"
-  RF_RC=$?
-  [ "$RF_RC" = 0 ] && [ "$1" = ${REPOSITORY_FILE} ] && mark_verified
-  printf '%s %s\\n' "$RF_RC" "$(tail -n 5 "$RF_ERR" | base64 -w0)"
-  rm -f "$RF_ERR"
-}
-repo_check_stdin() { # url password
-  RF_T=$(mktemp -d) || return
-  printf '%s\\n' "$1" > "$RF_T/repository"; printf '%s\\n' "$2" > "$RF_T/password"
-  repo_check_files "$RF_T/repository" "$RF_T/password"
-  rm -rf "$RF_T"
-}
-repo_check_desired() { # url password sha256-of-the-desired-credential-files
-  if [ "$(installed_hash)" != "$3" ]; then repo_check_stdin "$1" "$2"
-  elif verified_recently; then echo "0 $(printf 'verified within the last day' | base64 -w0)"
-  else repo_check_files ${REPOSITORY_FILE} ${PASSWORD_FILE}; fi
-}`);
-/**
- * restic ≥ 0.17 says what went wrong in its exit code: 10 repository does not exist, 11 lock
- * held, 12 wrong password. restic 0.14 exits 1 for every failure: tell cases apart by stderr
- * (see FIELD-NOTES); that is also the fallback for every other code and for an unknown version.
- */
-const EXIT_CODE_STATUS = { 10: 'absent', 11: 'locked', 12: 'wrong-password' };
-function classifyRepo(code, stderr, resticVersion) {
-    const detail = stderr.trim().split('\n').slice(-3).join(' | ');
-    const is = (re) => re.test(stderr);
-    const byCode = resticVersion && versionAtLeast(resticVersion, RESTIC_EXIT_CODES) ? EXIT_CODE_STATUS[code] : undefined;
-    let status;
-    if (code === 0)
-        status = 'initialised';
-    else if (byCode)
-        status = byCode;
-    else if (code === 124 || code === 137)
-        status = 'unreachable';
-    else if (is(/401 Unauthorized|unauthorized/i))
-        status = 'unauthorized';
-    else if (is(/wrong password or no key found/))
-        status = 'wrong-password';
-    else if (is(/repository is already locked/))
-        status = 'locked';
-    else if (is(/unable to open config file/) && is(/does not exist|no such file|404/i))
-        status = 'absent';
-    else if (is(/connection refused|no such host|i\/o timeout|dial tcp|network is unreachable|EOF/i))
-        status = 'unreachable';
-    else
-        status = 'error';
-    return { status, detail: status === 'initialised' ? '' : detail };
-}
-/** Parses the "<code> <base64>" line that repo_check_* prints (resticVersion: the host's, from the same probe). */
-function parseRepoCheckLine(line, resticVersion) {
-    const [code, b64 = ''] = line.trim().split(' ');
-    const n = Number(code);
-    if (!Number.isInteger(n))
-        return { status: 'error', detail: `unexpected repository check output: ${line.slice(0, 100)}` };
-    return classifyRepo(n, Buffer.from(b64, 'base64').toString('utf8'), resticVersion);
-}
-
-;// CONCATENATED MODULE: ./src/facts/probe.ts
-
-
-
-
-
-/** See HostFacts.generation. */
-const GENERATION_FILE = '/var/lib/restic-fleet/generation';
-const PRELUDE = script(`set -u
-PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-umask 077
-sec() { printf '@@rf %s %s\\n' "$1" "$2"; }
-b64() { base64 -w0 2>/dev/null; echo; }
-statf() { # path: "mode owner group sha256" or "-"
-  if [ -f "$1" ]; then
-    printf '%s %s\\n' "$(stat -c '%a %U %G' "$1")" "$(sha256sum < "$1" | cut -d' ' -f1)"
-  else echo -; fi
-}
-statd() { if [ -d "$1" ]; then stat -c '%a %U' "$1"; else echo -; fi; }
-sec uid x; id -u
-sec generation x; cat ${GENERATION_FILE} 2>/dev/null || echo 0
-sec docker x; docker version --format '{{.Server.Version}}' 2>/dev/null || echo -`);
-function buildProbe(d, opts) {
-    const parts = [PRELUDE];
-    let stdin;
-    if (d.server) {
-        const s = d.server;
-        parts.push(sh `sec dir ${s.dataDir}; statd ${s.dataDir}`);
-        parts.push(sh `sec htpasswd ${s.htpasswdPath}; if [ -f ${s.htpasswdPath} ]; then b64 < ${s.htpasswdPath}; else echo -; fi`);
-        parts.push(sh `sec container ${s.container.name}; docker inspect --type container --format '{{json .}}' ${s.container.name} 2>/dev/null | b64`);
-        if (s.network) {
-            parts.push(sh `sec network ${s.network}; docker network inspect --format '{{.Name}}' ${s.network} >/dev/null 2>&1 && echo yes || echo no`);
-        }
-    }
-    if (d.client) {
-        const c = d.client;
-        parts.push(script(`sec restic x; restic version 2>/dev/null | head -n 1 || echo -
-sec restic-package x; dpkg-query -W -f '\${Status} \${Version}\\n' restic 2>/dev/null | sed -n 's/^install ok installed //p' | grep . || echo -`));
-        for (const dir of c.dirs)
-            parts.push(sh `sec dir ${dir.path}; statd ${dir.path}`);
-        for (const f of c.files) {
-            parts.push(sh `sec file ${f.path}; statf ${f.path}`);
-            if (typeof f.content === 'string' && f.path.startsWith('/etc/cron.d/')) {
-                parts.push(sh `sec content ${f.path}; if [ -f ${f.path} ]; then b64 < ${f.path}; else echo -; fi`);
-            }
-        }
-        for (const v of [...new Set(c.sets.map((s) => s.volume))]) {
-            parts.push(sh `sec volume ${v}; docker volume inspect --format '{{.Mountpoint}}' ${v} 2>/dev/null || echo -`);
-        }
-        parts.push(REPO_CHECK_FUNCTION);
-        if (opts.checkRepo) {
-            parts.push(script(`sec repo x; IFS= read -r RF_URL; IFS= read -r RF_PW; IFS= read -r RF_WANT; repo_check_desired "$RF_URL" "$RF_PW" "$RF_WANT"`));
-            const credentials = [REPOSITORY_FILE, PASSWORD_FILE].map((p) => reveal(c.files.find((f) => f.path === p).content)).join('');
-            const want = (0,external_node_crypto_.createHash)('sha256').update(credentials).digest('hex');
-            stdin = `${reveal(c.repository.url)}\n${c.repository.password.reveal()}\n${want}\n`;
-        }
-        else {
-            // The server changes first (the new credentials may not work yet): ask with the
-            // installed ones only whether the repository already exists.
-            parts.push(sh `sec repo-installed x; if [ -f ${REPOSITORY_FILE} ] && [ -f ${PASSWORD_FILE} ]; then repo_check_files ${REPOSITORY_FILE} ${PASSWORD_FILE}; else echo -; fi`);
-        }
-    }
-    return { command: joinShell(parts), stdin };
-}
-
-;// CONCATENATED MODULE: ./src/apply/script.ts
-
-
-
-
-
-
-const script_PRELUDE = script(`set -u
-PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-umask 077
-ok() { echo "@@rf ok $1"; }
-fail() { echo "@@rf fail $1 $(printf '%s' "$2" | base64 -w0)"; exit 1; }
-run_step() { # change-id command...: runs it, output captured, fails the script on error
-  RF_ID=$1; shift
-  RF_OUT=$("$@" 2>&1) || fail "$RF_ID" "$(printf '%s' "$RF_OUT" | tail -n 5)"
-}
-write_file() { # change-id path mode — content is the next base64 line on stdin
-  IFS= read -r RF_B64 || fail "$1" "stdin ended early"
-  RF_D=$(dirname "$2"); mkdir -p "$RF_D" || fail "$1" "cannot create $RF_D"
-  rm -f "$RF_D"/.rf.?????? # temp files of a run killed mid-write (we hold the host lock: none is live)
-  RF_T=$(mktemp "$RF_D/.rf.XXXXXX") || fail "$1" "mktemp in $RF_D failed"
-  if printf '%s' "$RF_B64" | base64 -d > "$RF_T" && chown root:root "$RF_T" && chmod "$3" "$RF_T" && mv -f "$RF_T" "$2"; then :; else
-    rm -f "$RF_T"; fail "$1" "writing $2 failed"
-  fi
-}
-http_answers() { # port: does anything answer HTTP on 127.0.0.1:port? (any status, 401 included)
-  if command -v curl >/dev/null 2>&1; then
-    curl -s -o /dev/null -m 2 "http://127.0.0.1:$1/"
-  elif command -v wget >/dev/null 2>&1; then
-    wget -q -T 2 -t 1 -O /dev/null "http://127.0.0.1:$1/"; RF_W=$?
-    [ "$RF_W" = 0 ] || [ "$RF_W" = 8 ] # 8: the server answered with an error status
-  elif command -v bash >/dev/null 2>&1; then
-    timeout 3 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0" && printf "GET / HTTP/1.0\r\n\r\n" >&3 && head -c 5 <&3' "$1" 2>/dev/null | grep -q '^HTTP/'
-  else
-    timeout 3 python3 -c 'import http.client,sys; c=http.client.HTTPConnection("127.0.0.1",int(sys.argv[1]),timeout=2); c.request("GET","/"); c.getresponse()' "$1" 2>/dev/null
-  fi
-}
-await_http() { # change-id container port timeout-seconds
-  RF_END=$(( $(date +%s) + $4 ))
-  until http_answers "$3"; do
-    if [ "$(date +%s)" -ge "$RF_END" ]; then
-      RF_ST=$(docker inspect -f '{{.State.Status}}, exit code {{.State.ExitCode}}, {{.RestartCount}} restarts' "$2" 2>&1)
-      fail "$1" "container $2 did not answer HTTP on port $3 within $4 s (state: $RF_ST); its last log lines:
-$(docker logs --tail 10 "$2" 2>&1)"
-    fi
-    sleep 0.5
-  done
-}
-mkdir -p /var/lock
-exec 8> ${HOST_LOCK}
-flock -w 300 8 || fail lock "another restic-fleet run holds ${HOST_LOCK} (waited 300 s)"
-`);
-/** The installed restic's version (after a package op of this run), so the repo line's exit code reads right. */
-const VERSION = script(`RF_V=$(restic version 2>/dev/null | sed -n '1s/^restic \\([0-9][0-9.]*\\).*/\\1/p')
-echo "@@rf restic-version \${RF_V:--}"`);
-// Init only when the repository certainly does not exist: exit 10 on restic >= 0.17, else
-// (0.14 exits 1 for everything) by its stderr, never after a 401 or a wrong password.
-const INIT = script(`RF_R=$(repo_check_files ${REPOSITORY_FILE} ${PASSWORD_FILE})
-RF_ERR=$(printf '%s' "\${RF_R#* }" | base64 -d)
-RF_CODES=; [ -n "$RF_V" ] && [ "$(printf '%s\\n0.17.0\\n' "$RF_V" | sort -V | head -n 1)" = 0.17.0 ] && RF_CODES=1
-if [ "\${RF_R%% *}" != 0 ] && { { [ -n "$RF_CODES" ] && [ "\${RF_R%% *}" = 10 ]; } || { printf '%s' "$RF_ERR" | grep -q 'unable to open config file' \\
-   && printf '%s' "$RF_ERR" | grep -qiE 'does not exist|no such file|404' \\
-   && ! printf '%s' "$RF_ERR" | grep -qiE '401|unauthorized|wrong password'; }; }; then
-  RF_OUT=$(restic --repository-file ${REPOSITORY_FILE} --password-file ${PASSWORD_FILE} init 2>&1) || true
-  RF_R=$(repo_check_files ${REPOSITORY_FILE} ${PASSWORD_FILE})
-fi
-echo "@@rf repo $RF_R"`);
-const VERIFY = script(`echo "@@rf repo $(repo_check_files ${REPOSITORY_FILE} ${PASSWORD_FILE})"`);
-const octal = (m) => m.toString(8).padStart(4, '0');
-function renderApply(ops) {
-    const parts = [script_PRELUDE];
-    const stdin = [];
-    const done = new Set();
-    const okLine = (id) => (id ? sh `ok ${id}` : script(':'));
-    let repoFns = false;
-    for (const { changeId: id, op, covers = [] } of ops) {
-        switch (op.op) {
-            case 'apt-install':
-                parts.push(sh `run_step ${id} env DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -q ${op.pkg}`, sh `run_step ${id} restic version`);
-                break;
-            case 'mkdir':
-                parts.push(sh `run_step ${id} mkdir -p ${op.path}`, sh `run_step ${id} chown root:root ${op.path}`, sh `run_step ${id} chmod ${octal(op.mode)} ${op.path}`);
-                break;
-            case 'write-file':
-                parts.push(sh `write_file ${id} ${op.path} ${octal(op.mode)}`);
-                stdin.push(Buffer.from(reveal(op.content)).toString('base64'));
-                break;
-            case 'network-create':
-                parts.push(sh `docker network inspect ${op.name} >/dev/null 2>&1 || run_step ${id} docker network create ${op.name}`);
-                break;
-            case 'container-run': {
-                const s = op.spec;
-                const args = [
-                    '--name', s.name, '--detach', '--restart', s.restartPolicy,
-                    ...s.ports.flatMap((p) => ['--publish', `${p.hostPort}:${p.containerPort}`]),
-                    ...s.binds.flatMap((b) => ['--volume', `${b.source}:${b.target}`]),
-                    ...(s.networks[0] ? ['--network', s.networks[0]] : []),
-                    ...(s.logDriver ? ['--log-driver', s.logDriver] : []),
-                    ...Object.entries(s.logOptions).flatMap(([k, v]) => ['--log-opt', `${k}=${v}`]),
-                    ...Object.entries(s.env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
-                    ...Object.entries(s.labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
-                ];
-                if (op.replace)
-                    parts.push(sh `run_step ${id} docker rm --force ${s.name}`);
-                parts.push(sh `run_step ${id} docker run ${args} ${s.image}`);
-                for (const net of s.networks.slice(1))
-                    parts.push(sh `run_step ${id} docker network connect ${net} ${s.name}`);
-                break;
-            }
-            case 'container-start':
-                parts.push(sh `run_step ${id} docker start ${op.name}`);
-                break;
-            case 'await-http':
-                parts.push(sh `await_http ${id} ${op.container} ${String(op.port)} ${String(op.timeoutSeconds)}`);
-                break;
-            case 'guard-generation':
-                // Exit 0 with a marker: the engine reports the host as planned on stale facts, not as failed.
-                parts.push(script(`RF_GEN=$(cat ${GENERATION_FILE} 2>/dev/null || echo 0)`), sh `[ "$RF_GEN" = ${op.generation} ] || { echo "@@rf stale $RF_GEN"; exit 0; }`);
-                break;
-            case 'bump-generation':
-                parts.push(script(`mkdir -p ${external_node_path_default().posix.dirname(GENERATION_FILE)} && echo $((RF_GEN + 1)) > ${GENERATION_FILE}.tmp && mv -f ${GENERATION_FILE}.tmp ${GENERATION_FILE} || fail generation "cannot write ${GENERATION_FILE}"`));
-                break;
-            case 'container-reload':
-                parts.push(sh `run_step ${`reload:${op.name}`} docker kill --signal HUP ${op.name}`);
-                break;
-            case 'repo-init':
-            case 'repo-verify':
-                if (!repoFns)
-                    parts.push(REPO_CHECK_FUNCTION, VERSION);
-                repoFns = true;
-                parts.push(op.op === 'repo-init' ? INIT : VERIFY);
-                break;
-        }
-        // Report each change once, after its last op.
-        const last = ops.filter((o) => o.changeId === id).at(-1)?.op === op;
-        for (const cid of last ? [...covers, id] : []) {
-            if (done.has(cid))
-                continue;
-            parts.push(okLine(cid));
-            done.add(cid);
-        }
-    }
-    return { command: joinShell(parts), stdin: stdin.length ? `${stdin.join('\n')}\n` : '' };
-}
-
-;// CONCATENATED MODULE: ./src/apply/host.ts
-
-
-
-/** Applies one host's ops in a single round trip and reads back what happened. */
-async function applyHost(t, ops, timeoutSeconds) {
-    if (!ops.length)
-        return { applied: [] };
-    const { command, stdin } = renderApply(ops);
-    const res = await t.exec(command, { stdin, timeoutSeconds });
-    const applied = [];
-    let failure;
-    let repo;
-    let resticVersion;
-    for (const line of res.stdout.split('\n')) {
-        const m = /^@@rf (ok|fail|repo|stale|restic-version) (.*)$/.exec(line);
-        if (!m)
-            continue;
-        if (m[1] === 'stale')
-            return { applied: [], stale: true };
-        if (m[1] === 'ok')
-            applied.push(m[2].trim());
-        else if (m[1] === 'restic-version')
-            resticVersion = m[2].trim() === '-' ? undefined : m[2].trim();
-        else if (m[1] === 'repo')
-            repo = parseRepoCheckLine(m[2], resticVersion);
-        else {
-            const [id, b64 = ''] = m[2].split(' ');
-            failure = `${id}: ${Buffer.from(b64, 'base64').toString('utf8').trim() || 'failed'}`;
-        }
-    }
-    if (!failure && res.code !== 0) {
-        failure = res.code === null ? 'the connection dropped or the remote command was killed' : `apply script exited ${res.code}: ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`;
-    }
-    if (!failure && repo && repo.status !== 'initialised') {
-        failure = `repository is ${repo.status}${repo.detail ? `: ${repo.detail}` : ''}`;
-    }
-    return { applied, failure: failure && secret_redact(failure), repo };
-}
-
-;// CONCATENATED MODULE: ./src/facts/sections.ts
-/**
- * Remote scripts answer in sections: a line "@@rf <name>" followed by one value line
- * (base64 where the value could hold anything). Returns name → value line.
- */
-function parseSections(stdout) {
-    const out = new Map();
-    const lines = stdout.split('\n');
-    for (let i = 0; i < lines.length; i++) {
-        const m = /^@@rf (.+)$/.exec(lines[i]);
-        if (m)
-            out.set(m[1], lines[i + 1] ?? '');
-    }
-    return out;
-}
-const fromBase64 = (s) => (s ? Buffer.from(s.trim(), 'base64').toString('utf8') : '');
-
-;// CONCATENATED MODULE: ./src/facts/parse.ts
-
-
-const b64 = fromBase64;
-const absent = (v) => v === undefined || v.trim() === '-' || v.trim() === '';
-function fileFact(v) {
-    if (absent(v))
-        return undefined;
-    const [mode, owner, group, sha256] = v.trim().split(/\s+/);
-    return { mode: parseInt(mode, 8), owner: owner, group: group, sha256: sha256 };
-}
-function dirFact(v) {
-    if (absent(v))
-        return undefined;
-    const [mode, owner] = v.trim().split(/\s+/);
-    return { mode: parseInt(mode, 8), owner: owner };
-}
-/** The fields of `docker inspect` the plan compares and shows. */
-function containerFact(json) {
-    if (!json.trim())
-        return undefined;
-    const c = JSON.parse(json);
-    const ports = Object.entries(c.NetworkSettings?.Ports ?? {}).flatMap(([k, binds]) => (binds ?? []).map((b) => `${k} -> ${b.HostIp || '0.0.0.0'}:${b.HostPort}`));
-    return {
-        id: c.Id,
-        image: c.Config.Image,
-        running: c.State.Running,
-        status: c.State.Status,
-        labels: c.Config.Labels ?? {},
-        env: c.Config.Env ?? [],
-        mounts: (c.Mounts ?? []).map((m) => ({ source: m.Source, destination: m.Destination })),
-        ports: [...new Set(ports)].sort(),
-        networks: Object.keys(c.NetworkSettings?.Networks ?? {}).sort(),
-        logDriver: c.HostConfig.LogConfig?.Type ?? '',
-        logOptions: c.HostConfig.LogConfig?.Config ?? {},
-        restartPolicy: c.HostConfig.RestartPolicy?.Name ?? '',
-    };
-}
-class ProbeError extends Error {
-}
-/** While its server is about to change, only "already initialised" (seen with the installed credentials) is certain. */
-function repoBeforeServer(installed, resticVersion) {
-    if (!absent(installed) && parseRepoCheckLine(installed, resticVersion).status === 'initialised')
-        return { status: 'initialised', detail: '' };
-    return { status: 'unchecked', detail: 'not checked: its server converges first' };
-}
-function parseProbe(d, stdout) {
-    const s = parseSections(stdout);
-    const uid = Number(s.get('uid x')?.trim());
-    if (!Number.isInteger(uid))
-        throw new ProbeError(`the probe did not run to completion (output: ${stdout.slice(0, 200)})`);
-    const docker = s.get('docker x');
-    const dockerVersion = absent(docker) ? undefined : docker.trim();
-    const facts = { host: d.name, uid };
-    const generation = s.get('generation x')?.trim();
-    if (generation && /^\d+$/.test(generation))
-        facts.generation = generation;
-    if (d.server) {
-        const sv = d.server;
-        const ht = s.get(`htpasswd ${sv.htpasswdPath}`);
-        const ct = s.get(`container ${sv.container.name}`);
-        const server = {
-            dockerVersion,
-            dataDir: dirFact(s.get(`dir ${sv.dataDir}`)),
-            htpasswd: absent(ht) ? undefined : b64(ht),
-            container: absent(ct) ? undefined : containerFact(b64(ct)),
-            networkExists: sv.network ? s.get(`network ${sv.network}`)?.trim() === 'yes' : true,
-        };
-        facts.server = server;
-    }
-    if (d.client) {
-        const c = d.client;
-        const rv = s.get('restic x');
-        const pv = s.get('restic-package x');
-        const repoLine = s.get('repo x');
-        const installed = s.get('repo-installed x');
-        // The version read by this same probe decides how the repository check's exit code reads.
-        const resticVersion = absent(rv) ? undefined : /restic (\d+\.\d+\.\d+)/.exec(rv)?.[1];
-        const client = {
-            resticVersion,
-            resticPackageVersion: absent(pv) ? undefined : pv.trim(),
-            dockerVersion,
-            files: {},
-            dirs: {},
-            volumes: {},
-            repo: repoLine !== undefined ? parseRepoCheckLine(repoLine, resticVersion) : repoBeforeServer(installed, resticVersion),
-        };
-        for (const dir of c.dirs)
-            client.dirs[dir.path] = dirFact(s.get(`dir ${dir.path}`));
-        for (const f of c.files) {
-            const fact = fileFact(s.get(`file ${f.path}`));
-            const content = s.get(`content ${f.path}`);
-            if (fact && !absent(content))
-                fact.content = b64(content);
-            client.files[f.path] = fact;
-        }
-        for (const set of c.sets) {
-            const v = s.get(`volume ${set.volume}`);
-            client.volumes[set.volume] = absent(v) ? undefined : { mountpoint: v.trim() };
-        }
-        facts.client = client;
-    }
-    return facts;
-}
-
-;// CONCATENATED MODULE: ./src/engine/converge.ts
-
-
-
-
-
-
-
-
-const message = (err) => secret_redact(err instanceof Error ? err.message : String(err));
-async function probeHost(d, sessions, checkRepo) {
-    try {
-        const t = await sessions.get(d);
-        const probe = buildProbe(d, { checkRepo });
-        const res = await t.exec(probe.command, { stdin: probe.stdin, timeoutSeconds: 60 });
-        if (res.code !== 0) {
-            const why = res.code === null ? 'connection dropped' : `exit ${res.code}`;
-            return { ok: false, reason: `probe failed (${why}): ${message(res.stderr.trim().split('\n').slice(-3).join(' | '))}` };
-        }
-        return { ok: true, facts: parseProbe(d, res.stdout) };
-    }
-    catch (err) {
-        return { ok: false, reason: message(err) };
-    }
-}
-/**
- * Reads every host (one probe each) and builds the plan. Servers are probed first:
- * a client whose server is about to change skips its repository check (the server
- * may not answer yet) and checks again when it is applied.
- */
-async function planRun(o) {
-    const started = Date.now();
-    const facts = new Map();
-    const factsMs = new Map();
-    const timed = async (d, checkRepo) => {
-        const t0 = Date.now();
-        facts.set(d.name, await probeHost(d, o.sessions, checkRepo));
-        factsMs.set(d.name, Date.now() - t0);
-    };
-    const offline = o.untrusted?.offline ?? new Map();
-    const noRepoCheck = o.untrusted?.noRepoCheck ?? new Map();
-    for (const name of offline.keys()) {
-        const preset = o.untrusted.facts.get(name);
-        if (preset)
-            facts.set(name, preset);
-    }
-    const servers = o.desired.filter((d) => d.server && !facts.has(d.name));
-    await runPool(servers, o.concurrency, (d) => timed(d, true));
-    const changingServers = new Set();
-    // Servers not contacted (a PR's new destinations) are planned from synthesised facts, without bcrypt.
-    const serverParts = o.untrusted ? offlineServerParts(o.desired.filter((d) => offline.has(d.name)), o.untrusted.facts) : new Map();
-    for (const s of servers) {
-        const r = facts.get(s.name);
-        if (!r?.ok)
-            continue;
-        try {
-            const part = planServer(s.server, r.facts.server);
-            serverParts.set(s.name, part);
-            if (part.changes.length)
-                changingServers.add(s.name);
-        }
-        catch {
-            changingServers.add(s.name); // buildPlan plans it again and reports the failure
-        }
-    }
-    const clients = o.desired.filter((d) => d.client && !facts.has(d.name));
-    await runPool(clients, o.concurrency, (d) => timed(d, !changingServers.has(d.client.repository.serverHost ?? '') && !noRepoCheck.has(d.name)));
-    // A host that is both server and client was probed with the server batch.
-    const built = build_buildPlan(o.desired, facts, serverParts);
-    for (const h of built.plan.hosts) {
-        const why = offline.get(h.host) ?? noRepoCheck.get(h.host);
-        if (why)
-            h.warnings.unshift(why); // warnings are outside the hash
-    }
-    return { ...built, durationMs: Date.now() - started, factsMs };
-}
-/**
- * Applies a plan exactly: servers first, then the one initialiser of each absent
- * repository, then every other client. A failure never stops other hosts; clients of a
- * server that failed to apply are skipped with the reason.
- */
-async function applyRun(o, run) {
-    const results = new Map();
-    const byName = new Map(o.desired.map((d) => [d.name, d]));
-    for (const h of run.plan.hosts) {
-        if (h.status !== 'ok') {
-            results.set(h.host, { host: h.host, outcome: h.status === 'failed' ? 'failed' : 'skipped', changed: 0, reason: h.reason, durationMs: run.factsMs.get(h.host) ?? 0 });
-        }
-    }
-    const okHosts = run.plan.hosts.filter((h) => h.status === 'ok').map((h) => h.host);
-    const isInit = (name) => (run.ops.get(name) ?? []).some((p) => p.op.op === 'repo-init');
-    // The one client per repository that initialises it in this run (planned by buildPlan).
-    const initialiserOf = new Map(okHosts.filter(isInit).map((n) => [byName.get(n).client.repository.key, n]));
-    const stale = new Set();
-    const firstLine = (r) => (r ? `: ${r.split('\n')[0]}` : '');
-    /** Why a client cannot be applied: a server or initialiser it depends on did not get there. */
-    const blockedBy = (name, d) => {
-        const serverHost = d.client?.repository.serverHost;
-        const server = serverHost && serverHost !== name ? results.get(serverHost) : undefined;
-        // A server skipped as stale was converged by another run: its clients check for themselves.
-        if (server?.outcome === 'failed' || (server?.outcome === 'skipped' && !stale.has(serverHost)))
-            return `its server ${serverHost} failed${firstLine(server.reason)}`;
-        const init = d.client && initialiserOf.get(d.client.repository.key);
-        const initResult = init && init !== name ? results.get(init) : undefined;
-        if (initResult?.outcome === 'failed' || initResult?.outcome === 'skipped')
-            return `its repository's initialiser ${init} failed${firstLine(initResult.reason)}`;
-        return undefined;
-    };
-    const applyOne = async (name) => {
-        const t0 = Date.now();
-        const d = byName.get(name);
-        const blocked = blockedBy(name, d);
-        if (blocked) {
-            results.set(name, { host: name, outcome: 'skipped', changed: 0, reason: blocked, durationMs: 0 });
-            return;
-        }
-        const ops = run.ops.get(name) ?? [];
-        try {
-            const t = await o.sessions.get(d);
-            const r = await applyHost(t, ops, d.connection.commandTimeoutSeconds);
-            if (r.stale) {
-                stale.add(name);
-                const reason = 'another restic-fleet run changed this host after this run read it: nothing was applied here (plan again to see what is left)';
-                results.set(name, { host: name, outcome: 'skipped', changed: 0, reason, durationMs: Date.now() - t0 });
-                return;
-            }
-            const planned = run.plan.hosts.find((h) => h.host === name).changes.length;
-            const changed = new Set(r.applied).size;
-            results.set(name, {
-                host: name,
-                outcome: r.failure ? 'failed' : planned ? 'changed' : 'ok',
-                changed,
-                reason: r.failure,
-                durationMs: Date.now() - t0 + (run.factsMs.get(name) ?? 0),
-            });
-        }
-        catch (err) {
-            results.set(name, { host: name, outcome: 'failed', changed: 0, reason: message(err), durationMs: Date.now() - t0 });
-        }
-    };
-    const phases = [
-        okHosts.filter((n) => byName.get(n).server),
-        okHosts.filter((n) => !byName.get(n).server && isInit(n)),
-        okHosts.filter((n) => !byName.get(n).server && !isInit(n)),
-    ];
-    for (const phase of phases)
-        await runPool(phase, o.concurrency, applyOne);
-    for (const [name, r] of results) {
-        const s = o.sessions.stats(name);
-        if (s)
-            Object.assign(r, { roundTrips: s.roundTrips, bytes: s.bytesSent + s.bytesReceived });
-    }
-    return [...results.values()].sort((a, b) => a.host.localeCompare(b.host));
-}
-/** Results of a plan-only run, for the same final table. */
-function planResults(plan, run, sessions) {
-    return plan.hosts.map((h) => {
-        const s = sessions.stats(h.host);
-        return {
-            host: h.host,
-            outcome: h.status === 'ok' ? (h.changes.length ? 'changed' : 'ok') : h.status,
-            changed: h.changes.length,
-            reason: h.reason,
-            durationMs: run.factsMs.get(h.host) ?? 0,
-            ...(s ? { roundTrips: s.roundTrips, bytes: s.bytesSent + s.bytesReceived } : {}),
-        };
-    });
-}
-
 ;// CONCATENATED MODULE: ./src/engine/sessions.ts
+
 /**
  * One connection per host per run: opened on first use, shared by probe and apply,
  * closed at the end. A failed connect is remembered so a host is not retried mid-run.
@@ -52265,59 +42751,6 @@ class Sessions {
         this.#open.clear();
     }
 }
-
-;// CONCATENATED MODULE: ./src/engine/commands.ts
-
-
-
-
-
-
-
-
-
-/** Loads, validates and renders desired state; throws InventoryError with every problem found. */
-async function loadDesired(o) {
-    const { inventory, hosts, diagnostics } = await loadConfig({
-        repoRoot: o.repoRoot,
-        inventoryDir: o.inventory,
-        env: o.env,
-        envAllowlist: o.envAllowlist,
-        vaultPassword: o.vaultPassword,
-        placeholderSecrets: o.offline,
-    });
-    const dirRel = external_node_path_default().relative(o.repoRoot, external_node_path_default().resolve(o.repoRoot, o.inventory)) || '.';
-    // The cron file names the inventory by its name (inventories/<name>), not by a path that depends on the checkout.
-    const built = buildDesired(hosts, `inventory ${external_node_path_default().basename(external_node_path_default().resolve(o.repoRoot, o.inventory))}`);
-    const errors = built.diagnostics.filter((d) => d.severity === 'error');
-    if (errors.length)
-        throw new types_InventoryError([...errors]);
-    const selected = selectHosts(built.hosts.map((d) => d.name), inventory.groups, o.limit);
-    return {
-        hosts,
-        desired: built.hosts.filter((d) => selected.has(d.name)),
-        diagnostics: [...diagnostics, ...built.diagnostics],
-        inventoryDir: dirRel,
-    };
-}
-/** --limit: host names or group names (Ansible-like); unknown names are an error. */
-function selectHosts(all, groups, limit) {
-    if (!limit?.length)
-        return new Set(all);
-    const out = new Set();
-    const unknown = [];
-    for (const item of limit.flatMap((l) => l.split(',')).map((s) => s.trim()).filter(Boolean)) {
-        if (all.includes(item))
-            out.add(item);
-        else if (groups[item])
-            groups[item].forEach((h) => out.add(h));
-        else
-            unknown.push(item);
-    }
-    if (unknown.length)
-        throw new Error(`--limit names no host or group: ${unknown.join(', ')}`);
-    return out;
-}
 /** How to reach a host: the options' factory (tests, local runs) or SSH with the pinned keys. */
 function transportFactoryFor(o) {
     return (o.transportFactory ??
@@ -52331,23 +42764,16 @@ function transportFactoryFor(o) {
         })));
 }
 const sessionsFor = (o) => new Sessions(transportFactoryFor(o));
-async function planCommand(o, pr) {
-    const loaded = await loadDesired(o);
-    const sessions = sessionsFor(o);
-    try {
-        const untrusted = pr ? { ...untrustedDestinations(loaded.desired, pr.hosts, pr.unavailable), facts: synthesisedFacts(loaded.desired, pr.hosts ?? []) } : undefined;
-        const run = await planRun({ desired: loaded.desired, sessions, concurrency: o.concurrency, untrusted });
-        return { run, results: planResults(run.plan, run, sessions), loaded };
-    }
-    finally {
-        await sessions.closeAll();
-    }
-}
+
+;// CONCATENATED MODULE: ./src/commands/apply.ts
+
+
+
 class PlanHashMismatch extends Error {
 }
-/** Plans, then applies exactly that plan. With expectedHash, refuses when the live plan differs from the reviewed one. */
+/** `apply`: plans, then applies exactly that plan. With expectedHash, refuses when the live plan differs from the reviewed one. */
 async function applyCommand(o, expectedHash) {
-    const loaded = await loadDesired(o);
+    const loaded = await load_loadDesired(o);
     const sessions = sessionsFor(o);
     try {
         const run = await planRun({ desired: loaded.desired, sessions, concurrency: o.concurrency });
@@ -52362,23 +42788,943 @@ async function applyCommand(o, expectedHash) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/engine/logger.ts
+;// CONCATENATED MODULE: ./src/engine/base-branch.ts
 
-/** A logger over one stream of the CLI's output channel (blocks and one-line records). */
-const channelLogger = (block, record) => ({
-    info: (m) => block(m),
-    warn: (m) => errRecord(`warning: ${m}`),
-    error: (m) => err(`error: ${m}`),
-    group: (title, lines) => {
-        record(`── ${title}`);
-        for (const l of lines)
-            block(`   ${l}`);
-    },
+
+
+
+
+
+
+const git = (cwd, args, input) => execFileSync('git', ['-C', cwd, ...args], { input, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
+/**
+ * The inventory as it is on the base branch, extracted into a temporary directory that
+ * mirrors the repository layout (so diagnostics keep repo-relative paths). Fetches the
+ * base commit when the checkout is shallow. Undefined when the base has no inventory.
+ */
+function extractBaseInventory(workspace, inventoryRel, baseSha) {
+    try {
+        git(workspace, ['cat-file', '-e', `${baseSha}^{commit}`]);
+    }
+    catch {
+        git(workspace, ['fetch', '--no-tags', '--depth=1', 'origin', baseSha]);
+    }
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'restic-fleet-base-'));
+    let tar;
+    try {
+        tar = git(workspace, ['archive', '--format=tar', baseSha, '--', inventoryRel]);
+    }
+    catch {
+        return undefined; // the inventory does not exist on the base branch: everything is new
+    }
+    execFileSync('tar', ['-x', '-C', dir], { input: tar });
+    return dir;
+}
+/** An error's first line, redacted (git's messages repeat the whole command). */
+const base_branch_firstLine = (err) => redact((err instanceof Error ? err.message : String(err)).split('\n')[0].slice(0, 300));
+/**
+ * The desired state of the base branch's inventory (all hosts: no limit). Falls back to an
+ * empty inventory, saying why, when there is no base, git cannot give it, or it does not
+ * load (a PR fixing a broken inventory: the base's errors are not this PR's, and their
+ * annotations would point at lines of the PR's files).
+ */
+async function base_branch_baseBranchDesired(o, pr) {
+    if (!pr?.baseSha)
+        return { hosts: [], against: 'an empty inventory (no base branch: not a pull request)', readable: false };
+    const branch = `the base branch ${pr.baseRef ?? ''} (${pr.baseSha.slice(0, 7)})`.replace('  ', ' ');
+    const rel = path.relative(o.repoRoot, path.resolve(o.repoRoot, o.inventory));
+    let dir;
+    try {
+        dir = extractBaseInventory(o.repoRoot, rel, pr.baseSha);
+    }
+    catch (err) {
+        return { hosts: [], against: `an empty inventory: ${branch} could not be read from git (${base_branch_firstLine(err)})`, readable: false };
+    }
+    if (!dir)
+        return { hosts: [], against: `${branch}, which has no inventory at that path`, readable: true };
+    try {
+        const all = (await loadDesired({ ...o, repoRoot: dir, inventory: rel, offline: true, limit: undefined })).desired;
+        return { hosts: all, against: branch, readable: true };
+    }
+    catch (err) {
+        if (!(err instanceof InventoryError))
+            throw err;
+        const n = err.diagnostics.filter((d) => d.severity === 'error').length;
+        return { hosts: [], against: `an empty inventory: the inventory of ${branch} does not load (${n} error${n === 1 ? '' : 's'})`, readable: false };
+    }
+    finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/commands/plan.ts
+
+
+
+
+
+
+/** `plan`: reads every host and plans. With `pr`, hosts and repositories new against the base are not contacted. */
+async function planCommand(o, pr) {
+    const loaded = await load_loadDesired(o);
+    const sessions = sessionsFor(o);
+    try {
+        const untrusted = pr ? { ...untrustedDestinations(loaded.desired, pr.hosts, pr.unavailable), facts: synthesisedFacts(loaded.desired, pr.hosts ?? []) } : undefined;
+        const run = await planRun({ desired: loaded.desired, sessions, concurrency: o.concurrency, untrusted });
+        return { run, results: planResults(run.plan, run, sessions), loaded };
+    }
+    finally {
+        await sessions.closeAll();
+    }
+}
+/** `plan` on a pull request: the inventory is untrusted, so the base branch is read (git) first. */
+async function pullRequestPlanCommand(o, pr) {
+    const base = await baseBranchDesired(o, pr);
+    return planCommand(o, { hosts: base.readable ? base.hosts : undefined, unavailable: base.readable ? undefined : base.against });
+}
+/** `plan` without an SSH key (a fork's pull request gets no secrets): desired state of the PR vs. the base branch. */
+async function offlinePlanCommand(o, pr) {
+    const head = await loadDesired({ ...o, offline: true });
+    const { hosts: all, against } = await baseBranchDesired(o, pr);
+    // No limit on the base: it may name a host the PR adds. Keep the base hosts the limit selected
+    // in the PR, and (without a limit) the ones the PR removes.
+    const selected = new Set(head.desired.map((d) => d.name));
+    const inHead = new Set(head.hosts.map((h) => h.name));
+    const baseHosts = all.filter((d) => selected.has(d.name) || (!o.limit && !inHead.has(d.name)));
+    const { plan, removedHosts } = await offlinePlan(head.desired, baseHosts);
+    return { loaded: head, plan, against, removedHosts };
+}
+
+;// CONCATENATED MODULE: ./src/restore/types.ts
+/** Where the restore job keeps its scripts, status files, logs and swap journals on a host. */
+const RESTORE_DIR = '/var/lib/restic-fleet/restore';
+/** A restore fails with this before anything on the host was stopped or changed. */
+class RestoreRefused extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'RestoreRefused';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/restore/job-script.ts
+
+
+
+/**
+ * The restore job: a POSIX sh script written to <RESTORE_DIR>/<run>.sh for each run and
+ * started detached (`setsid -f`, output to <run>.log), so a dropped SSH connection does
+ * not stop it. It reports through <run>.status ("key value" lines, replaced atomically).
+ *
+ *   <run>.sh in-place RUN HOST SLUG VOLUME SNAPSHOT SNAPPATH KEEP_UNTIL [FAILPOINT]
+ *   <run>.sh to-path  RUN HOST SLUG VOLUME SNAPSHOT SNAPPATH TARGET
+ *   <run>.sh recover  RUN [VOLUME]
+ *
+ * All-or-nothing in place: the snapshot is restored and verified in a staging directory
+ * beside the volume's _data (same filesystem), then swapped in by two renames in the
+ * volume's directory (_data → .rf-old-RUN, .rf-new-RUN → _data), guarded by a journal
+ * (swap-<slug>.journal) written before the first rename and removed after the second.
+ * `recover` (run first by every job, and by the caller when a job died) reads any
+ * journal left behind and finishes the swap (the new tree was verified before the
+ * journal existed) or rolls it back, and restarts containers a dead job left stopped.
+ *
+ * FAILPOINT (tests only): kill the job with SIGKILL at after-stop, before-swap,
+ * between-renames or after-swap, to prove recovery.
+ *
+ * The text is src/sh/restore-job.sh after the one prelude and src/sh/restore.sh; every
+ * run-specific value is a quoted argument.
+ */
+const HEADER = '#!/bin/sh\n# restic-fleet restore job — written by restic-fleet for one run; see <run>.status and <run>.log.\n';
+/** The job script's full text (constant). */
+const RESTORE_JOB_SCRIPT = HEADER + joinShell([hostScript(['restore', 'restore-job'], { RESTORE_DIR: RESTORE_DIR }), script('restore_job "$@"\nexit 0')]).text + '\n';
+const FAILPOINTS = (/* unused pure expression or super */ null && (['after-stop', 'before-swap', 'between-renames', 'after-swap']));
+
+;// CONCATENATED MODULE: ./src/restore/link.ts
+/**
+ * The restore's connection to its host. A restore outlives SSH hiccups: the job runs
+ * detached on the host, and this link reconnects (bounded) when the connection drops
+ * while the local side is only polling. Only idempotent commands use `execRetrying`.
+ */
+class HostLink {
+    host;
+    factory;
+    opts;
+    #t;
+    reconnects = 0;
+    constructor(host, factory, opts) {
+        this.host = host;
+        this.factory = factory;
+        this.opts = opts;
+    }
+    async open() {
+        this.#t ??= await this.factory(this.host);
+        return this.#t;
+    }
+    /** One attempt; throws when the connection is gone (code null counts as gone). */
+    async exec(cmd, options) {
+        const t = await this.open();
+        const r = await t.exec(cmd, options);
+        if (r.code === null)
+            throw new Error(`the connection to ${this.host.name} dropped during a command`);
+        return r;
+    }
+    /** Re-opens the connection and retries, up to `attempts` times, for commands safe to repeat. */
+    async execRetrying(cmd, options) {
+        let lastError;
+        for (let i = 0; i <= this.opts.attempts; i++) {
+            try {
+                return await this.exec(cmd, options);
+            }
+            catch (e) {
+                lastError = e;
+                if (i === this.opts.attempts)
+                    break;
+                this.opts.warn(`${this.host.name}: ${e instanceof Error ? e.message : String(e)}; reconnecting (${i + 1}/${this.opts.attempts})`);
+                await this.drop();
+                await sleep(this.opts.delayMs * (i + 1));
+            }
+        }
+        throw lastError;
+    }
+    /** Forgets the current connection (closing it if still open); the next exec reconnects. */
+    async drop() {
+        const t = this.#t;
+        this.#t = undefined;
+        if (t) {
+            this.reconnects++;
+            await t.close().catch(() => undefined);
+        }
+    }
+    async close() {
+        const t = this.#t;
+        this.#t = undefined;
+        await t?.close().catch(() => undefined);
+    }
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+;// CONCATENATED MODULE: ./src/restore/parse.ts
+const parse_b64 = (s) => (s && s !== '-' ? Buffer.from(s.trim(), 'base64').toString('utf8') : '');
+/** "@@rf <key>" markers, each followed by one value line. */
+function parse_parseSections(stdout) {
+    const out = new Map();
+    const lines = stdout.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+        const m = /^@@rf (\S+)$/.exec(lines[i]);
+        if (m)
+            out.set(m[1], lines[i + 1]?.startsWith('@@rf ') ? '' : (lines[++i] ?? ''));
+    }
+    return out;
+}
+/** The `cap` helper's "<code> <base64 stdout> <base64 stderr>" line. */
+function parseCaptured(line) {
+    const [code, out, err] = (line ?? '').trim().split(' ');
+    const n = Number(code);
+    if (!line || !Number.isInteger(n))
+        return { code: -1, stdout: '', stderr: `no output from the host for this check (${(line ?? '').slice(0, 80)})` };
+    return { code: n, stdout: parse_b64(out), stderr: parse_b64(err) };
+}
+function parseContainers(text) {
+    return text
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/))
+        .filter((p) => p[0])
+        .map(([name, state]) => ({ name: name, state: state ?? 'unknown' }));
+}
+function parsePreflight(stdout) {
+    const s = parse_parseSections(stdout);
+    const mountpoint = parse_b64(s.get('mountpoint')).trim();
+    const targetReal = s.get('target-real');
+    const targetState = s.get('target-state')?.trim();
+    const resticVersion = s.get('restic')?.trim();
+    return {
+        resticVersion: resticVersion && resticVersion !== '-' ? resticVersion : undefined,
+        credentials: s.get('credentials')?.trim() === 'yes',
+        mountpoint: mountpoint || undefined,
+        mountpointReal: parse_b64(s.get('mountpoint-real')).trim() || undefined,
+        mountpointIsMount: s.get('mountpoint-is-mount')?.trim() === 'yes',
+        volumeDriver: ((d) => (d && d !== '-' ? d : undefined))(s.get('volume-driver')?.trim()),
+        containers: parseContainers(parse_b64(s.get('containers'))),
+        snapshots: parseCaptured(s.get('snapshots')),
+        lookup: s.has('lookup') ? parseCaptured(s.get('lookup')) : undefined,
+        target: targetReal !== undefined && targetState
+            ? { real: parse_b64(targetReal).trim(), state: targetState }
+            : undefined,
+    };
+}
+/** `restic snapshots --json` output; throws on anything that is not a list of snapshots. */
+function parseSnapshotsJson(text) {
+    const t = text.trim();
+    if (t === '' || t === 'null')
+        return [];
+    const data = JSON.parse(t);
+    if (!Array.isArray(data))
+        throw new Error('restic snapshots --json did not print a list');
+    return data.map((raw, i) => {
+        const o = raw;
+        if (typeof o.id !== 'string' || typeof o.time !== 'string')
+            throw new Error(`snapshot ${i} has no id or time`);
+        const strings = (v) => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
+        return {
+            id: o.id,
+            short_id: typeof o.short_id === 'string' ? o.short_id : o.id.slice(0, 8),
+            time: o.time,
+            paths: strings(o.paths),
+            hostname: typeof o.hostname === 'string' ? o.hostname : '',
+            tags: strings(o.tags),
+        };
+    });
+}
+const OUTCOMES = new Set(['running', 'restored', 'failed']);
+/** The job's status file ("key value" lines); `alive` comes from the poll command. */
+function parseStatus(text) {
+    const kv = new Map();
+    for (const line of text.split('\n')) {
+        const m = /^([a-z-]+)(?: (.*))?$/.exec(line.trimEnd());
+        if (m)
+            kv.set(m[1], (m[2] ?? '').trim());
+    }
+    const num = (k) => {
+        const v = kv.get(k);
+        return v && /^\d+$/.test(v) ? Number(v) : undefined;
+    };
+    const str = (k) => kv.get(k) || undefined;
+    const words = (k) => (kv.get(k) ?? '').split(/\s+/).filter(Boolean);
+    const outcome = kv.get('outcome') ?? 'missing';
+    const alive = kv.get('alive');
+    return {
+        run: kv.get('run') ?? '',
+        pid: num('pid'),
+        mode: str('mode'),
+        phase: kv.get('phase') ?? 'unknown',
+        outcome: (OUTCOMES.has(outcome) ? outcome : 'missing'),
+        safety: str('safety'),
+        files: num('files'),
+        dirs: num('dirs'),
+        symlinks: num('symlinks'),
+        bytes: num('bytes'),
+        verification: str('verification'),
+        stopped: words('stopped'),
+        started: words('started'),
+        recovered: str('recovered')?.replace(/[;\s]+$/, ''),
+        volumeState: str('volume'),
+        message: str('message')?.replace(/^[;\s]+/, ''),
+        start: str('start'),
+        end: str('end'),
+        alive: alive === undefined ? undefined : alive === 'yes',
+    };
+}
+/** "container <name> true|false|missing" lines printed after a recover. */
+function parseContainerStates(text) {
+    const out = new Map();
+    for (const m of text.matchAll(/^container (\S+) (\S+)$/gm))
+        out.set(m[1], m[2] === 'true');
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/restore/report.ts
+const base = (b) => ({
+    host: b.host,
+    setId: b.setId,
+    snapshot: { id: b.snapshot.id, shortId: b.snapshot.short_id, time: b.snapshot.time },
+    target: b.target,
+    durationMs: b.durationMs,
 });
-/** The CLI's logger: through the CLI's output channel (redacted, controls visible). */
-const consoleLogger = channelLogger(out, outRecord);
-/** With --json, stdout carries only the JSON document: progress goes to stderr. */
-const stderrLogger = channelLogger(err, errRecord);
+/** The final report of a job, from its status file. A container left stopped makes it a failure. */
+function reportFromStatus(b, st, notes = []) {
+    const notStarted = st.stopped.filter((c) => !st.started.includes(c));
+    const ok = st.outcome === 'restored' && notStarted.length === 0;
+    const parts = [
+        st.message,
+        notStarted.length && st.outcome === 'restored' ? `restored, but container(s) ${notStarted.join(', ')} are not running again` : '',
+        st.outcome === 'failed' && st.volumeState ? `volume: ${st.volumeState}` : '',
+        st.recovered ? `recovery: ${st.recovered}` : '',
+        ...notes,
+    ].filter(Boolean);
+    return {
+        ...base(b),
+        dryRun: false,
+        outcome: ok ? 'restored' : 'failed',
+        message: parts.length ? parts.join('. ') : undefined,
+        files: st.files,
+        bytes: st.bytes,
+        safetySnapshotId: st.safety,
+        verification: st.verification,
+        containersStopped: st.stopped,
+        containersStarted: st.started,
+    };
+}
+/** What a dry-run found: everything resolved and checked, nothing stopped. */
+function plannedReport(b, plan) {
+    const snap = `snapshot ${b.snapshot.short_id} (${b.snapshot.time}, ${b.snapshot.paths[0]})`;
+    const steps = b.target === 'in-place'
+        ? [
+            plan.mountpoint ? '' : 'create the missing volume',
+            plan.running.length ? `stop container(s) ${plan.running.join(', ')}` : 'stop no container (none running uses the volume)',
+            plan.mountpoint ? `take a safety snapshot of ${plan.mountpoint} (kept until ${plan.keepUntil})` : '',
+            `restore ${snap} into a staging directory and verify it`,
+            `swap it in as the volume's exact contents`,
+            plan.running.length ? `start ${plan.running.join(', ')} again` : '',
+        ]
+        : [`restore ${snap} under ${plan.targetPath} and verify it; the live volume and its containers are not touched`];
+    return {
+        ...base(b),
+        dryRun: true,
+        outcome: 'planned',
+        message: `dry-run: would ${steps.filter(Boolean).join(', ')}`,
+        containersStopped: [],
+        containersStarted: [],
+    };
+}
+
+;// CONCATENATED MODULE: ./src/restore/select.ts
+
+const setTag = (slug) => `${SET_TAG_PREFIX}${slug}`;
+const isSafetySnapshot = (s) => s.tags.includes(PRE_RESTORE_TAG);
+const belongsTo = (s, ref) => s.hostname === ref.host && s.tags.includes(setTag(ref.slug));
+/** restic prints nanoseconds and local offsets; Date.parse wants at most milliseconds. */
+function snapshotTimeMs(time) {
+    const ms = Date.parse(time.replace(/(\.\d{3})\d+/, '$1'));
+    return Number.isNaN(ms) ? 0 : ms;
+}
+const describeSet = (ref) => `set "${ref.setId}" (tag ${setTag(ref.slug)}) on host ${ref.host}`;
+/** Who a snapshot belongs to, in words, for "it belongs elsewhere" messages. */
+function owner(s) {
+    const sets = s.tags.filter((t) => t.startsWith(SET_TAG_PREFIX)).map((t) => t.slice(SET_TAG_PREFIX.length));
+    const set = sets.length ? `set ${sets.map((x) => `"${x}"`).join(', ')}` : 'no restic-fleet set (no restic-fleet:set= tag)';
+    return `host ${s.hostname}, ${set}`;
+}
+/**
+ * Picks the snapshot to restore among the set's snapshots. `snapshots` is what
+ * `restic snapshots --host H --tag <set tag>` returned; membership is checked again
+ * here (host and tag) so a wrong listing can never widen the choice. `latest` never
+ * picks a safety snapshot (restoring the state a restore replaced is what an explicit
+ * id is for). `elsewhere` is an unfiltered lookup of the requested id, used only to
+ * say where a snapshot of another set or host belongs.
+ */
+function selectSnapshot(snapshots, want, ref, elsewhere = []) {
+    const own = snapshots.filter((s) => belongsTo(s, ref));
+    const w = want.trim().toLowerCase();
+    let chosen;
+    if (w === 'latest' || w === '') {
+        const regular = own.filter((s) => !isSafetySnapshot(s));
+        if (!regular.length) {
+            const extra = own.length ? ` (only ${own.length} pre-restore safety snapshot(s); name one by id to restore it)` : '';
+            return { ok: false, error: `no snapshot of ${describeSet(ref)} yet${extra}: run a backup of the set first` };
+        }
+        chosen = [...regular].sort((a, b) => snapshotTimeMs(b.time) - snapshotTimeMs(a.time) || b.id.localeCompare(a.id))[0];
+    }
+    else {
+        if (!/^[0-9a-f]{4,64}$/.test(w)) {
+            return { ok: false, error: `"${want}" is not a snapshot id: use "latest" or the hex id (at least 4 characters) restic shows` };
+        }
+        const matches = own.filter((s) => s.id.startsWith(w));
+        if (matches.length > 1) {
+            return { ok: false, error: `snapshot id "${w}" is ambiguous within ${describeSet(ref)}: ${matches.map((s) => s.short_id).join(', ')}` };
+        }
+        if (!matches.length) {
+            const other = elsewhere.find((s) => s.id.startsWith(w));
+            if (other) {
+                return {
+                    ok: false,
+                    error: `snapshot ${other.short_id} does not belong to ${describeSet(ref)}: it belongs to ${owner(other)}. Nothing was stopped or changed.`,
+                };
+            }
+            return { ok: false, error: `no snapshot "${w}" of ${describeSet(ref)} in the repository (it has ${own.length} snapshot(s) of this set)` };
+        }
+        chosen = matches[0];
+    }
+    if (chosen.paths.length !== 1 || !chosen.paths[0].startsWith('/')) {
+        return {
+            ok: false,
+            error: `snapshot ${chosen.short_id} holds ${chosen.paths.length} paths (${chosen.paths.join(', ')}); a restic-fleet volume snapshot holds exactly one`,
+        };
+    }
+    return { ok: true, snapshot: chosen };
+}
+
+;// CONCATENATED MODULE: ./src/restore/script.ts
+
+
+
+
+/** Read-only: restic and credentials, the volume, its containers, the set's snapshots, the target. */
+function preflightCommand(p) {
+    const parts = [hostScript(['restore']), script('restore_env; preflight_host'), sh `preflight_volume ${p.volume}`];
+    parts.push(sh `sec snapshots; cap timeout 300 restic --no-lock snapshots --json --host ${p.host} --tag ${setTag(p.slug)}`);
+    if (p.snapshot !== 'latest') {
+        // Unfiltered lookup of the id, only to say which set or host it belongs to when it is not this set's.
+        parts.push(sh `sec lookup; cap timeout 300 restic --no-lock snapshots --json ${p.snapshot}`);
+    }
+    if (p.target.kind === 'path')
+        parts.push(sh `preflight_target ${p.target.path}`);
+    return joinShell(parts);
+}
+const jobPaths = (run) => ({
+    script: `${RESTORE_DIR}/${run}.sh`,
+    status: `${RESTORE_DIR}/${run}.status`,
+    log: `${RESTORE_DIR}/${run}.log`,
+});
+function jobArgv(run, a) {
+    return a.mode === 'in-place'
+        ? ['in-place', run, a.host, a.slug, a.volume, a.snapshotId, a.snapshotPath, a.keepUntil, ...(a.failpoint ? [a.failpoint] : [])]
+        : ['to-path', run, a.host, a.slug, a.volume, a.snapshotId, a.snapshotPath, a.target];
+}
+/**
+ * Writes the job script (stdin) and starts it in its own session, detached from the SSH
+ * channel: stdio goes to the log, so the exec returns at once and a dropped connection
+ * (SIGHUP, closed pipes, the transport's `timeout`) cannot reach it.
+ */
+function launchCommand(run, a) {
+    const p = jobPaths(run);
+    return joinShell([
+        hostScript(['restore']),
+        sh `launch_prepare ${RESTORE_DIR} ${p.script} ${p.status} ${run}`,
+        sh `setsid -f sh ${p.script} ${jobArgv(run, a)} > ${p.log} 2>&1 < /dev/null`,
+        script('echo launched'),
+    ]);
+}
+/**
+ * Whether the job is alive (its pid runs this run's script), then its status file: in
+ * this order, so "not alive" with a running status means it died without finishing.
+ */
+function pollCommand(run) {
+    const p = jobPaths(run);
+    return joinShell([hostScript(['restore']), sh `poll_job ${p.status} ${run}`]);
+}
+/**
+ * Runs the job script's `recover` (as run `recoverRun`) and waits for it. `setsid -w`
+ * keeps it out of the SSH session, so a second dropped connection cannot cut it short;
+ * recover is idempotent in any case.
+ */
+function recoverCommand(run, recoverRun, volume, containers) {
+    const p = jobPaths(run);
+    const r = jobPaths(recoverRun);
+    return joinShell([
+        hostScript(['restore']),
+        sh `setsid -w sh ${p.script} recover ${recoverRun} ${volume} > ${r.log} 2>&1 < /dev/null`,
+        sh `recovered_state ${r.status} ${containers}`,
+    ]);
+}
+/** The last lines of a run's log, for failure messages. */
+function logTailCommand(run, lines = 15) {
+    return sh `tail -n ${lines} ${jobPaths(run).log} 2>/dev/null`;
+}
+
+;// CONCATENATED MODULE: ./src/restore/validate.ts
+
+
+const validate_list = (xs) => (xs.length ? xs.map((x) => `"${x}"`).join(', ') : '(none)');
+/** The inventory host to restore on: must exist and be a backup client. */
+function findClient(hosts, name) {
+    const h = hosts.find((x) => x.name === name);
+    const clients = hosts.filter((x) => x.client).map((x) => x.name);
+    if (!h)
+        throw new RestoreRefused(`host "${name}" is not in the inventory; its backup clients: ${validate_list(clients)}`);
+    if (!h.client)
+        throw new RestoreRefused(`host "${name}" is not a backup client (it has no restic_repo); backup clients: ${validate_list(clients)}`);
+    return h;
+}
+/** A set by its inventory id; the slug (as in cron lines, logs and tags) is accepted too. */
+function findSet(host, id) {
+    const sets = host.client.sets;
+    const s = sets.find((x) => x.id === id) ?? sets.find((x) => x.slug === id) ?? sets.filter((x) => x.id.toLowerCase() === id.toLowerCase()).at(0);
+    if (!s)
+        throw new RestoreRefused(`host ${host.name} has no backup set "${id}"; its sets: ${validate_list(sets.map((x) => x.id))}`);
+    if (s.type !== 'docker-volume')
+        throw new RestoreRefused(`set "${s.id}" is of type ${s.type}; restore supports docker-volume sets`);
+    return s;
+}
+/** 'in-place' or an absolute, normalised path (no newline or NUL: it becomes a file name on the host). */
+function parseTarget(target) {
+    const t = target.trim();
+    if (t === '' || t === 'in-place')
+        return { kind: 'in-place' };
+    if (/[\0\n\r]/.test(t))
+        throw new RestoreRefused('the target path contains a control character');
+    if (!t.startsWith('/'))
+        throw new RestoreRefused(`target "${t}" is neither "in-place" nor an absolute path on the host`);
+    const p = external_node_path_default().posix.normalize(t).replace(/(.)\/+$/, '$1');
+    if (p === '/')
+        throw new RestoreRefused('target "/" is not allowed: name a directory to restore under');
+    return { kind: 'path', path: p };
+}
+/** True when `p` is `dir` or lies under it (both absolute, normalised). */
+function isWithin(p, dir) {
+    const a = external_node_path_default().posix.normalize(p).replace(/\/+$/, '') || '/';
+    const b = external_node_path_default().posix.normalize(dir).replace(/\/+$/, '') || '/';
+    return a === b || a.startsWith(b === '/' ? '/' : `${b}/`);
+}
+/** Today + days as YYYY-MM-DD (UTC): the date in the safety snapshot's keep-until tag. */
+function keepUntil(now, days) {
+    return new Date(now.getTime() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+;// CONCATENATED MODULE: ./src/restore/run.ts
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * Restores a backup set's snapshot on one client host: in place (stop the volume's
+ * containers, safety snapshot, restore + verify into staging, swap, start again) or
+ * under a path. Every check that can refuse happens before anything is stopped and
+ * throws RestoreRefused; once the job runs, the outcome is in the returned report.
+ */
+async function runRestore(desired, factory, log, req, run = {}, started = Date.now()) {
+    const now = run.now ?? (() => new Date());
+    const host = findClient(desired, req.host);
+    const set = findSet(host, req.set);
+    const target = parseTarget(req.target);
+    const link = new HostLink(host, factory, {
+        attempts: run.reconnectAttempts ?? 5,
+        delayMs: run.reconnectDelayMs ?? 3000,
+        warn: (m) => log.warn(m),
+    });
+    try {
+        const pre = await preflight(link, host, set, req.snapshot.trim() || 'latest', target);
+        const snapshot = chooseSnapshot(pre, host, set, req.snapshot);
+        checkTarget(pre, set, target);
+        const keep = keepUntil(now(), PRE_RESTORE_KEEP_DAYS);
+        const reportBase = () => ({
+            host: host.name,
+            setId: set.id,
+            snapshot,
+            target: target.kind === 'in-place' ? 'in-place' : target.path,
+            durationMs: Date.now() - started,
+        });
+        const running = pre.containers.filter((c) => ['running', 'restarting', 'paused'].includes(c.state)).map((c) => c.name);
+        if (req.dryRun) {
+            return plannedReport(reportBase(), {
+                mountpoint: pre.mountpoint,
+                running,
+                keepUntil: keep,
+                targetPath: target.kind === 'path' ? target.path : undefined,
+            });
+        }
+        const runId = newRunId(now());
+        const args = target.kind === 'in-place'
+            ? { mode: 'in-place', host: host.name, slug: set.slug, volume: set.volume, snapshotId: snapshot.id, snapshotPath: snapshot.paths[0], keepUntil: keep, failpoint: run.failpoint }
+            : { mode: 'to-path', host: host.name, slug: set.slug, volume: set.volume, snapshotId: snapshot.id, snapshotPath: snapshot.paths[0], target: target.path };
+        log.info(`${host.name}: restoring snapshot ${snapshot.short_id} of "${set.id}" ${target.kind === 'in-place' ? `in place (volume ${set.volume})` : `under ${target.path}`}; job ${runId}`);
+        await launch(link, runId, args);
+        const { status, notes } = await follow(link, runId, {
+            volume: set.volume,
+            intervalMs: run.pollIntervalMs ?? 2000,
+            deadline: Date.now() + (run.timeoutSeconds ?? 6 * 3600) * 1000,
+            log,
+            host: host.name,
+        });
+        if (status.outcome === 'failed') {
+            const tail = await link.exec(logTailCommand(runId)).catch(() => undefined);
+            if (tail?.stdout.trim())
+                log.group(`restore job ${runId} log (last lines)`, tail.stdout.trimEnd().split('\n'));
+        }
+        // The doors (CLI, action) print the report itself.
+        return reportFromStatus(reportBase(), status, notes);
+    }
+    finally {
+        await link.close();
+    }
+}
+/** Sortable, unique and safe as a file name: 20261127T090102Z-1a2b3c. */
+function newRunId(d) {
+    return `${d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${(0,external_node_crypto_namespaceObject.randomBytes)(3).toString('hex')}`;
+}
+async function preflight(link, host, set, snapshot, target) {
+    // One attempt: a host that cannot be reached (or whose key is wrong) fails here, before anything changed.
+    const r = await link.exec(preflightCommand({ host: host.name, slug: set.slug, volume: set.volume, snapshot, target }));
+    if (r.code !== 0)
+        throw new RestoreRefused(`could not inspect ${host.name} (exit ${r.code}): ${r.stderr.trim().slice(-500)}`);
+    const pre = parsePreflight(r.stdout);
+    if (!pre.resticVersion)
+        throw new RestoreRefused(`restic is not installed on ${host.name}: run apply first`);
+    if (!pre.credentials)
+        throw new RestoreRefused(`${host.name} has no restic-fleet repository credentials (/etc/restic-fleet): run apply first`);
+    return pre;
+}
+function chooseSnapshot(pre, host, set, want) {
+    const listed = pre.snapshots;
+    if (listed.code !== 0) {
+        const repo = classifyRepo(listed.code, listed.stderr);
+        throw new RestoreRefused(`cannot list the snapshots of "${set.id}" on ${host.name} (repository ${repo.status}): ${repo.detail || listed.stderr.trim().slice(-300)}`);
+    }
+    let snaps;
+    let elsewhere = [];
+    try {
+        snaps = parseSnapshotsJson(listed.stdout);
+        if (pre.lookup?.code === 0)
+            elsewhere = parseSnapshotsJson(pre.lookup.stdout);
+    }
+    catch (e) {
+        throw new RestoreRefused(`unexpected output of restic snapshots on ${host.name}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const sel = selectSnapshot(snaps, want, { host: host.name, setId: set.id, slug: set.slug }, elsewhere);
+    if (!sel.ok)
+        throw new RestoreRefused(sel.error);
+    return sel.snapshot;
+}
+function checkTarget(pre, set, target) {
+    if (target.kind === 'in-place') {
+        // The swap replaces the volume's _data directory: only a plain local volume keeps its data there.
+        if (pre.volumeDriver && pre.volumeDriver !== 'local 0') {
+            throw new RestoreRefused(`volume ${set.volume} is not a plain local volume (driver ${pre.volumeDriver.split(' ')[0]} with ${pre.volumeDriver.split(' ')[1]} option(s)): its data does not live in ${pre.mountpoint}, so an in-place restore cannot swap it; restore to a path instead`);
+        }
+        if (pre.mountpointIsMount) {
+            throw new RestoreRefused(`volume ${set.volume}'s directory ${pre.mountpoint} is a mount point: an in-place restore swaps that directory, which a mount point does not allow; restore to a path instead`);
+        }
+        return;
+    }
+    const real = pre.target?.real || target.path;
+    const live = pre.mountpointReal ?? pre.mountpoint;
+    if (live && (isWithin(target.path, live) || isWithin(real, live))) {
+        throw new RestoreRefused(`target ${target.path} is inside the live volume ${set.volume} (${live}): use target in-place, or a path outside the volume`);
+    }
+    if (pre.target?.state === 'not-a-directory')
+        throw new RestoreRefused(`target ${target.path} exists and is not a directory`);
+    if (pre.target?.state === 'non-empty') {
+        throw new RestoreRefused(`target ${target.path} is not empty: restore into a new or empty directory, so no stale file mixes in`);
+    }
+}
+/**
+ * Starts the job. If the connection drops during the launch itself, the status file
+ * tells whether the job started (the launcher writes it just before setsid).
+ */
+async function launch(link, runId, args) {
+    let r;
+    try {
+        r = await link.exec(launchCommand(runId, args), { stdin: RESTORE_JOB_SCRIPT, timeoutSeconds: 60 });
+    }
+    catch (e) {
+        await link.drop();
+        const st = parseStatus((await link.execRetrying(pollCommand(runId))).stdout);
+        if (st.outcome === 'missing') {
+            throw new RestoreRefused(`the restore job could not be started (${e instanceof Error ? e.message : String(e)}); nothing was changed`);
+        }
+        return;
+    }
+    if (r.code !== 0 || !r.stdout.includes('launched')) {
+        throw new RestoreRefused(`the restore job could not be started (exit ${r.code}): ${r.stderr.trim().slice(-400)}; nothing was changed`);
+    }
+}
+/**
+ * Polls the job's status file until it finishes. A job that died without finishing
+ * (host reboot, OOM kill, SIGKILL) is settled by running `recover`, which completes or
+ * rolls back an interrupted swap and restarts the containers it had stopped.
+ */
+async function follow(link, runId, f) {
+    const notes = [];
+    const where = `status ${jobPaths(runId).status}, log ${jobPaths(runId).log}`;
+    const launchedAt = Date.now();
+    let lastPhase = '';
+    for (;;) {
+        let st;
+        try {
+            st = parseStatus((await link.execRetrying(pollCommand(runId), { timeoutSeconds: 60 })).stdout);
+        }
+        catch (e) {
+            const message = `lost the connection to ${f.host} (${e instanceof Error ? e.message : String(e)}): the restore job keeps running there on its own (${where}); the next restore settles whatever it left`;
+            return { status: { run: runId, phase: lastPhase || 'unknown', outcome: 'failed', stopped: [], started: [], message }, notes };
+        }
+        if (st.phase !== lastPhase) {
+            lastPhase = st.phase;
+            f.log.info(`${f.host}: restore job ${runId}: ${st.phase}`);
+        }
+        if (st.outcome === 'restored' || st.outcome === 'failed') {
+            if (link.reconnects)
+                notes.push(`the SSH connection dropped ${link.reconnects} time(s) during the restore; the job ran on, detached`);
+            return { status: st, notes };
+        }
+        // Not alive with a running status (read after the liveness check) = died; a job that never wrote its pid in 30 s never started.
+        const died = st.alive === false && (st.pid !== undefined || Date.now() - launchedAt > 30_000);
+        if (died) {
+            f.log.warn(`${f.host}: restore job ${runId} stopped in phase ${st.phase} without finishing; running recover`);
+            return { status: await recoverDead(link, runId, f.volume, st), notes };
+        }
+        if (Date.now() > f.deadline) {
+            return { status: { ...st, outcome: 'failed', message: `the restore job is still running (phase ${st.phase}) after the time limit; follow it on the host (${where})` }, notes };
+        }
+        await sleep(f.intervalMs);
+    }
+}
+/** Phases after which the new tree is in place (the swap's second rename happened). */
+const AFTER_SWAP = new Set(['start', 'finished']);
+async function recoverDead(link, runId, volume, dead) {
+    const recoverRun = `${runId}-recover`;
+    const r = await link.execRetrying(recoverCommand(runId, recoverRun, volume, dead.stopped), { timeoutSeconds: 1200 });
+    const rec = parseStatus(r.stdout);
+    const running = parseContainerStates(r.stdout);
+    const recovered = rec.recovered ?? '';
+    const volumeRestored = /volume restored/.test(recovered) || (!/volume unchanged/.test(recovered) && AFTER_SWAP.has(dead.phase));
+    const toPath = dead.mode === 'to-path';
+    const message = [
+        `the restore job died in phase ${dead.phase} (${jobPaths(runId).log})`,
+        rec.outcome === 'restored' ? '' : `recover did not finish: ${rec.message ?? 'no status'} (${jobPaths(recoverRun).log})`,
+        toPath ? `the target directory may hold a partial restore (a .rf-restore-${runId} directory or some entries): empty it before restoring there again` : '',
+        dead.safety ? `the volume's previous contents are in safety snapshot ${dead.safety} (tag restic-fleet:pre-restore)` : '',
+    ].filter(Boolean);
+    return {
+        ...dead,
+        outcome: !toPath && volumeRestored && dead.verification !== undefined && rec.outcome === 'restored' ? 'restored' : 'failed',
+        started: dead.stopped.filter((c) => running.get(c) === true),
+        recovered: recovered || undefined,
+        volumeState: toPath ? undefined : volumeRestored ? 'restored (verified before the swap)' : 'unchanged',
+        message: message.join('; '),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/commands/restore.ts
+
+
+
+/**
+ * `restore`: a backup set's snapshot on one client, in place or under a path (restore/run.ts).
+ * Checks that refuse throw RestoreRefused before anything is stopped; the outcome is the report.
+ */
+async function restoreCommand(o, req, run = {}) {
+    const started = Date.now();
+    // The whole inventory: the host is named by the request, not by --limit.
+    const loaded = await load_loadDesired({ ...o, limit: undefined });
+    return runRestore(loaded.desired, transportFactoryFor(o), o.log, req, run, started);
+}
+
+;// CONCATENATED MODULE: ./src/results/staleness.ts
+/** Age of a snapshot time (restic's ISO 8601, nanoseconds and offsets allowed) at `now`; NaN when unparseable. */
+function snapshotAgeSeconds(time, now) {
+    const t = Date.parse(time);
+    return Number.isNaN(t) ? Number.NaN : Math.floor((now.getTime() - t) / 1000);
+}
+/**
+ * Stale: no snapshot at all, an unreadable time, or the newest snapshot older than
+ * `staleAfterSeconds`. A snapshot from the future (clock skew) counts as fresh.
+ */
+function isStale(latestTime, staleAfterSeconds, now) {
+    if (latestTime === undefined)
+        return true;
+    const age = snapshotAgeSeconds(latestTime, now);
+    return Number.isNaN(age) || age > staleAfterSeconds;
+}
+/** Failing: the last run (from the host's status file) ended in failure. */
+const isFailing = (lastRun) => lastRun?.status === 'failed';
+
+;// CONCATENATED MODULE: ./src/facts/snapshots.ts
+
+
+
+
+
+/**
+ * One round trip per client: its snapshots (read-only, --no-lock, with the host's
+ * installed credential files) and the runner's status file of every set: src/sh/snapshots.sh.
+ */
+function buildSnapshotsProbe(d) {
+    const slugs = (d.client?.sets ?? []).map((set) => set.slug);
+    return joinShell([hostScript(['snapshots']), sh `snapshots_of ${d.name}`, ...(slugs.length ? [sh `status_of ${slugs}`] : [])]);
+}
+function lastRun(json) {
+    if (!json)
+        return undefined;
+    try {
+        const s = JSON.parse(json);
+        const status = ['ok', 'failed', 'running', 'skipped'].find((x) => x === s.status) ?? 'failed';
+        return {
+            status,
+            start: s.start || undefined,
+            end: s.end || undefined,
+            exitCode: typeof s.exit === 'number' ? s.exit : undefined,
+            snapshotId: s.snapshot || undefined,
+            message: s.message || undefined,
+        };
+    }
+    catch {
+        return { status: 'failed', message: 'unreadable status file' };
+    }
+}
+/** Pure: probe output → the host's row of the snapshot report. */
+function parseSnapshots(d, stdout, now, staleAfterSeconds) {
+    const sec = parseSections(stdout);
+    const b64 = fromBase64;
+    const code = Number(sec.get('snapshots-exit'));
+    if (code !== 0) {
+        return { host: d.name, status: 'failed', reason: `restic snapshots failed: ${b64(sec.get('snapshots-err')).trim().split('\n').join(' | ')}`, sets: [] };
+    }
+    let snaps = [];
+    try {
+        snaps = JSON.parse(b64(sec.get('snapshots')) || '[]') ?? [];
+    }
+    catch {
+        return { host: d.name, status: 'failed', reason: 'restic snapshots printed no JSON', sets: [] };
+    }
+    const sets = (d.client?.sets ?? []).map((set) => {
+        const mine = snaps
+            .filter((s) => (s.tags ?? []).includes(`${SET_TAG_PREFIX}${set.slug}`) && !(s.tags ?? []).includes(PRE_RESTORE_TAG))
+            .sort((a, b) => Date.parse(b.time) - Date.parse(a.time));
+        const newest = mine[0];
+        const latest = newest && {
+            id: newest.id,
+            shortId: newest.short_id ?? newest.id.slice(0, 8),
+            time: newest.time,
+            ageSeconds: Math.max(0, snapshotAgeSeconds(newest.time, now) || 0),
+            paths: newest.paths ?? [],
+            tags: (newest.tags ?? []).filter((t) => !t.startsWith('restic-fleet:')),
+        };
+        const run = lastRun(b64(sec.get(`status ${set.slug}`)) || undefined);
+        return {
+            setId: set.id,
+            slug: set.slug,
+            latest,
+            lastRun: run,
+            stale: isStale(newest?.time, staleAfterSeconds, now),
+            failing: isFailing(run),
+        };
+    });
+    return { host: d.name, status: 'ok', sets };
+}
+
+;// CONCATENATED MODULE: ./src/engine/snapshots.ts
+
+
+
+/** Latest snapshot and last run of every backup set on every client (one round trip per client). */
+async function snapshotsRun(o) {
+    const clients = o.desired.filter((d) => d.client);
+    const hosts = await runPool(clients, o.concurrency, async (d) => {
+        try {
+            const t = await o.sessions.get(d);
+            const res = await t.exec(buildSnapshotsProbe(d), { timeoutSeconds: 180 });
+            if (res.code !== 0)
+                return { host: d.name, status: 'failed', reason: secret_redact(`probe exited ${res.code}: ${res.stderr.trim().slice(-300)}`), sets: [] };
+            const h = parseSnapshots(d, res.stdout, o.now, o.staleAfterSeconds);
+            return h.reason ? { ...h, reason: secret_redact(h.reason) } : h;
+        }
+        catch (err) {
+            return { host: d.name, status: 'failed', reason: secret_redact(err instanceof Error ? err.message : String(err)), sets: [] };
+        }
+    });
+    return { generatedAt: o.now.toISOString(), staleAfterSeconds: o.staleAfterSeconds, hosts };
+}
+
+;// CONCATENATED MODULE: ./src/commands/snapshots.ts
+
+
+
+/** `snapshots`: latest snapshot and last run of every backup set on every client. */
+async function snapshotsCommand(o, staleAfterSeconds, now = new Date()) {
+    const loaded = await load_loadDesired(o);
+    const sessions = sessionsFor(o);
+    try {
+        return await snapshotsRun({ desired: loaded.desired, sessions, concurrency: o.concurrency, staleAfterSeconds, now });
+    }
+    finally {
+        await sessions.closeAll();
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/desired/display.ts
 
@@ -52391,61 +43737,33 @@ function renderDesired(hosts) {
     return JSON.stringify(hosts, function (key, value) {
         if (key === 'sha256' && isSecret(this.content))
             return undefined;
+        // The cron file's content shows these jobs already, as they land on the host.
+        if (key === 'cron' && Array.isArray(value))
+            return undefined;
         if (key === 'mode' && typeof value === 'number')
             return value.toString(8).padStart(4, '0');
         return value;
     }, 2);
 }
 
+;// CONCATENATED MODULE: ./src/commands/validate.ts
+
+
+/** `validate`: loads and checks the inventory; throws InventoryError with every problem found. */
+async function validateCommand(o) {
+    return load_loadDesired(o);
+}
+/** `render` (CLI): the desired state as JSON, secrets as `***` (Secret.toJSON). */
+async function renderCommand(o) {
+    const loaded = await load_loadDesired(o);
+    return { diagnostics: loaded.diagnostics, json: renderDesired(loaded.desired) };
+}
+
 ;// CONCATENATED MODULE: ./src/report/duration.ts
 /**
- * Durations as users write them in inputs (`stale-after: 26h`) and as we print ages.
+ * Durations as we print them (ages, run times). Parsing what users write is util/duration.ts.
  */
-const UNIT_SECONDS = { w: 604_800, d: 86_400, h: 3_600, m: 60, s: 1 };
-const UNIT_ORDER = 'wdhms';
-const EXAMPLES = 'e.g. 26h, 90m, 2d, 1d12h, 3600s or a plain number of seconds';
-/**
- * Parses `26h`, `90m`, `2d`, `1d12h`, `1d 12h`, `3600s`, `1w` or plain seconds (`3600`) into
- * seconds. Units must appear at most once and from largest to smallest, so `12h1d` (likely a
- * typo) is refused rather than guessed at. `name` goes into the error ("stale-after: ...").
- */
-function parseDuration(text, name = 'duration') {
-    const input = text.trim().toLowerCase();
-    const fail = (why) => {
-        throw new Error(`${name}: ${JSON.stringify(text)} ${why} (${EXAMPLES})`);
-    };
-    if (input === '')
-        fail('is empty');
-    if (/^\d+$/.test(input))
-        return positive(Number(input), fail);
-    const part = /(\d+)\s*([a-z]+)\s*/y;
-    let total = 0;
-    let lastUnit = -1;
-    let pos = 0;
-    while (pos < input.length) {
-        part.lastIndex = pos;
-        const m = part.exec(input);
-        if (!m)
-            fail(/^-/.test(input) ? 'is negative' : 'is not a duration');
-        const [, amount, unit] = m;
-        const order = UNIT_ORDER.indexOf(unit);
-        if (unit.length !== 1 || order < 0)
-            fail(`has an unknown unit "${unit}" (use w, d, h, m, s)`);
-        if (order <= lastUnit)
-            fail('repeats a unit or lists units out of order (write 1d12h, not 12h1d)');
-        lastUnit = order;
-        total += Number(amount) * UNIT_SECONDS[unit];
-        pos = part.lastIndex;
-    }
-    return positive(total, fail);
-}
-function positive(seconds, fail) {
-    if (!Number.isSafeInteger(seconds))
-        fail('is too large');
-    if (seconds <= 0)
-        fail('must be more than 0 seconds');
-    return seconds;
-}
+
 /** A short human form of a duration in seconds: "2d 3h", "7h 12m", "5m 3s", "45s". Two units at most. */
 function duration_formatAge(seconds) {
     if (!Number.isFinite(seconds))
@@ -53408,1278 +44726,6 @@ function resultTableHtml(results, title = 'Hosts') {
 function planSummaryMarkdown(plan, opts = {}) {
     return renderPlanComment(plan, { ...opts, marker: false, maxChars: 900_000, fullPlanHint: 'the run log' });
 }
-/**
- * Appends the parts (HTML or markdown, already escaped by the renderers above and in
- * ./pr-comment.ts) to the job summary, redacted, and writes it. GitHub keeps at most
- * 1 MiB per step. Parts are separated by a blank line: an HTML block (`<table>`, `<p>`, …)
- * runs until a blank line, so markdown right after one (the plan after the snapshot
- * table) would otherwise show as raw text.
- */
-async function writeJobSummary(parts, summary) {
-    const target = summary ?? (await __nccwpck_require__.e(/* import() */ 421).then(__nccwpck_require__.bind(__nccwpck_require__, 6421))).summary;
-    for (const part of parts)
-        target.addRaw(`${redact(part).replace(/\n+$/, '')}\n`, true);
-    await target.write();
-}
-
-;// CONCATENATED MODULE: ./src/restore/types.ts
-/** Where the restore job keeps its scripts, status files, logs and swap journals on a host. */
-const RESTORE_DIR = '/var/lib/restic-fleet/restore';
-/** A restore fails with this before anything on the host was stopped or changed. */
-class RestoreRefused extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'RestoreRefused';
-    }
-}
-
-;// CONCATENATED MODULE: ./src/restore/job-script.ts
-
-
-/**
- * The restore job: a POSIX sh script written to <RESTORE_DIR>/<run>.sh for each run and
- * started detached (`setsid -f`, output to <run>.log), so a dropped SSH connection does
- * not stop it. It reports through <run>.status ("key value" lines, replaced atomically).
- *
- *   <run>.sh in-place RUN HOST SLUG VOLUME SNAPSHOT SNAPPATH KEEP_UNTIL [FAILPOINT]
- *   <run>.sh to-path  RUN HOST SLUG VOLUME SNAPSHOT SNAPPATH TARGET
- *   <run>.sh recover  RUN [VOLUME]
- *
- * All-or-nothing in place: the snapshot is restored and verified in a staging directory
- * beside the volume's _data (same filesystem), then swapped in by two renames in the
- * volume's directory (_data → .rf-old-RUN, .rf-new-RUN → _data), guarded by a journal
- * (swap-<slug>.journal) written before the first rename and removed after the second.
- * `recover` (run first by every job, and by the caller when a job died) reads any
- * journal left behind and finishes the swap (the new tree was verified before the
- * journal existed) or rolls it back, and restarts containers a dead job left stopped.
- *
- * FAILPOINT (tests only): kill the job with SIGKILL at after-stop, before-swap,
- * between-renames or after-swap, to prove recovery.
- *
- * Written with String.raw: shell text here must not contain "${" (use $VAR forms);
- * @NAME@ placeholders are replaced by the constants below.
- */
-const TEXT = String.raw `#!/bin/sh
-# restic-fleet restore job — written by restic-fleet for one run; see <run>.status and <run>.log.
-set -u
-umask 077
-PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-export RESTIC_REPOSITORY_FILE=@REPOSITORY_FILE@
-export RESTIC_PASSWORD_FILE=@PASSWORD_FILE@
-export RESTIC_CACHE_DIR=@CACHE_DIR@
-DIR=@RESTORE_DIR@
-LOCK_WAIT=600
-NL='
-'
-
-now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
-log() { echo "$(now) $*"; }
-die() { echo "restic-fleet restore: $*" >&2; exit 2; }
-# Names reach file paths and docker/restic arguments: allow only what restic-fleet generates.
-safe() { case "$1" in ''|*[!A-Za-z0-9_.@:=+-]*) return 1 ;; esac; return 0; }
-abspath() { case "$1" in /*) case "$1" in *"$NL"*) return 1 ;; esac; return 0 ;; esac; return 1; }
-
-[ $# -ge 2 ] || die "usage: job in-place|to-path|recover RUN ..."
-MODE=$1 RUN=$2
-shift 2
-HOST='' SLUG='' VOLUME='' SNAP='' SNAPPATH='' TARGET='' KEEP='' FAILPOINT=''
-case "$MODE" in
-  in-place)
-    [ $# -ge 6 ] || die "in-place needs HOST SLUG VOLUME SNAPSHOT SNAPPATH KEEP_UNTIL"
-    HOST=$1 SLUG=$2 VOLUME=$3 SNAP=$4 SNAPPATH=$5 KEEP=$6
-    [ $# -ge 7 ] && FAILPOINT=$7 ;;
-  to-path)
-    [ $# -ge 6 ] || die "to-path needs HOST SLUG VOLUME SNAPSHOT SNAPPATH TARGET"
-    HOST=$1 SLUG=$2 VOLUME=$3 SNAP=$4 SNAPPATH=$5 TARGET=$6 ;;
-  recover) [ $# -ge 1 ] && VOLUME=$1 ;;
-  *) die "unknown mode $MODE" ;;
-esac
-safe "$RUN" || die "unsafe run id"
-if [ "$MODE" != recover ]; then
-  for v in "$HOST" "$SLUG" "$VOLUME"; do safe "$v" || die "unsafe name: $v"; done
-  case "$SNAP" in ''|*[!0-9a-f]*) die "snapshot id must be hex" ;; esac
-  abspath "$SNAPPATH" || die "snapshot path must be absolute"
-  [ "$MODE" = to-path ] && { abspath "$TARGET" || die "target must be an absolute path"; }
-  [ "$MODE" = in-place ] && { case "$KEEP" in ''|*[!0-9-]*) die "bad keep-until date" ;; esac; }
-elif [ -n "$VOLUME" ]; then
-  safe "$VOLUME" || die "unsafe name: $VOLUME"
-fi
-
-mkdir -p "$DIR" /var/lock || die "cannot create $DIR"
-WORK='' OUT=/dev/null ERR=/dev/null # see make_work
-trap 'rm -rf "$WORK"' EXIT
-trap 'fail "stopped by a signal"' TERM INT HUP
-
-ST_PHASE=starting ST_OUTCOME=running ST_SAFETY='' ST_FILES='' ST_DIRS='' ST_LINKS='' ST_BYTES='' ST_VERIFICATION=''
-ST_STOPPED='' ST_STARTED='' ST_RECOVERED='' ST_VOLUME='' ST_MESSAGE='' ST_START=$(now) ST_END=''
-RUNNING='' STOPPING='' IN_SWAP='' MP='' P='' STAGE='' NEW='' OLD='' JOURNAL='' CONTAINERS_FILE=''
-
-oneline() { printf '%s' "$1" | tr '\n\r\t' '   ' | tr -d '\000-\010\013-\037' | cut -c1-1500; }
-status() {
-  {
-    echo "run $RUN"; echo "pid $$"; echo "mode $MODE"; echo "phase $ST_PHASE"; echo "outcome $ST_OUTCOME"
-    echo "snapshot $SNAP"; echo "safety $ST_SAFETY"; echo "files $ST_FILES"; echo "dirs $ST_DIRS"
-    echo "symlinks $ST_LINKS"; echo "bytes $ST_BYTES"; echo "verification $(oneline "$ST_VERIFICATION")"
-    echo "stopped$ST_STOPPED"; echo "started$ST_STARTED"
-    echo "recovered $(oneline "$ST_RECOVERED")"; echo "volume $(oneline "$ST_VOLUME")"
-    echo "start $ST_START"; echo "end $ST_END"; echo "message $(oneline "$ST_MESSAGE")"
-  } > "$DIR/.$RUN.status.tmp" && mv -f "$DIR/.$RUN.status.tmp" "$DIR/$RUN.status"
-}
-phase() { ST_PHASE=$1; log "phase $1"; status; }
-failpoint() { if [ "$FAILPOINT" = "$1" ]; then log "failpoint $1: SIGKILL"; kill -9 $$; fi; }
-last_error() { grep -v '^[[:space:]]*$' "$ERR" | tail -n 3 | tr '\n' ' ' | cut -c1-400; }
-
-# restic 0.14 has no --retry-lock: retry while another client holds an exclusive lock
-# (a prune); plain unlock removes only stale locks.
-restic_retry() {
-  n=0
-  while :; do
-    restic "$@" > "$OUT" 2> "$ERR"; rc=$?
-    cat "$ERR"
-    if [ "$rc" -ne 0 ] && grep -q 'repository is already locked' "$ERR" && [ "$n" -lt 10 ]; then
-      n=$((n + 1)); log "repository locked; retry $n/10 in 30s"
-      restic unlock > /dev/null 2>&1; sleep 30; continue
-    fi
-    return "$rc"
-  done
-}
-
-containers_of() { # volume → names of containers using it, "name state" lines
-  docker ps -a --filter "volume=$1" --format '{{.Names}} {{.State}}'
-}
-
-start_containers() { # names...: starts each, records it in ST_STARTED when it runs
-  for c in "$@"; do
-    if docker start "$c" > /dev/null 2>> "$ERR" && [ "$(docker inspect -f '{{.State.Running}}' "$c" 2> /dev/null)" = true ]; then
-      ST_STARTED="$ST_STARTED $c"; log "started container $c"
-    else
-      log "could not start container $c: $(last_error)"
-      ST_MESSAGE="$ST_MESSAGE; container $c did not start again: start it by hand"
-    fi
-  done
-}
-
-# Finishes or rolls back a swap a journal describes; RECOVERED tells what was done.
-# The new tree was restored and verified before the journal was written, so when the
-# live directory is missing (between the renames) the swap is completed.
-recover_journal() {
-  j=$1
-  jr=$(sed -n 's/^run //p' "$j"); jmp=$(sed -n 's/^mp //p' "$j")
-  jold=$(sed -n 's/^old //p' "$j"); jnew=$(sed -n 's/^new //p' "$j")
-  if [ -z "$jmp" ] || [ -z "$jold" ] || [ -z "$jnew" ]; then
-    RECOVERED="journal $j is incomplete: check $jmp by hand"; return 1
-  fi
-  if [ -d "$jmp" ] && [ -d "$jold" ] && [ -d "$jnew" ]; then
-    # Something recreated the live directory between the renames; empty means nothing wrote to it.
-    if [ -z "$(ls -A "$jmp")" ]; then rmdir "$jmp"; else
-      RECOVERED="interrupted swap of run $jr: $jmp, $jold and $jnew all exist; left for a human"; return 1
-    fi
-  fi
-  if [ -d "$jmp" ]; then
-    if [ -d "$jnew" ]; then
-      rm -rf "$jnew"; RECOVERED="swap of run $jr had not started: volume unchanged"
-    else
-      rm -rf "$jold"; RECOVERED="swap of run $jr had completed: volume restored"
-    fi
-  elif [ -d "$jnew" ] && mv -T "$jnew" "$jmp"; then
-    rm -rf "$jold"; RECOVERED="completed the interrupted swap of run $jr: volume restored"
-  elif [ -d "$jold" ] && mv -T "$jold" "$jmp"; then
-    rm -rf "$jnew"; RECOVERED="rolled back the interrupted swap of run $jr: volume unchanged"
-  else
-    RECOVERED="interrupted swap of run $jr: neither $jnew nor $jold can be moved to $jmp; left for a human"; return 1
-  fi
-  sync; rm -f "$j"; sync
-  log "recover: $RECOVERED"
-  return 0
-}
-
-# Under the host lock no other restore runs, so every journal or container list here was
-# left by a job that died: settle them all.
-recover_all() {
-  for j in "$DIR"/swap-*.journal; do
-    [ -f "$j" ] || continue
-    RECOVERED=
-    recover_journal "$j" || log "recover: $RECOVERED"
-    ST_RECOVERED="$ST_RECOVERED$RECOVERED; "
-  done
-  for f in "$DIR"/containers-*; do
-    [ -f "$f" ] || continue
-    read -r fr names < "$f" || names=
-    for c in $names; do
-      safe "$c" || continue
-      if [ "$(docker inspect -f '{{.State.Running}}' "$c" 2> /dev/null)" != true ]; then
-        start_containers "$c"; ST_RECOVERED="$ST_RECOVERED""restarted container $c left stopped by run $fr; "
-      fi
-    done
-    rm -f "$f"
-  done
-  status
-}
-
-# Called on any failure: settles a swap in flight, removes staging, restarts what was
-# stopped, and says what the volume holds and where the previous contents are.
-fail() {
-  trap - TERM INT HUP
-  ST_MESSAGE="$1$ST_MESSAGE"
-  log "FAILED: $1"
-  if [ -n "$IN_SWAP" ]; then
-    RECOVERED=
-    recover_journal "$JOURNAL" || :
-    ST_VOLUME=$RECOVERED
-  elif [ "$MODE" = in-place ] && [ -n "$MP" ]; then
-    ST_VOLUME=unchanged
-  fi
-  [ -n "$STAGE" ] && rm -rf "$STAGE"
-  [ -n "$NEW" ] && [ ! -f "$JOURNAL" ] && rm -rf "$NEW"
-  if [ -n "$STOPPING" ]; then
-    start_containers $RUNNING
-    rm -f "$CONTAINERS_FILE"
-  fi
-  if [ -n "$ST_SAFETY" ]; then
-    ST_MESSAGE="$ST_MESSAGE; the volume's previous contents are in safety snapshot $ST_SAFETY (tags @SET_TAG_PREFIX@$SLUG, @PRE_RESTORE_TAG@)"
-  fi
-  ST_OUTCOME=failed ST_END=$(now)
-  phase failed
-  exit 1
-}
-
-# Staging and swap directories a dead job left beside a volume's _data (disk space, not
-# state): removed once no journal refers to them any more.
-clean_leftovers() { # volume
-  lp=$(docker volume inspect --format '{{.Mountpoint}}' "$1" 2> /dev/null)
-  [ -n "$lp" ] || return 0
-  lp=$(dirname "$lp")
-  for j in "$DIR"/swap-*.journal; do [ -f "$j" ] && grep -qF "$lp/" "$j" && return 0; done
-  for d in "$lp"/.rf-restore-* "$lp"/.rf-new-* "$lp"/.rf-old-*; do
-    [ -e "$d" ] || continue
-    rm -rf "$d"; log "removed $d, left by an earlier run"
-  done
-}
-
-take_host_lock() {
-  exec 8> @HOST_LOCK@
-  flock -w "$LOCK_WAIT" 8 || fail "another restic-fleet run held @HOST_LOCK@ for $LOCK_WAIT s; nothing was changed"
-  make_work
-}
-# Work files (restic ls of a big volume is big) on disk beside the status files, not in a
-# tmpfs. Made under the host lock, so any other work directory is a dead job's.
-make_work() {
-  WORK=$(mktemp -d "$DIR/.work.XXXXXX") || fail "mktemp in $DIR failed"
-  OUT=$WORK/out ERR=$WORK/err
-  for w in "$DIR"/.work.*; do [ "$w" = "$WORK" ] || rm -rf "$w"; done
-}
-take_set_lock() { # the runner's per-set lock: no backup of the set runs meanwhile
-  exec 9> "/var/lock/restic-fleet-$SLUG.lock"
-  flock -w "$LOCK_WAIT" 9 || fail "a backup of set $SLUG held its lock for $LOCK_WAIT s; nothing was changed"
-}
-
-# Restores the snapshot with content verification into $STAGE, then compares the staged
-# tree with the snapshot's listing (file, directory and symlink counts, total bytes).
-restore_and_verify() {
-  phase restore
-  rm -rf "$STAGE"; mkdir -p "$STAGE" || fail "cannot create staging directory $STAGE"
-  restic_retry restore "$SNAP" --target "$STAGE" --verify || fail "restic restore failed: $(last_error)"
-  cat "$OUT"
-  verified=$(sed -n 's/^finished verifying \([0-9]*\) files.*/\1/p' "$OUT" | tail -n 1)
-  [ -n "$verified" ] || fail "restic restore --verify did not report a verification"
-  phase verify
-  TREE=$STAGE$SNAPPATH
-  [ -d "$TREE" ] || fail "the restored snapshot has no directory $SNAPPATH"
-  restic_retry --no-lock ls --json "$SNAP" || fail "restic ls failed: $(last_error)"
-  depth=$(printf '%s\n' "$SNAPPATH" | tr '/' '\n' | grep -c .)
-  # Field order of restic's node JSON: quotes inside names are escaped, so "type":"file"
-  # and "size": only match the real fields.
-  want=$(awk -v depth="$depth" '
-    /"struct_type":"node"/ {
-      if ($0 ~ /"type":"file"/) { f++; if (match($0, /"size":[0-9]+/)) b += substr($0, RSTART + 7, RLENGTH - 7) }
-      else if ($0 ~ /"type":"dir"/) d++
-      else if ($0 ~ /"type":"symlink"/) l++
-      else o++
-    }
-    END { printf "%d %d %d %.0f %d\n", f, d - depth, l, b, o }' "$OUT")
-  have="$(find "$TREE" -type f -printf x | wc -c) $(find "$TREE" -mindepth 1 -type d -printf x | wc -c) $(find "$TREE" -type l -printf x | wc -c) $(find "$TREE" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f", s }') $(find "$TREE" ! -type f ! -type d ! -type l -printf x | wc -c)"
-  set -- $want; wf=$1 wd=$2 wl=$3 wb=$4 wo=$5
-  set -- $have; hf=$1 hd=$2 hl=$3 hb=$4 ho=$5
-  log "snapshot listing: $wf files, $wd dirs, $wl symlinks, $wb bytes, $wo other; staged: $hf files, $hd dirs, $hl symlinks, $hb bytes, $ho other"
-  if [ "$wf $wd $wl $wb $wo" != "$hf $hd $hl $hb $ho" ]; then
-    fail "verification failed: the snapshot lists $wf files/$wd dirs/$wl symlinks/$wb bytes, the staged tree has $hf/$hd/$hl/$hb"
-  fi
-  ST_FILES=$hf ST_DIRS=$hd ST_LINKS=$hl ST_BYTES=$hb
-  ST_VERIFICATION="restic restore --verify re-read the content of $verified files; the staged tree matches the snapshot listing: $hf files, $hd directories, $hl symlinks, $hb bytes"
-  status
-}
-
-in_place() {
-  phase lock
-  take_host_lock
-  take_set_lock
-  phase recover
-  recover_all
-  ST_STARTED='' # what recovery restarted is in ST_RECOVERED; from here on: this run's containers
-  if [ -f "$DIR/swap-$SLUG.journal" ]; then
-    fail "an earlier interrupted swap of this set could not be settled ($ST_RECOVERED): fix it by hand, see $DIR/swap-$SLUG.journal"
-  fi
-  clean_leftovers "$VOLUME"
-  MP=$(docker volume inspect --format '{{.Mountpoint}}' "$VOLUME" 2> "$ERR")
-  CREATED=''
-  if [ -z "$MP" ]; then
-    docker volume create "$VOLUME" > /dev/null 2>> "$ERR" || fail "volume $VOLUME does not exist and could not be created: $(last_error)"
-    MP=$(docker volume inspect --format '{{.Mountpoint}}' "$VOLUME" 2> "$ERR")
-    CREATED=1; log "volume $VOLUME did not exist: created it"
-    ST_MESSAGE="$ST_MESSAGE; volume $VOLUME did not exist: created it (nothing to keep in a safety snapshot)"
-  fi
-  if [ -z "$MP" ] || [ ! -d "$MP" ]; then fail "volume $VOLUME has no directory on this host ($MP)"; fi
-  # A volume with a driver or driver options (e.g. a bind to another directory) keeps its
-  # data elsewhere: swapping _data would not restore it.
-  drv=$(docker volume inspect --format '{{.Driver}} {{len .Options}}' "$VOLUME" 2> /dev/null)
-  if [ "$drv" != "local 0" ]; then fail "volume $VOLUME is not a plain local volume (driver and options: $drv): restore to a path instead"; fi
-  if mountpoint -q "$MP"; then fail "$MP is a mount point: it cannot be swapped; restore to a path instead"; fi
-  P=$(dirname "$MP")
-  STAGE=$P/.rf-restore-$RUN NEW=$P/.rf-new-$RUN OLD=$P/.rf-old-$RUN
-  JOURNAL=$DIR/swap-$SLUG.journal CONTAINERS_FILE=$DIR/containers-$SLUG
-
-  phase stop
-  containers_of "$VOLUME" > "$OUT" 2> "$ERR" || fail "docker ps failed: $(last_error)"
-  RUNNING=$(awk '$2 == "running" || $2 == "restarting" || $2 == "paused" { print $1 }' "$OUT" | tr '\n' ' ')
-  for c in $RUNNING; do safe "$c" || fail "unexpected container name $c"; done
-  # Written before stopping: if this job dies, recover starts them again.
-  echo "$RUN $RUNNING" > "$CONTAINERS_FILE"; sync
-  STOPPING=1
-  for c in $RUNNING; do
-    docker stop -t 30 "$c" > /dev/null 2> "$ERR" || fail "could not stop container $c: $(last_error)"
-    ST_STOPPED="$ST_STOPPED $c"; log "stopped container $c"
-  done
-  status
-  failpoint after-stop
-
-  if [ -z "$CREATED" ]; then
-    phase safety-snapshot
-    restic_retry backup --json --host "$HOST" --tag "@SET_TAG_PREFIX@$SLUG" --tag "@PRE_RESTORE_TAG@" \
-      --tag "restic-fleet:keep-until=$KEEP" "$MP" || fail "the safety snapshot failed, so nothing was restored: $(last_error)"
-    ST_SAFETY=$(sed -n 's/.*"message_type":"summary".*"snapshot_id":"\([0-9a-f]*\)".*/\1/p' "$OUT" | tail -n 1)
-    [ -n "$ST_SAFETY" ] || fail "the safety snapshot reported no id, so nothing was restored"
-    log "safety snapshot $ST_SAFETY"
-    status
-  fi
-
-  restore_and_verify
-
-  phase swap
-  mv -T "$TREE" "$NEW" || fail "cannot move the staged tree to $NEW"
-  rm -rf "$STAGE"; STAGE=
-  left=$(containers_of "$VOLUME" | awk '$2 == "running" { print $1 }' | tr '\n' ' ')
-  [ -z "$left" ] || fail "container(s) $left started using the volume during the restore"
-  sync
-  if ! { printf 'run %s\nmp %s\nold %s\nnew %s\n' "$RUN" "$MP" "$OLD" "$NEW" > "$JOURNAL.tmp" && sync && mv -f "$JOURNAL.tmp" "$JOURNAL"; }; then
-    fail "cannot write the swap journal $JOURNAL"
-  fi
-  sync
-  IN_SWAP=1
-  failpoint before-swap
-  mv -T "$MP" "$OLD" || fail "cannot rename $MP"
-  failpoint between-renames
-  mv -T "$NEW" "$MP" || fail "cannot rename $NEW to $MP"
-  sync
-  failpoint after-swap
-  rm -rf "$OLD"; sync; rm -f "$JOURNAL"; sync
-  IN_SWAP=
-  ST_VOLUME=restored
-
-  phase start
-  STOPPING=
-  start_containers $RUNNING
-  rm -f "$CONTAINERS_FILE"
-  ST_OUTCOME=restored ST_END=$(now)
-  phase finished
-}
-
-to_path() {
-  phase lock
-  take_host_lock
-  phase recover
-  recover_all
-  REAL=$(realpath -m "$TARGET") || fail "cannot resolve $TARGET"
-  MP=$(docker volume inspect --format '{{.Mountpoint}}' "$VOLUME" 2> /dev/null)
-  if [ -n "$MP" ]; then
-    MPR=$(realpath -m "$MP")
-    case "$REAL/" in "$MPR"/*) fail "target $TARGET is inside the live volume $VOLUME ($MPR): restore in place or elsewhere" ;; esac
-    MP=
-  fi
-  if [ -e "$REAL" ]; then
-    [ -d "$REAL" ] || fail "target $TARGET exists and is not a directory"
-    [ -z "$(ls -A "$REAL")" ] || fail "target $TARGET is not empty: restore into a new or empty directory, so nothing stale mixes in"
-  fi
-  mkdir -p "$REAL" || fail "cannot create $TARGET"
-  STAGE=$REAL/.rf-restore-$RUN
-  restore_and_verify
-  phase move
-  # The snapshot's root directory attributes, before moving its entries changes its times.
-  touch -r "$TREE" "$WORK/ref"
-  find "$TREE" -mindepth 1 -maxdepth 1 -exec mv -t "$REAL" -- {} + || fail "moving the restored files into $TARGET failed: it may be incomplete"
-  chown --reference="$TREE" "$REAL"; chmod --reference="$TREE" "$REAL"
-  rm -rf "$STAGE"; STAGE=
-  touch -r "$WORK/ref" "$REAL"
-  ST_OUTCOME=restored ST_END=$(now)
-  phase finished
-}
-
-case "$MODE" in
-  in-place) in_place ;;
-  to-path) to_path ;;
-  recover)
-    phase lock
-    take_host_lock
-    phase recover
-    recover_all
-    [ -n "$VOLUME" ] && clean_leftovers "$VOLUME"
-    ST_OUTCOME=restored ST_END=$(now)
-    phase finished ;;
-esac
-exit 0
-`;
-const CONSTANTS = {
-    REPOSITORY_FILE: REPOSITORY_FILE,
-    PASSWORD_FILE: PASSWORD_FILE,
-    CACHE_DIR: CACHE_DIR,
-    RESTORE_DIR: RESTORE_DIR,
-    HOST_LOCK: HOST_LOCK,
-    SET_TAG_PREFIX: SET_TAG_PREFIX,
-    PRE_RESTORE_TAG: PRE_RESTORE_TAG,
-};
-/** The job script's full text (constant: every run-specific value is a quoted argument). */
-const RESTORE_JOB_SCRIPT = TEXT.replace(/@([A-Z_]+)@/g, (m, k) => CONSTANTS[k] ?? m);
-const FAILPOINTS = (/* unused pure expression or super */ null && (['after-stop', 'before-swap', 'between-renames', 'after-swap']));
-
-;// CONCATENATED MODULE: ./src/restore/link.ts
-/**
- * The restore's connection to its host. A restore outlives SSH hiccups: the job runs
- * detached on the host, and this link reconnects (bounded) when the connection drops
- * while the local side is only polling. Only idempotent commands use `execRetrying`.
- */
-class HostLink {
-    host;
-    factory;
-    opts;
-    #t;
-    reconnects = 0;
-    constructor(host, factory, opts) {
-        this.host = host;
-        this.factory = factory;
-        this.opts = opts;
-    }
-    async open() {
-        this.#t ??= await this.factory(this.host);
-        return this.#t;
-    }
-    /** One attempt; throws when the connection is gone (code null counts as gone). */
-    async exec(cmd, options) {
-        const t = await this.open();
-        const r = await t.exec(cmd, options);
-        if (r.code === null)
-            throw new Error(`the connection to ${this.host.name} dropped during a command`);
-        return r;
-    }
-    /** Re-opens the connection and retries, up to `attempts` times, for commands safe to repeat. */
-    async execRetrying(cmd, options) {
-        let lastError;
-        for (let i = 0; i <= this.opts.attempts; i++) {
-            try {
-                return await this.exec(cmd, options);
-            }
-            catch (e) {
-                lastError = e;
-                if (i === this.opts.attempts)
-                    break;
-                this.opts.warn(`${this.host.name}: ${e instanceof Error ? e.message : String(e)}; reconnecting (${i + 1}/${this.opts.attempts})`);
-                await this.drop();
-                await sleep(this.opts.delayMs * (i + 1));
-            }
-        }
-        throw lastError;
-    }
-    /** Forgets the current connection (closing it if still open); the next exec reconnects. */
-    async drop() {
-        const t = this.#t;
-        this.#t = undefined;
-        if (t) {
-            this.reconnects++;
-            await t.close().catch(() => undefined);
-        }
-    }
-    async close() {
-        const t = this.#t;
-        this.#t = undefined;
-        await t?.close().catch(() => undefined);
-    }
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-;// CONCATENATED MODULE: ./src/restore/parse.ts
-const parse_b64 = (s) => (s && s !== '-' ? Buffer.from(s.trim(), 'base64').toString('utf8') : '');
-/** "@@rf <key>" markers, each followed by one value line. */
-function parse_parseSections(stdout) {
-    const out = new Map();
-    const lines = stdout.split('\n');
-    for (let i = 0; i < lines.length; i++) {
-        const m = /^@@rf (\S+)$/.exec(lines[i]);
-        if (m)
-            out.set(m[1], lines[i + 1]?.startsWith('@@rf ') ? '' : (lines[++i] ?? ''));
-    }
-    return out;
-}
-/** The `cap` helper's "<code> <base64 stdout> <base64 stderr>" line. */
-function parseCaptured(line) {
-    const [code, out, err] = (line ?? '').trim().split(' ');
-    const n = Number(code);
-    if (!line || !Number.isInteger(n))
-        return { code: -1, stdout: '', stderr: `no output from the host for this check (${(line ?? '').slice(0, 80)})` };
-    return { code: n, stdout: parse_b64(out), stderr: parse_b64(err) };
-}
-function parseContainers(text) {
-    return text
-        .split('\n')
-        .map((l) => l.trim().split(/\s+/))
-        .filter((p) => p[0])
-        .map(([name, state]) => ({ name: name, state: state ?? 'unknown' }));
-}
-function parsePreflight(stdout) {
-    const s = parse_parseSections(stdout);
-    const mountpoint = parse_b64(s.get('mountpoint')).trim();
-    const targetReal = s.get('target-real');
-    const targetState = s.get('target-state')?.trim();
-    const resticVersion = s.get('restic')?.trim();
-    return {
-        resticVersion: resticVersion && resticVersion !== '-' ? resticVersion : undefined,
-        credentials: s.get('credentials')?.trim() === 'yes',
-        mountpoint: mountpoint || undefined,
-        mountpointReal: parse_b64(s.get('mountpoint-real')).trim() || undefined,
-        mountpointIsMount: s.get('mountpoint-is-mount')?.trim() === 'yes',
-        volumeDriver: ((d) => (d && d !== '-' ? d : undefined))(s.get('volume-driver')?.trim()),
-        containers: parseContainers(parse_b64(s.get('containers'))),
-        snapshots: parseCaptured(s.get('snapshots')),
-        lookup: s.has('lookup') ? parseCaptured(s.get('lookup')) : undefined,
-        target: targetReal !== undefined && targetState
-            ? { real: parse_b64(targetReal).trim(), state: targetState }
-            : undefined,
-    };
-}
-/** `restic snapshots --json` output; throws on anything that is not a list of snapshots. */
-function parseSnapshotsJson(text) {
-    const t = text.trim();
-    if (t === '' || t === 'null')
-        return [];
-    const data = JSON.parse(t);
-    if (!Array.isArray(data))
-        throw new Error('restic snapshots --json did not print a list');
-    return data.map((raw, i) => {
-        const o = raw;
-        if (typeof o.id !== 'string' || typeof o.time !== 'string')
-            throw new Error(`snapshot ${i} has no id or time`);
-        const strings = (v) => (Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
-        return {
-            id: o.id,
-            short_id: typeof o.short_id === 'string' ? o.short_id : o.id.slice(0, 8),
-            time: o.time,
-            paths: strings(o.paths),
-            hostname: typeof o.hostname === 'string' ? o.hostname : '',
-            tags: strings(o.tags),
-        };
-    });
-}
-const OUTCOMES = new Set(['running', 'restored', 'failed']);
-/** The job's status file ("key value" lines); `alive` comes from the poll command. */
-function parseStatus(text) {
-    const kv = new Map();
-    for (const line of text.split('\n')) {
-        const m = /^([a-z-]+)(?: (.*))?$/.exec(line.trimEnd());
-        if (m)
-            kv.set(m[1], (m[2] ?? '').trim());
-    }
-    const num = (k) => {
-        const v = kv.get(k);
-        return v && /^\d+$/.test(v) ? Number(v) : undefined;
-    };
-    const str = (k) => kv.get(k) || undefined;
-    const words = (k) => (kv.get(k) ?? '').split(/\s+/).filter(Boolean);
-    const outcome = kv.get('outcome') ?? 'missing';
-    const alive = kv.get('alive');
-    return {
-        run: kv.get('run') ?? '',
-        pid: num('pid'),
-        mode: str('mode'),
-        phase: kv.get('phase') ?? 'unknown',
-        outcome: (OUTCOMES.has(outcome) ? outcome : 'missing'),
-        safety: str('safety'),
-        files: num('files'),
-        dirs: num('dirs'),
-        symlinks: num('symlinks'),
-        bytes: num('bytes'),
-        verification: str('verification'),
-        stopped: words('stopped'),
-        started: words('started'),
-        recovered: str('recovered')?.replace(/[;\s]+$/, ''),
-        volumeState: str('volume'),
-        message: str('message')?.replace(/^[;\s]+/, ''),
-        start: str('start'),
-        end: str('end'),
-        alive: alive === undefined ? undefined : alive === 'yes',
-    };
-}
-/** "container <name> true|false|missing" lines printed after a recover. */
-function parseContainerStates(text) {
-    const out = new Map();
-    for (const m of text.matchAll(/^container (\S+) (\S+)$/gm))
-        out.set(m[1], m[2] === 'true');
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/restore/report.ts
-const base = (b) => ({
-    host: b.host,
-    setId: b.setId,
-    snapshot: { id: b.snapshot.id, shortId: b.snapshot.short_id, time: b.snapshot.time },
-    target: b.target,
-    durationMs: b.durationMs,
-});
-/** The final report of a job, from its status file. A container left stopped makes it a failure. */
-function reportFromStatus(b, st, notes = []) {
-    const notStarted = st.stopped.filter((c) => !st.started.includes(c));
-    const ok = st.outcome === 'restored' && notStarted.length === 0;
-    const parts = [
-        st.message,
-        notStarted.length && st.outcome === 'restored' ? `restored, but container(s) ${notStarted.join(', ')} are not running again` : '',
-        st.outcome === 'failed' && st.volumeState ? `volume: ${st.volumeState}` : '',
-        st.recovered ? `recovery: ${st.recovered}` : '',
-        ...notes,
-    ].filter(Boolean);
-    return {
-        ...base(b),
-        dryRun: false,
-        outcome: ok ? 'restored' : 'failed',
-        message: parts.length ? parts.join('. ') : undefined,
-        files: st.files,
-        bytes: st.bytes,
-        safetySnapshotId: st.safety,
-        verification: st.verification,
-        containersStopped: st.stopped,
-        containersStarted: st.started,
-    };
-}
-/** What a dry-run found: everything resolved and checked, nothing stopped. */
-function plannedReport(b, plan) {
-    const snap = `snapshot ${b.snapshot.short_id} (${b.snapshot.time}, ${b.snapshot.paths[0]})`;
-    const steps = b.target === 'in-place'
-        ? [
-            plan.mountpoint ? '' : 'create the missing volume',
-            plan.running.length ? `stop container(s) ${plan.running.join(', ')}` : 'stop no container (none running uses the volume)',
-            plan.mountpoint ? `take a safety snapshot of ${plan.mountpoint} (kept until ${plan.keepUntil})` : '',
-            `restore ${snap} into a staging directory and verify it`,
-            `swap it in as the volume's exact contents`,
-            plan.running.length ? `start ${plan.running.join(', ')} again` : '',
-        ]
-        : [`restore ${snap} under ${plan.targetPath} and verify it; the live volume and its containers are not touched`];
-    return {
-        ...base(b),
-        dryRun: true,
-        outcome: 'planned',
-        message: `dry-run: would ${steps.filter(Boolean).join(', ')}`,
-        containersStopped: [],
-        containersStarted: [],
-    };
-}
-
-;// CONCATENATED MODULE: ./src/restore/select.ts
-
-const setTag = (slug) => `${SET_TAG_PREFIX}${slug}`;
-const isSafetySnapshot = (s) => s.tags.includes(PRE_RESTORE_TAG);
-const belongsTo = (s, ref) => s.hostname === ref.host && s.tags.includes(setTag(ref.slug));
-/** restic prints nanoseconds and local offsets; Date.parse wants at most milliseconds. */
-function snapshotTimeMs(time) {
-    const ms = Date.parse(time.replace(/(\.\d{3})\d+/, '$1'));
-    return Number.isNaN(ms) ? 0 : ms;
-}
-const describeSet = (ref) => `set "${ref.setId}" (tag ${setTag(ref.slug)}) on host ${ref.host}`;
-/** Who a snapshot belongs to, in words, for "it belongs elsewhere" messages. */
-function owner(s) {
-    const sets = s.tags.filter((t) => t.startsWith(SET_TAG_PREFIX)).map((t) => t.slice(SET_TAG_PREFIX.length));
-    const set = sets.length ? `set ${sets.map((x) => `"${x}"`).join(', ')}` : 'no restic-fleet set (no restic-fleet:set= tag)';
-    return `host ${s.hostname}, ${set}`;
-}
-/**
- * Picks the snapshot to restore among the set's snapshots. `snapshots` is what
- * `restic snapshots --host H --tag <set tag>` returned; membership is checked again
- * here (host and tag) so a wrong listing can never widen the choice. `latest` never
- * picks a safety snapshot (restoring the state a restore replaced is what an explicit
- * id is for). `elsewhere` is an unfiltered lookup of the requested id, used only to
- * say where a snapshot of another set or host belongs.
- */
-function selectSnapshot(snapshots, want, ref, elsewhere = []) {
-    const own = snapshots.filter((s) => belongsTo(s, ref));
-    const w = want.trim().toLowerCase();
-    let chosen;
-    if (w === 'latest' || w === '') {
-        const regular = own.filter((s) => !isSafetySnapshot(s));
-        if (!regular.length) {
-            const extra = own.length ? ` (only ${own.length} pre-restore safety snapshot(s); name one by id to restore it)` : '';
-            return { ok: false, error: `no snapshot of ${describeSet(ref)} yet${extra}: run a backup of the set first` };
-        }
-        chosen = [...regular].sort((a, b) => snapshotTimeMs(b.time) - snapshotTimeMs(a.time) || b.id.localeCompare(a.id))[0];
-    }
-    else {
-        if (!/^[0-9a-f]{4,64}$/.test(w)) {
-            return { ok: false, error: `"${want}" is not a snapshot id: use "latest" or the hex id (at least 4 characters) restic shows` };
-        }
-        const matches = own.filter((s) => s.id.startsWith(w));
-        if (matches.length > 1) {
-            return { ok: false, error: `snapshot id "${w}" is ambiguous within ${describeSet(ref)}: ${matches.map((s) => s.short_id).join(', ')}` };
-        }
-        if (!matches.length) {
-            const other = elsewhere.find((s) => s.id.startsWith(w));
-            if (other) {
-                return {
-                    ok: false,
-                    error: `snapshot ${other.short_id} does not belong to ${describeSet(ref)}: it belongs to ${owner(other)}. Nothing was stopped or changed.`,
-                };
-            }
-            return { ok: false, error: `no snapshot "${w}" of ${describeSet(ref)} in the repository (it has ${own.length} snapshot(s) of this set)` };
-        }
-        chosen = matches[0];
-    }
-    if (chosen.paths.length !== 1 || !chosen.paths[0].startsWith('/')) {
-        return {
-            ok: false,
-            error: `snapshot ${chosen.short_id} holds ${chosen.paths.length} paths (${chosen.paths.join(', ')}); a restic-fleet volume snapshot holds exactly one`,
-        };
-    }
-    return { ok: true, snapshot: chosen };
-}
-
-;// CONCATENATED MODULE: ./src/restore/script.ts
-
-
-
-
-/**
- * The commands restore sends to a host, besides the job itself (./job-script.ts):
- * a read-only preflight, the launcher, the status poll and the recover call.
- * Preflight output is "@@rf <key>" lines each followed by one value line; values that
- * may hold anything travel base64-encoded so nothing can forge a marker.
- */
-const restore_script_PRELUDE = script(`set -u
-PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-umask 077
-export RESTIC_REPOSITORY_FILE=${REPOSITORY_FILE}
-export RESTIC_PASSWORD_FILE=${PASSWORD_FILE}
-export RESTIC_CACHE_DIR=${CACHE_DIR}
-sec() { printf '@@rf %s\\n' "$1"; }
-b64() { base64 -w0; echo; }
-# Runs a command; prints "<exit code> <base64 stdout> <base64 stderr>" on one line.
-cap() {
-  RF_T=$(mktemp -d) || { echo "99 - -"; return; }
-  "$@" > "$RF_T/o" 2> "$RF_T/e"; RF_RC=$?
-  printf '%s %s %s\\n' "$RF_RC" "$(base64 -w0 < "$RF_T/o")" "$(base64 -w0 < "$RF_T/e")"
-  rm -rf "$RF_T"
-}`);
-/** Read-only: restic and credentials, the volume, its containers, the set's snapshots, the target. */
-function preflightCommand(p) {
-    const parts = [restore_script_PRELUDE];
-    parts.push(script(`sec restic; restic version 2>/dev/null | head -n 1 | grep . || echo -
-sec credentials; if [ -r ${REPOSITORY_FILE} ] && [ -r ${PASSWORD_FILE} ]; then echo yes; else echo no; fi`));
-    parts.push(sh `RF_MP=$(docker volume inspect --format '{{.Mountpoint}}' ${p.volume} 2>/dev/null)
-sec mountpoint; printf '%s' "$RF_MP" | b64
-sec mountpoint-real; if [ -n "$RF_MP" ]; then realpath -m "$RF_MP" | b64; else echo; fi
-sec mountpoint-is-mount; if [ -n "$RF_MP" ] && mountpoint -q "$RF_MP"; then echo yes; else echo no; fi
-sec volume-driver; docker volume inspect --format '{{.Driver}} {{len .Options}}' ${p.volume} 2>/dev/null || echo -
-sec containers; docker ps -a --filter ${`volume=${p.volume}`} --format '{{.Names}} {{.State}}' 2>/dev/null | b64
-sec snapshots; cap timeout 300 restic --no-lock snapshots --json --host ${p.host} --tag ${setTag(p.slug)}`);
-    if (p.snapshot !== 'latest') {
-        // Unfiltered lookup of the id, only to say which set or host it belongs to when it is not this set's.
-        parts.push(sh `sec lookup; cap timeout 300 restic --no-lock snapshots --json ${p.snapshot}`);
-    }
-    if (p.target.kind === 'path') {
-        const t = p.target.path;
-        parts.push(sh `sec target-real; realpath -m ${t} | b64
-sec target-state; if [ ! -e ${t} ]; then echo absent; elif [ ! -d ${t} ]; then echo not-a-directory; elif [ -z "$(ls -A ${t})" ]; then echo empty; else echo non-empty; fi`);
-    }
-    return joinShell(parts);
-}
-const jobPaths = (run) => ({
-    script: `${RESTORE_DIR}/${run}.sh`,
-    status: `${RESTORE_DIR}/${run}.status`,
-    log: `${RESTORE_DIR}/${run}.log`,
-});
-function jobArgv(run, a) {
-    return a.mode === 'in-place'
-        ? ['in-place', run, a.host, a.slug, a.volume, a.snapshotId, a.snapshotPath, a.keepUntil, ...(a.failpoint ? [a.failpoint] : [])]
-        : ['to-path', run, a.host, a.slug, a.volume, a.snapshotId, a.snapshotPath, a.target];
-}
-/**
- * Writes the job script (stdin) and starts it in its own session, detached from the SSH
- * channel: stdio goes to the log, so the exec returns at once and a dropped connection
- * (SIGHUP, closed pipes, the transport's `timeout`) cannot reach it. Old runs' files
- * (30 days) are pruned; journals and container lists are never pruned.
- */
-function launchCommand(run, a) {
-    const p = jobPaths(run);
-    return sh `set -u; umask 077
-mkdir -p ${RESTORE_DIR} && chmod 0700 ${RESTORE_DIR} || exit 1
-find ${RESTORE_DIR} -maxdepth 1 -type f -mtime +30 \\( -name '*.sh' -o -name '*.log' -o -name '*.status' \\) -delete 2>/dev/null
-cat > ${p.script} || exit 1
-printf 'run %s\\nphase queued\\noutcome running\\n' ${run} > ${p.status}
-command -v setsid >/dev/null || { echo 'setsid (util-linux) is missing on this host' >&2; exit 1; }
-setsid -f sh ${p.script} ${jobArgv(run, a)} > ${p.log} 2>&1 < /dev/null
-echo launched`;
-}
-/**
- * Whether the job is alive (its pid runs this run's script), then its status file: in
- * this order, so "not alive" with a running status means it died without finishing.
- */
-function pollCommand(run) {
-    const p = jobPaths(run);
-    return sh `RF_PID=$(sed -n 's/^pid //p' ${p.status} 2>/dev/null)
-if [ -n "$RF_PID" ] && tr '\\0' ' ' < /proc/$RF_PID/cmdline 2>/dev/null | grep -qF -- ${run}; then RF_ALIVE=yes; else RF_ALIVE=no; fi
-if [ -f ${p.status} ]; then cat ${p.status}; else echo 'outcome missing'; fi
-echo "alive $RF_ALIVE"`;
-}
-/**
- * Runs the job script's `recover` (as run `recoverRun`) and waits for it. `setsid -w`
- * keeps it out of the SSH session, so a second dropped connection cannot cut it short;
- * recover is idempotent in any case.
- */
-function recoverCommand(run, recoverRun, volume, containers) {
-    const p = jobPaths(run);
-    const r = jobPaths(recoverRun);
-    const names = containers.length ? containers : ['-'];
-    return sh `setsid -w sh ${p.script} recover ${recoverRun} ${volume} > ${r.log} 2>&1 < /dev/null
-cat ${r.status} 2>/dev/null || echo 'outcome missing'
-for RF_C in ${names}; do [ "$RF_C" = - ] || echo "container $RF_C $(docker inspect -f '{{.State.Running}}' "$RF_C" 2>/dev/null || echo missing)"; done`;
-}
-/** The last lines of a run's log, for failure messages. */
-function logTailCommand(run, lines = 15) {
-    return sh `tail -n ${lines} ${jobPaths(run).log} 2>/dev/null`;
-}
-
-;// CONCATENATED MODULE: ./src/restore/validate.ts
-
-
-const validate_list = (xs) => (xs.length ? xs.map((x) => `"${x}"`).join(', ') : '(none)');
-/** The inventory host to restore on: must exist and be a backup client. */
-function findClient(hosts, name) {
-    const h = hosts.find((x) => x.name === name);
-    const clients = hosts.filter((x) => x.client).map((x) => x.name);
-    if (!h)
-        throw new RestoreRefused(`host "${name}" is not in the inventory; its backup clients: ${validate_list(clients)}`);
-    if (!h.client)
-        throw new RestoreRefused(`host "${name}" is not a backup client (it has no restic_repo); backup clients: ${validate_list(clients)}`);
-    return h;
-}
-/** A set by its inventory id; the slug (as in cron lines, logs and tags) is accepted too. */
-function findSet(host, id) {
-    const sets = host.client.sets;
-    const s = sets.find((x) => x.id === id) ?? sets.find((x) => x.slug === id) ?? sets.filter((x) => x.id.toLowerCase() === id.toLowerCase()).at(0);
-    if (!s)
-        throw new RestoreRefused(`host ${host.name} has no backup set "${id}"; its sets: ${validate_list(sets.map((x) => x.id))}`);
-    if (s.type !== 'docker-volume')
-        throw new RestoreRefused(`set "${s.id}" is of type ${s.type}; restore supports docker-volume sets`);
-    return s;
-}
-/** 'in-place' or an absolute, normalised path (no newline or NUL: it becomes a file name on the host). */
-function parseTarget(target) {
-    const t = target.trim();
-    if (t === '' || t === 'in-place')
-        return { kind: 'in-place' };
-    if (/[\0\n\r]/.test(t))
-        throw new RestoreRefused('the target path contains a control character');
-    if (!t.startsWith('/'))
-        throw new RestoreRefused(`target "${t}" is neither "in-place" nor an absolute path on the host`);
-    const p = external_node_path_default().posix.normalize(t).replace(/(.)\/+$/, '$1');
-    if (p === '/')
-        throw new RestoreRefused('target "/" is not allowed: name a directory to restore under');
-    return { kind: 'path', path: p };
-}
-/** True when `p` is `dir` or lies under it (both absolute, normalised). */
-function isWithin(p, dir) {
-    const a = external_node_path_default().posix.normalize(p).replace(/\/+$/, '') || '/';
-    const b = external_node_path_default().posix.normalize(dir).replace(/\/+$/, '') || '/';
-    return a === b || a.startsWith(b === '/' ? '/' : `${b}/`);
-}
-/** Today + days as YYYY-MM-DD (UTC): the date in the safety snapshot's keep-until tag. */
-function keepUntil(now, days) {
-    return new Date(now.getTime() + days * 86_400_000).toISOString().slice(0, 10);
-}
-
-;// CONCATENATED MODULE: ./src/restore/command.ts
-
-
-
-
-
-
-
-
-
-
-
-
-/**
- * Restores a backup set's snapshot on one client host: in place (stop the volume's
- * containers, safety snapshot, restore + verify into staging, swap, start again) or
- * under a path. Every check that can refuse happens before anything is stopped and
- * throws RestoreRefused; once the job runs, the outcome is in the returned report.
- */
-async function restoreCommand(o, req, run = {}) {
-    const started = Date.now();
-    const now = run.now ?? (() => new Date());
-    const loaded = await loadDesired({ ...o, limit: undefined });
-    const host = findClient(loaded.desired, req.host);
-    const set = findSet(host, req.set);
-    const target = parseTarget(req.target);
-    const link = new HostLink(host, transportFactoryFor(o), {
-        attempts: run.reconnectAttempts ?? 5,
-        delayMs: run.reconnectDelayMs ?? 3000,
-        warn: (m) => o.log.warn(m),
-    });
-    try {
-        const pre = await preflight(link, host, set, req.snapshot.trim() || 'latest', target);
-        const snapshot = chooseSnapshot(pre, host, set, req.snapshot);
-        checkTarget(pre, set, target);
-        const keep = keepUntil(now(), PRE_RESTORE_KEEP_DAYS);
-        const reportBase = () => ({
-            host: host.name,
-            setId: set.id,
-            snapshot,
-            target: target.kind === 'in-place' ? 'in-place' : target.path,
-            durationMs: Date.now() - started,
-        });
-        const running = pre.containers.filter((c) => ['running', 'restarting', 'paused'].includes(c.state)).map((c) => c.name);
-        if (req.dryRun) {
-            return plannedReport(reportBase(), {
-                mountpoint: pre.mountpoint,
-                running,
-                keepUntil: keep,
-                targetPath: target.kind === 'path' ? target.path : undefined,
-            });
-        }
-        const runId = newRunId(now());
-        const args = target.kind === 'in-place'
-            ? { mode: 'in-place', host: host.name, slug: set.slug, volume: set.volume, snapshotId: snapshot.id, snapshotPath: snapshot.paths[0], keepUntil: keep, failpoint: run.failpoint }
-            : { mode: 'to-path', host: host.name, slug: set.slug, volume: set.volume, snapshotId: snapshot.id, snapshotPath: snapshot.paths[0], target: target.path };
-        o.log.info(`${host.name}: restoring snapshot ${snapshot.short_id} of "${set.id}" ${target.kind === 'in-place' ? `in place (volume ${set.volume})` : `under ${target.path}`}; job ${runId}`);
-        await launch(link, runId, args);
-        const { status, notes } = await follow(link, runId, {
-            volume: set.volume,
-            intervalMs: run.pollIntervalMs ?? 2000,
-            deadline: Date.now() + (run.timeoutSeconds ?? 6 * 3600) * 1000,
-            log: o.log,
-            host: host.name,
-        });
-        if (status.outcome === 'failed') {
-            const tail = await link.exec(logTailCommand(runId)).catch(() => undefined);
-            if (tail?.stdout.trim())
-                o.log.group(`restore job ${runId} log (last lines)`, tail.stdout.trimEnd().split('\n'));
-        }
-        // The doors (CLI, action) print the report itself.
-        return reportFromStatus(reportBase(), status, notes);
-    }
-    finally {
-        await link.close();
-    }
-}
-/** Sortable, unique and safe as a file name: 20261127T090102Z-1a2b3c. */
-function newRunId(d) {
-    return `${d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
-}
-async function preflight(link, host, set, snapshot, target) {
-    // One attempt: a host that cannot be reached (or whose key is wrong) fails here, before anything changed.
-    const r = await link.exec(preflightCommand({ host: host.name, slug: set.slug, volume: set.volume, snapshot, target }));
-    if (r.code !== 0)
-        throw new RestoreRefused(`could not inspect ${host.name} (exit ${r.code}): ${r.stderr.trim().slice(-500)}`);
-    const pre = parsePreflight(r.stdout);
-    if (!pre.resticVersion)
-        throw new RestoreRefused(`restic is not installed on ${host.name}: run apply first`);
-    if (!pre.credentials)
-        throw new RestoreRefused(`${host.name} has no restic-fleet repository credentials (/etc/restic-fleet): run apply first`);
-    return pre;
-}
-function chooseSnapshot(pre, host, set, want) {
-    const listed = pre.snapshots;
-    if (listed.code !== 0) {
-        const repo = classifyRepo(listed.code, listed.stderr);
-        throw new RestoreRefused(`cannot list the snapshots of "${set.id}" on ${host.name} (repository ${repo.status}): ${repo.detail || listed.stderr.trim().slice(-300)}`);
-    }
-    let snaps;
-    let elsewhere = [];
-    try {
-        snaps = parseSnapshotsJson(listed.stdout);
-        if (pre.lookup?.code === 0)
-            elsewhere = parseSnapshotsJson(pre.lookup.stdout);
-    }
-    catch (e) {
-        throw new RestoreRefused(`unexpected output of restic snapshots on ${host.name}: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    const sel = selectSnapshot(snaps, want, { host: host.name, setId: set.id, slug: set.slug }, elsewhere);
-    if (!sel.ok)
-        throw new RestoreRefused(sel.error);
-    return sel.snapshot;
-}
-function checkTarget(pre, set, target) {
-    if (target.kind === 'in-place') {
-        // The swap replaces the volume's _data directory: only a plain local volume keeps its data there.
-        if (pre.volumeDriver && pre.volumeDriver !== 'local 0') {
-            throw new RestoreRefused(`volume ${set.volume} is not a plain local volume (driver ${pre.volumeDriver.split(' ')[0]} with ${pre.volumeDriver.split(' ')[1]} option(s)): its data does not live in ${pre.mountpoint}, so an in-place restore cannot swap it; restore to a path instead`);
-        }
-        if (pre.mountpointIsMount) {
-            throw new RestoreRefused(`volume ${set.volume}'s directory ${pre.mountpoint} is a mount point: an in-place restore swaps that directory, which a mount point does not allow; restore to a path instead`);
-        }
-        return;
-    }
-    const real = pre.target?.real || target.path;
-    const live = pre.mountpointReal ?? pre.mountpoint;
-    if (live && (isWithin(target.path, live) || isWithin(real, live))) {
-        throw new RestoreRefused(`target ${target.path} is inside the live volume ${set.volume} (${live}): use target in-place, or a path outside the volume`);
-    }
-    if (pre.target?.state === 'not-a-directory')
-        throw new RestoreRefused(`target ${target.path} exists and is not a directory`);
-    if (pre.target?.state === 'non-empty') {
-        throw new RestoreRefused(`target ${target.path} is not empty: restore into a new or empty directory, so no stale file mixes in`);
-    }
-}
-/**
- * Starts the job. If the connection drops during the launch itself, the status file
- * tells whether the job started (the launcher writes it just before setsid).
- */
-async function launch(link, runId, args) {
-    let r;
-    try {
-        r = await link.exec(launchCommand(runId, args), { stdin: RESTORE_JOB_SCRIPT, timeoutSeconds: 60 });
-    }
-    catch (e) {
-        await link.drop();
-        const st = parseStatus((await link.execRetrying(pollCommand(runId))).stdout);
-        if (st.outcome === 'missing') {
-            throw new RestoreRefused(`the restore job could not be started (${e instanceof Error ? e.message : String(e)}); nothing was changed`);
-        }
-        return;
-    }
-    if (r.code !== 0 || !r.stdout.includes('launched')) {
-        throw new RestoreRefused(`the restore job could not be started (exit ${r.code}): ${r.stderr.trim().slice(-400)}; nothing was changed`);
-    }
-}
-/**
- * Polls the job's status file until it finishes. A job that died without finishing
- * (host reboot, OOM kill, SIGKILL) is settled by running `recover`, which completes or
- * rolls back an interrupted swap and restarts the containers it had stopped.
- */
-async function follow(link, runId, f) {
-    const notes = [];
-    const where = `status ${jobPaths(runId).status}, log ${jobPaths(runId).log}`;
-    const launchedAt = Date.now();
-    let lastPhase = '';
-    for (;;) {
-        let st;
-        try {
-            st = parseStatus((await link.execRetrying(pollCommand(runId), { timeoutSeconds: 60 })).stdout);
-        }
-        catch (e) {
-            const message = `lost the connection to ${f.host} (${e instanceof Error ? e.message : String(e)}): the restore job keeps running there on its own (${where}); the next restore settles whatever it left`;
-            return { status: { run: runId, phase: lastPhase || 'unknown', outcome: 'failed', stopped: [], started: [], message }, notes };
-        }
-        if (st.phase !== lastPhase) {
-            lastPhase = st.phase;
-            f.log.info(`${f.host}: restore job ${runId}: ${st.phase}`);
-        }
-        if (st.outcome === 'restored' || st.outcome === 'failed') {
-            if (link.reconnects)
-                notes.push(`the SSH connection dropped ${link.reconnects} time(s) during the restore; the job ran on, detached`);
-            return { status: st, notes };
-        }
-        // Not alive with a running status (read after the liveness check) = died; a job that never wrote its pid in 30 s never started.
-        const died = st.alive === false && (st.pid !== undefined || Date.now() - launchedAt > 30_000);
-        if (died) {
-            f.log.warn(`${f.host}: restore job ${runId} stopped in phase ${st.phase} without finishing; running recover`);
-            return { status: await recoverDead(link, runId, f.volume, st), notes };
-        }
-        if (Date.now() > f.deadline) {
-            return { status: { ...st, outcome: 'failed', message: `the restore job is still running (phase ${st.phase}) after the time limit; follow it on the host (${where})` }, notes };
-        }
-        await sleep(f.intervalMs);
-    }
-}
-/** Phases after which the new tree is in place (the swap's second rename happened). */
-const AFTER_SWAP = new Set(['start', 'finished']);
-async function recoverDead(link, runId, volume, dead) {
-    const recoverRun = `${runId}-recover`;
-    const r = await link.execRetrying(recoverCommand(runId, recoverRun, volume, dead.stopped), { timeoutSeconds: 1200 });
-    const rec = parseStatus(r.stdout);
-    const running = parseContainerStates(r.stdout);
-    const recovered = rec.recovered ?? '';
-    const volumeRestored = /volume restored/.test(recovered) || (!/volume unchanged/.test(recovered) && AFTER_SWAP.has(dead.phase));
-    const toPath = dead.mode === 'to-path';
-    const message = [
-        `the restore job died in phase ${dead.phase} (${jobPaths(runId).log})`,
-        rec.outcome === 'restored' ? '' : `recover did not finish: ${rec.message ?? 'no status'} (${jobPaths(recoverRun).log})`,
-        toPath ? `the target directory may hold a partial restore (a .rf-restore-${runId} directory or some entries): empty it before restoring there again` : '',
-        dead.safety ? `the volume's previous contents are in safety snapshot ${dead.safety} (tag restic-fleet:pre-restore)` : '',
-    ].filter(Boolean);
-    return {
-        ...dead,
-        outcome: !toPath && volumeRestored && dead.verification !== undefined && rec.outcome === 'restored' ? 'restored' : 'failed',
-        started: dead.stopped.filter((c) => running.get(c) === true),
-        recovered: recovered || undefined,
-        volumeState: toPath ? undefined : volumeRestored ? 'restored (verified before the swap)' : 'unchanged',
-        message: message.join('; '),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/report/staleness.ts
-/** Age of a snapshot time (restic's ISO 8601, nanoseconds and offsets allowed) at `now`; NaN when unparseable. */
-function snapshotAgeSeconds(time, now) {
-    const t = Date.parse(time);
-    return Number.isNaN(t) ? Number.NaN : Math.floor((now.getTime() - t) / 1000);
-}
-/**
- * Stale: no snapshot at all, an unreadable time, or the newest snapshot older than
- * `staleAfterSeconds`. A snapshot from the future (clock skew) counts as fresh.
- */
-function isStale(latestTime, staleAfterSeconds, now) {
-    if (latestTime === undefined)
-        return true;
-    const age = snapshotAgeSeconds(latestTime, now);
-    return Number.isNaN(age) || age > staleAfterSeconds;
-}
-/** Failing: the last run (from the host's status file) ended in failure. */
-const isFailing = (lastRun) => lastRun?.status === 'failed';
-
-;// CONCATENATED MODULE: ./src/facts/snapshots.ts
-
-
-
-
-/**
- * One round trip per client: its snapshots (read-only, --no-lock, with the host's
- * installed credential files) and the runner's status file of every set.
- */
-function buildSnapshotsProbe(d) {
-    const parts = [
-        script(`PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-RF_T=$(mktemp -d) || exit 1`),
-        sh `timeout 120 restic --repository-file ${REPOSITORY_FILE} --password-file ${PASSWORD_FILE} --no-lock snapshots --json --host ${d.name} > "$RF_T/out" 2> "$RF_T/err"`,
-        script(`RF_RC=$?
-echo '@@rf snapshots-exit'; echo "$RF_RC"
-echo '@@rf snapshots'; base64 -w0 < "$RF_T/out"; echo
-echo '@@rf snapshots-err'; tail -n 3 "$RF_T/err" | base64 -w0; echo
-rm -rf "$RF_T"`),
-    ];
-    for (const set of d.client?.sets ?? []) {
-        parts.push(sh `echo '@@rf status '${set.slug}; base64 -w0 < ${`${STATUS_DIR}/${set.slug}.json`} 2>/dev/null; echo`);
-    }
-    return joinShell(parts);
-}
-function lastRun(json) {
-    if (!json)
-        return undefined;
-    try {
-        const s = JSON.parse(json);
-        const status = ['ok', 'failed', 'running', 'skipped'].find((x) => x === s.status) ?? 'failed';
-        return {
-            status,
-            start: s.start || undefined,
-            end: s.end || undefined,
-            exitCode: typeof s.exit === 'number' ? s.exit : undefined,
-            snapshotId: s.snapshot || undefined,
-            message: s.message || undefined,
-        };
-    }
-    catch {
-        return { status: 'failed', message: 'unreadable status file' };
-    }
-}
-/** Pure: probe output → the host's row of the snapshot report. */
-function parseSnapshots(d, stdout, now, staleAfterSeconds) {
-    const sec = parseSections(stdout);
-    const b64 = fromBase64;
-    const code = Number(sec.get('snapshots-exit'));
-    if (code !== 0) {
-        return { host: d.name, status: 'failed', reason: `restic snapshots failed: ${b64(sec.get('snapshots-err')).trim().split('\n').join(' | ')}`, sets: [] };
-    }
-    let snaps = [];
-    try {
-        snaps = JSON.parse(b64(sec.get('snapshots')) || '[]') ?? [];
-    }
-    catch {
-        return { host: d.name, status: 'failed', reason: 'restic snapshots printed no JSON', sets: [] };
-    }
-    const sets = (d.client?.sets ?? []).map((set) => {
-        const mine = snaps
-            .filter((s) => (s.tags ?? []).includes(`${SET_TAG_PREFIX}${set.slug}`) && !(s.tags ?? []).includes(PRE_RESTORE_TAG))
-            .sort((a, b) => Date.parse(b.time) - Date.parse(a.time));
-        const newest = mine[0];
-        const latest = newest && {
-            id: newest.id,
-            shortId: newest.short_id ?? newest.id.slice(0, 8),
-            time: newest.time,
-            ageSeconds: Math.max(0, snapshotAgeSeconds(newest.time, now) || 0),
-            paths: newest.paths ?? [],
-            tags: (newest.tags ?? []).filter((t) => !t.startsWith('restic-fleet:')),
-        };
-        const run = lastRun(b64(sec.get(`status ${set.slug}`)) || undefined);
-        return {
-            setId: set.id,
-            slug: set.slug,
-            latest,
-            lastRun: run,
-            stale: isStale(newest?.time, staleAfterSeconds, now),
-            failing: isFailing(run),
-        };
-    });
-    return { host: d.name, status: 'ok', sets };
-}
-
-;// CONCATENATED MODULE: ./src/engine/snapshots.ts
-
-
-
-
-/** Latest snapshot and last run of every backup set on every client (one round trip per client). */
-async function snapshotsCommand(o, staleAfterSeconds, now = new Date()) {
-    const loaded = await loadDesired(o);
-    const sessions = sessionsFor(o);
-    try {
-        const clients = loaded.desired.filter((d) => d.client);
-        const hosts = await runPool(clients, o.concurrency, async (d) => {
-            try {
-                const t = await sessions.get(d);
-                const res = await t.exec(buildSnapshotsProbe(d), { timeoutSeconds: 180 });
-                if (res.code !== 0)
-                    return { host: d.name, status: 'failed', reason: secret_redact(`probe exited ${res.code}: ${res.stderr.trim().slice(-300)}`), sets: [] };
-                const h = parseSnapshots(d, res.stdout, now, staleAfterSeconds);
-                return h.reason ? { ...h, reason: secret_redact(h.reason) } : h;
-            }
-            catch (err) {
-                return { host: d.name, status: 'failed', reason: secret_redact(err instanceof Error ? err.message : String(err)), sets: [] };
-            }
-        });
-        return { generatedAt: now.toISOString(), staleAfterSeconds, hosts };
-    }
-    finally {
-        await sessions.closeAll();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/util/env-file.ts
-
-/**
- * A dotenv file, parsed by Node's own parser: KEY=VALUE lines, an optional `export `,
- * comments (a `#` outside quotes starts one, so a value holding `#` must be quoted),
- * quotes stripped, double-quoted `\n` and multi-line values as dotenv reads them.
- */
-function parseEnvFile(text) {
-    const out = {};
-    for (const [k, v] of Object.entries((0,external_node_util_.parseEnv)(text)))
-        if (v !== undefined)
-            out[k] = v;
-    return out;
-}
 
 ;// CONCATENATED MODULE: ./src/cli.ts
 
@@ -54693,78 +44739,9 @@ function parseEnvFile(text) {
 
 
 
-
-
-
-
-
-
-
-const USAGE = `usage: restic-fleet <command> -i <inventory dir> [options]
-
-commands:
-  validate            check the inventory; every problem with file:line:col
-  render [--host H]   print the desired state (secrets as ***)
-  plan                read every host and print what apply would change
-  apply               plan, then apply exactly that plan
-  snapshots           latest snapshot and last run of every backup set
-  restore --host H --set ID [--snapshot ID|latest] [--target in-place|PATH] [--dry-run]
-
-options:
-  -i, --inventory DIR         inventory directory (with hosts.yml)
-      --root DIR              repository root: paths in messages are relative to it and the
-                              inventory must be inside it (default: the git top level of the
-                              inventory's parent directory, else cwd)
-  -l, --limit LIST            hosts or groups, comma-separated
-  -c, --concurrency N         hosts at once (default 10)
-      --key FILE              SSH private key (default $RESTIC_FLEET_SSH_KEY_FILE, ~/.ssh/id_ed25519)
-      --known-hosts FILE      pinned host keys (default ~/.ssh/known_hosts)
-      --insecure-skip-host-key-check   accept any host key (loud warning)
-      --vault-password-file FILE       ansible-vault password
-      --env-file FILE         KEY=VALUE lines with secrets, added to the environment
-                              (templates may read the names it defines)
-      --env-allowlist LIST    environment names templates may read besides VAULT_* and
-                              RESTIC_FLEET_*, comma-separated (never ACTIONS_*, GITHUB_*,
-                              RUNNER_*, INPUT_*)
-      --plan-hash HASH        apply only if the live plan has this hash
-      --stale-after DURATION  snapshots older than this are stale (default 26h)
-      --json                  machine-readable output
-`;
-function gitTopLevel(dir) {
-    try {
-        return (0,external_node_child_process_namespaceObject.execFileSync)('git', ['-C', dir, 'rev-parse', '--show-toplevel'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    }
-    catch {
-        return undefined;
-    }
-}
-/** The CLI door: same engine as the action. Returns the exit code. */
+/** The CLI door: reads the arguments, calls the command, prints its result. Returns the exit code. */
 async function runCli(argv) {
-    const { values: v, positionals } = (0,external_node_util_.parseArgs)({
-        args: argv,
-        allowPositionals: true,
-        options: {
-            inventory: { type: 'string', short: 'i' },
-            root: { type: 'string' },
-            limit: { type: 'string', short: 'l' },
-            concurrency: { type: 'string', short: 'c', default: '10' },
-            key: { type: 'string' },
-            'known-hosts': { type: 'string' },
-            'insecure-skip-host-key-check': { type: 'boolean', default: false },
-            'vault-password-file': { type: 'string' },
-            'env-file': { type: 'string' },
-            'env-allowlist': { type: 'string' },
-            'plan-hash': { type: 'string' },
-            'stale-after': { type: 'string', default: '26h' },
-            host: { type: 'string' },
-            set: { type: 'string' },
-            snapshot: { type: 'string', default: 'latest' },
-            target: { type: 'string', default: 'in-place' },
-            'dry-run': { type: 'boolean', default: false },
-            json: { type: 'boolean', default: false },
-            help: { type: 'boolean', short: 'h', default: false },
-        },
-    });
+    const { values: v, positionals } = parseCliArgs(argv);
     const command = positionals[0];
     if (v.help || !command) {
         console.log(USAGE);
@@ -54775,79 +44752,30 @@ async function runCli(argv) {
         console.error(USAGE);
         return 2;
     }
-    const env = { ...process.env };
-    // Names the env file defines are given to the inventory on purpose: templates may read them.
-    const fromFile = v['env-file'] ? parseEnvFile((0,external_node_fs_namespaceObject.readFileSync)(v['env-file'], 'utf8')) : {};
-    Object.assign(env, fromFile);
-    const envAllowlist = [
-        ...parseEnvAllowlist(v['env-allowlist'] ?? '', '--env-allowlist'),
-        ...Object.keys(fromFile).filter((n) => envNameReadable(n, [n])),
-    ];
-    const inventoryAbs = external_node_path_default().resolve(v.inventory);
-    // The parent, not the inventory itself: git would follow an inventory that is a link to another repository.
-    const repoRoot = external_node_path_default().resolve(v.root ?? gitTopLevel(external_node_path_default().dirname(inventoryAbs)) ?? process.cwd());
-    const base = {
-        repoRoot,
-        inventory: inventoryAbs,
-        env,
-        envAllowlist,
-        vaultPassword: v['vault-password-file']
-            ? new Secret((0,external_node_fs_namespaceObject.readFileSync)(v['vault-password-file'], 'utf8').replace(/\r?\n$/, ''), 'vault password file')
-            : env.ANSIBLE_VAULT_PASSWORD
-                ? new Secret(env.ANSIBLE_VAULT_PASSWORD, 'env ANSIBLE_VAULT_PASSWORD')
-                : undefined,
-        limit: v.limit ? [v.limit] : undefined,
-        log: v.json ? stderrLogger : consoleLogger,
-    };
-    const remoteOptions = () => {
-        const keyFile = v.key ?? env.RESTIC_FLEET_SSH_KEY_FILE ?? external_node_path_default().join(external_node_os_default().homedir(), '.ssh', 'id_ed25519');
-        return {
-            ...base,
-            concurrency: Math.max(1, Number(v.concurrency) || 10),
-            ssh: {
-                privateKey: new Secret((0,external_node_fs_namespaceObject.readFileSync)(keyFile, 'utf8'), `key file ${keyFile}`),
-                knownHosts: (0,external_node_fs_namespaceObject.readFileSync)(v['known-hosts'] ?? external_node_path_default().join(external_node_os_default().homedir(), '.ssh', 'known_hosts'), 'utf8'),
-                insecureSkipHostKeyCheck: v['insecure-skip-host-key-check'],
-            },
-        };
-    };
+    const base = inventoryOptions({ ...v, inventory: v.inventory }, limitOption(v.limit));
     try {
         switch (command) {
             case 'validate': {
-                const loaded = await loadDesired(base);
+                const loaded = await validateCommand(base);
                 for (const d of loaded.diagnostics)
                     outRecord(formatDiagnostic(d));
                 out(`ok: ${loaded.hosts.length} hosts (${loaded.desired.filter((d) => d.server).length} servers, ${loaded.desired.filter((d) => d.client).length} clients)`);
                 return 0;
             }
             case 'render': {
-                const loaded = await loadDesired({ ...base, limit: v.host ? [v.host] : base.limit });
-                for (const d of loaded.diagnostics)
+                const r = await renderCommand({ ...base, limit: v.host ? [v.host] : base.limit });
+                for (const d of r.diagnostics)
                     errRecord(formatDiagnostic(d));
                 // Secrets serialise as "***" (Secret.toJSON); redaction in outJsonText is the second guard.
-                outJsonText(renderDesired(loaded.desired));
+                outJsonText(r.json);
                 return 0;
             }
             case 'plan':
-            case 'apply': {
-                const remote = remoteOptions();
-                const run = command === 'plan' ? await planCommand(remote) : await applyCommand(remote, v['plan-hash']);
-                for (const d of run.loaded.diagnostics)
-                    errRecord(formatDiagnostic(d));
-                if (v.json)
-                    outJson({ plan: run.run.plan, results: run.results });
-                else {
-                    const { header, groups, footer } = planLogGroups(run.run.plan, command === 'apply' ? run.results : undefined);
-                    if (header.length)
-                        out(header.join('\n'));
-                    for (const g of groups)
-                        consoleLogger.group(g.title, g.lines);
-                    out([...footer, renderResultTable(run.results)].join('\n'));
-                }
-                return run.results.some((r) => r.outcome === 'failed') ? 1 : 0;
-            }
+                return printRun(await planCommand(remoteOptions(base, v)), false, v.json);
+            case 'apply':
+                return printRun(await applyCommand(remoteOptions(base, v), planHashOption(v['plan-hash'])), true, v.json);
             case 'snapshots': {
-                const report = await snapshotsCommand(remoteOptions(), parseDuration(v['stale-after'], '--stale-after'));
+                const report = await snapshotsCommand(remoteOptions(base, v), staleAfterOption(v['stale-after'], '--stale-after'));
                 if (v.json)
                     outJson(report);
                 else
@@ -54855,9 +44783,8 @@ async function runCli(argv) {
                 return report.hosts.some((h) => h.status === 'failed') ? 1 : 0;
             }
             case 'restore': {
-                if (!v.host || !v.set)
-                    throw new Error('restore needs --host and --set');
-                const report = await restoreCommand(remoteOptions(), { host: v.host, set: v.set, snapshot: v.snapshot, target: v.target, dryRun: v['dry-run'] });
+                const request = restoreOption({ ...v, dryRun: v['dry-run'] }, 'restore needs --host and --set');
+                const report = await restoreCommand(remoteOptions(base, v), request);
                 if (v.json)
                     outJson(report);
                 else
@@ -54880,6 +44807,22 @@ async function runCli(argv) {
         err(`restic-fleet: ${e instanceof Error ? e.message : String(e)}`);
         return 1;
     }
+}
+/** plan / apply: the plan per host (apply: with each host's result), totals, the result table. */
+function printRun(run, applied, json) {
+    for (const d of run.loaded.diagnostics)
+        errRecord(formatDiagnostic(d));
+    if (json)
+        outJson({ plan: run.run.plan, results: run.results });
+    else {
+        const { header, groups, footer } = planLogGroups(run.run.plan, applied ? run.results : undefined);
+        if (header.length)
+            out(header.join('\n'));
+        for (const g of groups)
+            consoleLogger.group(g.title, g.lines);
+        out([...footer, renderResultTable(run.results)].join('\n'));
+    }
+    return run.results.some((r) => r.outcome === 'failed') ? 1 : 0;
 }
 
 ;// CONCATENATED MODULE: ./src/cli-entry.ts
