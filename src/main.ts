@@ -35,9 +35,10 @@ export async function run(): Promise<void> {
       }
       case 'apply': {
         const o = remoteOptions(base, inputs);
-        const out = await applyCommand(o, inputs.planHash);
+        // One connection per host: the snapshot report comes from the same run (status records).
+        const out = await applyCommand(o, inputs.planHash, { staleAfterSeconds: inputs.staleAfterSeconds });
         render.renderApplied(out);
-        return await render.renderApplySnapshots(out, await snapshotsCommand(o, inputs.staleAfterSeconds), inputs);
+        return await render.renderApplySnapshots(out, out.snapshots!, inputs);
       }
       case 'snapshots':
         return await render.renderSnapshots(await snapshotsCommand(remoteOptions(base, inputs), inputs.staleAfterSeconds), inputs);

@@ -2,12 +2,17 @@ import { applyRun, planRun } from '../engine/converge.js';
 import { loadDesired } from '../engine/load.js';
 import type { RemoteOptions } from '../engine/options.js';
 import { sessionsFor } from '../engine/sessions.js';
+import { snapshotsAfterApply } from '../engine/snapshots.js';
 import type { RunOutcome } from './plan.js';
 
 export class PlanHashMismatch extends Error {}
 
-/** `apply`: plans, then applies exactly that plan. With expectedHash, refuses when the live plan differs from the reviewed one. */
-export async function applyCommand(o: RemoteOptions, expectedHash?: string): Promise<RunOutcome> {
+/**
+ * `apply`: plans, then applies exactly that plan. With expectedHash, refuses when the live plan
+ * differs from the reviewed one. With report, also returns the snapshot report, built over the
+ * same connections from the status records the plan's probes read (see snapshotsAfterApply).
+ */
+export async function applyCommand(o: RemoteOptions, expectedHash?: string, report?: { staleAfterSeconds: number; now?: Date }): Promise<RunOutcome> {
   const loaded = await loadDesired(o);
   const sessions = sessionsFor(o);
   try {
@@ -18,7 +23,10 @@ export async function applyCommand(o: RemoteOptions, expectedHash?: string): Pro
       );
     }
     const results = await applyRun({ desired: loaded.desired, sessions, concurrency: o.concurrency }, run);
-    return { run, results, loaded };
+    const snapshots =
+      report &&
+      (await snapshotsAfterApply({ desired: loaded.desired, sessions, concurrency: o.concurrency, staleAfterSeconds: report.staleAfterSeconds, now: report.now ?? new Date(), run }));
+    return { run, results, loaded, snapshots };
   } finally {
     await sessions.closeAll();
   }

@@ -7,13 +7,15 @@ import { sessionsFor } from '../engine/sessions.js';
 import { offlinePlan, synthesisedFacts } from '../plan/offline.js';
 import { untrustedDestinations } from '../plan/trust.js';
 import type { Plan } from '../plan/types.js';
-import type { HostResult } from '../results/types.js';
+import type { HostResult, SnapshotReport } from '../results/types.js';
 
 /** What `plan` and `apply` return: the run (plan, ops, timings), one result per host, and what was loaded. */
 export interface RunOutcome {
   run: PlanRun;
   results: HostResult[];
   loaded: LoadedDesired;
+  /** apply with a report: the snapshot report of the same run. */
+  snapshots?: SnapshotReport;
 }
 
 /** A pull request's plan: its inventory is compared with the base branch's before any host is contacted. */

@@ -23,6 +23,8 @@ export interface PlanRunOptions extends ConvergeOptions {
 }
 
 export interface PlanRun extends BuiltPlan {
+  /** What each host's probe read (the snapshot report after apply is built from it). */
+  facts: Map<string, FactsResult>;
   durationMs: number;
   factsMs: Map<string, number>;
 }
@@ -74,7 +76,7 @@ export async function planRun(o: PlanRunOptions): Promise<PlanRun> {
 
   const built = await buildPlan(o.desired, facts, serverPlans.parts);
   addTrustWarnings(built.plan.hosts, o.untrusted);
-  return { ...built, durationMs: Date.now() - started, factsMs };
+  return { ...built, facts, durationMs: Date.now() - started, factsMs };
 }
 
 /**

@@ -73,7 +73,16 @@ export function statusRecord(json: string): StatusRecord {
   try {
     const r = JSON.parse(json) as Record<string, unknown>;
     const str = (k: string) => (typeof r[k] === 'string' && r[k] ? (r[k] as string) : undefined);
-    return { status: str('status') ?? 'unreadable', start: str('start'), end: str('end'), exit: typeof r.exit === 'number' ? r.exit : undefined, snapshot: str('snapshot'), message: str('message') };
+    return {
+      status: str('status') ?? 'unreadable',
+      start: str('start'),
+      end: str('end'),
+      exit: typeof r.exit === 'number' ? r.exit : undefined,
+      snapshot: str('snapshot'),
+      message: str('message'),
+      lastSnapshot: str('last_snapshot'),
+      lastSnapshotTime: str('last_snapshot_time'),
+    };
   } catch {
     return { status: 'unreadable' };
   }

@@ -4,7 +4,9 @@ import { joinShell, sh, type ShellText } from '../remote/shell.js';
 import { hostScript } from './host-script.js';
 import { fromBase64, parseSections } from './sections.js';
 import { isFailing, isStale, snapshotAgeSeconds } from '../results/staleness.js';
-import type { HostSnapshots, LastRun, LatestSnapshot, SetStatus } from '../results/types.js';
+import type { HostSnapshots, LatestSnapshot, SetStatus } from '../results/types.js';
+import { statusRecord } from './parse.js';
+import { lastRunOf } from './status.js';
 
 /**
  * One round trip per client: its snapshots (read-only, --no-lock, with the host's
@@ -21,33 +23,6 @@ interface ResticSnapshot {
   time: string;
   paths?: string[];
   tags?: string[] | null;
-}
-
-interface StatusFile {
-  status?: string;
-  start?: string;
-  end?: string;
-  exit?: number | null;
-  snapshot?: string;
-  message?: string;
-}
-
-function lastRun(json: string | undefined): LastRun | undefined {
-  if (!json) return undefined;
-  try {
-    const s = JSON.parse(json) as StatusFile;
-    const status = (['ok', 'failed', 'running', 'skipped'] as const).find((x) => x === s.status) ?? 'failed';
-    return {
-      status,
-      start: s.start || undefined,
-      end: s.end || undefined,
-      exitCode: typeof s.exit === 'number' ? s.exit : undefined,
-      snapshotId: s.snapshot || undefined,
-      message: s.message || undefined,
-    };
-  } catch {
-    return { status: 'failed', message: 'unreadable status file' };
-  }
 }
 
 /** Pure: probe output → the host's row of the snapshot report. */
@@ -77,7 +52,8 @@ export function parseSnapshots(d: DesiredHost, stdout: string, now: Date, staleA
       paths: newest.paths ?? [],
       tags: (newest.tags ?? []).filter((t) => !t.startsWith('restic-fleet:')),
     };
-    const run = lastRun(b64(sec.get(`status ${set.slug}`)) || undefined);
+    const json = b64(sec.get(`status ${set.slug}`));
+    const run = json ? lastRunOf(statusRecord(json)) : undefined;
     return {
       setId: set.id,
       slug: set.slug,

@@ -55,6 +55,9 @@ export interface StatusRecord {
   exit?: number;
   snapshot?: string;
   message?: string;
+  /** The newest snapshot a run of this job made, carried over by runs that made none (a failed run keeps it). */
+  lastSnapshot?: string;
+  lastSnapshotTime?: string;
 }
 
 export interface ClientFacts {

@@ -136,6 +136,8 @@ export interface ProbeOptions {
   /** The repository check's "<code> <base64 stderr>" line (default: absent when fresh, initialised when converged). */
   repoLine?: string;
   resticVersion?: string; // default 0.14.0
+  /** The runner's status records the probe reads, by job name (set slug). */
+  statusRecords?: Record<string, object>;
 }
 
 export const REPO_ABSENT = `1 ${b64('Fatal: unable to open config file: Stat: <config/> does not exist\n')}`;
@@ -184,6 +186,7 @@ export function probeOutput(d: DesiredHost, state: HostState, o: ProbeOptions = 
     const repoLine = o.repoLine ?? (conv ? REPO_INITIALISED : REPO_ABSENT);
     // The probe asks "repo" with the desired credentials, or "repo-installed" while its server changes first.
     out.push(sec('repo', 'x', repoLine), sec('repo-installed', 'x', conv ? REPO_INITIALISED : '-'));
+    for (const [name, rec] of Object.entries(o.statusRecords ?? {})) out.push(sec('status-record', name, b64(JSON.stringify(rec))));
   }
   return `${out.join('\n')}\n`;
 }

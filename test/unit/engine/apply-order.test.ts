@@ -25,7 +25,7 @@ async function firstConverge(desired: DesiredHost[]): Promise<PlanRun> {
   const facts = new Map<string, FactsResult>(
     desired.map((d) => [d.name, ok(d.server ? { host: d.name, uid: 0, server: server() } : { host: d.name, uid: 0, client: client() })]),
   );
-  return { ...(await buildPlan(desired, facts)), durationMs: 0, factsMs: new Map() };
+  return { ...(await buildPlan(desired, facts)), facts, durationMs: 0, factsMs: new Map() };
 }
 
 describe('applyRun: a fresh server and its clients', () => {
