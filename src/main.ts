@@ -8,6 +8,7 @@ import { restoreOption } from './commands/options.js';
 import { offlinePlanCommand, planCommand, pullRequestPlanCommand } from './commands/plan.js';
 import { restoreCommand } from './commands/restore.js';
 import { snapshotsCommand } from './commands/snapshots.js';
+import { summaryCommand } from './commands/summary.js';
 import { validateCommand } from './commands/validate.js';
 import { addSecretSink } from './secret.js';
 
@@ -42,6 +43,8 @@ export async function run(): Promise<void> {
       }
       case 'snapshots':
         return await render.renderSnapshots(await snapshotsCommand(remoteOptions(base, inputs), inputs.staleAfterSeconds), inputs);
+      case 'summary':
+        return await render.renderSnapshots(summaryCommand(base.repoRoot, inputs.snapshotsDir), inputs);
       case 'restore': {
         const o = remoteOptions(base, inputs);
         const request = restoreOption(inputs.restore, 'command restore needs the host and set inputs');

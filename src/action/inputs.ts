@@ -1,18 +1,20 @@
 import * as core from '@actions/core';
 import { parseEnvAllowlist } from '../inventory/env-policy.js';
-import { concurrencyOption, limitOption, planHashOption, staleAfterOption } from '../commands/options.js';
+import { concurrencyOption, limitOption, planHashOption, shardOption, staleAfterOption } from '../commands/options.js';
+import type { ShardSpec } from '../desired/shard.js';
 import type { InventoryOptions, RemoteOptions } from '../engine/options.js';
 import { Secret } from '../secret.js';
 import { actionLogger } from './logger.js';
 
-export type Command = 'validate' | 'plan' | 'apply' | 'snapshots' | 'restore';
-const COMMANDS: Command[] = ['validate', 'plan', 'apply', 'snapshots', 'restore'];
+export type Command = 'validate' | 'plan' | 'apply' | 'snapshots' | 'restore' | 'summary';
+const COMMANDS: Command[] = ['validate', 'plan', 'apply', 'snapshots', 'restore', 'summary'];
 
 /** The action's inputs, read once; secrets become Secrets (and are masked) before anything else runs. */
 export interface ActionInputs {
   command: Command;
   inventory: string;
   limit?: string[];
+  shard?: ShardSpec;
   /** env-allowlist: environment names templates may read besides VAULT_* and RESTIC_FLEET_*. */
   envAllowlist: string[];
   sshPrivateKey?: Secret;
@@ -25,6 +27,8 @@ export interface ActionInputs {
   failOnStale: boolean;
   comment: boolean;
   planHash?: string;
+  /** summary: the directory (in the workspace) with the shards' snapshot reports. */
+  snapshotsDir: string;
   /** As given; commands/options.ts restoreOption() checks it when the command is restore. */
   restore: { host: string; set: string; snapshot: string; target: string; dryRun: boolean };
 }
@@ -47,12 +51,14 @@ function boolInput(name: string, fallback: boolean): boolean {
 export function readInputs(): ActionInputs {
   const command = (core.getInput('command') || 'plan').trim() as Command;
   if (!COMMANDS.includes(command)) throw new Error(`input command must be one of ${COMMANDS.join(', ')}, got "${command}"`);
-  const inventory = core.getInput('inventory', { required: true }).trim();
+  // summary reads the shards' reports, not the inventory.
+  const inventory = core.getInput('inventory', { required: command !== 'summary' }).trim();
   const concurrency = concurrencyOption(core.getInput('concurrency'), 'input concurrency');
   return {
     command,
     inventory,
     limit: limitOption(core.getInput('limit')),
+    shard: shardOption(core.getInput('shard'), 'input shard'),
     envAllowlist: parseEnvAllowlist(core.getInput('env-allowlist')),
     sshPrivateKey: secretInput('ssh-private-key'),
     knownHosts: core.getInput('known-hosts'),
@@ -64,6 +70,7 @@ export function readInputs(): ActionInputs {
     failOnStale: boolInput('fail-on-stale', false),
     comment: boolInput('comment', true),
     planHash: planHashOption(core.getInput('plan-hash')),
+    snapshotsDir: core.getInput('snapshots-dir').trim() || 'snapshots',
     restore: {
       host: core.getInput('host').trim(),
       set: core.getInput('set').trim(),
@@ -83,6 +90,7 @@ export function inventoryOptions(inputs: ActionInputs): InventoryOptions {
     envAllowlist: inputs.envAllowlist,
     vaultPassword: inputs.vaultPassword,
     limit: inputs.limit,
+    shard: inputs.shard,
     log: actionLogger,
   };
 }

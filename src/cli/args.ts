@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { consoleLogger, stderrLogger } from '../cli-output.js';
-import { concurrencyOption } from '../commands/options.js';
+import { concurrencyOption, shardOption } from '../commands/options.js';
 import type { InventoryOptions, RemoteOptions } from '../engine/options.js';
 import { envNameReadable, parseEnvAllowlist } from '../inventory/env-policy.js';
 import { Secret } from '../secret.js';
@@ -26,6 +26,8 @@ options:
                               inventory must be inside it (default: the git top level of the
                               inventory's parent directory, else cwd)
   -l, --limit LIST            hosts or groups, comma-separated
+      --shard servers|I/N     one job of a matrix: the servers, or the I-th of N slices of
+                              the other hosts (servers first: see docs/scale.md)
   -c, --concurrency N         hosts at once, 1-256 (default 10)
       --key FILE              SSH private key (default $RESTIC_FLEET_SSH_KEY_FILE, ~/.ssh/id_ed25519)
       --known-hosts FILE      pinned host keys (default ~/.ssh/known_hosts)
@@ -49,6 +51,7 @@ export function parseCliArgs(argv: string[]) {
       inventory: { type: 'string', short: 'i' },
       root: { type: 'string' },
       limit: { type: 'string', short: 'l' },
+      shard: { type: 'string' },
       concurrency: { type: 'string', short: 'c', default: '10' },
       key: { type: 'string' },
       'known-hosts': { type: 'string' },
@@ -99,6 +102,7 @@ export function inventoryOptions(v: CliValues & { inventory: string }, limit: st
         ? new Secret(env.ANSIBLE_VAULT_PASSWORD, 'env ANSIBLE_VAULT_PASSWORD')
         : undefined,
     limit,
+    shard: shardOption(v.shard, '--shard'),
     log: v.json ? stderrLogger : consoleLogger,
   };
 }

@@ -1,5 +1,5 @@
 import { applyRun, planRun } from '../engine/converge.js';
-import { loadDesired } from '../engine/load.js';
+import { loadDesired, type LoadedDesired } from '../engine/load.js';
 import type { RemoteOptions } from '../engine/options.js';
 import { sessionsFor } from '../engine/sessions.js';
 import { snapshotsAfterApply } from '../engine/snapshots.js';
@@ -16,7 +16,7 @@ export async function applyCommand(o: RemoteOptions, expectedHash?: string, repo
   const loaded = await loadDesired(o);
   const sessions = sessionsFor(o);
   try {
-    const run = await planRun({ desired: loaded.desired, sessions, concurrency: o.concurrency });
+    const run = await planRun({ desired: loaded.desired, sessions, concurrency: o.concurrency, shard: loaded.shard });
     if (expectedHash && expectedHash !== run.plan.hash) {
       throw new PlanHashMismatch(
         `the live plan's hash ${run.plan.hash} differs from the reviewed plan-hash ${expectedHash}: nothing was applied. Review the new plan.`,
@@ -25,9 +25,12 @@ export async function applyCommand(o: RemoteOptions, expectedHash?: string, repo
     const results = await applyRun({ desired: loaded.desired, sessions, concurrency: o.concurrency }, run);
     const snapshots =
       report &&
-      (await snapshotsAfterApply({ desired: loaded.desired, sessions, concurrency: o.concurrency, staleAfterSeconds: report.staleAfterSeconds, now: report.now ?? new Date(), run }));
+      (await snapshotsAfterApply({ desired: converged(loaded), sessions, concurrency: o.concurrency, staleAfterSeconds: report.staleAfterSeconds, now: report.now ?? new Date(), run }));
     return { run, results, loaded, snapshots };
   } finally {
     await sessions.closeAll();
   }
 }
+
+/** The hosts this job converges (a client shard also reads the servers of its clients). */
+const converged = (l: LoadedDesired) => l.desired.filter((d) => !l.shard?.readOnly.has(d.name));

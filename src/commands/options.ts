@@ -4,6 +4,7 @@
  * the door calls the option ("input concurrency", "--concurrency"); it goes into the error.
  */
 import type { RestoreRequest } from '../restore/types.js';
+import { parseShard, type ShardSpec } from '../desired/shard.js';
 import { parseDuration } from '../util/duration.js';
 
 export const DEFAULT_CONCURRENCY = 10;
@@ -23,6 +24,16 @@ export const staleAfterOption = (text: string | undefined, name: string): number
 
 /** Host or group names, comma-separated (engine/load.ts splits and checks them); empty: every host. */
 export const limitOption = (text: string | undefined): string[] | undefined => (text?.trim() ? [text.trim()] : undefined);
+
+/** One job of a matrix: "servers" or "i/n" (desired/shard.ts); empty: every host. */
+export function shardOption(text: string | undefined, name: string): ShardSpec | undefined {
+  if (!text?.trim()) return undefined;
+  try {
+    return parseShard(text);
+  } catch (err) {
+    throw new Error(`${name}: ${(err as Error).message}`);
+  }
+}
 
 /** The reviewed plan's hash apply must match; empty: none. */
 export const planHashOption = (text: string | undefined): string | undefined => text?.trim() || undefined;

@@ -31,7 +31,7 @@ export async function planCommand(o: RemoteOptions, pr?: PullRequestBase): Promi
   const sessions = sessionsFor(o);
   try {
     const untrusted = pr ? { ...untrustedDestinations(loaded.desired, pr.hosts, pr.unavailable), facts: synthesisedFacts(loaded.desired, pr.hosts ?? []) } : undefined;
-    const run = await planRun({ desired: loaded.desired, sessions, concurrency: o.concurrency, untrusted });
+    const run = await planRun({ desired: loaded.desired, sessions, concurrency: o.concurrency, untrusted, shard: loaded.shard });
     return { run, results: planResults(run.plan, run, sessions), loaded };
   } finally {
     await sessions.closeAll();

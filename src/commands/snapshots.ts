@@ -9,7 +9,7 @@ export async function snapshotsCommand(o: RemoteOptions, staleAfterSeconds: numb
   const loaded = await loadDesired(o);
   const sessions = sessionsFor(o);
   try {
-    return await snapshotsRun({ desired: loaded.desired, sessions, concurrency: o.concurrency, staleAfterSeconds, now });
+    return await snapshotsRun({ desired: loaded.desired.filter((d) => !loaded.shard?.readOnly.has(d.name)), sessions, concurrency: o.concurrency, staleAfterSeconds, now });
   } finally {
     await sessions.closeAll();
   }

@@ -2,7 +2,7 @@ import { applyHost } from '../apply/host.js';
 import type { DesiredHost } from '../desired/types.js';
 import { buildProbe } from '../facts/probe.js';
 import { parseProbe } from '../facts/parse.js';
-import { buildPlan, type BuiltPlan, type FactsResult } from '../plan/build.js';
+import { buildPlan, type ShardContext, type BuiltPlan, type FactsResult } from '../plan/build.js';
 import { checksRepository, planServers } from '../plan/servers.js';
 import { addTrustWarnings, type Untrusted } from '../plan/trust.js';
 import type { Plan } from '../plan/types.js';
@@ -20,6 +20,8 @@ export interface ConvergeOptions {
 export interface PlanRunOptions extends ConvergeOptions {
   /** A pull request's new destinations: hosts not contacted (planned from `facts`) and clients not repo-checked. */
   untrusted?: Untrusted & { facts: Map<string, FactsResult> };
+  /** One job of a sharded run: servers in shard.readOnly are probed and planned for their clients, never applied. */
+  shard?: ShardContext;
 }
 
 export interface PlanRun extends BuiltPlan {
@@ -74,7 +76,7 @@ export async function planRun(o: PlanRunOptions): Promise<PlanRun> {
   const clients = o.desired.filter((d) => d.client && !facts.has(d.name));
   await runPool(clients, o.concurrency, (d) => timed(d, checksRepository(d, serverPlans, o.untrusted)));
 
-  const built = await buildPlan(o.desired, facts, serverPlans.parts);
+  const built = await buildPlan(o.desired, facts, serverPlans.parts, o.shard);
   addTrustWarnings(built.plan.hosts, o.untrusted);
   return { ...built, facts, durationMs: Date.now() - started, factsMs };
 }

@@ -5,10 +5,14 @@ import { loadConfig } from '../inventory/index.js';
 import type { HostConfig } from '../inventory/config.js';
 import { InventoryError, type Diagnostic } from '../inventory/types.js';
 import type { InventoryOptions } from './options.js';
+import { selectShard, shardLabel } from '../desired/shard.js';
+import type { ShardContext } from '../plan/build.js';
 
 export interface LoadedDesired {
   hosts: HostConfig[];
-  desired: DesiredHost[]; // narrowed by limit
+  desired: DesiredHost[]; // narrowed by limit and shard (a client shard's servers included, read-only)
+  /** A client shard's view of the servers of its clients (another job converges them). */
+  shard?: ShardContext;
   diagnostics: Diagnostic[]; // warnings (errors throw InventoryError)
   inventoryDir: string; // repo-relative
 }
@@ -29,9 +33,14 @@ export async function loadDesired(o: InventoryOptions): Promise<LoadedDesired> {
   const errors = built.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length) throw new InventoryError([...errors]);
   const selected = selectHosts(built.hosts.map((d) => d.name), inventory.groups, o.limit);
+  const limited = built.hosts.filter((d) => selected.has(d.name));
+  const sharded = o.shard && selectShard(limited, o.shard);
+  // A server outside the limit is still read for its clients: a limit must not hide an unconverged server.
+  const readOnly = sharded ? [...sharded.readOnly, ...readOnlyOutside(sharded.converge, sharded.readOnly, built.hosts)] : [];
   return {
     hosts,
-    desired: built.hosts.filter((d) => selected.has(d.name)),
+    desired: sharded ? [...readOnly, ...sharded.converge] : limited,
+    shard: o.shard && { readOnly: new Set(readOnly.map((d) => d.name)), label: shardLabel(o.shard) },
     diagnostics: [...diagnostics, ...built.diagnostics],
     inventoryDir: dirRel,
   };
@@ -49,4 +58,11 @@ export function selectHosts(all: string[], groups: Record<string, string[]>, lim
   }
   if (unknown.length) throw new Error(`--limit names no host or group: ${unknown.join(', ')}`);
   return out;
+}
+
+/** Servers of a shard's clients that the limit left out (selectShard only sees the limited hosts). */
+function readOnlyOutside(converge: DesiredHost[], readOnly: DesiredHost[], all: DesiredHost[]): DesiredHost[] {
+  const have = new Set(readOnly.map((d) => d.name));
+  const want = new Set(converge.filter((d) => !d.server).map((d) => d.client?.repository.serverHost).filter((n): n is string => !!n && !have.has(n)));
+  return all.filter((d) => want.has(d.name));
 }

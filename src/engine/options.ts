@@ -1,3 +1,4 @@
+import type { ShardSpec } from '../desired/shard.js';
 import type { MaybeSecret, Secret } from '../secret.js';
 import type { Logger } from './logger.js';
 import type { TransportFactory } from './sessions.js';
@@ -11,6 +12,8 @@ export interface InventoryOptions {
   envAllowlist?: readonly string[];
   vaultPassword?: MaybeSecret;
   limit?: string[]; // host or group names
+  /** One job of a matrix (desired/shard.ts): after limit. */
+  shard?: ShardSpec;
   log: Logger;
   /** No live hosts and maybe no secrets (a fork's PR): missing secrets become placeholders. */
   offline?: boolean;

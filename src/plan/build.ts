@@ -24,6 +24,22 @@ export function planHash(hosts: HostPlan[]): string {
   return createHash('sha256').update(canonicalJson({ version: 1, hosts: core })).digest('hex');
 }
 
+/** A client shard: the servers of its clients are read, never changed (the `servers` job converges them first). */
+export interface ShardContext {
+  readOnly: Set<string>;
+  /** Shown in reasons: "2/3". */
+  label: string;
+}
+
+/** Why a client of a shard cannot go on: its server (another job's host) is not converged yet. */
+function unconvergedServer(d: DesiredHost, shard: ShardContext, serverParts: Map<string, PartPlan>, facts: Map<string, FactsResult>): string | undefined {
+  const server = d.client?.repository.serverHost;
+  if (!server || !shard.readOnly.has(server) || !facts.get(server)?.ok) return undefined;
+  const pending = serverParts.get(server)?.changes.length ?? 1;
+  if (!pending) return undefined;
+  return `its server ${server} is not converged (${pending} pending change${pending === 1 ? '' : 's'}): the servers job (shard: servers) must apply it before the client shards run`;
+}
+
 /**
  * Two runs may plan the same host before either applies (a push and a manual run): the ops of a
  * host that changes run only if the host is still as probed, and mark it changed afterwards.
@@ -43,6 +59,8 @@ export async function buildPlan(
   facts: Map<string, FactsResult>,
   /** Server parts already planned (planRun needs them early; bcrypt work is not done twice). */
   serverParts = new Map<string, PartPlan>(),
+  /** One job of a sharded run (desired/shard.ts). */
+  shard?: ShardContext,
 ): Promise<BuiltPlan> {
   const hosts: HostPlan[] = [];
   const ops = new Map<string, PlannedChange[]>();
@@ -53,7 +71,8 @@ export async function buildPlan(
     if (!d.client || !r?.ok || !r.facts.client) continue;
     const st = r.facts.client.repo.status;
     if ((st === 'absent' || st === 'unchecked') && !initializers.has(d.client.repository.key)) {
-      initializers.set(d.client.repository.key, d.name);
+      // Shards run at once: only the repository's first client, whichever shard holds it, may create it.
+      initializers.set(d.client.repository.key, shard ? d.client.repository.sharedBy[0]! : d.name);
     }
   }
 
@@ -61,6 +80,12 @@ export async function buildPlan(
     const base = { host: d.name, roles: rolesOf(d), changes: [], warnings: [] };
     const r = facts.get(d.name);
     if (!r) continue; // not in this run (--limit)
+    if (shard?.readOnly.has(d.name)) continue; // another job's host: read for its clients only
+    const notConverged = shard && unconvergedServer(d, shard, serverParts, facts);
+    if (notConverged) {
+      hosts.push({ ...base, status: 'failed', reason: notConverged });
+      continue;
+    }
     if (!r.ok) {
       hosts.push({ ...base, status: 'failed', reason: r.reason });
       continue;
