@@ -25,7 +25,7 @@ export interface Step {
 export interface Workflow {
   name?: string;
   on?: unknown;
-  jobs: Record<string, { steps?: Step[]; env?: Record<string, unknown> }>;
+  jobs: Record<string, { steps?: Step[]; env?: Record<string, unknown>; strategy?: { matrix?: Record<string, unknown> } }>;
   env?: Record<string, unknown>;
 }
 
@@ -119,6 +119,8 @@ export interface ExprContext {
   /** workflow_dispatch: the declared inputs' values; other events (undefined): every input is "". */
   inputs?: Record<string, string>;
   prNumber?: number;
+  /** A matrix job: the values of its first combination, and that job's index (0). */
+  matrix?: Record<string, string>;
 }
 
 /** Evaluates the `${{ }}` a step's `with:`/`env:` use in these workflows; throws on anything else. */
@@ -136,6 +138,8 @@ export function evaluate(value: unknown, ctx: ExprContext, where: string): strin
       return v;
     }
     if (expr === 'github.event.pull_request.number' && ctx.prNumber !== undefined) return String(ctx.prNumber);
+    if ((m = /^matrix\.([\w-]+)$/.exec(expr)) && ctx.matrix?.[m[1]!] !== undefined) return ctx.matrix[m[1]!]!;
+    if (expr === 'strategy.job-index' && ctx.matrix) return '0';
     throw new Error(`${where}: the workflow test cannot evaluate \${{ ${expr} }}: teach test/support/workflows.ts, do not skip it`);
   });
 }

@@ -11,7 +11,7 @@
 // Rebuild dist/ first (`npm run build`).
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -152,15 +152,25 @@ async function runStep(wf: Workflow, job: string, step: Step, c: Case, where: st
     },
     inputs: c.dispatch ? dispatchValues(wf, where) : undefined,
     prNumber,
+    matrix: firstCombination(wf.jobs[job]?.strategy?.matrix),
   };
   const inputs: Record<string, string> = {};
   for (const [k, v] of Object.entries(step.with ?? {})) inputs[k] = evaluate(v, ctx, `${where} with.${k}`);
   const env: Record<string, string> = {};
   // The runner's order: workflow env, then job env, then step env.
   for (const [k, v] of Object.entries({ ...wf.env, ...wf.jobs[job]?.env, ...step.env })) env[k] = evaluate(v, ctx, `${where} env.${k}`);
-  const inventory = inputs.inventory;
+  // summary reads the shards' saved reports, not an inventory: give it two.
+  const summary = inputs.command === 'summary';
+  const inventory = inputs.inventory ?? (summary ? 'inventories/backup' : undefined);
   if (!inventory) throw new Error(`${where}: the step has no inventory input`);
   const ws = workspaceWith(inventory);
+  if (summary) {
+    const dir = path.join(ws.dir, inputs['snapshots-dir'] || 'snapshots');
+    mkdirSync(dir, { recursive: true });
+    const report = (host: string) => ({ generatedAt: '2026-12-02T01:00:00Z', staleAfterSeconds: 93600, hosts: [{ host, status: 'ok', sets: [{ setId: 'odoo volume', slug: 'odoo-volume', stale: false, failing: false }] }] });
+    writeFileSync(path.join(dir, '0.json'), JSON.stringify(report('client01.example.com')));
+    writeFileSync(path.join(dir, '1.json'), JSON.stringify(report('client02.example.com')));
+  }
   return runAction({
     inputs,
     env,
@@ -181,6 +191,12 @@ async function runStep(wf: Workflow, job: string, step: Step, c: Case, where: st
     },
     timeoutSeconds: 90,
   });
+}
+
+/** The first combination of a job's matrix (the test runs one job of it), as strings. */
+function firstCombination(matrix: Record<string, unknown> | undefined): Record<string, string> | undefined {
+  if (!matrix) return undefined;
+  return Object.fromEntries(Object.entries(matrix).filter(([, v]) => Array.isArray(v)).map(([k, v]) => [k, String((v as unknown[])[0])]));
 }
 
 /** Messages that mean a variable the workflow should map did not arrive. */
@@ -212,7 +228,7 @@ describe('the workflow checks can fail', () => {
 describe('every workflow block of the README, docs/ and .github/workflows/', () => {
   it('finds them all: the README\'s apply, plan and restore workflows, docs/\' health workflow and two snippets, and .github/', () => {
     const readme = BLOCKS.filter((b) => b.where.startsWith('README.md'));
-    expect(readme.filter((b) => !b.snippet).map((b) => b.workflow.name)).toEqual(['backups-apply', 'backups-plan', 'restore']);
+    expect(readme.filter((b) => !b.snippet).map((b) => b.workflow.name)).toEqual(['backups-apply', 'backups-plan', 'restore', 'backups-apply-sharded']);
     const docs = BLOCKS.filter((b) => b.where.startsWith('docs/'));
     expect(docs.filter((b) => !b.snippet).map((b) => b.workflow.name)).toEqual(['backups-health']);
     expect(docs.filter((b) => b.snippet).map((b) => b.where.replace(/:\d+$/, '')).sort()).toEqual(['docs/secrets.md', 'docs/ssh.md']);
@@ -281,6 +297,12 @@ describe('each step of this action, run through dist/index.js', () => {
     expect(log).not.toMatch(/the inventory has \d+ errors?/);
     if (command === 'validate') {
       expect(r.code, log).toBe(0);
+      return;
+    }
+    if (command === 'summary') {
+      // The shards' two reports, combined: no host is contacted.
+      expect(r.code, log).toBe(0);
+      expect(JSON.parse(r.outputs.snapshots!).hosts.map((h: { host: string }) => h.host)).toEqual(['client01.example.com', 'client02.example.com']);
       return;
     }
     // A live command: past the inventory, it failed connecting to the closed port.
