@@ -1,12 +1,12 @@
 import type { RotationConfig } from '../inventory/config.js';
 import { quote, sh, type ShellText } from '../remote/shell.js';
 import { CRON_FILE, LOG_DIR, RUNNER_PATH } from './runner-script.js';
+import { pruneCommand, setBackupCommand, setSummary, type PruneJob } from './set-jobs.js';
 import type { DesiredBackupSet } from './types.js';
 
 /** The command a set's cron job runs; also what tests and the demo run to trigger a backup. */
 export function backupCommand(host: string, set: DesiredBackupSet): ShellText {
-  const tags = set.tags.flatMap((t) => ['--tag', t]);
-  return sh`${RUNNER_PATH} backup --host ${host} --set ${set.slug} --volume ${set.volume} ${tags}`;
+  return setBackupCommand(host, set);
 }
 
 export function rotationCommand(host: string, r: RotationConfig): ShellText {
@@ -28,7 +28,7 @@ const comment = (s: string): string => s.replace(/[\x00-\x1f\x7f]/g, ' ');
  * The whole /etc/cron.d/restic-fleet file: one job per backup set, plus rotation.
  * One file owned by restic-fleet means removed sets simply disappear from it.
  */
-export function renderCronFile(host: string, sets: DesiredBackupSet[], rotation: RotationConfig | undefined, source: string): string {
+export function renderCronFile(host: string, sets: DesiredBackupSet[], rotation: RotationConfig | undefined, source: string, prune?: PruneJob): string {
   const lines = [
     `# Managed by restic-fleet (${comment(source)}); changes here are overwritten.`,
     'SHELL=/bin/sh',
@@ -36,12 +36,16 @@ export function renderCronFile(host: string, sets: DesiredBackupSet[], rotation:
     '',
   ];
   for (const set of sets) {
-    lines.push(`# backup set "${comment(set.id)}" (${set.type}: ${set.volume})`);
+    lines.push(`# backup set "${comment(set.id)}" (${comment(setSummary(set))})`);
     lines.push(`${set.minute} ${set.hour} * * * root ${cronCommand(backupCommand(host, set), set.slug)}`);
   }
   if (rotation) {
     lines.push(`# rotation: keep daily ${rotation.daily}, weekly ${rotation.weekly}, monthly ${rotation.monthly}${rotation.prune ? ', prune' : ''}`);
     lines.push(`${rotation.minute} ${rotation.hour} * * * root ${cronCommand(rotationCommand(host, rotation), 'rotation')}`);
+  }
+  if (prune) {
+    lines.push('# prune: once for the shared repository, after every client\'s forget');
+    lines.push(`${prune.minute} ${prune.hour} * * * root ${cronCommand(pruneCommand(host), 'prune')}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -105,6 +105,7 @@ export function parseProbe(d: DesiredHost, stdout: string): HostFacts {
       client.files[f.path] = fact;
     }
     for (const set of c.sets) {
+      if (!set.volume) continue; // only docker-volume sets have one
       const v = s.get(`volume ${set.volume}`);
       client.volumes[set.volume] = absent(v) ? undefined : { mountpoint: v!.trim() };
     }

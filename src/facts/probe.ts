@@ -66,7 +66,7 @@ sec restic-package x; dpkg-query -W -f '\${Status} \${Version}\\n' restic 2>/dev
         parts.push(sh`sec content ${f.path}; if [ -f ${f.path} ]; then b64 < ${f.path}; else echo -; fi`);
       }
     }
-    for (const v of [...new Set(c.sets.map((s) => s.volume))]) {
+    for (const v of [...new Set(c.sets.flatMap((s) => (s.volume ? [s.volume] : [])))]) {
       parts.push(sh`sec volume ${v}; docker volume inspect --format '{{.Mountpoint}}' ${v} 2>/dev/null || echo -`);
     }
     parts.push(REPO_CHECK_FUNCTION);

@@ -41,7 +41,15 @@ interface StatusFile {
   exit?: number | null;
   snapshot?: string;
   message?: string;
+  type?: string;
+  duration?: number | null;
+  files_new?: number | null;
+  bytes_added?: number | null;
+  stopped?: string;
+  unlocked?: string;
 }
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 function lastRun(json: string | undefined): LastRun | undefined {
   if (!json) return undefined;
@@ -55,6 +63,12 @@ function lastRun(json: string | undefined): LastRun | undefined {
       exitCode: typeof s.exit === 'number' ? s.exit : undefined,
       snapshotId: s.snapshot || undefined,
       message: s.message || undefined,
+      type: s.type || undefined,
+      durationSeconds: num(s.duration),
+      filesNew: num(s.files_new),
+      bytesAdded: num(s.bytes_added),
+      stopped: s.stopped || undefined,
+      unlocked: s.unlocked || undefined,
     };
   } catch {
     return { status: 'failed', message: 'unreadable status file' };

@@ -82,6 +82,7 @@ export function prepareVars(h: HostVars, v: HostValidation): Record<string, VarV
 
 function isPasswordPath(path: Path): boolean {
   if (path.length === 1) return PASSWORD_VARS.has(String(path[0]));
+  if (path.length === 3 && path[0] === 'restic_backup_sets' && path[2] === 'ping_url') return true; // a ping URL lets anyone report the job's state
   return path.length === 3 && path[0] === 'restic_server_users' && path[2] === 'password';
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isSecret, type Secret } from '../secret.js';
 import type { BackupSetConfig } from './config.js';
 import { cronField } from './cron-field.js';
+import { SET_TYPE_KEYS, SET_TYPES } from './set-types.js';
 import {
   absoluteDir,
   ansibleBool,
@@ -23,7 +24,6 @@ import {
   serverUser,
   setId,
   sshUser,
-  volumeName,
   type Check,
 } from './validators.js';
 
@@ -58,8 +58,8 @@ const password: Check<Secret> = (v) => {
   return v;
 };
 
-/** Backup set types. Open for 'postgres-dump', 'command' ...: add the type here and its fields to setSchema. */
-export const SET_TYPES = ['docker-volume'] as const;
+/** Backup set types and their own fields: set-types.ts (checked after this shape, per type). */
+export { SET_TYPES };
 const setType: Check<BackupSetConfig['type']> = (v) =>
   typeof v === 'string' && (SET_TYPES as readonly string[]).includes(v)
     ? (v as BackupSetConfig['type'])
@@ -68,7 +68,8 @@ const setType: Check<BackupSetConfig['type']> = (v) =>
 export const setShape = {
   id: req(setId),
   type: req(setType),
-  volume: req(volumeName),
+  // volume, paths, container, hooks ...: checked per type by set-types.ts
+  ...Object.fromEntries(SET_TYPE_KEYS.map((k) => [k, z.unknown().optional()])),
   tags: list(field(resticTag), 'tags'),
   hour: dflt(cronField('hour'), '1'),
   minute: dflt(cronField('minute'), '0'),
@@ -85,6 +86,13 @@ export const rotationShape = {
   prune: dflt(ansibleBool, true),
 };
 const rotationSchema = z.looseObject(rotationShape, { error: 'must be a mapping (daily, weekly, monthly, hour, minute, prune)' });
+
+/** node_exporter textfile (opt-in): an absolute path ending in .prom (the collector reads *.prom). */
+const textfilePath: Check<string> = (v) => {
+  const p = absoluteDir(v);
+  if (p instanceof Issue) return p;
+  return p.endsWith('.prom') ? p : new Issue('must end in .prom (node_exporter\'s textfile collector reads *.prom files)');
+};
 
 export const userShape = { user: req(serverUser), password: req(password) };
 
@@ -122,6 +130,7 @@ const clientShape = {
   restic_repo_password: req(password, 'is required when restic_repo is set (the repository password)'),
   restic_backup_sets: list(setSchema, 'backup sets (mappings with id, type, volume, tags, hour, minute)'),
   restic_backup_rotation: z.preprocess(nullToUndefined, rotationSchema.optional()),
+  restic_textfile_path: opt(textfilePath),
 };
 
 export const connectionSchema = z.looseObject(connectionShape);

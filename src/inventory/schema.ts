@@ -3,6 +3,7 @@ import type { ClientConfig, ConnectionConfig, HostConfig, RotationConfig, Server
 import { dedupeDiagnostics } from './diagnostics.js';
 import { mixedScripts } from './host-name.js';
 import { HostValidation } from './host-validation.js';
+import { checkSetTypes } from './set-types.js';
 import { checkSecretsInPublicFields } from './public-fields.js';
 import { unresolvedPaths } from './loader.js';
 import { checkPair, checkServerUniqueness, checkUniqueSetIds, checkUnknownKeys, prepareVars } from './schema-checks.js';
@@ -104,16 +105,18 @@ function buildServer(v: HostValidation, vars: Record<string, VarValue>): ServerC
 function buildClient(v: HostValidation, vars: Record<string, VarValue>): ClientConfig | undefined {
   checkPair(v, vars, 'restic_client_user', 'restic_client_password', 'the rest-server user name', "the rest-server user's password");
   checkUniqueSetIds(v, vars);
+  // Type-dependent set fields, on the raw values: reported beside every other error.
+  const typeFields = checkSetTypes(vars.restic_backup_sets, (sev, p, m) => v.add(sev, p, m));
   const c = v.parse(clientSchema, vars);
   if (!c) return undefined;
   (c.restic_backup_sets ?? []).forEach((s, i) => {
     const mixed = mixedScripts(s.id);
     if (mixed) v.add('warning', ['restic_backup_sets', i, 'id'], `${mixed}: ids that look alike may be different sets (a look-alike letter from another script)`);
   });
-  const sets: BackupSetConfig[] = (c.restic_backup_sets ?? []).map((s) => ({
+  const sets: BackupSetConfig[] = (c.restic_backup_sets ?? []).map((s, i) => ({
+    ...typeFields[i],
     id: s.id,
     type: s.type,
-    volume: s.volume,
     tags: s.tags ?? [],
     hour: s.hour!,
     minute: s.minute!,
@@ -122,6 +125,7 @@ function buildClient(v: HostValidation, vars: Record<string, VarValue>): ClientC
   if (c.restic_client_package) client.package = c.restic_client_package;
   if (c.restic_client_user) client.user = c.restic_client_user;
   if (c.restic_client_password) client.password = c.restic_client_password;
+  if (c.restic_textfile_path) client.textfilePath = c.restic_textfile_path;
   const r = c.restic_backup_rotation;
   if (r) {
     if (r.daily === 0 && r.weekly === 0 && r.monthly === 0) {
