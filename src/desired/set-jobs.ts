@@ -30,8 +30,8 @@ export function setBackupCommand(host: string, set: DesiredBackupSet): ShellText
   if (set.post !== undefined) args.push('--post');
   if ((set.pre !== undefined || set.post !== undefined) && set.hookTimeout !== undefined) args.push('--hook-timeout', String(set.hookTimeout));
   if (set.pingUrl) args.push('--ping');
-  const tags = set.tags.flatMap((t) => ['--tag', t]);
-  return sh`${RUNNER_PATH} backup --host ${host} --set ${set.slug} ${args} ${tags}`;
+  for (const t of set.tags) args.push('--tag', t);
+  return sh`${RUNNER_PATH} backup --host ${host} --set ${set.slug} ${args}`;
 }
 
 /** What a cron comment says about a set (public fields only). */

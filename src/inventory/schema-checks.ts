@@ -96,7 +96,7 @@ function normalise(value: VarValue, path: Path, h: HostVars, v: HostValidation):
       v.add(
         'warning',
         path,
-        'password written in plain text in the inventory: encrypt it with ansible-vault or reference an environment variable ("{{ vault_... }}")',
+        `${path[2] === 'ping_url' ? 'ping URL (a secret)' : 'password'} written in plain text in the inventory: encrypt it with ansible-vault or reference an environment variable ("{{ vault_... }}")`,
       );
       return new Secret(String(value), `inventory ${pos ? fmtPos(pos) : keyPath(path)}`);
     }

@@ -57,7 +57,7 @@ const isBlank = (v: unknown) => v === undefined || v === null;
 const databaseName: Check<string> = (v) => {
   if (typeof v !== 'string' && typeof v !== 'number') return new Issue(`must be a database name (a string), not ${describe(v)}`);
   const s = String(v);
-  if (!/^[A-Za-z0-9_][A-Za-z0-9_$-]{0,62}$/.test(s)) return new Issue('is not a database name this tool dumps: letters, digits, _ $ -, at most 63 characters');
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_-]{0,62}$/.test(s)) return new Issue('is not a database name this tool dumps: letters, digits, _ and -, at most 63 characters');
   return s;
 };
 
@@ -152,7 +152,7 @@ export function checkSetTypeFields(type: SetType, raw: Record<string, VarValue>,
     case 'path': {
       required('paths', 'the host directories or files to back up');
       const paths = listOf(raw.paths, at('paths'), absoluteDir, add, 'absolute paths');
-      if (paths && paths.length === 0) add('error', at('paths'), 'must list at least one path');
+      if (Array.isArray(raw.paths) && raw.paths.length === 0) add('error', at('paths'), 'must list at least one path');
       if (paths?.length) f.paths = [...new Set(paths)];
       const ex = listOf(raw.exclude, at('exclude'), excludePattern, add, 'exclude patterns');
       if (ex?.length) f.exclude = ex;

@@ -267,7 +267,7 @@ write_metrics() { # name status exit
     echo "restic_fleet_last_duration_seconds{$l} ${DURATION:-0}"
     [ -n "$BYTES_ADDED" ] && echo "restic_fleet_last_bytes_added{$l} $BYTES_ADDED"
     [ -n "$FILES_NEW" ] && echo "restic_fleet_last_files_new{$l} $FILES_NEW"
-    [ -n "$UNLOCKED" ] && echo "restic_fleet_last_stale_locks_removed{$l} 1"
+    [ -z "$UNLOCKED" ] || echo "restic_fleet_last_stale_locks_removed{$l} 1"
   } > "$frag.tmp" && chmod 0644 "$frag.tmp" && mv -f "$frag.tmp" "$frag"
   write_textfile
 }
@@ -276,6 +276,7 @@ write_textfile() {
   mkdir -p "$(dirname "$TEXTFILE")" || return 0
   tmp="$TEXTFILE.$$.tmp"
   # Sorted, one TYPE line per family: the text format wants a family's samples together.
+  set +f # the one glob of the runner
   cat "$STATUS_DIR"/*.prom 2> /dev/null | LC_ALL=C sort | awk '{ m = $0; sub(/[{ ].*/, "", m); if (m != last) { print "# TYPE " m " gauge"; last = m } print }' > "$tmp" &&
     chmod 0644 "$tmp" && mv -f "$tmp" "$TEXTFILE"
 }
@@ -327,7 +328,7 @@ done
 [ -n "$HOST" ] || die "--host is required"
 # Names reach file paths and words: allow only what restic-fleet generates.
 for v in "$SET" "$VOLUME" "$HOST" "$TYPE" "$CONTAINER" "$DATABASE" $STOP_LIST; do
-  case "$v" in *[!A-Za-z0-9_.@:=+$-]*) die "unsafe name: $v" ;; esac
+  case "$v" in *[!A-Za-z0-9_.@:=+-]*) die "unsafe name: $v" ;; esac
 done
 for v in $PATHS; do
   case "$v" in /*) ;; *) die "not an absolute path: $v" ;; esac
