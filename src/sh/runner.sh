@@ -130,10 +130,18 @@ ping_url() { # suffix: /start, "" (success) or /<exit code>
   url="$(cat "$ETC_DIR/$SET.ping")$1"
   if command -v curl > /dev/null 2>&1; then
     printf 'url = "%s"\n' "$url" | timeout 60 curl -fsS -m 10 --retry 2 -o /dev/null -K - > /dev/null 2>&1
-  elif command -v wget > /dev/null 2>&1; then
+  elif command -v wget > /dev/null 2>&1 && [ "$(readlink -f "$(command -v wget)")" = "$(readlink -f "$(command -v wget)" | sed 's/busybox$//')" ]; then
     printf '%s\n' "$url" | timeout 60 wget -q -T 10 -t 2 -O /dev/null -i - > /dev/null 2>&1
+  elif [ "${url#http://}" != "$url" ] && command -v bash > /dev/null 2>&1; then
+    # Neither curl nor GNU wget (busybox wget has no -i): plain HTTP through bash's /dev/tcp.
+    # shellcheck disable=SC2016 # bash expands it
+    printf '%s\n' "$url" | timeout 30 bash -c 'IFS= read -r u; u=${u#http://}; hp=${u%%/*}; p=/${u#*/}; [ "$hp" = "$u" ] && p=/
+      h=${hp%:*}; port=${hp##*:}; [ "$port" = "$hp" ] && port=80
+      exec 3<> "/dev/tcp/$h/$port" || exit 7
+      printf "GET %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n" "$p" "$hp" >&3
+      IFS= read -r status <&3; case "$status" in "HTTP/"*" 2"*) exit 0 ;; *) exit 22 ;; esac' > /dev/null 2>&1
   else
-    echo "$(now) ping ${1:-success} skipped: neither curl nor wget is installed" >> "$LOG"; return 0
+    echo "$(now) ping ${1:-success} skipped: neither curl nor GNU wget is installed (https needs one)" >> "$LOG"; return 0
   fi
   p_rc=$?
   [ "$p_rc" -eq 0 ] || echo "$(now) ping ${1:-success} failed (exit $p_rc)" >> "$LOG"
