@@ -98,7 +98,9 @@ mark_verified() {
     chmod 600 /var/lib/restic-fleet/repo-verified.tmp && mv -f /var/lib/restic-fleet/repo-verified.tmp /var/lib/restic-fleet/repo-verified
 }
 
-last_error() { grep -v '^\s*$' "$1" | tail -n 3 | tr '\n' ' ' | cut -c1-300; }
+# The last lines of a tool's stderr for the status message, without terminal escapes (restic 0.14's "\e[2K").
+ESC=$(printf '\033')
+last_error() { grep -v '^\s*$' "$1" | sed "s/${ESC}\[[0-9;]*[A-Za-z]//g" | tail -n 3 | tr '\n' ' ' | cut -c1-300; }
 
 # Stale locks: a lock older than STALE_LOCK_AGE whose holder ran on this host and is gone
 # (a killed run) blocks every later job. Plain `restic unlock` removes only stale locks

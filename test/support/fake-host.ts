@@ -30,7 +30,7 @@ case "$1" in
         "$@" > $T/stdin.data || { echo "Fatal: unable to save snapshot: command exited non-zero" >&2; exit 1; }
         snap ;;
       *" --stdin "*)
-        trap 'echo "signal interrupt received, cleaning up" >&2; exit 130' INT
+        trap 'printf "\\033[2Ksignal interrupt received, cleaning up\\n" >&2; exit 130' INT
         exec 3<&0; cat <&3 > $T/stdin.data & wait $!
         snap ;;
       *) snap ;;

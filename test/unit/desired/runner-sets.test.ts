@@ -134,6 +134,8 @@ describe.each(['0.14.0', '0.18.0'])('runner: database sets on restic %s', (versi
     const s = h.status('db');
     expect(s).toMatchObject({ status: 'failed', snapshot: '' });
     expect(String(s.message)).toMatch(/dump in container pg failed|unable to save snapshot/);
+    expect(String(s.message)).toContain('pg_dump: error: connection to server failed');
+    expect(String(s.message)).not.toContain('[2K');
   });
 
   it('all databases (pg_dumpall, mariadb --all-databases) when no database is named', async () => {
