@@ -189,6 +189,25 @@ kill -9 $pid; i=0; while pgrep -x restic > /dev/null && [ $i -lt 600 ]; do sleep
     expect((await sh(host, 'stat -c %a /etc/restic-fleet/app-volume.ping /etc/restic-fleet')).split('\n').filter(Boolean)).toEqual(['600', '700']);
   });
 
+  it('removes a stale lock of a killed restic on this host (plain unlock) and records it', async () => {
+    // A backup that never ends, killed with SIGKILL: its lock stays in the repository.
+    await sh(
+      host,
+      `rm -f /tmp/stale.fifo && mkfifo /tmp/stale.fifo
+${RESTIC_ENV} restic backup --stdin --stdin-filename stale.txt --host ${host} --tag stale-lock-test < /tmp/stale.fifo > /dev/null 2>&1 & rp=$!
+exec 7> /tmp/stale.fifo
+i=0; while [ -z "$(${RESTIC_ENV} restic --no-lock list locks 2> /dev/null)" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+kill -9 $rp; exec 7>&-; rm -f /tmp/stale.fifo`,
+    );
+    expect((await sh(host, `${RESTIC_ENV} restic --no-lock list locks`)).trim()).toMatch(/^[0-9a-f]{64}$/);
+    await new Promise((r) => setTimeout(r, 2000));
+    // The documented age is 2 h; the test shortens it to one second through the runner's variable.
+    expect(await runJob(host, 'ssh-config', 'RESTIC_FLEET_STALE_LOCK_AGE=1')).toBe(0);
+    expect(String((await status(host, 'ssh-config')).unlocked)).toMatch(/^removed stale lock [0-9a-f]{8} \(pid \d+, since /);
+    expect((await sh(host, `${RESTIC_ENV} restic --no-lock list locks`)).trim()).toBe('');
+    expect(await sh(host, 'cat /var/log/restic-fleet/ssh-config.log')).not.toContain('--remove-all');
+  });
+
   it('writes the node_exporter textfile in Prometheus text format', async () => {
     const text = await sh(host, `cat ${TEXTFILE}`);
     const families = Object.fromEntries(parsePrometheusTextFormat(text).map((f) => [f.name, f]));
