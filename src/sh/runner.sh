@@ -283,7 +283,8 @@ write_metrics() { # name status exit
 }
 write_textfile() {
   [ -n "$TEXTFILE" ] || return 0
-  mkdir -p "$(dirname "$TEXTFILE")" || return 0
+  # node_exporter runs unprivileged: a directory made here must be traversable (umask is 077).
+  (umask 022 && mkdir -p "$(dirname "$TEXTFILE")") || return 0
   tmp="$TEXTFILE.$$.tmp"
   # Sorted, one TYPE line per family: the text format wants a family's samples together.
   set +f # the one glob of the runner

@@ -256,6 +256,9 @@ describe('runner: node_exporter textfile', () => {
     h.write('restic-fail', '');
     await h.runner(['backup', '--host', 'c1', '--set', 'app', '--volume', 'v1']);
     const text = h.read('node/restic.prom');
+    const { statSync } = await import('node:fs');
+    expect(statSync(join(h.dir, 'node')).mode & 0o777).toBe(0o755); // node_exporter is not root
+    expect(statSync(join(h.dir, 'node/restic.prom')).mode & 0o777).toBe(0o644);
     expect(lines(text).length).toBeGreaterThan(10);
 
     // Strict reading: TYPE once per family, before its samples; every sample line well formed.
