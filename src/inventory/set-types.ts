@@ -1,5 +1,6 @@
 import { isSecret, type Secret } from '../secret.js';
 import type { Path } from './host-validation.js';
+import { isPlaceholderSecret } from './resolve.js';
 import type { Diagnostic, VarValue } from './types.js';
 import { absoluteDir, ansibleBool, containerName, describe, integer, Issue, volumeName, type Check } from './validators.js';
 
@@ -82,6 +83,7 @@ const excludePattern: Check<string> = (v) => {
 /** The ping URL is a secret (it lets anyone report the job's state): http(s), no quotes, spaces or backslashes (it goes into a curl config line). */
 const pingUrl: Check<Secret> = (v) => {
   if (!isSecret(v)) return new Issue('must be a URL (a string)');
+  if (isPlaceholderSecret(v)) return v; // offline plan of a pull request: the real URL is not known
   const s = v.reveal();
   if (!/^https?:\/\/[^\s"'\\]+$/.test(s)) return new Issue('must be an http:// or https:// URL without spaces, quotes or backslashes');
   if (s.length > 2048) return new Issue('is longer than 2048 characters');

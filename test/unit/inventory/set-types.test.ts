@@ -2,6 +2,8 @@
 // URL as a secret, restic_textfile_path.
 import { describe, expect, it } from 'vitest';
 import { InventoryError, loadConfig } from '../../../src/inventory/index.js';
+import { placeholderSecret } from '../../../src/inventory/resolve.js';
+import { checkSetTypeFields } from '../../../src/inventory/set-types.js';
 import { isSecret } from '../../../src/secret.js';
 import { where, writeInventory } from './helpers.js';
 
@@ -81,6 +83,13 @@ restic_backup_sets:
   it('an unknown set key still gets its did-you-mean', async () => {
     const ds = await problems('restic_backup_sets:\n  - {id: a, type: docker-volume, volume: vv, stop_container: [x]}\n');
     expect(ds).toEqual(['inv/group_vars/all.yml:4:46 error restic_backup_sets[0].stop_container: unknown key "stop_container" (did you mean "stop_containers"?)']);
+  });
+
+  it('an offline plan (placeholder secrets) accepts a ping URL it cannot see', () => {
+    const errors: string[] = [];
+    const f = checkSetTypeFields('path', { paths: ['/etc'], ping_url: placeholderSecret('vault_ping') }, ['restic_backup_sets', 0], (_s, p, m) => errors.push(`${p.join('.')}: ${m}`));
+    expect(errors).toEqual([]);
+    expect(isSecret(f.pingUrl)).toBe(true);
   });
 
   it('a ping URL is a secret: plain text warns and becomes a Secret; a bad URL is refused without repeating it', async () => {
