@@ -133,13 +133,13 @@ describe.each(CLIENTS)('set types on %s', (host) => {
     expect(afterFail).not.toBe(after);
     expect(await status(host, 'app-volume')).toMatchObject({ status: 'failed' });
 
-    // The runner killed (SIGKILL: no trap) once it has stopped the container: the next run starts it.
+    // The runner killed (SIGKILL: no trap) once the container is down: the next run starts it.
     const cron = await sh(host, 'cat /etc/cron.d/restic-fleet');
     const job = /^\S+ \S+ \* \* \* root (.*--set app-volume .*?) >>/m.exec(cron)![1]!;
     await sh(
       host,
       `${job} >> /var/log/restic-fleet/app-volume.log 2>&1 & pid=$!
-i=0; while [ ! -f /var/lib/restic-fleet/stopped/app-volume ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+i=0; while [ "$(docker inspect -f '{{.State.Running}}' app)" = true ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done
 kill -9 $pid; i=0; while pgrep -x restic > /dev/null && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done`,
     );
     expect((await appState(host)).startsWith('false ')).toBe(true);
