@@ -7,8 +7,9 @@ import { canonicalJson } from '../util/canonical-json.js';
 import { CRON_FILE, cronJobs, renderCronFile } from './cron.js';
 import { parseRepo, repoDisplay, repoKey, repoUrl, type ParsedRepo } from './repository.js';
 import { ETC_DIR, LOG_DIR, PASSWORD_FILE, REPOSITORY_FILE, RUNNER_DIR, RUNNER_PATH, RUNNER_SCRIPT, STATUS_DIR } from './runner-script.js';
+import { pruneJob, rotationFor, RUNNER_CONF, runnerConf, setFiles } from './set-jobs.js';
 import { slugify } from './slug.js';
-import type { ContainerSpec, DesiredClient, DesiredFile, DesiredHost, DesiredServer, HtpasswdUser } from './types.js';
+import type { ContainerSpec, DesiredClient, DesiredFile, DesiredHost, DesiredServer, HtpasswdUser, RepositoryRef } from './types.js';
 
 export interface DesiredState {
   hosts: DesiredHost[]; // sorted by name
@@ -153,29 +154,36 @@ function desiredClient(
   const slugs = slugify(c.sets.map((s) => s.id));
   const sets = c.sets.map((s) => ({ ...s, slug: slugs.get(s.id)! }));
   const url = repoUrl(parsed, c);
-  const cron = cronJobs(h.name, sets, c.rotation);
   const newline = (v: MaybeSecret): MaybeSecret => (typeof v === 'string' ? `${v}\n` : v.derive((x) => `${x}\n`));
-  return {
+  const repository: RepositoryRef = {
+    key: repoKey(parsed),
+    url,
+    password: c.repoPassword,
+    display: repoDisplay(parsed, c),
+    serverHost: server?.name,
+    sharedBy: sharing.map((x) => x.name),
+  };
+  const rotation = rotationFor(c.rotation, repository);
+  const prune = pruneJob(h.name, repository, new Map(sharing.map((x) => [x.name, x.client?.rotation])));
+  const cron = cronJobs(h.name, sets, rotation, prune);
+  const client: DesiredClient = {
     package: c.package,
-    repository: {
-      key: repoKey(parsed),
-      url,
-      password: c.repoPassword,
-      display: repoDisplay(parsed, c),
-      serverHost: server?.name,
-      sharedBy: sharing.map((x) => x.name),
-    },
+    repository,
     sets,
-    rotation: c.rotation,
+    rotation,
     cron,
     dirs: CLIENT_DIRS,
     files: [
       file(REPOSITORY_FILE, 0o600, newline(url), 'repository URL with HTTP credentials (secret)'),
       file(PASSWORD_FILE, 0o600, newline(c.repoPassword), 'repository password (secret)'),
       file(RUNNER_PATH, 0o755, RUNNER_SCRIPT, 'runner script the cron jobs call'),
+      file(RUNNER_CONF, 0o600, runnerConf(c.textfilePath), 'runner settings (node_exporter textfile path)'),
+      ...setFiles(sets).map((f) => file(f.path, f.mode, f.content, f.description)),
       file(CRON_FILE, 0o644, renderCronFile(cron, source), 'cron jobs: one per backup set, plus rotation'),
     ],
   };
+  if (prune) client.prune = prune;
+  return client;
 }
 
 /** /etc/restic-fleet holds credentials: root only. Logs exist before cron's first redirect into them. */

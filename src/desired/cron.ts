@@ -1,20 +1,21 @@
 import type { RotationConfig } from '../inventory/config.js';
 import { posixQuote } from '../util/posix-quote.js';
 import { CRON_FILE, LOG_DIR, RUNNER_PATH } from './runner-script.js';
+import { setBackupArgs, setSummary, type PruneJob } from './set-jobs.js';
 import type { CronJob, DesiredBackupSet } from './types.js';
 
 /**
  * The cron jobs of a client as values: one per backup set, plus rotation. The plan compares
  * these (which sets a change removes); the cron file's text is rendered from them.
  */
-export function cronJobs(host: string, sets: DesiredBackupSet[], rotation: RotationConfig | undefined): CronJob[] {
+export function cronJobs(host: string, sets: DesiredBackupSet[], rotation: RotationConfig | undefined, prune?: PruneJob): CronJob[] {
   const jobs: CronJob[] = sets.map((set) => ({
     setId: set.id,
     name: set.slug,
     minute: set.minute,
     hour: set.hour,
-    args: ['backup', '--host', host, '--set', set.slug, '--volume', set.volume, ...set.tags.flatMap((t) => ['--tag', t])],
-    comment: `backup set "${set.id}" (${set.type}: ${set.volume})`,
+    args: ['backup', '--host', host, '--set', set.slug, ...setBackupArgs(set)],
+    comment: `backup set "${set.id}" (${setSummary(set)})`,
   }));
   if (rotation) {
     const r = rotation;
@@ -25,6 +26,9 @@ export function cronJobs(host: string, sets: DesiredBackupSet[], rotation: Rotat
       args: ['forget', '--host', host, '--daily', String(r.daily), '--weekly', String(r.weekly), '--monthly', String(r.monthly), ...(r.prune ? ['--prune'] : [])],
       comment: `rotation: keep daily ${r.daily}, weekly ${r.weekly}, monthly ${r.monthly}${r.prune ? ', prune' : ''}`,
     });
+  }
+  if (prune) {
+    jobs.push({ name: 'prune', minute: prune.minute, hour: prune.hour, args: ['prune', '--host', host], comment: "prune: once for the shared repository, after every client's forget" });
   }
   return jobs;
 }

@@ -1,5 +1,6 @@
 import type { BackupSetConfig, ConnectionConfig, RotationConfig } from '../inventory/config.js';
 import type { MaybeSecret, Secret } from '../secret.js';
+import type { PruneJob } from './set-jobs.js';
 
 /** Per-host desired state: pure output of the inventory, shown (redacted) by `render`. */
 export interface DesiredHost {
@@ -95,6 +96,8 @@ export interface DesiredClient {
   rotation?: RotationConfig;
   /** The cron file's jobs (CRON_FILE in `files` is rendered from them). */
   cron: CronJob[];
+  /** The prune job of the one client that prunes a shared repository (set-jobs.ts). */
+  prune?: PruneJob;
   /** Directories restic-fleet owns on the client (created before the files). */
   dirs: Array<{ path: string; mode: number }>;
   /** Credential files, the runner script and the cron file, in write order. */

@@ -69,6 +69,8 @@ export function parseCronSets(text: string): CronSetFact[] {
 }
 
 /** One runner status file (JSON written by the runner); garbage reads as "unreadable". */
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
 export function statusRecord(json: string): StatusRecord {
   try {
     const r = JSON.parse(json) as Record<string, unknown>;
@@ -82,6 +84,12 @@ export function statusRecord(json: string): StatusRecord {
       message: str('message'),
       lastSnapshot: str('last_snapshot'),
       lastSnapshotTime: str('last_snapshot_time'),
+      type: str('type'),
+      duration: num(r.duration),
+      filesNew: num(r.files_new),
+      bytesAdded: num(r.bytes_added),
+      stopped: str('stopped'),
+      unlocked: str('unlocked'),
     };
   } catch {
     return { status: 'unreadable' };
@@ -146,6 +154,7 @@ export function parseProbe(d: DesiredHost, stdout: string): HostFacts {
       if (f.path === CRON_FILE && fact?.content !== undefined) client.cronSets = parseCronSets(fact.content);
     }
     for (const set of c.sets) {
+      if (!set.volume) continue; // only docker-volume sets have one
       const v = s.get(`volume ${set.volume}`);
       client.volumes[set.volume] = absent(v) ? undefined : { mountpoint: v!.trim() };
     }

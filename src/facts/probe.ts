@@ -37,7 +37,7 @@ export function buildProbe(d: DesiredHost, opts: ProbeOptions): Probe {
 
   if (d.client) {
     const c = d.client;
-    const volumes = [...new Set(c.sets.map((s) => s.volume))];
+    const volumes = [...new Set(c.sets.flatMap((s) => (s.volume ? [s.volume] : [])))];
     if (volumes.length) parts.push(sh`probe_volumes ${volumes}`);
     else if (!d.server) parts.push(script('docker_section 0'));
     parts.push(script('probe_client_versions'));

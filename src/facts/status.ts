@@ -1,4 +1,4 @@
-import type { DesiredHost } from '../desired/types.js';
+import type { DesiredBackupSet, DesiredHost } from '../desired/types.js';
 import { isFailing, isStale, snapshotAgeSeconds } from '../results/staleness.js';
 import type { HostSnapshots, LastRun, LatestSnapshot, SetStatus } from '../results/types.js';
 import type { ClientFacts, StatusRecord } from './types.js';
@@ -15,6 +15,12 @@ export function lastRunOf(r: StatusRecord): LastRun {
     exitCode: r.exit,
     snapshotId: r.snapshot,
     message: r.message,
+    type: r.type,
+    durationSeconds: r.duration,
+    filesNew: r.filesNew,
+    bytesAdded: r.bytesAdded,
+    stopped: r.stopped,
+    unlocked: r.unlocked,
   };
 }
 
@@ -51,10 +57,17 @@ export function snapshotsFromStatus(d: DesiredHost, facts: ClientFacts, o: FromS
       shortId: known.id.slice(0, 8),
       time: known.time,
       ageSeconds: Math.max(0, snapshotAgeSeconds(known.time, o.now) || 0),
-      paths: facts.volumes[set.volume]?.mountpoint ? [facts.volumes[set.volume]!.mountpoint] : [],
+      paths: pathsOf(set, facts),
       tags: set.tags,
     };
     sets.push({ setId: set.id, slug: set.slug, latest, lastRun: run, stale: isStale(known?.time, o.staleAfterSeconds, o.now), failing: isFailing(run) });
   }
   return { host: d.name, status: 'ok', sets };
+}
+
+/** What restic recorded as the snapshot's paths, as the runner backs each type up. */
+function pathsOf(set: DesiredBackupSet, facts: ClientFacts): string[] {
+  if (set.volume) return facts.volumes[set.volume]?.mountpoint ? [facts.volumes[set.volume]!.mountpoint] : [];
+  if (set.paths) return set.paths;
+  return [];
 }

@@ -58,6 +58,13 @@ export interface StatusRecord {
   /** The newest snapshot a run of this job made, carried over by runs that made none (a failed run keeps it). */
   lastSnapshot?: string;
   lastSnapshotTime?: string;
+  /** Written by the runner since issue 13 (set types). */
+  type?: string;
+  duration?: number;
+  filesNew?: number;
+  bytesAdded?: number;
+  stopped?: string;
+  unlocked?: string;
 }
 
 export interface ClientFacts {

@@ -1,4 +1,5 @@
 import type { Secret } from '../secret.js';
+import type { SetType, SetTypeFields } from './set-types.js';
 import type { SourcePos } from './types.js';
 
 /** Validated, typed configuration of one host: what the schema produces from HostVars. */
@@ -41,10 +42,10 @@ export interface ServerConfig {
   readyTimeoutSeconds: number;
 }
 
-export interface BackupSetConfig {
+/** A backup set: the common fields, plus its type's own (set-types.ts; volume only for docker-volume). */
+export interface BackupSetConfig extends SetTypeFields {
   id: string; // free text, e.g. "odoo volume"
-  type: 'docker-volume'; // open for 'postgres-dump', 'command' ... later
-  volume: string;
+  type: SetType;
   tags: string[];
   hour: string; // cron field, validated; default "1"? see schema
   minute: string;
@@ -68,4 +69,6 @@ export interface ClientConfig {
   repoPassword: Secret; // restic_repo_password
   sets: BackupSetConfig[];
   rotation?: RotationConfig;
+  /** restic_textfile_path: node_exporter textfile the runner writes after every job (opt-in). */
+  textfilePath?: string;
 }

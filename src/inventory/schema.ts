@@ -5,6 +5,7 @@
  */
 import { isSecret, type Secret } from '../secret.js';
 import { cronField } from './cron-field.js';
+import { SET_TYPE_KEYS, SET_TYPES, type SetType } from './set-types.js';
 import type { Path } from './types.js';
 import {
   absoluteDir,
@@ -100,34 +101,28 @@ const password: Check<Secret> = (v) => {
 // ---- backup sets -------------------------------------------------------------------
 
 /**
- * The fields of each backup set type, besides the ones every set has (id, type, tags,
- * hour, minute). To add a type: its entry here, its variant of BackupSetConfig
- * (config.ts); what it reads becomes the set's config as it is (validate.ts).
+ * Every set has id, type, tags, hour and minute. The fields that depend on the type (volume,
+ * paths, container, hooks ...) are read as written here and checked per type by
+ * set-types.ts, which reports a field of another type at its key. To add a type: its entry
+ * in set-types.ts (TYPE_KEYS and checkSetTypeFields) and its fields in SetTypeFields.
  */
-export const SET_TYPE_FIELDS = {
-  'docker-volume': { volume: req(volumeName) },
-} satisfies Record<string, Shape>;
-export type SetType = keyof typeof SET_TYPE_FIELDS;
-export const SET_TYPES = Object.keys(SET_TYPE_FIELDS) as SetType[];
-const isSetType = (v: unknown): v is SetType => typeof v === 'string' && Object.hasOwn(SET_TYPE_FIELDS, v);
-/** A set without a supported type is read with the seed's type's fields, so its other mistakes still show. */
-const FALLBACK_SET_TYPE: SetType = 'docker-volume';
+export { SET_TYPES, type SetType };
+const isSetType = (v: unknown): v is SetType => typeof v === 'string' && (SET_TYPES as readonly string[]).includes(v);
 
 const setType: Check<SetType> = (v) => (isSetType(v) ? v : new Issue(`is not a supported backup set type (supported: ${SET_TYPES.join(', ')})`));
 
-/** A set's fields in key order (also the order of "known: ..." in messages): id, type, the type's own, tags, hour, minute. */
-const shapeOfType = (type: SetType) => ({
+/** A set's fields in key order (also the order of "known: ..." in messages). */
+const SET_SHAPE = {
   id: req(setId),
   type: req(setType),
-  ...SET_TYPE_FIELDS[type],
+  ...(Object.fromEntries(SET_TYPE_KEYS.map((k) => [k, raw])) as Record<string, Field<unknown>>),
   tags: list(value(resticTag), 'tags'),
   hour: dflt(cronField('hour'), '1'),
   minute: dflt(cronField('minute'), '0'),
-});
-const SET_SHAPES = Object.fromEntries(SET_TYPES.map((t) => [t, shapeOfType(t)])) as Record<SetType, ReturnType<typeof shapeOfType>>;
-/** The fields of a set whose `type` is written as `type`. */
-export const setShape = (type: unknown) => SET_SHAPES[isSetType(type) ? type : FALLBACK_SET_TYPE];
-type SetRead = Read<ReturnType<typeof setShape>>;
+};
+/** The fields of a backup set (of any type: set-types.ts tells which belong to which). */
+export const setShape = (_type?: unknown) => SET_SHAPE;
+type SetRead = Read<typeof SET_SHAPE>;
 
 const backupSet: Field<SetRead> = (v, at, report) =>
   mapping(setShape(isMapping(v) ? v.type : undefined), 'each backup set must be a mapping (id, type, volume, tags, hour, minute)')(v, at, report);
@@ -145,6 +140,13 @@ export const rotationShape = {
 };
 
 export const userShape = { user: req(serverUser), password: req(password) };
+
+/** node_exporter textfile (opt-in): an absolute path ending in .prom (the collector reads *.prom). */
+const textfilePath: Check<string> = (v) => {
+  const p = absoluteDir(v);
+  if (p instanceof Issue) return p;
+  return p.endsWith('.prom') ? p : new Issue("must end in .prom (node_exporter's textfile collector reads *.prom files)");
+};
 
 // ---- the host's variables, by role ------------------------------------------------------
 
@@ -184,6 +186,7 @@ export const clientShape = {
   restic_repo_password: req(password, 'is required when restic_repo is set (the repository password)'),
   restic_backup_sets: list(backupSet, 'backup sets (mappings with id, type, volume, tags, hour, minute)'),
   restic_backup_rotation: optMapping(rotationShape, 'must be a mapping (daily, weekly, monthly, hour, minute, prune)'),
+  restic_textfile_path: opt(textfilePath),
 };
 
 /** Every restic_* variable restic-fleet knows (the seed's and ours). */
@@ -194,4 +197,7 @@ export const KNOWN_RESTIC_VARS: ReadonlySet<string> = new Set(
 const PASSWORD_VARS = new Set(['restic_client_password', 'restic_server_password', 'restic_repo_password']);
 /** Fields that hold a password: plain text there becomes a Secret; nowhere else may a secret go. */
 export const isPasswordPath = (path: Path): boolean =>
-  (path.length === 1 && PASSWORD_VARS.has(String(path[0]))) || (path.length === 3 && path[0] === 'restic_server_users' && path[2] === 'password');
+  (path.length === 1 && PASSWORD_VARS.has(String(path[0]))) ||
+  (path.length === 3 && path[0] === 'restic_server_users' && path[2] === 'password') ||
+  // A ping URL lets anyone report the job's state: a secret like a password.
+  (path.length === 3 && path[0] === 'restic_backup_sets' && path[2] === 'ping_url');

@@ -8,6 +8,7 @@
  * What each field is comes from schema.ts (tables), value rules from validators.ts.
  * Positions, and the paths the loader already reported, come with the host (HostVars).
  */
+import { checkSetTypes } from './set-types.js';
 import { createHash } from 'node:crypto';
 import { isSecret, Secret } from '../secret.js';
 import type { BackupSetConfig, ClientConfig, ConnectionConfig, HostConfig, ServerConfig } from './config.js';
@@ -141,7 +142,8 @@ function normalise(value: VarValue, path: Path, h: HostVars, f: Findings): VarVa
   if (isPasswordPath(path)) {
     if (typeof value === 'string' || typeof value === 'number') {
       const pos = h.posOf(path);
-      f.add('warning', path, 'password written in plain text in the inventory: encrypt it with ansible-vault or reference an environment variable ("{{ vault_... }}")');
+      const what = path[2] === 'ping_url' ? 'ping URL (a secret)' : 'password';
+      f.add('warning', path, `${what} written in plain text in the inventory: encrypt it with ansible-vault or reference an environment variable ("{{ vault_... }}")`);
       return new Secret(String(value), `inventory ${pos ? fmtPos(pos) : keyPath(path)}`);
     }
     return value;
@@ -292,18 +294,20 @@ function checkServerUniqueness(f: Findings, vars: Vars): void {
 function readClient(h: HostVars, vars: Vars, f: Findings): ClientConfig | undefined {
   checkPair(f, vars, 'restic_client_user', 'restic_client_password', 'the rest-server user name', "the rest-server user's password");
   checkUniqueSetIds(f, vars);
+  // The fields that depend on a set's type, checked per type (set-types.ts), beside every other error.
+  const typeFields = checkSetTypes(vars.restic_backup_sets, (severity, path, message) => f.add(severity, path, message));
   const c = f.read(clientShape, vars);
   if (!c) return undefined;
   const sets: BackupSetConfig[] = (c.restic_backup_sets ?? []).map((s, i) => {
     const mixed = mixedScripts(s.id);
     if (mixed) f.add('warning', ['restic_backup_sets', i, 'id'], `${mixed}: ids that look alike may be different sets (a look-alike letter from another script)`);
-    // The set as read (id, type, the type's own fields, tags, hour, minute) is its config.
-    return { ...s, tags: s.tags ?? [] };
+    return { id: s.id, type: s.type, tags: s.tags ?? [], hour: s.hour, minute: s.minute, ...typeFields[i] };
   });
   const client: ClientConfig = { repo: c.restic_repo.trim(), repoPassword: c.restic_repo_password, sets };
   if (c.restic_client_package) client.package = c.restic_client_package;
   if (c.restic_client_user) client.user = c.restic_client_user;
   if (c.restic_client_password) client.password = c.restic_client_password;
+  if (c.restic_textfile_path) client.textfilePath = c.restic_textfile_path;
   const r = c.restic_backup_rotation;
   if (r) {
     if (r.daily === 0 && r.weekly === 0 && r.monthly === 0) {

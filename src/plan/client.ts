@@ -105,7 +105,7 @@ export function planClient(d: DesiredClient, f: ClientFacts, ctx: ClientPlanCont
   }
 
   for (const set of d.sets) {
-    if (live && f.dockerVersion && !f.volumes[set.volume]) {
+    if (live && set.volume && f.dockerVersion && !f.volumes[set.volume]) {
       warnings.push(`docker volume ${set.volume} (backup set "${set.id}") does not exist on this host: its backup job fails until it does`);
     }
   }

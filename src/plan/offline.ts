@@ -65,7 +65,7 @@ export function factsFromDesired(d: DesiredHost, hashLine: HtpasswdLineHash = of
         ]),
       ),
       dirs: Object.fromEntries(c.dirs.map((x) => [x.path, { mode: x.mode, owner: 'root' }])),
-      volumes: Object.fromEntries(c.sets.map((s) => [s.volume, { mountpoint: `/var/lib/docker/volumes/${s.volume}/_data` }])),
+      volumes: Object.fromEntries(c.sets.flatMap((s) => (s.volume ? [[s.volume, { mountpoint: `/var/lib/docker/volumes/${s.volume}/_data` }]] : []))),
       repo: { status: 'initialised', detail: '' },
       cronSets: c.cron.flatMap((j) => (j.setId === undefined ? [] : [{ slug: j.name, id: j.setId }])),
       synthesised: true,

@@ -39,8 +39,10 @@ export function lastRunText(run: LastRun | undefined): string {
   const exit = run.exitCode === undefined ? '' : ` (exit ${run.exitCode})`;
   const msg = run.message ? `: ${oneLine(run.message, 200)}` : '';
   switch (run.status) {
-    case 'ok':
-      return `ok${run.end ? ` ${formatTime(run.end)}` : ''}`;
+    case 'ok': {
+      const added = run.bytesAdded === undefined ? '' : `, +${formatBytes(run.bytesAdded)}${run.durationSeconds === undefined ? '' : ` in ${run.durationSeconds} s`}`;
+      return `ok${run.end ? ` ${formatTime(run.end)}` : ''}${added}`;
+    }
     case 'failed':
       return `failed${exit}${run.end ? ` ${formatTime(run.end)}` : ''}${msg}`;
     case 'running':

@@ -43,7 +43,10 @@ export async function runRestore(
 ): Promise<RestoreReport> {
   const now = run.now ?? (() => new Date());
   const host = findClient(desired, req.host);
-  const set = findSet(host, req.set);
+  const found = findSet(host, req.set);
+  // Path and database sets restore with restic itself (docs/restore.md); in-place swaps need a volume.
+  if (!found.volume) throw new RestoreRefused(`"${found.id}" is a ${found.type} set: restore-set restores docker-volume sets only`);
+  const set = { ...found, volume: found.volume };
   const target = parseTarget(req.target);
 
   const link = new HostLink(host, factory, {
@@ -105,7 +108,7 @@ function newRunId(d: Date): string {
   return `${d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }
 
-async function preflight(link: HostLink, host: DesiredHost, set: DesiredBackupSet, snapshot: string, target: RestoreTarget): Promise<Preflight> {
+async function preflight(link: HostLink, host: DesiredHost, set: DesiredBackupSet & { volume: string }, snapshot: string, target: RestoreTarget): Promise<Preflight> {
   // One attempt: a host that cannot be reached (or whose key is wrong) fails here, before anything changed.
   const r = await link.exec(preflightCommand({ host: host.name, slug: set.slug, volume: set.volume, snapshot, target }));
   if (r.code !== 0) throw new RestoreRefused(`could not inspect ${host.name} (exit ${r.code}): ${r.stderr.trim().slice(-500)}`);

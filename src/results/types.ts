@@ -16,6 +16,13 @@ export interface LastRun {
   exitCode?: number;
   snapshotId?: string;
   message?: string; // short, from the host: escape before embedding
+  /** From the runner's status record (issue 13), when it wrote them. */
+  type?: string;
+  durationSeconds?: number;
+  filesNew?: number;
+  bytesAdded?: number;
+  stopped?: string; // containers stopped during the backup
+  unlocked?: string; // stale lock removed before it
 }
 
 export interface SetStatus {

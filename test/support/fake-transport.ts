@@ -182,7 +182,7 @@ export function probeOutput(d: DesiredHost, state: HostState, o: ProbeOptions = 
       out.push(sec('file', f.path, conv ? `${modeText(f.mode)} root root ${sha}` : '-'));
       if (typeof f.content === 'string' && f.path.startsWith('/etc/cron.d/')) out.push(sec('content', f.path, conv ? b64(f.content) : '-'));
     }
-    for (const v of new Set(c.sets.map((s) => s.volume))) out.push(sec('volume', v, `/var/lib/docker/volumes/${v}/_data`));
+    for (const v of new Set(c.sets.flatMap((s) => (s.volume ? [s.volume] : [])))) out.push(sec('volume', v, `/var/lib/docker/volumes/${v}/_data`));
     const repoLine = o.repoLine ?? (conv ? REPO_INITIALISED : REPO_ABSENT);
     // The probe asks "repo" with the desired credentials, or "repo-installed" while its server changes first.
     out.push(sec('repo', 'x', repoLine), sec('repo-installed', 'x', conv ? REPO_INITIALISED : '-'));

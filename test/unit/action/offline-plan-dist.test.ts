@@ -16,6 +16,9 @@ import { REPO_ROOT, runAction, withoutMaskLines, workflowCommands, type ActionRu
 const SEED = path.join(REPO_ROOT, 'test/fixtures/inventories/seed/inventories/backup');
 const INVENTORY = 'inventories/backup';
 const NEW_CLIENT = 'client2.example.com';
+// The new client shares the seed's repository: client.example.com, its first client, now prunes
+// it once for both instead of its own forget --prune (its cron file changes too).
+const CHANGED_HOSTS = ['client.example.com', NEW_CLIENT];
 
 let fake: FakeGitHub;
 let listener: net.Server;
@@ -128,7 +131,7 @@ describe('offline plan on a pull request that adds a client (no SSH key)', () =>
     expect(connections).toBe(0);
     expect(withoutMaskLines(r.stdout + r.stderr)).not.toMatch(/ECONNREFUSED|connect|handshake|timed out/i);
 
-    expect(JSON.parse(r.outputs['changed-hosts']!)).toEqual([NEW_CLIENT]);
+    expect(JSON.parse(r.outputs['changed-hosts']!)).toEqual(CHANGED_HOSTS);
     expect(JSON.parse(r.outputs['failed-hosts']!)).toEqual([]);
     expect(r.outputs['plan-hash']).toMatch(/^[0-9a-f]{64}$/);
 
@@ -138,7 +141,7 @@ describe('offline plan on a pull request that adds a client (no SSH key)', () =>
     expect(body.startsWith(PLAN_COMMENT_MARKER)).toBe(true);
     expect(body).toContain('Offline plan: live state was not read');
     expect(body).toContain(`against the base branch main (${repo.base.slice(0, 7)})`);
-    expect(body).toContain('**hosts: 1 changed / 2 unchanged / 0 failed / 0 skipped**');
+    expect(body).toContain('**hosts: 2 changed / 1 unchanged / 0 failed / 0 skipped**');
     // The new client's section: its cron file with the new set, its credential files.
     const section = body.slice(body.indexOf(`<code>${NEW_CLIENT}</code>`));
     expect(section).toContain('/etc/cron.d/restic-fleet');
@@ -146,7 +149,7 @@ describe('offline plan on a pull request that adds a client (no SSH key)', () =>
     expect(section).toContain('wiki_data');
     expect(section).toContain('/etc/restic-fleet/repository');
     // The others are unchanged; the plan hash is the output's.
-    expect(body).toMatch(/No changes\*\* on 2 hosts: `client\.example\.com`, `server\.example\.com`/);
+    expect(body).toMatch(/No changes\*\* on 1 host: `server\.example\.com`/);
     // Its hash describes a desired-state diff: the comment does not offer it for apply's plan-hash.
     expect(body).toContain(`Plan hash: \`${r.outputs['plan-hash']}\` · offline plan: this hash cannot be passed as \`plan-hash\``);
     expect(body).not.toContain('to apply exactly this plan');
@@ -164,7 +167,7 @@ describe('offline plan on a pull request that adds a client (no SSH key)', () =>
     const r = await offlinePlan(repo.dir, repo, 45);
     expect(workflowCommands(r.stdout, 'error').map((e) => e.message)).toEqual([]);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.outputs['changed-hosts']!)).toEqual([NEW_CLIENT]);
+    expect(JSON.parse(r.outputs['changed-hosts']!)).toEqual(CHANGED_HOSTS);
     expect(connections).toBe(0);
   });
 
@@ -176,7 +179,7 @@ describe('offline plan on a pull request that adds a client (no SSH key)', () =>
     expect(() => git(shallow, 'cat-file', '-e', `${repo.base}^{commit}`)).toThrow();
     const r = await offlinePlan(shallow, repo, 44);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(JSON.parse(r.outputs['changed-hosts']!)).toEqual([NEW_CLIENT]);
+    expect(JSON.parse(r.outputs['changed-hosts']!)).toEqual(CHANGED_HOSTS);
     expect(fake.comments('acme', 'infra', 44)[0]!.body).toContain(`against the base branch main (${repo.base.slice(0, 7)})`);
     expect(connections).toBe(0);
   });
@@ -226,7 +229,7 @@ describe('offline plan on a pull request that adds a client (no SSH key)', () =>
     expect(down.code, down.stdout + down.stderr).toBe(1);
     expect(workflowCommands(down.stdout, 'error').map((w) => w.message).join('\n')).toMatch(/could not update the plan comment on pull request #49 .*it may show an older plan/);
     expect(down.summary).toContain(NEW_CLIENT);
-    expect(JSON.parse(down.outputs['changed-hosts']!)).toEqual([NEW_CLIENT]);
+    expect(JSON.parse(down.outputs['changed-hosts']!)).toEqual(CHANGED_HOSTS);
   });
 
   it('updating the plan comment: a 500 is retried once; a 500 twice fails the run (the old plan must not sit under a green check)', async () => {
@@ -251,7 +254,7 @@ describe('offline plan on a pull request that adds a client (no SSH key)', () =>
     expect(errors[0]).toMatch(/^could not update the plan comment on pull request #50 \(updating comment \d+ failed twice: HTTP 500 .*\): it may show an older plan/);
     expect(fake.comments('acme', 'infra', 50).map((c) => c.body)).toEqual([updated]); // unchanged, and the run says so
     expect(twice.summary).toContain(NEW_CLIENT);
-    expect(JSON.parse(twice.outputs['changed-hosts']!)).toEqual([NEW_CLIENT]);
+    expect(JSON.parse(twice.outputs['changed-hosts']!)).toEqual(CHANGED_HOSTS);
   });
 
   it('creating the plan comment fails twice, with no older comment: a warning only (nothing outdated is shown)', async () => {

@@ -172,7 +172,7 @@ describe('defaults and roles', () => {
       ENV,
     );
     expect(ds.map((d) => `${where(d)}: ${d.message}`)).toEqual([
-      'inv/group_vars/all.yml:6:19 error restic_backup_sets[0].type: is not a supported backup set type (supported: docker-volume)',
+      'inv/group_vars/all.yml:6:19 error restic_backup_sets[0].type: is not a supported backup set type (supported: docker-volume, path, postgres, mysql, mariadb)',
       'inv/group_vars/all.yml:11:12 error restic_server_users[1].user: duplicate user "b": restic_server_users[0].user at inv/group_vars/all.yml:10:12 defines it already',
       'inv/hosts.yml:3:5 error restic_server_user: is required with restic_server_password (the user name)',
       "inv/hosts.yml:3:5 error restic_client_password: is required with restic_client_user (the rest-server user's password)",

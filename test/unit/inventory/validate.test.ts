@@ -3,7 +3,8 @@
 // loader hands those over as data.
 import { describe, expect, it } from 'vitest';
 import { loadInventoryCollecting } from '../../../src/inventory/loader.js';
-import { SET_TYPE_FIELDS, SET_TYPES, setShape } from '../../../src/inventory/schema.js';
+import { SET_TYPES, setShape } from '../../../src/inventory/schema.js';
+import { SET_TYPE_KEYS } from '../../../src/inventory/set-types.js';
 import type { HostVars, Path, SourcePos, VarValue } from '../../../src/inventory/types.js';
 import { validateHost } from '../../../src/inventory/validate.js';
 import { Secret } from '../../../src/secret.js';
@@ -51,17 +52,15 @@ describe('validateHost on a host built by hand', () => {
 });
 
 describe('backup set types', () => {
-  it('are the entries of one table, each with its own fields between type and tags', () => {
-    expect(SET_TYPES).toEqual(Object.keys(SET_TYPE_FIELDS));
-    expect(Object.keys(setShape('docker-volume'))).toEqual(['id', 'type', 'volume', 'tags', 'hour', 'minute']);
-    // An unsupported type is read with the seed's type's fields, so its other mistakes still show.
-    expect(Object.keys(setShape('constructor'))).toEqual(Object.keys(setShape('docker-volume')));
+  it('are one list (set-types.ts); every type-dependent field sits between type and tags', () => {
+    expect(SET_TYPES).toEqual(['docker-volume', 'path', 'postgres', 'mysql', 'mariadb']);
+    expect(Object.keys(setShape())).toEqual(['id', 'type', ...SET_TYPE_KEYS, 'tags', 'hour', 'minute']);
   });
 
   it('refuses names of Object.prototype as a type', () => {
     const r = validateHost(host({ ...client, restic_backup_sets: [{ id: 'a', type: '__proto__', volume: 'vol1' }] }));
     expect(r.diagnostics.map((d) => `${d.key}: ${d.message}`)).toEqual([
-      'restic_backup_sets[0].type: is not a supported backup set type (supported: docker-volume)',
+      'restic_backup_sets[0].type: is not a supported backup set type (supported: docker-volume, path, postgres, mysql, mariadb)',
     ]);
   });
 });

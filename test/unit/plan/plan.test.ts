@@ -192,7 +192,8 @@ describe('offlinePlan', () => {
     expect(plan.offline).toBe(true);
     expect(removedHosts).toEqual([]);
     const byHost = Object.fromEntries(plan.hosts.map((h) => [h.host, h.changes.map((c) => c.id)]));
-    expect(byHost['c1']).toEqual([]);
+    // The repository becomes shared: c1, its first client, now prunes it once for both (its cron only).
+    expect(byHost['c1']).toEqual(['file:/etc/cron.d/restic-fleet']);
     expect(byHost['server.example.com']).toEqual([]); // c2 uses the same admin user: no htpasswd change
     expect(byHost['c2']).toEqual(expect.arrayContaining(['file:/etc/cron.d/restic-fleet', 'file:/etc/restic-fleet/password']));
     expect(byHost['c2']).not.toContain('repository:http://server.example.com:8080/backup'); // joins the existing repository
