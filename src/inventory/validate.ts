@@ -294,14 +294,14 @@ function checkServerUniqueness(f: Findings, vars: Vars): void {
 function readClient(h: HostVars, vars: Vars, f: Findings): ClientConfig | undefined {
   checkPair(f, vars, 'restic_client_user', 'restic_client_password', 'the rest-server user name', "the rest-server user's password");
   checkUniqueSetIds(f, vars);
+  const c = f.read(clientShape, vars);
   // The fields that depend on a set's type, checked per type (set-types.ts), beside every other error.
   const typeFields = checkSetTypes(vars.restic_backup_sets, (severity, path, message) => f.add(severity, path, message));
-  const c = f.read(clientShape, vars);
   if (!c) return undefined;
   const sets: BackupSetConfig[] = (c.restic_backup_sets ?? []).map((s, i) => {
     const mixed = mixedScripts(s.id);
     if (mixed) f.add('warning', ['restic_backup_sets', i, 'id'], `${mixed}: ids that look alike may be different sets (a look-alike letter from another script)`);
-    return { id: s.id, type: s.type, tags: s.tags ?? [], hour: s.hour, minute: s.minute, ...typeFields[i] };
+    return { ...typeFields[i], id: s.id, type: s.type, tags: s.tags ?? [], hour: s.hour, minute: s.minute };
   });
   const client: ClientConfig = { repo: c.restic_repo.trim(), repoPassword: c.restic_repo_password, sets };
   if (c.restic_client_package) client.package = c.restic_client_package;
