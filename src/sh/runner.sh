@@ -49,10 +49,18 @@ write_status() { # name status start end exit snapshot message
   prev=$(cat "$STATUS_DIR/$1.json" 2> /dev/null)
   drill=$(printf '%s' "$prev" | sed -n 's/.*"drill":\({[^}]*}\).*/\1/p')
   check=$(printf '%s' "$prev" | sed -n 's/.*"check":\({[^}]*}\).*/\1/p')
-  printf '{"name":"%s","status":"%s","start":"%s","end":"%s","exit":%s,"snapshot":"%s","message":"%s","type":"%s","duration":%s,"files_new":%s,"files_changed":%s,"bytes_added":%s,"stopped":"%s","unlocked":"%s","drill":%s,"check":%s}\n' \
+  # The newest snapshot this job made, kept through runs that made none: the apply's report
+  # reads it from this record instead of asking restic (one round trip per host).
+  if [ "$2" = ok ] && [ -n "$6" ]; then
+    last=$6 last_time=$3
+  else
+    last=$(printf '%s' "$prev" | sed -n 's/.*"last_snapshot":"\([0-9a-f]*\)".*/\1/p')
+    last_time=$(printf '%s' "$prev" | sed -n 's/.*"last_snapshot_time":"\([0-9TZ:.+-]*\)".*/\1/p')
+  fi
+  printf '{"name":"%s","status":"%s","start":"%s","end":"%s","exit":%s,"snapshot":"%s","message":"%s","type":"%s","duration":%s,"files_new":%s,"files_changed":%s,"bytes_added":%s,"stopped":"%s","unlocked":"%s","last_snapshot":"%s","last_snapshot_time":"%s","drill":%s,"check":%s}\n' \
     "$1" "$2" "$3" "$4" "$5" "$6" "$(json_str "$7")" "$TYPE" "$(json_num "$DURATION")" "$(json_num "$FILES_NEW")" \
     "$(json_num "$FILES_CHANGED")" "$(json_num "$BYTES_ADDED")" "$(json_str "$STOPPED")" "$(json_str "$UNLOCKED")" \
-    "${drill:-null}" "${check:-null}" > "$tmp" && chmod 0644 "$tmp" && mv -f "$tmp" "$STATUS_DIR/$1.json"
+    "$last" "$last_time" "${drill:-null}" "${check:-null}" > "$tmp" && chmod 0644 "$tmp" && mv -f "$tmp" "$STATUS_DIR/$1.json"
 }
 
 # Copy-truncate past the size cap: cron's ">>" descriptor keeps appending to the same file.

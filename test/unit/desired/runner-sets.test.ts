@@ -46,6 +46,16 @@ describe('runner: docker-volume sets', () => {
     expect(h.has('lib/stopped/app')).toBe(false);
   });
 
+  it('a failed run keeps the last good snapshot in its record (the apply report reads it there)', async () => {
+    const h = host();
+    expect((await h.runner(['backup', '--host', 'c1', '--set', 'app', '--volume', 'appdata'])).code).toBe(0);
+    const good = h.status('app');
+    expect(good).toMatchObject({ last_snapshot: good.snapshot, last_snapshot_time: good.start });
+    h.write('restic-fail', '');
+    expect((await h.runner(['backup', '--host', 'c1', '--set', 'app', '--volume', 'appdata'])).code).toBe(1);
+    expect(h.status('app')).toMatchObject({ status: 'failed', snapshot: '', last_snapshot: good.snapshot, last_snapshot_time: good.start });
+  });
+
   it('stop_containers stops only the named running containers', async () => {
     const h = host();
     h.write('ps', 'web\nworker\n');
