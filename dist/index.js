@@ -66956,6 +66956,30 @@ function parseEnvAllowlist(text, what = 'env-allowlist') {
     return [...new Set(names)];
 }
 
+;// CONCATENATED MODULE: ./src/desired/shard.ts
+const MAX_SHARDS = 256;
+function parseShard(text) {
+    const t = text.trim();
+    if (t === 'servers')
+        return { kind: 'servers' };
+    const m = /^([0-9]{1,3})\s*\/\s*([0-9]{1,3})$/.exec(t);
+    const index = m ? Number(m[1]) : NaN;
+    const count = m ? Number(m[2]) : NaN;
+    if (!m || index < 1 || count < 1 || index > count || count > MAX_SHARDS) {
+        throw new Error(`shard must be "servers" or "i/n" with 1 ≤ i ≤ n ≤ ${MAX_SHARDS} (e.g. 2/4), not "${t.slice(0, 40)}"`);
+    }
+    return { kind: 'clients', index, count };
+}
+function selectShard(all, spec) {
+    if (spec.kind === 'servers')
+        return { converge: all.filter((d) => d.server), readOnly: [] };
+    const clients = all.filter((d) => !d.server).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const converge = clients.filter((_, i) => i % spec.count === spec.index - 1);
+    const serverNames = new Set(converge.map((d) => d.client?.repository.serverHost).filter((n) => !!n));
+    return { converge, readOnly: all.filter((d) => serverNames.has(d.name)) };
+}
+const shardLabel = (spec) => (spec.kind === 'servers' ? 'servers' : `${spec.index}/${spec.count}`);
+
 ;// CONCATENATED MODULE: ./src/util/duration.ts
 /**
  * Durations as users write them in inputs (`stale-after: 26h`): one parser both doors use.
@@ -67008,6 +67032,7 @@ function positive(seconds, fail) {
 
 ;// CONCATENATED MODULE: ./src/commands/options.ts
 
+
 const DEFAULT_CONCURRENCY = 10;
 /** More hosts at once than this only queues on the runner's sockets and CPU (bcrypt, ssh handshakes). */
 const MAX_CONCURRENCY = 256;
@@ -67023,6 +67048,17 @@ function concurrencyOption(text, name) {
 const staleAfterOption = (text, name) => parseDuration(text || DEFAULT_STALE_AFTER, name);
 /** Host or group names, comma-separated (engine/load.ts splits and checks them); empty: every host. */
 const limitOption = (text) => (text?.trim() ? [text.trim()] : undefined);
+/** One job of a matrix: "servers" or "i/n" (desired/shard.ts); empty: every host. */
+function shardOption(text, name) {
+    if (!text?.trim())
+        return undefined;
+    try {
+        return parseShard(text);
+    }
+    catch (err) {
+        throw new Error(`${name}: ${err.message}`);
+    }
+}
 /** The reviewed plan's hash apply must match; empty: none. */
 const planHashOption = (text) => text?.trim() || undefined;
 /** What to restore: host and set are required (`missing` says so in the door's words); snapshot latest, target in place. */
@@ -67355,7 +67391,7 @@ const actionLogger = {
 
 
 
-const COMMANDS = ['validate', 'plan', 'apply', 'snapshots', 'restore'];
+const COMMANDS = ['validate', 'plan', 'apply', 'snapshots', 'restore', 'summary'];
 const secretInput = (name) => {
     const v = getInput(name);
     if (!v)
@@ -67377,12 +67413,14 @@ function readInputs() {
     const command = (getInput('command') || 'plan').trim();
     if (!COMMANDS.includes(command))
         throw new Error(`input command must be one of ${COMMANDS.join(', ')}, got "${command}"`);
-    const inventory = getInput('inventory', { required: true }).trim();
+    // summary reads the shards' reports, not the inventory.
+    const inventory = getInput('inventory', { required: command !== 'summary' }).trim();
     const concurrency = concurrencyOption(getInput('concurrency'), 'input concurrency');
     return {
         command,
         inventory,
         limit: limitOption(getInput('limit')),
+        shard: shardOption(getInput('shard'), 'input shard'),
         envAllowlist: parseEnvAllowlist(getInput('env-allowlist')),
         sshPrivateKey: secretInput('ssh-private-key'),
         knownHosts: getInput('known-hosts'),
@@ -67394,6 +67432,7 @@ function readInputs() {
         failOnStale: boolInput('fail-on-stale', false),
         comment: boolInput('comment', true),
         planHash: planHashOption(getInput('plan-hash')),
+        snapshotsDir: getInput('snapshots-dir').trim() || 'snapshots',
         restore: {
             host: getInput('host').trim(),
             set: getInput('set').trim(),
@@ -67412,6 +67451,7 @@ function inventoryOptions(inputs) {
         envAllowlist: inputs.envAllowlist,
         vaultPassword: inputs.vaultPassword,
         limit: inputs.limit,
+        shard: inputs.shard,
         log: actionLogger,
     };
 }
@@ -73417,8 +73457,10 @@ function lastRunText(run) {
     const exit = run.exitCode === undefined ? '' : ` (exit ${run.exitCode})`;
     const msg = run.message ? `: ${oneLine(run.message, 200)}` : '';
     switch (run.status) {
-        case 'ok':
-            return `ok${run.end ? ` ${formatTime(run.end)}` : ''}`;
+        case 'ok': {
+            const added = run.bytesAdded === undefined ? '' : `, +${formatBytes(run.bytesAdded)}${run.durationSeconds === undefined ? '' : ` in ${run.durationSeconds} s`}`;
+            return `ok${run.end ? ` ${formatTime(run.end)}` : ''}${added}`;
+        }
         case 'failed':
             return `failed${exit}${run.end ? ` ${formatTime(run.end)}` : ''}${msg}`;
         case 'running':
@@ -73771,7 +73813,21 @@ async function renderRestore(report) {
         log_setFailed(`restore failed: ${report.message ?? ''}`);
 }
 
+;// CONCATENATED MODULE: ./src/sh/files.generated.ts
+// Generated by scripts/gen-sh.mjs from src/sh/*.sh: edit those files, then run npm run gen-sh.
+const SH_FILES = {
+    "apply": "# The apply script's functions (apply/script.ts renders one call per planned op). It stops\n# at the first failure and reports per change: \"@@rf ok <change-id>\",\n# \"@@rf fail <change-id> <base64 message>\", \"@@rf repo <code> <base64 stderr>\",\n# \"@@rf restic-version <x.y.z or ->\" (before the first repo line), \"@@rf stale <generation>\".\n\nok() { echo \"@@rf ok $1\"; }\nfail() { echo \"@@rf fail $1 $(printf '%s' \"$2\" | base64 -w0)\"; exit 1; }\nrun_step() { # change-id command...: runs it, output captured, fails the script on error\n  RF_ID=$1; shift\n  RF_OUT=$(\"$@\" 2>&1) || fail \"$RF_ID\" \"$(printf '%s' \"$RF_OUT\" | tail -n 5)\"\n}\nwrite_file() { # change-id path mode — content is the next base64 line on stdin\n  IFS= read -r RF_B64 || fail \"$1\" \"stdin ended early\"\n  RF_D=$(dirname \"$2\"); mkdir -p \"$RF_D\" || fail \"$1\" \"cannot create $RF_D\"\n  rm -f \"$RF_D\"/.rf.?????? # temp files of a run killed mid-write (we hold the host lock: none is live)\n  RF_T=$(mktemp \"$RF_D/.rf.XXXXXX\") || fail \"$1\" \"mktemp in $RF_D failed\"\n  if printf '%s' \"$RF_B64\" | base64 -d > \"$RF_T\" && chown root:root \"$RF_T\" && chmod \"$3\" \"$RF_T\" && mv -f \"$RF_T\" \"$2\"; then :; else\n    rm -f \"$RF_T\"; fail \"$1\" \"writing $2 failed\"\n  fi\n}\nhttp_answers() { # port: does anything answer HTTP on 127.0.0.1:port? (any status, 401 included)\n  if command -v curl >/dev/null 2>&1; then\n    curl -s -o /dev/null -m 2 \"http://127.0.0.1:$1/\"\n  elif command -v wget >/dev/null 2>&1; then\n    wget -q -T 2 -t 1 -O /dev/null \"http://127.0.0.1:$1/\"; RF_W=$?\n    [ \"$RF_W\" = 0 ] || [ \"$RF_W\" = 8 ] # 8: the server answered with an error status\n  elif command -v bash >/dev/null 2>&1; then\n    # shellcheck disable=SC2016 # $0 is bash's, expanded by the inner bash\n    timeout 3 bash -c 'exec 3<>\"/dev/tcp/127.0.0.1/$0\" && printf \"GET / HTTP/1.0\\r\\n\\r\\n\" >&3 && head -c 5 <&3' \"$1\" 2>/dev/null | grep -q '^HTTP/'\n  else\n    timeout 3 python3 -c 'import http.client,sys; c=http.client.HTTPConnection(\"127.0.0.1\",int(sys.argv[1]),timeout=2); c.request(\"GET\",\"/\"); c.getresponse()' \"$1\" 2>/dev/null\n  fi\n}\nawait_http() { # change-id container port timeout-seconds\n  RF_END=$(( $(date +%s) + $4 ))\n  until http_answers \"$3\"; do\n    if [ \"$(date +%s)\" -ge \"$RF_END\" ]; then\n      RF_ST=$(docker inspect -f '{{.State.Status}}, exit code {{.State.ExitCode}}, {{.RestartCount}} restarts' \"$2\" 2>&1)\n      fail \"$1\" \"container $2 did not answer HTTP on port $3 within $4 s (state: $RF_ST); its last log lines:\n$(docker logs --tail 10 \"$2\" 2>&1)\"\n    fi\n    sleep 0.5\n  done\n}\n# The whole run holds the host's restic-fleet lock (restore and other runs take it too).\napply_lock() {\n  mkdir -p /var/lock\n  exec 8> @HOST_LOCK@\n  flock -w 300 8 || fail lock \"another restic-fleet run holds @HOST_LOCK@ (waited 300 s)\"\n}\n\n# A plan made before another run's apply is stale: exit 0 with a marker, so the engine\n# reports the host as planned on stale facts, not as failed.\nguard_generation() { # generation the plan saw\n  RF_GEN=$(cat @GENERATION_FILE@ 2>/dev/null || echo 0)\n  [ \"$RF_GEN\" = \"$1\" ] || { echo \"@@rf stale $RF_GEN\"; exit 0; }\n}\nbump_generation() {\n  if ! { mkdir -p \"$(dirname @GENERATION_FILE@)\" && echo $((RF_GEN + 1)) > @GENERATION_FILE@.tmp && mv -f @GENERATION_FILE@.tmp @GENERATION_FILE@; }; then\n    fail generation \"cannot write @GENERATION_FILE@\"\n  fi\n}\n\n# The installed restic's version (after a package op of this run), so the repo line's exit code reads right.\nrestic_version() {\n  RF_V=$(restic version 2>/dev/null | sed -n '1s/^restic \\([0-9][0-9.]*\\).*/\\1/p')\n  echo \"@@rf restic-version ${RF_V:--}\"\n}\n\n# Init only when the repository certainly does not exist: exit 10 on restic >= 0.17, else\n# (0.14 exits 1 for everything) by its stderr, never after a 401 or a wrong password.\nrepo_init() {\n  RF_R=$(repo_check_files @REPOSITORY_FILE@ @PASSWORD_FILE@)\n  RF_ERR=$(printf '%s' \"${RF_R#* }\" | base64 -d)\n  RF_CODES=; [ -n \"$RF_V\" ] && [ \"$(printf '%s\\n0.17.0\\n' \"$RF_V\" | sort -V | head -n 1)\" = 0.17.0 ] && RF_CODES=1\n  if [ \"${RF_R%% *}\" != 0 ] && { { [ -n \"$RF_CODES\" ] && [ \"${RF_R%% *}\" = 10 ]; } || { printf '%s' \"$RF_ERR\" | grep -q 'unable to open config file' \\\n     && printf '%s' \"$RF_ERR\" | grep -qiE 'does not exist|no such file|404' \\\n     && ! printf '%s' \"$RF_ERR\" | grep -qiE '401|unauthorized|wrong password'; }; }; then\n    RF_OUT=$(restic --repository-file @REPOSITORY_FILE@ --password-file @PASSWORD_FILE@ init 2>&1) || true\n    RF_R=$(repo_check_files @REPOSITORY_FILE@ @PASSWORD_FILE@)\n  fi\n  echo \"@@rf repo $RF_R\"\n}\nrepo_verify() { echo \"@@rf repo $(repo_check_files @REPOSITORY_FILE@ @PASSWORD_FILE@)\"; }\n",
+    "prelude": "# The one prelude every remote command starts with: fail on unset variables, a known PATH\n# (cron's and sshd's differ), and files created private by default. Words like @HOST_LOCK@ are\n# restic-fleet's constant host paths and tags, filled in by facts/host-script.ts.\nset -u\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\numask 077\n\n# A section of the answer: \"@@rf <name...>\" then one value line (parsed by facts/sections.ts).\nsec() { printf '@@rf %s\\n' \"$*\"; }\n# stdin as one base64 line: values that could hold anything cannot forge a marker.\nb64() { base64 -w0 2>/dev/null; echo; }\n",
+    "probe": "# The plan's probe (facts/probe.ts): one round trip, sections \"@@rf <kind> <name>\" then one\n# value line. Cheap on a no-op: one docker call, no restic process (versions cached in\n# @PROBE_CACHE_FILE@, keyed by the stat of what changes them), files stat'ed and hashed in\n# one call each.\n\n# The line of text $1 (lines \"<value...> <key>\") that ends in \" $2\", or fails: builtins only.\nline_ending() {\n  RF_TXT=\"$1\n\"\n  RF_PRE=${RF_TXT%%\" $2\n\"*}\n  [ \"$RF_PRE\" != \"$RF_TXT\" ] && printf '%s\\n' \"${RF_PRE##*\n}\"\n}\n\nprobe_base() {\n  sec uid x; id -u\n  RF_GEN=0; [ -f @GENERATION_FILE@ ] && read -r RF_GEN 2>/dev/null < @GENERATION_FILE@\n  sec generation x; echo \"${RF_GEN:-0}\"\n}\n\n# Versions of restic (first line of `restic version`), its Debian package and the docker\n# engine, from the cache while restic's binary, dpkg's database and docker's socket are\n# unchanged (a new daemon makes a new socket). Sets RF_RESTIC RF_PKG RF_DOCKER.\nprobe_versions() {\n  RF_BIN=$(command -v restic) || RF_BIN=\n  RF_KEY=$(stat -L -c '%n %i %s %Y' \"${RF_BIN:-/nonexistent}\" /var/lib/dpkg/status /var/run/docker.sock 2>/dev/null | tr '\\n' ' ')\n  if [ -f @PROBE_CACHE_FILE@ ] && { IFS= read -r RF_K && IFS= read -r RF_RESTIC && IFS= read -r RF_PKG && IFS= read -r RF_DOCKER; } 2>/dev/null < @PROBE_CACHE_FILE@ \\\n     && [ \"$RF_K\" = \"$RF_KEY\" ]; then\n    return 0\n  fi\n  RF_RESTIC=-; [ -n \"$RF_BIN\" ] && RF_RESTIC=$(restic version 2>/dev/null | head -n 1 | grep .) || RF_RESTIC=-\n  RF_PKG=$(dpkg-query -W -f '${Status} ${Version}\\n' restic 2>/dev/null | sed -n 's/^install ok installed //p' | grep .) || RF_PKG=-\n  RF_DOCKER=$(docker version --format '{{.Server.Version}}' 2>/dev/null | grep .) || RF_DOCKER=-\n  # A stopped daemon is asked again: docker_section does not trust a \"-\" here.\n  if [ -d \"$(dirname @PROBE_CACHE_FILE@)\" ]; then\n    # Without root (no become) the directory is not writable: then every probe asks.\n    printf '%s\\n%s\\n%s\\n%s\\n' \"$RF_KEY\" \"$RF_RESTIC\" \"$RF_PKG\" \"$RF_DOCKER\" 2>/dev/null > @PROBE_CACHE_FILE@.tmp && mv -f @PROBE_CACHE_FILE@.tmp @PROBE_CACHE_FILE@ 2>/dev/null\n  fi\n  return 0\n}\n\n# The engine's version when the probe's docker call succeeded ($1: its exit code), else asks.\ndocker_section() {\n  sec docker x\n  if [ \"$1\" = 0 ] && [ \"$RF_DOCKER\" != - ]; then echo \"$RF_DOCKER\"\n  elif docker version --format '{{.Server.Version}}' 2>/dev/null | grep .; then :\n  else echo -; fi\n}\n\nprobe_server() { # container network-or-empty\n  RF_SERVER=yes\n  docker inspect --type container --format '{{json .}}{{\"\\n\"}}{{range $k, $v := .NetworkSettings.Networks}} {{$k}}{{end}} ' \"$1\" > \"$RF_TMP/c\" 2>/dev/null\n  RF_RC=$?\n  docker_section \"$RF_RC\"\n  sec container \"$1\"; if [ \"$RF_RC\" = 0 ]; then head -n 1 \"$RF_TMP/c\" | b64; else echo; fi\n  if [ -n \"$2\" ]; then\n    sec network \"$2\"\n    # The container's own networks answer on a no-op; otherwise ask docker.\n    if [ \"$RF_RC\" = 0 ] && case \"$(tail -n 1 \"$RF_TMP/c\")\" in *\" $2 \"*) true ;; *) false ;; esac; then echo yes\n    elif docker network inspect --format '{{.Name}}' \"$2\" >/dev/null 2>&1; then echo yes\n    else echo no; fi\n  fi\n}\n\nprobe_volumes() { # volume...: one `docker volume ls` for all\n  RF_VOLS=$(docker volume ls --format '{{.Mountpoint}} {{.Name}}' 2>/dev/null)\n  RF_RC=$?\n  [ \"$RF_SERVER\" = yes ] || docker_section \"$RF_RC\"\n  for RF_V do\n    sec volume \"$RF_V\"\n    RF_L=$(line_ending \"$RF_VOLS\" \"$RF_V\") && echo \"${RF_L% \"$RF_V\"}\" || echo -\n  done\n}\n\nprobe_dirs() { # path...: \"mode owner\" or \"-\" each\n  RF_ST=$(stat -c '%a %U %n' -- \"$@\" 2>/dev/null)\n  for RF_P do\n    sec dir \"$RF_P\"\n    if [ -d \"$RF_P\" ] && RF_L=$(line_ending \"$RF_ST\" \"$RF_P\"); then echo \"${RF_L% \"$RF_P\"}\"; else echo -; fi\n  done\n}\n\nprobe_files() { # path...: \"mode owner group sha256\" or \"-\" each\n  RF_ST=$(stat -c '%a %U %G %n' -- \"$@\" 2>/dev/null)\n  RF_SUMS=$(sha256sum -- \"$@\" 2>/dev/null) # \"<hash>  <path>\": the hash keeps a trailing space\n  for RF_P do\n    sec file \"$RF_P\"\n    if [ -f \"$RF_P\" ] && RF_L=$(line_ending \"$RF_ST\" \"$RF_P\") && RF_H=$(line_ending \"$RF_SUMS\" \"$RF_P\"); then\n      echo \"${RF_L% \"$RF_P\"} ${RF_H% \"$RF_P\"}\"\n    else echo -; fi\n  done\n}\n\nprobe_content() { # path: base64 of a file that is not secret (the cron file)\n  sec content \"$1\"; if [ -f \"$1\" ]; then b64 < \"$1\"; else echo -; fi\n}\n\nprobe_client_versions() {\n  sec restic x; echo \"$RF_RESTIC\"\n  sec restic-package x; echo \"$RF_PKG\"\n}\n\n# The runner's status records (one JSON object per set), for the snapshot report.\nprobe_status_records() {\n  for RF_F in @STATUS_DIR@/*.json; do\n    [ -f \"$RF_F\" ] || continue\n    RF_N=${RF_F##*/}\n    sec status-record \"${RF_N%.json}\"; b64 < \"$RF_F\"\n  done\n}\n\nprobe_start() {\n  RF_SERVER=no\n  probe_base\n  RF_TMP=$(mktemp -d) || exit 1\n  trap 'rm -rf \"$RF_TMP\"' EXIT\n  probe_versions\n}\n",
+    "repo-check": "# Opens the repository with given credentials (see facts/repo-check.ts). The URL and\n# password arrive as shell variables read from stdin and go into 0600 temp files for\n# --repository-file/--password-file: never argv, never the environment.\n# repo_check_* print \"<exit code> <base64 stderr tail>\".\n\ninstalled_hash() { cat @REPOSITORY_FILE@ @PASSWORD_FILE@ 2>/dev/null | sha256sum | cut -d' ' -f1; }\nmark_verified() {\n  mkdir -p \"$(dirname @VERIFIED_FILE@)\" && installed_hash > @VERIFIED_FILE@.tmp && chmod 600 @VERIFIED_FILE@.tmp && mv -f @VERIFIED_FILE@.tmp @VERIFIED_FILE@\n}\nverified_recently() { [ -n \"$(find @VERIFIED_FILE@ -mmin -1440 2>/dev/null)\" ] && [ \"$(cat @VERIFIED_FILE@)\" = \"$(installed_hash)\" ]; }\nrepo_check_files() { # repository-file password-file\n  RF_ERR=$(mktemp) || { echo \"99 $(echo mktemp failed | base64 -w0)\"; return; }\n  timeout 20 restic --repository-file \"$1\" --password-file \"$2\" --no-lock --no-cache cat config >/dev/null 2>\"$RF_ERR\"\n  RF_RC=$?\n  [ \"$RF_RC\" = 0 ] && [ \"$1\" = @REPOSITORY_FILE@ ] && mark_verified\n  printf '%s %s\\n' \"$RF_RC\" \"$(tail -n 5 \"$RF_ERR\" | base64 -w0)\"\n  rm -f \"$RF_ERR\"\n}\nrepo_check_stdin() { # url password\n  RF_T=$(mktemp -d) || return\n  printf '%s\\n' \"$1\" > \"$RF_T/repository\"; printf '%s\\n' \"$2\" > \"$RF_T/password\"\n  repo_check_files \"$RF_T/repository\" \"$RF_T/password\"\n  rm -rf \"$RF_T\"\n}\nrepo_check_desired() { # url password sha256-of-the-desired-credential-files\n  if [ \"$(installed_hash)\" != \"$3\" ]; then repo_check_stdin \"$1\" \"$2\"\n  elif verified_recently; then echo \"0 $(printf 'verified within the last day' | base64 -w0)\"\n  else repo_check_files @REPOSITORY_FILE@ @PASSWORD_FILE@; fi\n}\n",
+    "restore-job": "# The restore job (restore/job-script.ts writes it to <RESTORE_DIR>/<run>.sh after the\n# prelude and restore.sh, then `restore_job \"$@\"`); see job-script.ts for the protocol.\n\nnow() { date -u +%Y-%m-%dT%H:%M:%SZ; }\nlog() { echo \"$(now) $*\"; }\ndie() { echo \"restic-fleet restore: $*\" >&2; exit 2; }\n# Names reach file paths and docker/restic arguments: allow only what restic-fleet generates.\nsafe() { case \"$1\" in ''|*[!A-Za-z0-9_.@:=+-]*) return 1 ;; esac; return 0; }\nabspath() { case \"$1\" in /*) case \"$1\" in *\"$NL\"*) return 1 ;; esac; return 0 ;; esac; return 1; }\n\noneline() { printf '%s' \"$1\" | tr '\\n\\r\\t' '   ' | tr -d '\\000-\\010\\013-\\037' | cut -c1-1500; }\nstatus() {\n  {\n    echo \"run $RUN\"; echo \"pid $$\"; echo \"mode $MODE\"; echo \"phase $ST_PHASE\"; echo \"outcome $ST_OUTCOME\"\n    echo \"snapshot $SNAP\"; echo \"safety $ST_SAFETY\"; echo \"files $ST_FILES\"; echo \"dirs $ST_DIRS\"\n    echo \"symlinks $ST_LINKS\"; echo \"bytes $ST_BYTES\"; echo \"verification $(oneline \"$ST_VERIFICATION\")\"\n    echo \"stopped$ST_STOPPED\"; echo \"started$ST_STARTED\"\n    echo \"recovered $(oneline \"$ST_RECOVERED\")\"; echo \"volume $(oneline \"$ST_VOLUME\")\"\n    echo \"start $ST_START\"; echo \"end $ST_END\"; echo \"message $(oneline \"$ST_MESSAGE\")\"\n  } > \"$DIR/.$RUN.status.tmp\" && mv -f \"$DIR/.$RUN.status.tmp\" \"$DIR/$RUN.status\"\n}\nphase() { ST_PHASE=$1; log \"phase $1\"; status; }\nfailpoint() { if [ \"$FAILPOINT\" = \"$1\" ]; then log \"failpoint $1: SIGKILL\"; kill -9 $$; fi; }\nlast_error() { grep -v '^[[:space:]]*$' \"$ERR\" | tail -n 3 | tr '\\n' ' ' | cut -c1-400; }\n\n# restic 0.14 has no --retry-lock: retry while another client holds an exclusive lock\n# (a prune); plain unlock removes only stale locks.\nrestic_retry() {\n  n=0\n  while :; do\n    restic \"$@\" > \"$OUT\" 2> \"$ERR\"; rc=$?\n    cat \"$ERR\"\n    if [ \"$rc\" -ne 0 ] && grep -q 'repository is already locked' \"$ERR\" && [ \"$n\" -lt 10 ]; then\n      n=$((n + 1)); log \"repository locked; retry $n/10 in 30s\"\n      restic unlock > /dev/null 2>&1; sleep 30; continue\n    fi\n    return \"$rc\"\n  done\n}\n\ncontainers_of() { # volume → names of containers using it, \"name state\" lines\n  docker ps -a --filter \"volume=$1\" --format '{{.Names}} {{.State}}'\n}\n\nstart_containers() { # names...: starts each, records it in ST_STARTED when it runs\n  for c in \"$@\"; do\n    if docker start \"$c\" > /dev/null 2>> \"$ERR\" && [ \"$(docker inspect -f '{{.State.Running}}' \"$c\" 2> /dev/null)\" = true ]; then\n      ST_STARTED=\"$ST_STARTED $c\"; log \"started container $c\"\n    else\n      log \"could not start container $c: $(last_error)\"\n      ST_MESSAGE=\"$ST_MESSAGE; container $c did not start again: start it by hand\"\n    fi\n  done\n}\n\n# Finishes or rolls back a swap a journal describes; RECOVERED tells what was done.\n# The new tree was restored and verified before the journal was written, so when the\n# live directory is missing (between the renames) the swap is completed.\nrecover_journal() {\n  j=$1\n  jr=$(sed -n 's/^run //p' \"$j\"); jmp=$(sed -n 's/^mp //p' \"$j\")\n  jold=$(sed -n 's/^old //p' \"$j\"); jnew=$(sed -n 's/^new //p' \"$j\")\n  if [ -z \"$jmp\" ] || [ -z \"$jold\" ] || [ -z \"$jnew\" ]; then\n    RECOVERED=\"journal $j is incomplete: check $jmp by hand\"; return 1\n  fi\n  if [ -d \"$jmp\" ] && [ -d \"$jold\" ] && [ -d \"$jnew\" ]; then\n    # Something recreated the live directory between the renames; empty means nothing wrote to it.\n    if [ -z \"$(ls -A \"$jmp\")\" ]; then rmdir \"$jmp\"; else\n      RECOVERED=\"interrupted swap of run $jr: $jmp, $jold and $jnew all exist; left for a human\"; return 1\n    fi\n  fi\n  if [ -d \"$jmp\" ]; then\n    if [ -d \"$jnew\" ]; then\n      rm -rf \"$jnew\"; RECOVERED=\"swap of run $jr had not started: volume unchanged\"\n    else\n      rm -rf \"$jold\"; RECOVERED=\"swap of run $jr had completed: volume restored\"\n    fi\n  elif [ -d \"$jnew\" ] && mv -T \"$jnew\" \"$jmp\"; then\n    rm -rf \"$jold\"; RECOVERED=\"completed the interrupted swap of run $jr: volume restored\"\n  elif [ -d \"$jold\" ] && mv -T \"$jold\" \"$jmp\"; then\n    rm -rf \"$jnew\"; RECOVERED=\"rolled back the interrupted swap of run $jr: volume unchanged\"\n  else\n    RECOVERED=\"interrupted swap of run $jr: neither $jnew nor $jold can be moved to $jmp; left for a human\"; return 1\n  fi\n  sync; rm -f \"$j\"; sync\n  log \"recover: $RECOVERED\"\n  return 0\n}\n\n# Under the host lock no other restore runs, so every journal or container list here was\n# left by a job that died: settle them all.\nrecover_all() {\n  for j in \"$DIR\"/swap-*.journal; do\n    [ -f \"$j\" ] || continue\n    RECOVERED=\n    recover_journal \"$j\" || log \"recover: $RECOVERED\"\n    ST_RECOVERED=\"$ST_RECOVERED$RECOVERED; \"\n  done\n  for f in \"$DIR\"/containers-*; do\n    [ -f \"$f\" ] || continue\n    read -r fr names < \"$f\" || names=\n    for c in $names; do\n      safe \"$c\" || continue\n      if [ \"$(docker inspect -f '{{.State.Running}}' \"$c\" 2> /dev/null)\" != true ]; then\n        start_containers \"$c\"; ST_RECOVERED=\"$ST_RECOVERED\"\"restarted container $c left stopped by run $fr; \"\n      fi\n    done\n    rm -f \"$f\"\n  done\n  status\n}\n\n# Called on any failure: settles a swap in flight, removes staging, restarts what was\n# stopped, and says what the volume holds and where the previous contents are.\nfail() {\n  trap - TERM INT HUP\n  ST_MESSAGE=\"$1$ST_MESSAGE\"\n  log \"FAILED: $1\"\n  if [ -n \"$IN_SWAP\" ]; then\n    RECOVERED=\n    recover_journal \"$JOURNAL\" || :\n    ST_VOLUME=$RECOVERED\n  elif [ \"$MODE\" = in-place ] && [ -n \"$MP\" ]; then\n    ST_VOLUME=unchanged\n  fi\n  [ -n \"$STAGE\" ] && rm -rf \"$STAGE\"\n  [ -n \"$NEW\" ] && [ ! -f \"$JOURNAL\" ] && rm -rf \"$NEW\"\n  if [ -n \"$STOPPING\" ]; then\n    # shellcheck disable=SC2086 # split on purpose: container names, checked by safe()\n    start_containers $RUNNING\n    rm -f \"$CONTAINERS_FILE\"\n  fi\n  if [ -n \"$ST_SAFETY\" ]; then\n    ST_MESSAGE=\"$ST_MESSAGE; the volume's previous contents are in safety snapshot $ST_SAFETY (tags @SET_TAG_PREFIX@$SLUG, @PRE_RESTORE_TAG@)\"\n  fi\n  ST_OUTCOME=failed ST_END=$(now)\n  phase failed\n  exit 1\n}\n\n# Staging and swap directories a dead job left beside a volume's _data (disk space, not\n# state): removed once no journal refers to them any more.\nclean_leftovers() { # volume\n  lp=$(docker volume inspect --format '{{.Mountpoint}}' \"$1\" 2> /dev/null)\n  [ -n \"$lp\" ] || return 0\n  lp=$(dirname \"$lp\")\n  for j in \"$DIR\"/swap-*.journal; do [ -f \"$j\" ] && grep -qF \"$lp/\" \"$j\" && return 0; done\n  for d in \"$lp\"/.rf-restore-* \"$lp\"/.rf-new-* \"$lp\"/.rf-old-*; do\n    [ -e \"$d\" ] || continue\n    rm -rf \"$d\"; log \"removed $d, left by an earlier run\"\n  done\n}\n\ntake_host_lock() {\n  exec 8> @HOST_LOCK@\n  flock -w \"$LOCK_WAIT\" 8 || fail \"another restic-fleet run held @HOST_LOCK@ for $LOCK_WAIT s; nothing was changed\"\n  make_work\n}\n# Work files (restic ls of a big volume is big) on disk beside the status files, not in a\n# tmpfs. Made under the host lock, so any other work directory is a dead job's.\nmake_work() {\n  WORK=$(mktemp -d \"$DIR/.work.XXXXXX\") || fail \"mktemp in $DIR failed\"\n  OUT=$WORK/out ERR=$WORK/err\n  for w in \"$DIR\"/.work.*; do [ \"$w\" = \"$WORK\" ] || rm -rf \"$w\"; done\n}\ntake_set_lock() { # the runner's per-set lock: no backup of the set runs meanwhile\n  exec 9> \"/var/lock/restic-fleet-$SLUG.lock\"\n  flock -w \"$LOCK_WAIT\" 9 || fail \"a backup of set $SLUG held its lock for $LOCK_WAIT s; nothing was changed\"\n}\n\n# Restores the snapshot with content verification into $STAGE, then compares the staged\n# tree with the snapshot's listing (file, directory and symlink counts, total bytes).\nrestore_and_verify() {\n  phase restore\n  rm -rf \"$STAGE\"; mkdir -p \"$STAGE\" || fail \"cannot create staging directory $STAGE\"\n  restic_retry restore \"$SNAP\" --target \"$STAGE\" --verify || fail \"restic restore failed: $(last_error)\"\n  cat \"$OUT\"\n  verified=$(sed -n 's/^finished verifying \\([0-9]*\\) files.*/\\1/p' \"$OUT\" | tail -n 1)\n  [ -n \"$verified\" ] || fail \"restic restore --verify did not report a verification\"\n  phase verify\n  TREE=$STAGE$SNAPPATH\n  [ -d \"$TREE\" ] || fail \"the restored snapshot has no directory $SNAPPATH\"\n  restic_retry --no-lock ls --json \"$SNAP\" || fail \"restic ls failed: $(last_error)\"\n  depth=$(printf '%s\\n' \"$SNAPPATH\" | tr '/' '\\n' | grep -c .)\n  # Field order of restic's node JSON: quotes inside names are escaped, so \"type\":\"file\"\n  # and \"size\": only match the real fields.\n  want=$(awk -v depth=\"$depth\" '\n    /\"struct_type\":\"node\"/ {\n      if ($0 ~ /\"type\":\"file\"/) { f++; if (match($0, /\"size\":[0-9]+/)) b += substr($0, RSTART + 7, RLENGTH - 7) }\n      else if ($0 ~ /\"type\":\"dir\"/) d++\n      else if ($0 ~ /\"type\":\"symlink\"/) l++\n      else o++\n    }\n    END { printf \"%d %d %d %.0f %d\\n\", f, d - depth, l, b, o }' \"$OUT\")\n  have=\"$(find \"$TREE\" -type f -printf x | wc -c) $(find \"$TREE\" -mindepth 1 -type d -printf x | wc -c) $(find \"$TREE\" -type l -printf x | wc -c) $(find \"$TREE\" -type f -printf '%s\\n' | awk '{ s += $1 } END { printf \"%.0f\", s }') $(find \"$TREE\" ! -type f ! -type d ! -type l -printf x | wc -c)\"\n  # shellcheck disable=SC2086 # split on purpose: five numbers each\n  set -- $want; wf=$1 wd=$2 wl=$3 wb=$4 wo=$5\n  # shellcheck disable=SC2086 # split on purpose: five numbers each\n  set -- $have; hf=$1 hd=$2 hl=$3 hb=$4 ho=$5\n  log \"snapshot listing: $wf files, $wd dirs, $wl symlinks, $wb bytes, $wo other; staged: $hf files, $hd dirs, $hl symlinks, $hb bytes, $ho other\"\n  if [ \"$wf $wd $wl $wb $wo\" != \"$hf $hd $hl $hb $ho\" ]; then\n    fail \"verification failed: the snapshot lists $wf files/$wd dirs/$wl symlinks/$wb bytes, the staged tree has $hf/$hd/$hl/$hb\"\n  fi\n  ST_FILES=$hf ST_DIRS=$hd ST_LINKS=$hl ST_BYTES=$hb\n  ST_VERIFICATION=\"restic restore --verify re-read the content of $verified files; the staged tree matches the snapshot listing: $hf files, $hd directories, $hl symlinks, $hb bytes\"\n  status\n}\n\nin_place() {\n  phase lock\n  take_host_lock\n  take_set_lock\n  phase recover\n  recover_all\n  ST_STARTED='' # what recovery restarted is in ST_RECOVERED; from here on: this run's containers\n  if [ -f \"$DIR/swap-$SLUG.journal\" ]; then\n    fail \"an earlier interrupted swap of this set could not be settled ($ST_RECOVERED): fix it by hand, see $DIR/swap-$SLUG.journal\"\n  fi\n  clean_leftovers \"$VOLUME\"\n  MP=$(docker volume inspect --format '{{.Mountpoint}}' \"$VOLUME\" 2> \"$ERR\")\n  CREATED=''\n  if [ -z \"$MP\" ]; then\n    docker volume create \"$VOLUME\" > /dev/null 2>> \"$ERR\" || fail \"volume $VOLUME does not exist and could not be created: $(last_error)\"\n    MP=$(docker volume inspect --format '{{.Mountpoint}}' \"$VOLUME\" 2> \"$ERR\")\n    CREATED=1; log \"volume $VOLUME did not exist: created it\"\n    ST_MESSAGE=\"$ST_MESSAGE; volume $VOLUME did not exist: created it (nothing to keep in a safety snapshot)\"\n  fi\n  if [ -z \"$MP\" ] || [ ! -d \"$MP\" ]; then fail \"volume $VOLUME has no directory on this host ($MP)\"; fi\n  # A volume with a driver or driver options (e.g. a bind to another directory) keeps its\n  # data elsewhere: swapping _data would not restore it.\n  drv=$(docker volume inspect --format '{{.Driver}} {{len .Options}}' \"$VOLUME\" 2> /dev/null)\n  if [ \"$drv\" != \"local 0\" ]; then fail \"volume $VOLUME is not a plain local volume (driver and options: $drv): restore to a path instead\"; fi\n  if mountpoint -q \"$MP\"; then fail \"$MP is a mount point: it cannot be swapped; restore to a path instead\"; fi\n  P=$(dirname \"$MP\")\n  STAGE=$P/.rf-restore-$RUN NEW=$P/.rf-new-$RUN OLD=$P/.rf-old-$RUN\n  JOURNAL=$DIR/swap-$SLUG.journal CONTAINERS_FILE=$DIR/containers-$SLUG\n\n  phase stop\n  containers_of \"$VOLUME\" > \"$OUT\" 2> \"$ERR\" || fail \"docker ps failed: $(last_error)\"\n  RUNNING=$(awk '$2 == \"running\" || $2 == \"restarting\" || $2 == \"paused\" { print $1 }' \"$OUT\" | tr '\\n' ' ')\n  for c in $RUNNING; do safe \"$c\" || fail \"unexpected container name $c\"; done\n  # Written before stopping: if this job dies, recover starts them again.\n  echo \"$RUN $RUNNING\" > \"$CONTAINERS_FILE\"; sync\n  STOPPING=1\n  for c in $RUNNING; do\n    docker stop -t 30 \"$c\" > /dev/null 2> \"$ERR\" || fail \"could not stop container $c: $(last_error)\"\n    ST_STOPPED=\"$ST_STOPPED $c\"; log \"stopped container $c\"\n  done\n  status\n  failpoint after-stop\n\n  if [ -z \"$CREATED\" ]; then\n    phase safety-snapshot\n    restic_retry backup --json --host \"$HOST\" --tag \"@SET_TAG_PREFIX@$SLUG\" --tag \"@PRE_RESTORE_TAG@\" \\\n      --tag \"restic-fleet:keep-until=$KEEP\" \"$MP\" || fail \"the safety snapshot failed, so nothing was restored: $(last_error)\"\n    ST_SAFETY=$(sed -n 's/.*\"message_type\":\"summary\".*\"snapshot_id\":\"\\([0-9a-f]*\\)\".*/\\1/p' \"$OUT\" | tail -n 1)\n    [ -n \"$ST_SAFETY\" ] || fail \"the safety snapshot reported no id, so nothing was restored\"\n    log \"safety snapshot $ST_SAFETY\"\n    status\n  fi\n\n  restore_and_verify\n\n  phase swap\n  mv -T \"$TREE\" \"$NEW\" || fail \"cannot move the staged tree to $NEW\"\n  rm -rf \"$STAGE\"; STAGE=\n  left=$(containers_of \"$VOLUME\" | awk '$2 == \"running\" { print $1 }' | tr '\\n' ' ')\n  [ -z \"$left\" ] || fail \"container(s) $left started using the volume during the restore\"\n  sync\n  if ! { printf 'run %s\\nmp %s\\nold %s\\nnew %s\\n' \"$RUN\" \"$MP\" \"$OLD\" \"$NEW\" > \"$JOURNAL.tmp\" && sync && mv -f \"$JOURNAL.tmp\" \"$JOURNAL\"; }; then\n    fail \"cannot write the swap journal $JOURNAL\"\n  fi\n  sync\n  IN_SWAP=1\n  failpoint before-swap\n  mv -T \"$MP\" \"$OLD\" || fail \"cannot rename $MP\"\n  failpoint between-renames\n  mv -T \"$NEW\" \"$MP\" || fail \"cannot rename $NEW to $MP\"\n  sync\n  failpoint after-swap\n  rm -rf \"$OLD\"; sync; rm -f \"$JOURNAL\"; sync\n  IN_SWAP=\n  ST_VOLUME=restored\n\n  phase start\n  STOPPING=\n  # shellcheck disable=SC2086 # split on purpose: container names, checked by safe()\n  start_containers $RUNNING\n  rm -f \"$CONTAINERS_FILE\"\n  ST_OUTCOME=restored ST_END=$(now)\n  phase finished\n}\n\nto_path() {\n  phase lock\n  take_host_lock\n  phase recover\n  recover_all\n  REAL=$(realpath -m \"$TARGET\") || fail \"cannot resolve $TARGET\"\n  MP=$(docker volume inspect --format '{{.Mountpoint}}' \"$VOLUME\" 2> /dev/null)\n  if [ -n \"$MP\" ]; then\n    MPR=$(realpath -m \"$MP\")\n    case \"$REAL/\" in \"$MPR\"/*) fail \"target $TARGET is inside the live volume $VOLUME ($MPR): restore in place or elsewhere\" ;; esac\n    MP=\n  fi\n  if [ -e \"$REAL\" ]; then\n    [ -d \"$REAL\" ] || fail \"target $TARGET exists and is not a directory\"\n    [ -z \"$(ls -A \"$REAL\")\" ] || fail \"target $TARGET is not empty: restore into a new or empty directory, so nothing stale mixes in\"\n  fi\n  mkdir -p \"$REAL\" || fail \"cannot create $TARGET\"\n  STAGE=$REAL/.rf-restore-$RUN\n  restore_and_verify\n  phase move\n  # The snapshot's root directory attributes, before moving its entries changes its times.\n  touch -r \"$TREE\" \"$WORK/ref\"\n  find \"$TREE\" -mindepth 1 -maxdepth 1 -exec mv -t \"$REAL\" -- {} + || fail \"moving the restored files into $TARGET failed: it may be incomplete\"\n  chown --reference=\"$TREE\" \"$REAL\"; chmod --reference=\"$TREE\" \"$REAL\"\n  rm -rf \"$STAGE\"; STAGE=\n  touch -r \"$WORK/ref\" \"$REAL\"\n  ST_OUTCOME=restored ST_END=$(now)\n  phase finished\n}\n\nrestore_job() {\n  restore_env\n  DIR=@RESTORE_DIR@\n  LOCK_WAIT=600\n  NL='\n'\n  [ $# -ge 2 ] || die \"usage: job in-place|to-path|recover RUN ...\"\n  MODE=$1 RUN=$2\n  shift 2\n  HOST='' SLUG='' VOLUME='' SNAP='' SNAPPATH='' TARGET='' KEEP='' FAILPOINT=''\n  case \"$MODE\" in\n    in-place)\n      [ $# -ge 6 ] || die \"in-place needs HOST SLUG VOLUME SNAPSHOT SNAPPATH KEEP_UNTIL\"\n      HOST=$1 SLUG=$2 VOLUME=$3 SNAP=$4 SNAPPATH=$5 KEEP=$6\n      [ $# -ge 7 ] && FAILPOINT=$7 ;;\n    to-path)\n      [ $# -ge 6 ] || die \"to-path needs HOST SLUG VOLUME SNAPSHOT SNAPPATH TARGET\"\n      HOST=$1 SLUG=$2 VOLUME=$3 SNAP=$4 SNAPPATH=$5 TARGET=$6 ;;\n    recover) [ $# -ge 1 ] && VOLUME=$1 ;;\n    *) die \"unknown mode $MODE\" ;;\n  esac\n  safe \"$RUN\" || die \"unsafe run id\"\n  if [ \"$MODE\" != recover ]; then\n    for v in \"$HOST\" \"$SLUG\" \"$VOLUME\"; do safe \"$v\" || die \"unsafe name: $v\"; done\n    case \"$SNAP\" in ''|*[!0-9a-f]*) die \"snapshot id must be hex\" ;; esac\n    abspath \"$SNAPPATH\" || die \"snapshot path must be absolute\"\n    [ \"$MODE\" = to-path ] && { abspath \"$TARGET\" || die \"target must be an absolute path\"; }\n    [ \"$MODE\" = in-place ] && { case \"$KEEP\" in ''|*[!0-9-]*) die \"bad keep-until date\" ;; esac; }\n  elif [ -n \"$VOLUME\" ]; then\n    safe \"$VOLUME\" || die \"unsafe name: $VOLUME\"\n  fi\n\n  mkdir -p \"$DIR\" /var/lock || die \"cannot create $DIR\"\n  WORK='' OUT=/dev/null ERR=/dev/null # see make_work\n  trap 'rm -rf \"$WORK\"' EXIT\n  trap 'fail \"stopped by a signal\"' TERM INT HUP\n\n  ST_PHASE=starting ST_OUTCOME=running ST_SAFETY='' ST_FILES='' ST_DIRS='' ST_LINKS='' ST_BYTES='' ST_VERIFICATION=''\n  ST_STOPPED='' ST_STARTED='' ST_RECOVERED='' ST_VOLUME='' ST_MESSAGE='' ST_START=$(now) ST_END=''\n  RUNNING='' STOPPING='' IN_SWAP='' MP='' P='' STAGE='' NEW='' OLD='' JOURNAL='' CONTAINERS_FILE=''\n  case \"$MODE\" in\n    in-place) in_place ;;\n    to-path) to_path ;;\n    recover)\n      phase lock\n      take_host_lock\n      phase recover\n      recover_all\n      [ -n \"$VOLUME\" ] && clean_leftovers \"$VOLUME\"\n      ST_OUTCOME=restored ST_END=$(now)\n      phase finished ;;\n  esac\n  exit 0\n}\n",
+    "restore": "# Restore's functions besides the job (restore/script.ts): the repository from the installed\n# credential files, the read-only preflight, and the launcher. Preflight output is\n# \"@@rf <key>\" lines each followed by one value line (base64 where it could hold anything).\n\nrestore_env() {\n  export RESTIC_REPOSITORY_FILE=@REPOSITORY_FILE@\n  export RESTIC_PASSWORD_FILE=@PASSWORD_FILE@\n  export RESTIC_CACHE_DIR=@CACHE_DIR@\n}\n\n# Runs a command; prints \"<exit code> <base64 stdout> <base64 stderr>\" on one line.\ncap() {\n  RF_T=$(mktemp -d) || { echo \"99 - -\"; return; }\n  \"$@\" > \"$RF_T/o\" 2> \"$RF_T/e\"; RF_RC=$?\n  printf '%s %s %s\\n' \"$RF_RC\" \"$(base64 -w0 < \"$RF_T/o\")\" \"$(base64 -w0 < \"$RF_T/e\")\"\n  rm -rf \"$RF_T\"\n}\n\npreflight_host() { # restic and the credentials\n  sec restic; restic version 2>/dev/null | head -n 1 | grep . || echo -\n  sec credentials; if [ -r @REPOSITORY_FILE@ ] && [ -r @PASSWORD_FILE@ ]; then echo yes; else echo no; fi\n}\n\npreflight_volume() { # volume: where it lives, its driver, the containers using it\n  RF_MP=$(docker volume inspect --format '{{.Mountpoint}}' \"$1\" 2>/dev/null)\n  sec mountpoint; printf '%s' \"$RF_MP\" | b64\n  sec mountpoint-real; if [ -n \"$RF_MP\" ]; then realpath -m \"$RF_MP\" | b64; else echo; fi\n  sec mountpoint-is-mount; if [ -n \"$RF_MP\" ] && mountpoint -q \"$RF_MP\"; then echo yes; else echo no; fi\n  sec volume-driver; docker volume inspect --format '{{.Driver}} {{len .Options}}' \"$1\" 2>/dev/null || echo -\n  sec containers; docker ps -a --filter \"volume=$1\" --format '{{.Names}} {{.State}}' 2>/dev/null | b64\n}\n\npreflight_target() { # path\n  sec target-real; realpath -m \"$1\" | b64\n  sec target-state\n  if [ ! -e \"$1\" ]; then echo absent; elif [ ! -d \"$1\" ]; then echo not-a-directory; elif [ -z \"$(ls -A \"$1\")\" ]; then echo empty; else echo non-empty; fi\n}\n\n# Writes the job script from stdin and its first status; old runs' files (30 days) are\n# pruned, journals and container lists never.\nlaunch_prepare() { # restore-dir script status run\n  mkdir -p \"$1\" && chmod 0700 \"$1\" || exit 1\n  find \"$1\" -maxdepth 1 -type f -mtime +30 \\( -name '*.sh' -o -name '*.log' -o -name '*.status' \\) -delete 2>/dev/null\n  cat > \"$2\" || exit 1\n  printf 'run %s\\nphase queued\\noutcome running\\n' \"$4\" > \"$3\"\n  command -v setsid >/dev/null || { echo 'setsid (util-linux) is missing on this host' >&2; exit 1; }\n}\n\n# Whether the job is alive (its pid runs this run's script), then its status file: in this\n# order, so \"not alive\" with a running status means it died without finishing.\npoll_job() { # status-file run\n  RF_PID=$(sed -n 's/^pid //p' \"$1\" 2>/dev/null)\n  if [ -n \"$RF_PID\" ] && tr '\\0' ' ' < \"/proc/$RF_PID/cmdline\" 2>/dev/null | grep -qF -- \"$2\"; then RF_ALIVE=yes; else RF_ALIVE=no; fi\n  if [ -f \"$1\" ]; then cat \"$1\"; else echo 'outcome missing'; fi\n  echo \"alive $RF_ALIVE\"\n}\n\n# After the recover run: its status, then whether each container runs.\nrecovered_state() { # recover-status-file container...\n  cat \"$1\" 2>/dev/null || echo 'outcome missing'\n  shift\n  for RF_C do echo \"container $RF_C $(docker inspect -f '{{.State.Running}}' \"$RF_C\" 2>/dev/null || echo missing)\"; done\n}\n",
+    "runner": "# restic-fleet runner — managed by restic-fleet, do not edit (changes are overwritten).\n#   run backup --host H --set SLUG [--type T] [type options] [--pre] [--post] [--hook-timeout S] [--ping] [--tag TAG]...\n#     --type docker-volume --volume VOLUME [--stop | --stop-container NAME...]\n#     --type path --path PATH... [--exclude PATTERN...]\n#     --type postgres|mysql|mariadb --container NAME [--database DB]\n#   run forget --host H --daily N --weekly N --monthly N [--prune]\n#   run prune --host H            (one designated client per shared repository)\n# Credentials come from root-only files; output goes to /var/log/restic-fleet/<name>.log;\n# the last run of each job is recorded in /var/lib/restic-fleet/status/<name>.json.\n# Hooks (/etc/restic-fleet/<set>.pre|.post) and ping URLs (/etc/restic-fleet/<set>.ping) are\n# root-only files; the flags say whether to use them, so a removed set's leftovers never run.\nset -u\numask 077\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nexport RESTIC_REPOSITORY_FILE=/etc/restic-fleet/repository\nexport RESTIC_PASSWORD_FILE=/etc/restic-fleet/password\nexport RESTIC_CACHE_DIR=/var/cache/restic-fleet\nETC_DIR=/etc/restic-fleet\nSTATUS_DIR=/var/lib/restic-fleet/status\nLOG_DIR=/var/log/restic-fleet\n# Containers a backup stopped, one file per set: the next run starts them if this one was killed.\nSTOPPED_DIR=/var/lib/restic-fleet/stopped\nLOCK_RETRIES=${RESTIC_FLEET_LOCK_RETRIES:-6}\nLOCK_WAIT=${RESTIC_FLEET_LOCK_WAIT:-30}\n# A repository lock older than this (seconds), held by a dead process of this host, is stale.\nSTALE_LOCK_AGE=${RESTIC_FLEET_STALE_LOCK_AGE:-7200}\n# Size cap of each log: past it the log is copied to <name>.log.1 and emptied (two files at most).\nLOG_MAX_BYTES=${RESTIC_FLEET_LOG_MAX_BYTES:-5242880}\n# Settings of this host (restic_textfile_path → TEXTFILE), written by restic-fleet with quoted values.\nTEXTFILE=''\n[ -f \"$ETC_DIR/runner.conf\" ] && . \"$ETC_DIR/runner.conf\"\n\ndie() { echo \"restic-fleet run: $*\" >&2; exit 2; }\nnow() { date -u +%Y-%m-%dT%H:%M:%SZ; }\n# JSON string escaping for the status file (backslash, quote, control characters).\njson_str() { printf '%s' \"$1\" | tr -d '\\000-\\010\\013-\\037' | sed -e 's/\\\\/\\\\\\\\/g' -e 's/\"/\\\\\"/g' | tr '\\n\\t' '  '; }\n# A number for JSON, or null.\njson_num() { case \"$1\" in '' | *[!0-9]*) printf null ;; *) printf '%s' \"$1\" ;; esac; }\n\n# The status record of a job. Beyond its arguments it reads TYPE, DURATION, FILES_NEW,\n# FILES_CHANGED, BYTES_ADDED, STOPPED, UNLOCKED; \"drill\" and \"check\" (written by those jobs,\n# flat objects) are carried over from the previous record.\nwrite_status() { # name status start end exit snapshot message\n  mkdir -p \"$STATUS_DIR\"\n  tmp=\"$STATUS_DIR/.$1.json.tmp\"\n  prev=$(cat \"$STATUS_DIR/$1.json\" 2> /dev/null)\n  drill=$(printf '%s' \"$prev\" | sed -n 's/.*\"drill\":\\({[^}]*}\\).*/\\1/p')\n  check=$(printf '%s' \"$prev\" | sed -n 's/.*\"check\":\\({[^}]*}\\).*/\\1/p')\n  # The newest snapshot this job made, kept through runs that made none: the apply's report\n  # reads it from this record instead of asking restic (one round trip per host).\n  if [ \"$2\" = ok ] && [ -n \"$6\" ]; then\n    last=$6 last_time=$3\n  else\n    last=$(printf '%s' \"$prev\" | sed -n 's/.*\"last_snapshot\":\"\\([0-9a-f]*\\)\".*/\\1/p')\n    last_time=$(printf '%s' \"$prev\" | sed -n 's/.*\"last_snapshot_time\":\"\\([0-9TZ:.+-]*\\)\".*/\\1/p')\n  fi\n  printf '{\"name\":\"%s\",\"status\":\"%s\",\"start\":\"%s\",\"end\":\"%s\",\"exit\":%s,\"snapshot\":\"%s\",\"message\":\"%s\",\"type\":\"%s\",\"duration\":%s,\"files_new\":%s,\"files_changed\":%s,\"bytes_added\":%s,\"stopped\":\"%s\",\"unlocked\":\"%s\",\"last_snapshot\":\"%s\",\"last_snapshot_time\":\"%s\",\"drill\":%s,\"check\":%s}\\n' \\\n    \"$1\" \"$2\" \"$3\" \"$4\" \"$5\" \"$6\" \"$(json_str \"$7\")\" \"$TYPE\" \"$(json_num \"$DURATION\")\" \"$(json_num \"$FILES_NEW\")\" \\\n    \"$(json_num \"$FILES_CHANGED\")\" \"$(json_num \"$BYTES_ADDED\")\" \"$(json_str \"$STOPPED\")\" \"$(json_str \"$UNLOCKED\")\" \\\n    \"$last\" \"$last_time\" \"${drill:-null}\" \"${check:-null}\" > \"$tmp\" && chmod 0644 \"$tmp\" && mv -f \"$tmp\" \"$STATUS_DIR/$1.json\"\n}\n\n# Copy-truncate past the size cap: cron's \">>\" descriptor keeps appending to the same file.\ncap_log() {\n  size=$(stat -c %s \"$LOG\" 2> /dev/null || echo 0)\n  [ \"$size\" -gt \"$LOG_MAX_BYTES\" ] || return 0\n  cp -f \"$LOG\" \"$LOG.1\" && : > \"$LOG\"\n}\n\n# restic >= 0.16 waits for a held lock itself (--retry-lock, as long as the loop below would);\n# restic >= 0.17 exits 11 when the lock stays held. Read from the installed restic at run\n# time: the package may change under the installed runner.\nRESTIC_VERSION=$(restic version 2> /dev/null | sed -n '1s/^restic \\([0-9][0-9.]*\\).*/\\1/p')\nversion_at_least() { [ -n \"$1\" ] && [ \"$(printf '%s\\n%s\\n' \"$1\" \"$2\" | sort -V | head -n 1)\" = \"$2\" ]; }\nRETRY_LOCK=\nversion_at_least \"$RESTIC_VERSION\" 0.16.0 && RETRY_LOCK=\"--retry-lock $((LOCK_RETRIES * LOCK_WAIT))s\"\nLOCKED_EXIT=\nversion_at_least \"$RESTIC_VERSION\" 0.17.0 && LOCKED_EXIT=11\n\n# Runs restic, retrying while another process holds an exclusive lock: restic 0.14 has no\n# --retry-lock, so this loop is the wait there; with --retry-lock it only clears stale locks\n# (dead processes, removed by plain unlock) once and tries again.\nrestic_retry() {\n  n=0 max=$LOCK_RETRIES lock_opt=$RETRY_LOCK\n  case \" $* \" in *\" --no-lock \"*) lock_opt= ;; esac # takes no lock: nothing to wait for\n  [ -z \"$lock_opt\" ] || max=1\n  while :; do\n    # shellcheck disable=SC2086 # lock_opt is two words or none\n    restic $lock_opt \"$@\" > \"$OUT\" 2> \"$ERR\"; rc=$?\n    cat \"$OUT\" >> \"$LOG\"; cat \"$ERR\" >> \"$LOG\"\n    if [ \"$rc\" -ne 0 ] && { [ \"$rc\" = \"$LOCKED_EXIT\" ] || grep -q 'repository is already locked' \"$ERR\"; } && [ \"$n\" -lt \"$max\" ]; then\n      n=$((n + 1)); echo \"$(now) repository locked; retry $n/$max in ${LOCK_WAIT}s\" >> \"$LOG\"\n      restic unlock >> \"$LOG\" 2>&1\n      sleep \"$LOCK_WAIT\"; continue\n    fi\n    return \"$rc\"\n  done\n}\n\n# A backup that ran proves the installed credentials open the repository (facts/repo-check.ts).\nmark_verified() {\n  cat \"$RESTIC_REPOSITORY_FILE\" \"$RESTIC_PASSWORD_FILE\" | sha256sum | cut -d' ' -f1 > /var/lib/restic-fleet/repo-verified.tmp &&\n    chmod 600 /var/lib/restic-fleet/repo-verified.tmp && mv -f /var/lib/restic-fleet/repo-verified.tmp /var/lib/restic-fleet/repo-verified\n}\n\n# The last lines of a tool's stderr for the status message, without terminal escapes (restic 0.14's \"\\e[2K\").\nESC=$(printf '\\033')\nlast_error() { grep -v '^\\s*$' \"$1\" | sed \"s/${ESC}\\[[0-9;]*[A-Za-z]//g\" | tail -n 3 | tr '\\n' ' ' | cut -c1-300; }\n\n# Stale locks: a lock older than STALE_LOCK_AGE whose holder ran on this host and is gone\n# (a killed run) blocks every later job. Plain `restic unlock` removes only stale locks\n# (never --remove-all); what was found goes into the status record (UNLOCKED).\nclear_stale_locks() {\n  restic --no-lock list locks > \"$WORK/locks\" 2>> \"$LOG\" || return 0\n  me=$(uname -n) t_now=$(date +%s) found=''\n  while read -r id; do\n    case \"$id\" in '' | *[!0-9a-f]*) continue ;; esac\n    restic --no-lock cat lock \"$id\" 2> /dev/null | tr -d ' \\n\\t' > \"$WORK/lock\" || continue\n    l_host=$(sed -n 's/.*\"hostname\":\"\\([^\"]*\\)\".*/\\1/p' \"$WORK/lock\")\n    l_pid=$(sed -n 's/.*\"pid\":\\([0-9]*\\).*/\\1/p' \"$WORK/lock\")\n    l_time=$(sed -n 's/.*\"time\":\"\\([^\"]*\\)\".*/\\1/p' \"$WORK/lock\")\n    l_s=$(date -d \"$l_time\" +%s 2> /dev/null) || continue\n    if [ \"$l_host\" != \"$me\" ] || [ -z \"$l_pid\" ] || [ $((t_now - l_s)) -le \"$STALE_LOCK_AGE\" ]; then continue; fi\n    kill -0 \"$l_pid\" 2> /dev/null && continue\n    found=\"$found${found:+, }$(printf '%.8s' \"$id\") (pid $l_pid, since $l_time)\"\n  done < \"$WORK/locks\"\n  [ -n \"$found\" ] || return 0\n  echo \"$(now) stale repository lock(s) of dead processes on this host: $found; restic unlock\" >> \"$LOG\"\n  if restic unlock >> \"$LOG\" 2>&1; then UNLOCKED=\"removed stale lock $found\"; else UNLOCKED=\"stale lock $found: restic unlock failed\"; fi\n}\n\n# Healthchecks-style pings: the URL (a secret) is read from the root-only file and handed to\n# curl/wget on stdin, never in argv; their output is dropped (an error names the URL).\nping_url() { # suffix: /start, \"\" (success) or /<exit code>\n  [ \"$PING\" = 1 ] || return 0\n  [ -r \"$ETC_DIR/$SET.ping\" ] || { echo \"$(now) ping file missing\" >> \"$LOG\"; return 0; }\n  url=\"$(cat \"$ETC_DIR/$SET.ping\")$1\"\n  if command -v curl > /dev/null 2>&1; then\n    printf 'url = \"%s\"\\n' \"$url\" | timeout 60 curl -fsS -m 10 --retry 2 -o /dev/null -K - > /dev/null 2>&1\n  elif command -v wget > /dev/null 2>&1 && [ \"$(readlink -f \"$(command -v wget)\")\" = \"$(readlink -f \"$(command -v wget)\" | sed 's/busybox$//')\" ]; then\n    printf '%s\\n' \"$url\" | timeout 60 wget -q -T 10 -t 2 -O /dev/null -i - > /dev/null 2>&1\n  elif [ \"${url#http://}\" != \"$url\" ] && command -v bash > /dev/null 2>&1; then\n    # Neither curl nor GNU wget (busybox wget has no -i): plain HTTP through bash's /dev/tcp.\n    # shellcheck disable=SC2016 # bash expands it\n    printf '%s\\n' \"$url\" | timeout 30 bash -c 'IFS= read -r u; u=${u#http://}; hp=${u%%/*}; p=/${u#*/}; [ \"$hp\" = \"$u\" ] && p=/\n      h=${hp%:*}; port=${hp##*:}; [ \"$port\" = \"$hp\" ] && port=80\n      exec 3<> \"/dev/tcp/$h/$port\" || exit 7\n      printf \"GET %s HTTP/1.0\\r\\nHost: %s\\r\\nConnection: close\\r\\n\\r\\n\" \"$p\" \"$hp\" >&3\n      IFS= read -r status <&3; case \"$status\" in \"HTTP/\"*\" 2\"*) exit 0 ;; *) exit 22 ;; esac' > /dev/null 2>&1\n  else\n    echo \"$(now) ping ${1:-success} skipped: neither curl nor GNU wget is installed (https needs one)\" >> \"$LOG\"; return 0\n  fi\n  p_rc=$?\n  [ \"$p_rc\" -eq 0 ] || echo \"$(now) ping ${1:-success} failed (exit $p_rc)\" >> \"$LOG\"\n}\n\n# Hooks run as root with a timeout; RF_SET, RF_PHASE (and RF_EXIT for post) tell them the run.\nrun_hook() { # pre|post\n  f=\"$ETC_DIR/$SET.$1\"\n  [ -f \"$f\" ] || { HOOK_MSG=\"$1 hook file $f is missing\"; return 2; }\n  echo \"$(now) $1 hook starting (timeout ${HOOK_TIMEOUT}s)\" >> \"$LOG\"\n  RF_SET=$SET RF_PHASE=$1 RF_EXIT=${rc:-} timeout --kill-after=10 \"$HOOK_TIMEOUT\" sh \"$f\" >> \"$LOG\" 2>&1 < /dev/null; h_rc=$?\n  case \"$h_rc\" in\n    0) return 0 ;;\n    124 | 137) HOOK_MSG=\"$1 hook timed out after ${HOOK_TIMEOUT}s\" ;;\n    *) HOOK_MSG=\"$1 hook failed with exit code $h_rc\" ;;\n  esac\n  echo \"$(now) $HOOK_MSG\" >> \"$LOG\"\n  return \"$h_rc\"\n}\n\n# Containers stopped for a backup: recorded before stopping, started again by the EXIT trap,\n# or by the next run of the set when this one was killed.\nrestart_stopped() {\n  f=\"$STOPPED_DIR/$SET\"\n  [ -f \"$f\" ] || return 0\n  left=''\n  while read -r c; do\n    [ -n \"$c\" ] || continue\n    docker start \"$c\" >> \"$LOG\" 2>&1 || left=\"$left$c\n\"\n  done < \"$f\"\n  if [ -z \"$left\" ]; then rm -f \"$f\"; else printf '%s' \"$left\" > \"$f\"; echo \"$(now) could not start again: $left\" >> \"$LOG\"; fi\n}\n\nstop_containers() {\n  if [ \"$STOP\" = 1 ]; then\n    docker ps --filter \"volume=$VOLUME\" --format '{{.Names}}' > \"$WORK/stop\" 2>> \"$LOG\" || return 1\n  else\n    : > \"$WORK/stop\"\n    for c in $STOP_LIST; do\n      [ \"$(docker inspect --format '{{.State.Running}}' \"$c\" 2> /dev/null)\" = true ] && echo \"$c\" >> \"$WORK/stop\"\n    done\n  fi\n  [ -s \"$WORK/stop\" ] || return 0\n  mkdir -p \"$STOPPED_DIR\" && cat \"$WORK/stop\" >> \"$STOPPED_DIR/$SET\" || return 1\n  STOPPED=$(tr '\\n' ' ' < \"$WORK/stop\" | sed 's/ $//')\n  echo \"$(now) stopping: $STOPPED\" >> \"$LOG\"\n  # shellcheck disable=SC2046 # container names are single words\n  docker stop $(cat \"$WORK/stop\") >> \"$LOG\" 2>&1\n}\n\ncleanup() {\n  [ -n \"$SET\" ] && restart_stopped\n  rm -rf \"$WORK\"\n}\n\n# The dump command that runs inside the database container (sh -c there): credentials come\n# from that container's own environment, never from our argv. $1 is the database ('' = all).\ndump_script() {\n  case \"$TYPE\" in\n    postgres)\n      # shellcheck disable=SC2016 # expanded inside the container\n      printf '%s' 'if [ -n \"${POSTGRES_PASSWORD:-}\" ]; then PGPASSWORD=$POSTGRES_PASSWORD; export PGPASSWORD; fi\nu=${POSTGRES_USER:-postgres}\nif [ -n \"$1\" ]; then exec pg_dump -U \"$u\" --no-password \"$1\"; else exec pg_dumpall -U \"$u\" --no-password; fi' ;;\n    mysql | mariadb)\n      # shellcheck disable=SC2016 # expanded inside the container\n      printf '%s' 'p=${MARIADB_ROOT_PASSWORD:-${MYSQL_ROOT_PASSWORD:-}}\nif [ -n \"$p\" ]; then MYSQL_PWD=$p; export MYSQL_PWD; fi\nd=mysqldump; command -v mariadb-dump > /dev/null 2>&1 && d=mariadb-dump\nif [ -n \"$1\" ]; then exec \"$d\" -uroot --single-transaction --routines --events --databases \"$1\"; else exec \"$d\" -uroot --single-transaction --routines --events --all-databases; fi' ;;\n  esac\n}\n# postgres dumps as the postgres OS user (peer authentication on Debian's package, trust in the official image).\ndump_user() { if [ \"$TYPE\" = postgres ]; then echo postgres; else echo root; fi; }\n\n# restic 0.14-0.16 (no --stdin-from-command): restic reads a fifo whose writer this shell\n# holds open, so restic cannot see the end of the stream before the dump's exit code is\n# known. A failed dump interrupts restic (SIGINT) before it can save a snapshot.\nstream_backup_fifo() {\n  fifo=$WORK/dump.fifo\n  rm -f \"$fifo\" && mkfifo \"$fifo\" || return 2\n  restic \"$@\" < \"$fifo\" > \"$OUT\" 2> \"$ERR\" &\n  r_pid=$!\n  exec 8> \"$fifo\"\n  docker exec -u \"$(dump_user)\" \"$CONTAINER\" sh -c \"$(dump_script)\" dump \"$DATABASE\" >&8 2> \"$WORK/dump.err\"\n  DUMP_RC=$?\n  if [ \"$DUMP_RC\" -ne 0 ]; then kill -INT \"$r_pid\" 2> /dev/null; sleep 1; kill -TERM \"$r_pid\" 2> /dev/null; fi\n  exec 8>&-\n  wait \"$r_pid\"; s_rc=$?\n  cat \"$OUT\" \"$ERR\" \"$WORK/dump.err\" >> \"$LOG\"\n  # restic refused before reading (a held lock): the dump only lost its reader.\n  grep -q 'repository is already locked' \"$ERR\" && DUMP_RC=0\n  [ \"$DUMP_RC\" -eq 0 ] || return \"$DUMP_RC\"\n  return \"$s_rc\"\n}\n\n# The backup of one database set: restic >= 0.17 runs the dump itself (a failing dump fails\n# restic); older restic streams through stream_backup_fifo, retried while the lock is held.\ndatabase_backup() {\n  name=${DATABASE:-all-databases}\n  set -- backup --json --host \"$HOST\" --tag \"restic-fleet:set=$SET\" \"$@\" --stdin-filename \"$SET-$name.sql\"\n  if version_at_least \"$RESTIC_VERSION\" 0.17.0; then\n    restic_retry \"$@\" --stdin-from-command -- docker exec -u \"$(dump_user)\" \"$CONTAINER\" sh -c \"$(dump_script)\" dump \"$DATABASE\"\n    return\n  fi\n  n=0\n  while :; do\n    DUMP_RC=0\n    stream_backup_fifo \"$@\" --stdin; b_rc=$?\n    if [ \"$DUMP_RC\" -eq 0 ] && [ \"$b_rc\" -ne 0 ] && grep -q 'repository is already locked' \"$ERR\" && [ \"$n\" -lt \"$LOCK_RETRIES\" ]; then\n      n=$((n + 1)); echo \"$(now) repository locked; retry $n/$LOCK_RETRIES in ${LOCK_WAIT}s\" >> \"$LOG\"\n      restic unlock >> \"$LOG\" 2>&1; sleep \"$LOCK_WAIT\"; continue\n    fi\n    return \"$b_rc\"\n  done\n}\n\n# Per-set metrics for the node_exporter textfile: one fragment per job in STATUS_DIR (the\n# drill and check jobs add theirs), merged into TEXTFILE atomically (tmp + mv).\nwrite_metrics() { # name status exit\n  frag=\"$STATUS_DIR/$1.prom\"\n  t=$(date +%s)\n  last_ok=$(sed -n 's/^restic_fleet_last_success_timestamp_seconds{[^}]*} \\([0-9]*\\)$/\\1/p' \"$frag\" 2> /dev/null)\n  [ \"$2\" = ok ] && last_ok=$t\n  l=\"job=\\\"$1\\\",type=\\\"$TYPE\\\"\"\n  {\n    echo \"restic_fleet_last_run_timestamp_seconds{$l} $t\"\n    [ -n \"$last_ok\" ] && echo \"restic_fleet_last_success_timestamp_seconds{$l} $last_ok\"\n    echo \"restic_fleet_last_exit_code{$l} $3\"\n    echo \"restic_fleet_last_duration_seconds{$l} ${DURATION:-0}\"\n    [ -n \"$BYTES_ADDED\" ] && echo \"restic_fleet_last_bytes_added{$l} $BYTES_ADDED\"\n    [ -n \"$FILES_NEW\" ] && echo \"restic_fleet_last_files_new{$l} $FILES_NEW\"\n    [ -z \"$UNLOCKED\" ] || echo \"restic_fleet_last_stale_locks_removed{$l} 1\"\n  } > \"$frag.tmp\" && chmod 0644 \"$frag.tmp\" && mv -f \"$frag.tmp\" \"$frag\"\n  write_textfile\n}\nwrite_textfile() {\n  [ -n \"$TEXTFILE\" ] || return 0\n  # node_exporter runs unprivileged: a directory made here must be traversable (umask is 077).\n  (umask 022 && mkdir -p \"$(dirname \"$TEXTFILE\")\") || return 0\n  tmp=\"$TEXTFILE.$$.tmp\"\n  # Sorted, one TYPE line per family: the text format wants a family's samples together.\n  set +f # the one glob of the runner\n  cat \"$STATUS_DIR\"/*.prom 2> /dev/null | LC_ALL=C sort | awk '{ m = $0; sub(/[{ ].*/, \"\", m); if (m != last) { print \"# TYPE \" m \" gauge\"; last = m } print }' > \"$tmp\" &&\n    chmod 0644 \"$tmp\" && mv -f \"$tmp\" \"$TEXTFILE\"\n}\n\n# Job bookkeeping: the record, the metrics and the exit.\nfinish() { # status exit snapshot message\n  END_S=$(date +%s); DURATION=$((END_S - START_S))\n  write_status \"$NAME\" \"$1\" \"$START\" \"$(now)\" \"$2\" \"$3\" \"$4\"\n  write_metrics \"$NAME\" \"$1\" \"$2\"\n  echo \"$(now) $cmd $NAME finished with exit code $2${4:+: $4}\" >> \"$LOG\"\n  exit \"$2\"\n}\n\ncmd=${1:-}; [ -n \"$cmd\" ] && shift\nHOST='' SET='' VOLUME='' TAGS='' DAILY='' WEEKLY='' MONTHLY='' PRUNE='' TYPE=docker-volume STOP=0 STOP_LIST=''\nPATHS='' CONTAINER='' DATABASE='' PRE=0 POST=0 HOOK_TIMEOUT=300 PING=0\nDURATION='' FILES_NEW='' FILES_CHANGED='' BYTES_ADDED='' STOPPED='' UNLOCKED='' HOOK_MSG='' MSG='' DUMP_RC=0 LOG=/dev/null\nWORK=$(mktemp -d) || die \"mktemp failed\"\ntrap cleanup EXIT\ntrap 'exit 130' INT\ntrap 'exit 143' TERM\ntrap 'exit 129' HUP\n: > \"$WORK/exclude\"\nwhile [ $# -gt 0 ]; do\n  [ $# -ge 2 ] || case \"$1\" in --prune | --stop | --pre | --post | --ping) ;; *) die \"$1 needs a value\" ;; esac\n  case \"$1\" in\n    --host) HOST=$2; shift 2 ;;\n    --set) SET=$2; shift 2 ;;\n    --type) TYPE=$2; shift 2 ;;\n    --volume) VOLUME=$2; shift 2 ;;\n    --stop) STOP=1; shift ;;\n    --stop-container) STOP_LIST=\"$STOP_LIST $2\"; shift 2 ;;\n    --path) PATHS=\"$PATHS $2\"; shift 2 ;;\n    --exclude) printf '%s\\n' \"$2\" >> \"$WORK/exclude\"; shift 2 ;;\n    --container) CONTAINER=$2; shift 2 ;;\n    --database) DATABASE=$2; shift 2 ;;\n    --pre) PRE=1; shift ;;\n    --post) POST=1; shift ;;\n    --hook-timeout) HOOK_TIMEOUT=$2; shift 2 ;;\n    --ping) PING=1; shift ;;\n    --tag) TAGS=\"$TAGS --tag $2\"; shift 2 ;;\n    --daily) DAILY=$2; shift 2 ;;\n    --weekly) WEEKLY=$2; shift 2 ;;\n    --monthly) MONTHLY=$2; shift 2 ;;\n    --prune) PRUNE=--prune; shift ;;\n    *) die \"unknown argument: $1\" ;;\n  esac\ndone\n[ -n \"$HOST\" ] || die \"--host is required\"\n# Names reach file paths and words: allow only what restic-fleet generates.\nfor v in \"$SET\" \"$VOLUME\" \"$HOST\" \"$TYPE\" \"$CONTAINER\" \"$DATABASE\" $STOP_LIST; do\n  case \"$v\" in *[!A-Za-z0-9_.@:=+-]*) die \"unsafe name: $v\" ;; esac\ndone\nfor v in $PATHS; do\n  case \"$v\" in /*) ;; *) die \"not an absolute path: $v\" ;; esac\n  case \"$v\" in *[!A-Za-z0-9_.@+/-]*) die \"unsafe path: $v\" ;; esac\ndone\ncase \"$HOOK_TIMEOUT\" in '' | *[!0-9]*) die \"--hook-timeout needs seconds\" ;; esac\nset -f # paths and names are words, never globs\n\nmkdir -p \"$LOG_DIR\" \"$STATUS_DIR\" /var/lock\nOUT=$WORK/out ERR=$WORK/err\n: > \"$ERR\"\n\ncase \"$cmd\" in\nbackup)\n  [ -n \"$SET\" ] || die \"backup needs --set\"\n  case \"$TYPE\" in\n    docker-volume) [ -n \"$VOLUME\" ] || die \"a docker-volume backup needs --volume\" ;;\n    path) [ -n \"$PATHS\" ] || die \"a path backup needs --path\" ;;\n    postgres | mysql | mariadb) [ -n \"$CONTAINER\" ] || die \"a $TYPE backup needs --container\" ;;\n    *) die \"unknown set type: $TYPE\" ;;\n  esac\n  NAME=$SET LOG=\"$LOG_DIR/$SET.log\"\n  exec 9> \"/var/lock/restic-fleet-$SET.lock\"\n  if ! flock -n 9; then\n    echo \"$(now) previous run of $SET still running; skipped\" >> \"$LOG\"\n    SET='' # the running job owns the stopped containers\n    exit 0\n  fi\n  cap_log\n  START=$(now) START_S=$(date +%s)\n  if [ -f \"$STOPPED_DIR/$SET\" ]; then\n    echo \"$START containers left stopped by an interrupted run: starting them\" >> \"$LOG\"\n    restart_stopped\n  fi\n  write_status \"$NAME\" running \"$START\" \"\" null \"\" \"\"\n  echo \"$START backup $SET ($TYPE) starting\" >> \"$LOG\"\n  ping_url /start\n  if [ \"$PRE\" = 1 ] && ! run_hook pre; then\n    ping_url /1\n    finish failed 1 \"\" \"backup skipped: $HOOK_MSG\"\n  fi\n  clear_stale_locks\n  # shellcheck disable=SC2086 # TAGS holds validated words\n  set -- $TAGS\n  case \"$TYPE\" in\n    docker-volume)\n      MP=$(docker volume inspect --format '{{.Mountpoint}}' \"$VOLUME\" 2> \"$ERR\")\n      if [ -z \"$MP\" ] || [ ! -d \"$MP\" ]; then rc=2 MSG=\"volume $VOLUME not found: $(last_error \"$ERR\")\"; else\n        rc=0\n        if [ \"$STOP\" = 1 ] || [ -n \"$STOP_LIST\" ]; then\n          stop_containers || { rc=1 MSG=\"could not stop the containers using $VOLUME (see the log)\"; }\n        fi\n        [ \"$rc\" -ne 0 ] || { restic_retry backup --json --host \"$HOST\" --tag \"restic-fleet:set=$SET\" \"$@\" \"$MP\"; rc=$?; }\n        restart_stopped\n      fi\n      ;;\n    path)\n      [ -s \"$WORK/exclude\" ] && set -- \"$@\" --exclude-file \"$WORK/exclude\"\n      # shellcheck disable=SC2086 # PATHS holds checked absolute paths, globbing off\n      restic_retry backup --json --host \"$HOST\" --tag \"restic-fleet:set=$SET\" \"$@\" $PATHS; rc=$?\n      ;;\n    *)\n      database_backup \"$@\"; rc=$?\n      ;;\n  esac\n  SUMMARY=$(grep '\"message_type\":\"summary\"' \"$OUT\" 2> /dev/null | tail -n 1)\n  SNAP=$(printf '%s' \"$SUMMARY\" | sed -n 's/.*\"snapshot_id\":\"\\([0-9a-f]*\\)\".*/\\1/p')\n  FILES_NEW=$(printf '%s' \"$SUMMARY\" | sed -n 's/.*\"files_new\":\\([0-9]*\\).*/\\1/p')\n  FILES_CHANGED=$(printf '%s' \"$SUMMARY\" | sed -n 's/.*\"files_changed\":\\([0-9]*\\).*/\\1/p')\n  BYTES_ADDED=$(printf '%s' \"$SUMMARY\" | sed -n 's/.*\"data_added\":\\([0-9]*\\).*/\\1/p')\n  if [ \"${DUMP_RC:-0}\" -ne 0 ]; then\n    MSG=\"dump in container $CONTAINER failed (exit $DUMP_RC): $(last_error \"$WORK/dump.err\")\"\n    [ -s \"$ERR\" ] && MSG=\"$MSG; restic: $(last_error \"$ERR\")\"\n    if [ -n \"$SNAP\" ]; then # the interrupt came too late: the snapshot of a failed dump must not stay\n      if restic forget \"$SNAP\" >> \"$LOG\" 2>&1; then MSG=\"$MSG; its snapshot $SNAP was forgotten\"; else MSG=\"$MSG; FORGETTING ITS SNAPSHOT $SNAP FAILED\"; fi\n      SNAP=''\n    fi\n    [ \"$rc\" -ne 0 ] || rc=1\n  elif [ \"$rc\" -ne 0 ] && [ -z \"${MSG:-}\" ]; then\n    MSG=$(last_error \"$ERR\")\n    [ -s \"$WORK/dump.err\" ] && MSG=\"$MSG $(last_error \"$WORK/dump.err\")\"\n  fi\n  if [ \"$rc\" -eq 0 ] || [ \"$rc\" -eq 3 ]; then mark_verified; fi\n  [ \"$rc\" -eq 3 ] && MSG=\"incomplete snapshot: some files could not be read\"\n  if [ \"$POST\" = 1 ] && ! run_hook post && [ \"$rc\" -eq 0 ]; then rc=1 MSG=$HOOK_MSG; fi\n  if [ \"$rc\" -eq 0 ]; then ping_url \"\"; else ping_url \"/$rc\"; fi\n  if [ \"$rc\" -eq 0 ]; then finish ok 0 \"$SNAP\" \"${UNLOCKED:+$UNLOCKED}\"; fi\n  [ \"$rc\" -eq 3 ] || SNAP=''\n  finish failed \"$rc\" \"$SNAP\" \"${MSG:-}\"\n  ;;\nforget)\n  if [ -z \"$DAILY\" ] || [ -z \"$WEEKLY\" ] || [ -z \"$MONTHLY\" ]; then die \"forget needs --daily --weekly --monthly\"; fi\n  NAME=rotation LOG=\"$LOG_DIR/rotation.log\" TYPE=rotation\n  exec 9> /var/lock/restic-fleet-rotation.lock\n  flock -n 9 || { echo \"$(now) previous rotation still running; skipped\" >> \"$LOG\"; exit 0; }\n  cap_log\n  START=$(now) START_S=$(date +%s)\n  write_status \"$NAME\" running \"$START\" \"\" null \"\" \"\"\n  clear_stale_locks\n  # Safety snapshots taken before a restore are kept until the date in their tag.\n  TODAY=$(date -u +%Y-%m-%d)\n  EXPIRED=''\n  if restic_retry snapshots --json --no-lock --host \"$HOST\" --tag \"restic-fleet:pre-restore\"; then\n    EXPIRED=$(tr '{' '\\n' < \"$OUT\" | sed -n 's/.*\"restic-fleet:keep-until=\\([0-9-]*\\)\".*\"id\":\"\\([0-9a-f]*\\)\".*/\\1 \\2/p' \\\n      | awk -v today=\"$TODAY\" '$1 < today { print $2 }')\n  fi\n  # One policy per set: a set's snapshots share host and path (the volume's mountpoint,\n  # the set's paths, or /<set>-<database>.sql).\n  # shellcheck disable=SC2086 # PRUNE is one word or none\n  restic_retry forget --host \"$HOST\" --group-by host,paths --keep-tag \"restic-fleet:pre-restore\" \\\n    --keep-daily \"$DAILY\" --keep-weekly \"$WEEKLY\" --keep-monthly \"$MONTHLY\" $PRUNE; rc=$?\n  if [ \"$rc\" -eq 0 ] && [ -n \"$EXPIRED\" ]; then\n    # shellcheck disable=SC2086 # ids are hex\n    restic_retry forget $PRUNE $EXPIRED; rc=$?\n  fi\n  if [ \"$rc\" -eq 0 ]; then finish ok 0 \"\" \"$UNLOCKED\"; fi\n  finish failed \"$rc\" \"\" \"$(last_error \"$ERR\")\"\n  ;;\nprune)\n  NAME=prune LOG=\"$LOG_DIR/prune.log\" TYPE=prune\n  exec 9> /var/lock/restic-fleet-prune.lock\n  flock -n 9 || { echo \"$(now) previous prune still running; skipped\" >> \"$LOG\"; exit 0; }\n  cap_log\n  START=$(now) START_S=$(date +%s)\n  write_status \"$NAME\" running \"$START\" \"\" null \"\" \"\"\n  clear_stale_locks\n  restic_retry prune; rc=$?\n  if [ \"$rc\" -eq 0 ]; then finish ok 0 \"\" \"$UNLOCKED\"; fi\n  finish failed \"$rc\" \"\" \"$(last_error \"$ERR\")\"\n  ;;\n*)\n  die \"usage: run backup|forget|prune ...\"\n  ;;\nesac\n",
+    "snapshots": "# The snapshot report's probe (facts/snapshots.ts): a client's snapshots (read-only,\n# --no-lock, with the installed credential files) and the runner's status file per set.\n\nsnapshots_of() { # host\n  RF_T=$(mktemp -d) || exit 1\n  timeout 120 restic --repository-file @REPOSITORY_FILE@ --password-file @PASSWORD_FILE@ --no-lock snapshots --json --host \"$1\" > \"$RF_T/out\" 2> \"$RF_T/err\"\n  RF_RC=$?\n  sec snapshots-exit; echo \"$RF_RC\"\n  sec snapshots; b64 < \"$RF_T/out\"\n  sec snapshots-err; tail -n 3 \"$RF_T/err\" | b64\n  rm -rf \"$RF_T\"\n}\nstatus_of() { # set slug...\n  for RF_S do\n    sec status \"$RF_S\"; if [ -f \"@STATUS_DIR@/$RF_S.json\" ]; then b64 < \"@STATUS_DIR@/$RF_S.json\"; else echo; fi\n  done\n}\n",
+};
+
 ;// CONCATENATED MODULE: ./src/desired/runner-script.ts
+
 /**
  * The runner script installed on clients at RUNNER_PATH. Cron jobs call it; it loads
  * the credentials from root-only files (never from the environment or argv), takes a
@@ -73800,175 +73856,11 @@ const PRE_RESTORE_TAG = 'restic-fleet:pre-restore';
 const KEEP_UNTIL_TAG_PREFIX = 'restic-fleet:keep-until=';
 /** How long a safety snapshot taken before a restore survives rotation. */
 const PRE_RESTORE_KEEP_DAYS = 14;
-const RUNNER_SCRIPT = `#!/bin/sh
-# restic-fleet runner — managed by restic-fleet, do not edit (changes are overwritten).
-#   run backup --host H --set SLUG --volume VOLUME [--tag TAG]...
-#   run forget --host H --daily N --weekly N --monthly N [--prune]
-# Credentials come from root-only files; output goes to ${LOG_DIR}/<name>.log;
-# the last run of each job is recorded in ${STATUS_DIR}/<name>.json.
-set -u
-umask 077
-PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-export RESTIC_REPOSITORY_FILE=${REPOSITORY_FILE}
-export RESTIC_PASSWORD_FILE=${PASSWORD_FILE}
-export RESTIC_CACHE_DIR=${CACHE_DIR}
-STATUS_DIR=${STATUS_DIR}
-LOG_DIR=${LOG_DIR}
-LOCK_RETRIES=\${RESTIC_FLEET_LOCK_RETRIES:-6}
-LOCK_WAIT=\${RESTIC_FLEET_LOCK_WAIT:-30}
-
-die() { echo "restic-fleet run: $*" >&2; exit 2; }
-now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
-# JSON string escaping for the status file (backslash, quote, control characters).
-json_str() { printf '%s' "$1" | tr -d '\\000-\\010\\013-\\037' | sed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g' | tr '\\n\\t' '  '; }
-
-write_status() { # name status start end exit snapshot message
-  mkdir -p "$STATUS_DIR"
-  tmp="$STATUS_DIR/.$1.json.tmp"
-  printf '{"name":"%s","status":"%s","start":"%s","end":"%s","exit":%s,"snapshot":"%s","message":"%s"}\\n' \\
-    "$1" "$2" "$3" "$4" "$5" "$6" "$(json_str "$7")" > "$tmp" && chmod 0644 "$tmp" && mv -f "$tmp" "$STATUS_DIR/$1.json"
-}
-
-# restic >= 0.16 waits for a held lock itself (--retry-lock, as long as the loop below would);
-# restic >= 0.17 exits 11 when the lock stays held. Read from the installed restic at run
-# time: the package may change under the installed runner.
-RESTIC_VERSION=$(restic version 2> /dev/null | sed -n '1s/^restic \\([0-9][0-9.]*\\).*/\\1/p')
-version_at_least() { [ -n "$1" ] && [ "$(printf '%s\\n%s\\n' "$1" "$2" | sort -V | head -n 1)" = "$2" ]; }
-RETRY_LOCK=
-version_at_least "$RESTIC_VERSION" 0.16.0 && RETRY_LOCK="--retry-lock $((LOCK_RETRIES * LOCK_WAIT))s"
-LOCKED_EXIT=
-version_at_least "$RESTIC_VERSION" 0.17.0 && LOCKED_EXIT=11
-
-# Runs restic, retrying while another process holds an exclusive lock: restic 0.14 has no
-# --retry-lock, so this loop is the wait there; with --retry-lock it only clears stale locks
-# (dead processes, removed by plain unlock) once and tries again.
-restic_retry() {
-  n=0 max=$LOCK_RETRIES lock_opt=$RETRY_LOCK
-  case " $* " in *" --no-lock "*) lock_opt= ;; esac # takes no lock: nothing to wait for
-  [ -z "$lock_opt" ] || max=1
-  while :; do
-    # shellcheck disable=SC2086 # lock_opt is two words or none
-    restic $lock_opt "$@" > "$OUT" 2> "$ERR"; rc=$?
-    cat "$OUT" >> "$LOG"; cat "$ERR" >> "$LOG"
-    if [ "$rc" -ne 0 ] && { [ "$rc" = "$LOCKED_EXIT" ] || grep -q 'repository is already locked' "$ERR"; } && [ "$n" -lt "$max" ]; then
-      n=$((n + 1)); echo "$(now) repository locked; retry $n/$max in \${LOCK_WAIT}s" >> "$LOG"
-      restic unlock >> "$LOG" 2>&1
-      sleep "$LOCK_WAIT"; continue
-    fi
-    return "$rc"
-  done
-}
-
-# A backup that ran proves the installed credentials open the repository (facts/repo-check.ts).
-mark_verified() {
-  cat "$RESTIC_REPOSITORY_FILE" "$RESTIC_PASSWORD_FILE" | sha256sum | cut -d' ' -f1 > ${VERIFIED_FILE}.tmp &&
-    chmod 600 ${VERIFIED_FILE}.tmp && mv -f ${VERIFIED_FILE}.tmp ${VERIFIED_FILE}
-}
-
-last_error() { grep -v '^\\s*$' "$ERR" | tail -n 3 | tr '\\n' ' ' | cut -c1-300; }
-
-cmd=\${1:-}; [ -n "$cmd" ] && shift
-HOST= SET= VOLUME= TAGS= DAILY= WEEKLY= MONTHLY= PRUNE=
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --host) HOST=$2; shift 2 ;;
-    --set) SET=$2; shift 2 ;;
-    --volume) VOLUME=$2; shift 2 ;;
-    --tag) TAGS="$TAGS --tag $2"; shift 2 ;;
-    --daily) DAILY=$2; shift 2 ;;
-    --weekly) WEEKLY=$2; shift 2 ;;
-    --monthly) MONTHLY=$2; shift 2 ;;
-    --prune) PRUNE=--prune; shift ;;
-    *) die "unknown argument: $1" ;;
-  esac
-done
-[ -n "$HOST" ] || die "--host is required"
-# Names reach file paths: allow only what restic-fleet generates.
-for v in "$SET" "$VOLUME" "$HOST"; do
-  case "$v" in *[!A-Za-z0-9_.@:=+-]*) die "unsafe name: $v" ;; esac
-done
-
-mkdir -p "$LOG_DIR" "$STATUS_DIR" /var/lock
-WORK=$(mktemp -d) || die "mktemp failed"
-trap 'rm -rf "$WORK"' EXIT
-OUT=$WORK/out ERR=$WORK/err
-
-case "$cmd" in
-backup)
-  [ -n "$SET" ] && [ -n "$VOLUME" ] || die "backup needs --set and --volume"
-  NAME=$SET LOG="$LOG_DIR/$SET.log"
-  exec 9> "/var/lock/restic-fleet-$SET.lock"
-  if ! flock -n 9; then
-    echo "$(now) previous run of $SET still running; skipped" >> "$LOG"
-    exit 0
-  fi
-  START=$(now)
-  write_status "$NAME" running "$START" "" null "" ""
-  echo "$START backup $SET (volume $VOLUME) starting" >> "$LOG"
-  MP=$(docker volume inspect --format '{{.Mountpoint}}' "$VOLUME" 2> "$ERR")
-  if [ -z "$MP" ] || [ ! -d "$MP" ]; then
-    write_status "$NAME" failed "$START" "$(now)" 2 "" "volume $VOLUME not found: $(last_error)"
-    exit 2
-  fi
-  # shellcheck disable=SC2086 # TAGS holds validated words
-  restic_retry backup --json --host "$HOST" --tag "${SET_TAG_PREFIX}$SET" $TAGS "$MP"; rc=$?
-  SNAP=$(sed -n 's/.*"message_type":"summary".*"snapshot_id":"\\([0-9a-f]*\\)".*/\\1/p' "$OUT" | tail -n 1)
-  [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] && mark_verified
-  if [ "$rc" -eq 0 ]; then
-    write_status "$NAME" ok "$START" "$(now)" 0 "$SNAP" ""
-  elif [ "$rc" -eq 3 ]; then
-    write_status "$NAME" failed "$START" "$(now)" 3 "$SNAP" "incomplete snapshot: some files could not be read"
-  else
-    write_status "$NAME" failed "$START" "$(now)" "$rc" "" "$(last_error)"
-  fi
-  echo "$(now) backup $SET finished with exit code $rc" >> "$LOG"
-  exit "$rc"
-  ;;
-forget)
-  [ -n "$DAILY" ] && [ -n "$WEEKLY" ] && [ -n "$MONTHLY" ] || die "forget needs --daily --weekly --monthly"
-  NAME=rotation LOG="$LOG_DIR/rotation.log"
-  exec 9> /var/lock/restic-fleet-rotation.lock
-  flock -n 9 || { echo "$(now) previous rotation still running; skipped" >> "$LOG"; exit 0; }
-  START=$(now)
-  write_status "$NAME" running "$START" "" null "" ""
-  # Safety snapshots taken before a restore are kept until the date in their tag.
-  TODAY=$(date -u +%Y-%m-%d)
-  EXPIRED=
-  if restic_retry snapshots --json --no-lock --host "$HOST" --tag "${PRE_RESTORE_TAG}"; then
-    EXPIRED=$(tr '{' '\\n' < "$OUT" | sed -n 's/.*"${KEEP_UNTIL_TAG_PREFIX}\\([0-9-]*\\)".*"id":"\\([0-9a-f]*\\)".*/\\1 \\2/p' \\
-      | awk -v today="$TODAY" '$1 < today { print $2 }')
-  fi
-  # One policy per set: a set's snapshots share host and path (the volume's mountpoint).
-  restic_retry forget --host "$HOST" --group-by host,paths --keep-tag "${PRE_RESTORE_TAG}" \\
-    --keep-daily "$DAILY" --keep-weekly "$WEEKLY" --keep-monthly "$MONTHLY" $PRUNE; rc=$?
-  if [ "$rc" -eq 0 ] && [ -n "$EXPIRED" ]; then
-    # shellcheck disable=SC2086 # ids are hex
-    restic_retry forget $PRUNE $EXPIRED; rc=$?
-  fi
-  if [ "$rc" -eq 0 ]; then
-    write_status "$NAME" ok "$START" "$(now)" 0 "" ""
-  else
-    write_status "$NAME" failed "$START" "$(now)" "$rc" "" "$(last_error)"
-  fi
-  exit "$rc"
-  ;;
-*)
-  die "usage: run backup|forget ..."
-  ;;
-esac
-`;
-
-;// CONCATENATED MODULE: ./src/sh/files.generated.ts
-// Generated by scripts/gen-sh.mjs from src/sh/*.sh: edit those files, then run npm run gen-sh.
-const SH_FILES = {
-    "apply": "# The apply script's functions (apply/script.ts renders one call per planned op). It stops\n# at the first failure and reports per change: \"@@rf ok <change-id>\",\n# \"@@rf fail <change-id> <base64 message>\", \"@@rf repo <code> <base64 stderr>\",\n# \"@@rf restic-version <x.y.z or ->\" (before the first repo line), \"@@rf stale <generation>\".\n\nok() { echo \"@@rf ok $1\"; }\nfail() { echo \"@@rf fail $1 $(printf '%s' \"$2\" | base64 -w0)\"; exit 1; }\nrun_step() { # change-id command...: runs it, output captured, fails the script on error\n  RF_ID=$1; shift\n  RF_OUT=$(\"$@\" 2>&1) || fail \"$RF_ID\" \"$(printf '%s' \"$RF_OUT\" | tail -n 5)\"\n}\nwrite_file() { # change-id path mode — content is the next base64 line on stdin\n  IFS= read -r RF_B64 || fail \"$1\" \"stdin ended early\"\n  RF_D=$(dirname \"$2\"); mkdir -p \"$RF_D\" || fail \"$1\" \"cannot create $RF_D\"\n  rm -f \"$RF_D\"/.rf.?????? # temp files of a run killed mid-write (we hold the host lock: none is live)\n  RF_T=$(mktemp \"$RF_D/.rf.XXXXXX\") || fail \"$1\" \"mktemp in $RF_D failed\"\n  if printf '%s' \"$RF_B64\" | base64 -d > \"$RF_T\" && chown root:root \"$RF_T\" && chmod \"$3\" \"$RF_T\" && mv -f \"$RF_T\" \"$2\"; then :; else\n    rm -f \"$RF_T\"; fail \"$1\" \"writing $2 failed\"\n  fi\n}\nhttp_answers() { # port: does anything answer HTTP on 127.0.0.1:port? (any status, 401 included)\n  if command -v curl >/dev/null 2>&1; then\n    curl -s -o /dev/null -m 2 \"http://127.0.0.1:$1/\"\n  elif command -v wget >/dev/null 2>&1; then\n    wget -q -T 2 -t 1 -O /dev/null \"http://127.0.0.1:$1/\"; RF_W=$?\n    [ \"$RF_W\" = 0 ] || [ \"$RF_W\" = 8 ] # 8: the server answered with an error status\n  elif command -v bash >/dev/null 2>&1; then\n    # shellcheck disable=SC2016 # $0 is bash's, expanded by the inner bash\n    timeout 3 bash -c 'exec 3<>\"/dev/tcp/127.0.0.1/$0\" && printf \"GET / HTTP/1.0\\r\\n\\r\\n\" >&3 && head -c 5 <&3' \"$1\" 2>/dev/null | grep -q '^HTTP/'\n  else\n    timeout 3 python3 -c 'import http.client,sys; c=http.client.HTTPConnection(\"127.0.0.1\",int(sys.argv[1]),timeout=2); c.request(\"GET\",\"/\"); c.getresponse()' \"$1\" 2>/dev/null\n  fi\n}\nawait_http() { # change-id container port timeout-seconds\n  RF_END=$(( $(date +%s) + $4 ))\n  until http_answers \"$3\"; do\n    if [ \"$(date +%s)\" -ge \"$RF_END\" ]; then\n      RF_ST=$(docker inspect -f '{{.State.Status}}, exit code {{.State.ExitCode}}, {{.RestartCount}} restarts' \"$2\" 2>&1)\n      fail \"$1\" \"container $2 did not answer HTTP on port $3 within $4 s (state: $RF_ST); its last log lines:\n$(docker logs --tail 10 \"$2\" 2>&1)\"\n    fi\n    sleep 0.5\n  done\n}\n# The whole run holds the host's restic-fleet lock (restore and other runs take it too).\napply_lock() {\n  mkdir -p /var/lock\n  exec 8> @HOST_LOCK@\n  flock -w 300 8 || fail lock \"another restic-fleet run holds @HOST_LOCK@ (waited 300 s)\"\n}\n\n# A plan made before another run's apply is stale: exit 0 with a marker, so the engine\n# reports the host as planned on stale facts, not as failed.\nguard_generation() { # generation the plan saw\n  RF_GEN=$(cat @GENERATION_FILE@ 2>/dev/null || echo 0)\n  [ \"$RF_GEN\" = \"$1\" ] || { echo \"@@rf stale $RF_GEN\"; exit 0; }\n}\nbump_generation() {\n  if ! { mkdir -p \"$(dirname @GENERATION_FILE@)\" && echo $((RF_GEN + 1)) > @GENERATION_FILE@.tmp && mv -f @GENERATION_FILE@.tmp @GENERATION_FILE@; }; then\n    fail generation \"cannot write @GENERATION_FILE@\"\n  fi\n}\n\n# The installed restic's version (after a package op of this run), so the repo line's exit code reads right.\nrestic_version() {\n  RF_V=$(restic version 2>/dev/null | sed -n '1s/^restic \\([0-9][0-9.]*\\).*/\\1/p')\n  echo \"@@rf restic-version ${RF_V:--}\"\n}\n\n# Init only when the repository certainly does not exist: exit 10 on restic >= 0.17, else\n# (0.14 exits 1 for everything) by its stderr, never after a 401 or a wrong password.\nrepo_init() {\n  RF_R=$(repo_check_files @REPOSITORY_FILE@ @PASSWORD_FILE@)\n  RF_ERR=$(printf '%s' \"${RF_R#* }\" | base64 -d)\n  RF_CODES=; [ -n \"$RF_V\" ] && [ \"$(printf '%s\\n0.17.0\\n' \"$RF_V\" | sort -V | head -n 1)\" = 0.17.0 ] && RF_CODES=1\n  if [ \"${RF_R%% *}\" != 0 ] && { { [ -n \"$RF_CODES\" ] && [ \"${RF_R%% *}\" = 10 ]; } || { printf '%s' \"$RF_ERR\" | grep -q 'unable to open config file' \\\n     && printf '%s' \"$RF_ERR\" | grep -qiE 'does not exist|no such file|404' \\\n     && ! printf '%s' \"$RF_ERR\" | grep -qiE '401|unauthorized|wrong password'; }; }; then\n    RF_OUT=$(restic --repository-file @REPOSITORY_FILE@ --password-file @PASSWORD_FILE@ init 2>&1) || true\n    RF_R=$(repo_check_files @REPOSITORY_FILE@ @PASSWORD_FILE@)\n  fi\n  echo \"@@rf repo $RF_R\"\n}\nrepo_verify() { echo \"@@rf repo $(repo_check_files @REPOSITORY_FILE@ @PASSWORD_FILE@)\"; }\n",
-    "prelude": "# The one prelude every remote command starts with: fail on unset variables, a known PATH\n# (cron's and sshd's differ), and files created private by default. Words like @HOST_LOCK@ are\n# restic-fleet's constant host paths and tags, filled in by facts/host-script.ts.\nset -u\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\numask 077\n\n# A section of the answer: \"@@rf <name...>\" then one value line (parsed by facts/sections.ts).\nsec() { printf '@@rf %s\\n' \"$*\"; }\n# stdin as one base64 line: values that could hold anything cannot forge a marker.\nb64() { base64 -w0 2>/dev/null; echo; }\n",
-    "probe": "# The plan's probe (facts/probe.ts): one round trip, sections \"@@rf <kind> <name>\" then one\n# value line. Cheap on a no-op: one docker call, no restic process (versions cached in\n# @PROBE_CACHE_FILE@, keyed by the stat of what changes them), files stat'ed and hashed in\n# one call each.\n\n# The line of text $1 (lines \"<value...> <key>\") that ends in \" $2\", or fails: builtins only.\nline_ending() {\n  RF_TXT=\"$1\n\"\n  RF_PRE=${RF_TXT%%\" $2\n\"*}\n  [ \"$RF_PRE\" != \"$RF_TXT\" ] && printf '%s\\n' \"${RF_PRE##*\n}\"\n}\n\nprobe_base() {\n  sec uid x; id -u\n  RF_GEN=0; [ -f @GENERATION_FILE@ ] && read -r RF_GEN 2>/dev/null < @GENERATION_FILE@\n  sec generation x; echo \"${RF_GEN:-0}\"\n}\n\n# Versions of restic (first line of `restic version`), its Debian package and the docker\n# engine, from the cache while restic's binary, dpkg's database and docker's socket are\n# unchanged (a new daemon makes a new socket). Sets RF_RESTIC RF_PKG RF_DOCKER.\nprobe_versions() {\n  RF_BIN=$(command -v restic) || RF_BIN=\n  RF_KEY=$(stat -L -c '%n %i %s %Y' \"${RF_BIN:-/nonexistent}\" /var/lib/dpkg/status /var/run/docker.sock 2>/dev/null | tr '\\n' ' ')\n  if [ -f @PROBE_CACHE_FILE@ ] && { IFS= read -r RF_K && IFS= read -r RF_RESTIC && IFS= read -r RF_PKG && IFS= read -r RF_DOCKER; } 2>/dev/null < @PROBE_CACHE_FILE@ \\\n     && [ \"$RF_K\" = \"$RF_KEY\" ]; then\n    return 0\n  fi\n  RF_RESTIC=-; [ -n \"$RF_BIN\" ] && RF_RESTIC=$(restic version 2>/dev/null | head -n 1 | grep .) || RF_RESTIC=-\n  RF_PKG=$(dpkg-query -W -f '${Status} ${Version}\\n' restic 2>/dev/null | sed -n 's/^install ok installed //p' | grep .) || RF_PKG=-\n  RF_DOCKER=$(docker version --format '{{.Server.Version}}' 2>/dev/null | grep .) || RF_DOCKER=-\n  # A stopped daemon is asked again: docker_section does not trust a \"-\" here.\n  if [ -d \"$(dirname @PROBE_CACHE_FILE@)\" ]; then\n    # Without root (no become) the directory is not writable: then every probe asks.\n    printf '%s\\n%s\\n%s\\n%s\\n' \"$RF_KEY\" \"$RF_RESTIC\" \"$RF_PKG\" \"$RF_DOCKER\" 2>/dev/null > @PROBE_CACHE_FILE@.tmp && mv -f @PROBE_CACHE_FILE@.tmp @PROBE_CACHE_FILE@ 2>/dev/null\n  fi\n  return 0\n}\n\n# The engine's version when the probe's docker call succeeded ($1: its exit code), else asks.\ndocker_section() {\n  sec docker x\n  if [ \"$1\" = 0 ] && [ \"$RF_DOCKER\" != - ]; then echo \"$RF_DOCKER\"\n  elif docker version --format '{{.Server.Version}}' 2>/dev/null | grep .; then :\n  else echo -; fi\n}\n\nprobe_server() { # container network-or-empty\n  RF_SERVER=yes\n  docker inspect --type container --format '{{json .}}{{\"\\n\"}}{{range $k, $v := .NetworkSettings.Networks}} {{$k}}{{end}} ' \"$1\" > \"$RF_TMP/c\" 2>/dev/null\n  RF_RC=$?\n  docker_section \"$RF_RC\"\n  sec container \"$1\"; if [ \"$RF_RC\" = 0 ]; then head -n 1 \"$RF_TMP/c\" | b64; else echo; fi\n  if [ -n \"$2\" ]; then\n    sec network \"$2\"\n    # The container's own networks answer on a no-op; otherwise ask docker.\n    if [ \"$RF_RC\" = 0 ] && case \"$(tail -n 1 \"$RF_TMP/c\")\" in *\" $2 \"*) true ;; *) false ;; esac; then echo yes\n    elif docker network inspect --format '{{.Name}}' \"$2\" >/dev/null 2>&1; then echo yes\n    else echo no; fi\n  fi\n}\n\nprobe_volumes() { # volume...: one `docker volume ls` for all\n  RF_VOLS=$(docker volume ls --format '{{.Mountpoint}} {{.Name}}' 2>/dev/null)\n  RF_RC=$?\n  [ \"$RF_SERVER\" = yes ] || docker_section \"$RF_RC\"\n  for RF_V do\n    sec volume \"$RF_V\"\n    RF_L=$(line_ending \"$RF_VOLS\" \"$RF_V\") && echo \"${RF_L% \"$RF_V\"}\" || echo -\n  done\n}\n\nprobe_dirs() { # path...: \"mode owner\" or \"-\" each\n  RF_ST=$(stat -c '%a %U %n' -- \"$@\" 2>/dev/null)\n  for RF_P do\n    sec dir \"$RF_P\"\n    if [ -d \"$RF_P\" ] && RF_L=$(line_ending \"$RF_ST\" \"$RF_P\"); then echo \"${RF_L% \"$RF_P\"}\"; else echo -; fi\n  done\n}\n\nprobe_files() { # path...: \"mode owner group sha256\" or \"-\" each\n  RF_ST=$(stat -c '%a %U %G %n' -- \"$@\" 2>/dev/null)\n  RF_SUMS=$(sha256sum -- \"$@\" 2>/dev/null) # \"<hash>  <path>\": the hash keeps a trailing space\n  for RF_P do\n    sec file \"$RF_P\"\n    if [ -f \"$RF_P\" ] && RF_L=$(line_ending \"$RF_ST\" \"$RF_P\") && RF_H=$(line_ending \"$RF_SUMS\" \"$RF_P\"); then\n      echo \"${RF_L% \"$RF_P\"} ${RF_H% \"$RF_P\"}\"\n    else echo -; fi\n  done\n}\n\nprobe_content() { # path: base64 of a file that is not secret (the cron file)\n  sec content \"$1\"; if [ -f \"$1\" ]; then b64 < \"$1\"; else echo -; fi\n}\n\nprobe_client_versions() {\n  sec restic x; echo \"$RF_RESTIC\"\n  sec restic-package x; echo \"$RF_PKG\"\n}\n\n# The runner's status records (one JSON object per set), for the snapshot report.\nprobe_status_records() {\n  for RF_F in @STATUS_DIR@/*.json; do\n    [ -f \"$RF_F\" ] || continue\n    RF_N=${RF_F##*/}\n    sec status-record \"${RF_N%.json}\"; b64 < \"$RF_F\"\n  done\n}\n\nprobe_start() {\n  RF_SERVER=no\n  probe_base\n  RF_TMP=$(mktemp -d) || exit 1\n  trap 'rm -rf \"$RF_TMP\"' EXIT\n  probe_versions\n}\n",
-    "repo-check": "# Opens the repository with given credentials (see facts/repo-check.ts). The URL and\n# password arrive as shell variables read from stdin and go into 0600 temp files for\n# --repository-file/--password-file: never argv, never the environment.\n# repo_check_* print \"<exit code> <base64 stderr tail>\".\n\ninstalled_hash() { cat @REPOSITORY_FILE@ @PASSWORD_FILE@ 2>/dev/null | sha256sum | cut -d' ' -f1; }\nmark_verified() {\n  mkdir -p \"$(dirname @VERIFIED_FILE@)\" && installed_hash > @VERIFIED_FILE@.tmp && chmod 600 @VERIFIED_FILE@.tmp && mv -f @VERIFIED_FILE@.tmp @VERIFIED_FILE@\n}\nverified_recently() { [ -n \"$(find @VERIFIED_FILE@ -mmin -1440 2>/dev/null)\" ] && [ \"$(cat @VERIFIED_FILE@)\" = \"$(installed_hash)\" ]; }\nrepo_check_files() { # repository-file password-file\n  RF_ERR=$(mktemp) || { echo \"99 $(echo mktemp failed | base64 -w0)\"; return; }\n  timeout 20 restic --repository-file \"$1\" --password-file \"$2\" --no-lock --no-cache cat config >/dev/null 2>\"$RF_ERR\"\n  RF_RC=$?\n  [ \"$RF_RC\" = 0 ] && [ \"$1\" = @REPOSITORY_FILE@ ] && mark_verified\n  printf '%s %s\\n' \"$RF_RC\" \"$(tail -n 5 \"$RF_ERR\" | base64 -w0)\"\n  rm -f \"$RF_ERR\"\n}\nrepo_check_stdin() { # url password\n  RF_T=$(mktemp -d) || return\n  printf '%s\\n' \"$1\" > \"$RF_T/repository\"; printf '%s\\n' \"$2\" > \"$RF_T/password\"\n  repo_check_files \"$RF_T/repository\" \"$RF_T/password\"\n  rm -rf \"$RF_T\"\n}\nrepo_check_desired() { # url password sha256-of-the-desired-credential-files\n  if [ \"$(installed_hash)\" != \"$3\" ]; then repo_check_stdin \"$1\" \"$2\"\n  elif verified_recently; then echo \"0 $(printf 'verified within the last day' | base64 -w0)\"\n  else repo_check_files @REPOSITORY_FILE@ @PASSWORD_FILE@; fi\n}\n",
-    "restore-job": "# The restore job (restore/job-script.ts writes it to <RESTORE_DIR>/<run>.sh after the\n# prelude and restore.sh, then `restore_job \"$@\"`); see job-script.ts for the protocol.\n\nnow() { date -u +%Y-%m-%dT%H:%M:%SZ; }\nlog() { echo \"$(now) $*\"; }\ndie() { echo \"restic-fleet restore: $*\" >&2; exit 2; }\n# Names reach file paths and docker/restic arguments: allow only what restic-fleet generates.\nsafe() { case \"$1\" in ''|*[!A-Za-z0-9_.@:=+-]*) return 1 ;; esac; return 0; }\nabspath() { case \"$1\" in /*) case \"$1\" in *\"$NL\"*) return 1 ;; esac; return 0 ;; esac; return 1; }\n\noneline() { printf '%s' \"$1\" | tr '\\n\\r\\t' '   ' | tr -d '\\000-\\010\\013-\\037' | cut -c1-1500; }\nstatus() {\n  {\n    echo \"run $RUN\"; echo \"pid $$\"; echo \"mode $MODE\"; echo \"phase $ST_PHASE\"; echo \"outcome $ST_OUTCOME\"\n    echo \"snapshot $SNAP\"; echo \"safety $ST_SAFETY\"; echo \"files $ST_FILES\"; echo \"dirs $ST_DIRS\"\n    echo \"symlinks $ST_LINKS\"; echo \"bytes $ST_BYTES\"; echo \"verification $(oneline \"$ST_VERIFICATION\")\"\n    echo \"stopped$ST_STOPPED\"; echo \"started$ST_STARTED\"\n    echo \"recovered $(oneline \"$ST_RECOVERED\")\"; echo \"volume $(oneline \"$ST_VOLUME\")\"\n    echo \"start $ST_START\"; echo \"end $ST_END\"; echo \"message $(oneline \"$ST_MESSAGE\")\"\n  } > \"$DIR/.$RUN.status.tmp\" && mv -f \"$DIR/.$RUN.status.tmp\" \"$DIR/$RUN.status\"\n}\nphase() { ST_PHASE=$1; log \"phase $1\"; status; }\nfailpoint() { if [ \"$FAILPOINT\" = \"$1\" ]; then log \"failpoint $1: SIGKILL\"; kill -9 $$; fi; }\nlast_error() { grep -v '^[[:space:]]*$' \"$ERR\" | tail -n 3 | tr '\\n' ' ' | cut -c1-400; }\n\n# restic 0.14 has no --retry-lock: retry while another client holds an exclusive lock\n# (a prune); plain unlock removes only stale locks.\nrestic_retry() {\n  n=0\n  while :; do\n    restic \"$@\" > \"$OUT\" 2> \"$ERR\"; rc=$?\n    cat \"$ERR\"\n    if [ \"$rc\" -ne 0 ] && grep -q 'repository is already locked' \"$ERR\" && [ \"$n\" -lt 10 ]; then\n      n=$((n + 1)); log \"repository locked; retry $n/10 in 30s\"\n      restic unlock > /dev/null 2>&1; sleep 30; continue\n    fi\n    return \"$rc\"\n  done\n}\n\ncontainers_of() { # volume → names of containers using it, \"name state\" lines\n  docker ps -a --filter \"volume=$1\" --format '{{.Names}} {{.State}}'\n}\n\nstart_containers() { # names...: starts each, records it in ST_STARTED when it runs\n  for c in \"$@\"; do\n    if docker start \"$c\" > /dev/null 2>> \"$ERR\" && [ \"$(docker inspect -f '{{.State.Running}}' \"$c\" 2> /dev/null)\" = true ]; then\n      ST_STARTED=\"$ST_STARTED $c\"; log \"started container $c\"\n    else\n      log \"could not start container $c: $(last_error)\"\n      ST_MESSAGE=\"$ST_MESSAGE; container $c did not start again: start it by hand\"\n    fi\n  done\n}\n\n# Finishes or rolls back a swap a journal describes; RECOVERED tells what was done.\n# The new tree was restored and verified before the journal was written, so when the\n# live directory is missing (between the renames) the swap is completed.\nrecover_journal() {\n  j=$1\n  jr=$(sed -n 's/^run //p' \"$j\"); jmp=$(sed -n 's/^mp //p' \"$j\")\n  jold=$(sed -n 's/^old //p' \"$j\"); jnew=$(sed -n 's/^new //p' \"$j\")\n  if [ -z \"$jmp\" ] || [ -z \"$jold\" ] || [ -z \"$jnew\" ]; then\n    RECOVERED=\"journal $j is incomplete: check $jmp by hand\"; return 1\n  fi\n  if [ -d \"$jmp\" ] && [ -d \"$jold\" ] && [ -d \"$jnew\" ]; then\n    # Something recreated the live directory between the renames; empty means nothing wrote to it.\n    if [ -z \"$(ls -A \"$jmp\")\" ]; then rmdir \"$jmp\"; else\n      RECOVERED=\"interrupted swap of run $jr: $jmp, $jold and $jnew all exist; left for a human\"; return 1\n    fi\n  fi\n  if [ -d \"$jmp\" ]; then\n    if [ -d \"$jnew\" ]; then\n      rm -rf \"$jnew\"; RECOVERED=\"swap of run $jr had not started: volume unchanged\"\n    else\n      rm -rf \"$jold\"; RECOVERED=\"swap of run $jr had completed: volume restored\"\n    fi\n  elif [ -d \"$jnew\" ] && mv -T \"$jnew\" \"$jmp\"; then\n    rm -rf \"$jold\"; RECOVERED=\"completed the interrupted swap of run $jr: volume restored\"\n  elif [ -d \"$jold\" ] && mv -T \"$jold\" \"$jmp\"; then\n    rm -rf \"$jnew\"; RECOVERED=\"rolled back the interrupted swap of run $jr: volume unchanged\"\n  else\n    RECOVERED=\"interrupted swap of run $jr: neither $jnew nor $jold can be moved to $jmp; left for a human\"; return 1\n  fi\n  sync; rm -f \"$j\"; sync\n  log \"recover: $RECOVERED\"\n  return 0\n}\n\n# Under the host lock no other restore runs, so every journal or container list here was\n# left by a job that died: settle them all.\nrecover_all() {\n  for j in \"$DIR\"/swap-*.journal; do\n    [ -f \"$j\" ] || continue\n    RECOVERED=\n    recover_journal \"$j\" || log \"recover: $RECOVERED\"\n    ST_RECOVERED=\"$ST_RECOVERED$RECOVERED; \"\n  done\n  for f in \"$DIR\"/containers-*; do\n    [ -f \"$f\" ] || continue\n    read -r fr names < \"$f\" || names=\n    for c in $names; do\n      safe \"$c\" || continue\n      if [ \"$(docker inspect -f '{{.State.Running}}' \"$c\" 2> /dev/null)\" != true ]; then\n        start_containers \"$c\"; ST_RECOVERED=\"$ST_RECOVERED\"\"restarted container $c left stopped by run $fr; \"\n      fi\n    done\n    rm -f \"$f\"\n  done\n  status\n}\n\n# Called on any failure: settles a swap in flight, removes staging, restarts what was\n# stopped, and says what the volume holds and where the previous contents are.\nfail() {\n  trap - TERM INT HUP\n  ST_MESSAGE=\"$1$ST_MESSAGE\"\n  log \"FAILED: $1\"\n  if [ -n \"$IN_SWAP\" ]; then\n    RECOVERED=\n    recover_journal \"$JOURNAL\" || :\n    ST_VOLUME=$RECOVERED\n  elif [ \"$MODE\" = in-place ] && [ -n \"$MP\" ]; then\n    ST_VOLUME=unchanged\n  fi\n  [ -n \"$STAGE\" ] && rm -rf \"$STAGE\"\n  [ -n \"$NEW\" ] && [ ! -f \"$JOURNAL\" ] && rm -rf \"$NEW\"\n  if [ -n \"$STOPPING\" ]; then\n    # shellcheck disable=SC2086 # split on purpose: container names, checked by safe()\n    start_containers $RUNNING\n    rm -f \"$CONTAINERS_FILE\"\n  fi\n  if [ -n \"$ST_SAFETY\" ]; then\n    ST_MESSAGE=\"$ST_MESSAGE; the volume's previous contents are in safety snapshot $ST_SAFETY (tags @SET_TAG_PREFIX@$SLUG, @PRE_RESTORE_TAG@)\"\n  fi\n  ST_OUTCOME=failed ST_END=$(now)\n  phase failed\n  exit 1\n}\n\n# Staging and swap directories a dead job left beside a volume's _data (disk space, not\n# state): removed once no journal refers to them any more.\nclean_leftovers() { # volume\n  lp=$(docker volume inspect --format '{{.Mountpoint}}' \"$1\" 2> /dev/null)\n  [ -n \"$lp\" ] || return 0\n  lp=$(dirname \"$lp\")\n  for j in \"$DIR\"/swap-*.journal; do [ -f \"$j\" ] && grep -qF \"$lp/\" \"$j\" && return 0; done\n  for d in \"$lp\"/.rf-restore-* \"$lp\"/.rf-new-* \"$lp\"/.rf-old-*; do\n    [ -e \"$d\" ] || continue\n    rm -rf \"$d\"; log \"removed $d, left by an earlier run\"\n  done\n}\n\ntake_host_lock() {\n  exec 8> @HOST_LOCK@\n  flock -w \"$LOCK_WAIT\" 8 || fail \"another restic-fleet run held @HOST_LOCK@ for $LOCK_WAIT s; nothing was changed\"\n  make_work\n}\n# Work files (restic ls of a big volume is big) on disk beside the status files, not in a\n# tmpfs. Made under the host lock, so any other work directory is a dead job's.\nmake_work() {\n  WORK=$(mktemp -d \"$DIR/.work.XXXXXX\") || fail \"mktemp in $DIR failed\"\n  OUT=$WORK/out ERR=$WORK/err\n  for w in \"$DIR\"/.work.*; do [ \"$w\" = \"$WORK\" ] || rm -rf \"$w\"; done\n}\ntake_set_lock() { # the runner's per-set lock: no backup of the set runs meanwhile\n  exec 9> \"/var/lock/restic-fleet-$SLUG.lock\"\n  flock -w \"$LOCK_WAIT\" 9 || fail \"a backup of set $SLUG held its lock for $LOCK_WAIT s; nothing was changed\"\n}\n\n# Restores the snapshot with content verification into $STAGE, then compares the staged\n# tree with the snapshot's listing (file, directory and symlink counts, total bytes).\nrestore_and_verify() {\n  phase restore\n  rm -rf \"$STAGE\"; mkdir -p \"$STAGE\" || fail \"cannot create staging directory $STAGE\"\n  restic_retry restore \"$SNAP\" --target \"$STAGE\" --verify || fail \"restic restore failed: $(last_error)\"\n  cat \"$OUT\"\n  verified=$(sed -n 's/^finished verifying \\([0-9]*\\) files.*/\\1/p' \"$OUT\" | tail -n 1)\n  [ -n \"$verified\" ] || fail \"restic restore --verify did not report a verification\"\n  phase verify\n  TREE=$STAGE$SNAPPATH\n  [ -d \"$TREE\" ] || fail \"the restored snapshot has no directory $SNAPPATH\"\n  restic_retry --no-lock ls --json \"$SNAP\" || fail \"restic ls failed: $(last_error)\"\n  depth=$(printf '%s\\n' \"$SNAPPATH\" | tr '/' '\\n' | grep -c .)\n  # Field order of restic's node JSON: quotes inside names are escaped, so \"type\":\"file\"\n  # and \"size\": only match the real fields.\n  want=$(awk -v depth=\"$depth\" '\n    /\"struct_type\":\"node\"/ {\n      if ($0 ~ /\"type\":\"file\"/) { f++; if (match($0, /\"size\":[0-9]+/)) b += substr($0, RSTART + 7, RLENGTH - 7) }\n      else if ($0 ~ /\"type\":\"dir\"/) d++\n      else if ($0 ~ /\"type\":\"symlink\"/) l++\n      else o++\n    }\n    END { printf \"%d %d %d %.0f %d\\n\", f, d - depth, l, b, o }' \"$OUT\")\n  have=\"$(find \"$TREE\" -type f -printf x | wc -c) $(find \"$TREE\" -mindepth 1 -type d -printf x | wc -c) $(find \"$TREE\" -type l -printf x | wc -c) $(find \"$TREE\" -type f -printf '%s\\n' | awk '{ s += $1 } END { printf \"%.0f\", s }') $(find \"$TREE\" ! -type f ! -type d ! -type l -printf x | wc -c)\"\n  # shellcheck disable=SC2086 # split on purpose: five numbers each\n  set -- $want; wf=$1 wd=$2 wl=$3 wb=$4 wo=$5\n  # shellcheck disable=SC2086 # split on purpose: five numbers each\n  set -- $have; hf=$1 hd=$2 hl=$3 hb=$4 ho=$5\n  log \"snapshot listing: $wf files, $wd dirs, $wl symlinks, $wb bytes, $wo other; staged: $hf files, $hd dirs, $hl symlinks, $hb bytes, $ho other\"\n  if [ \"$wf $wd $wl $wb $wo\" != \"$hf $hd $hl $hb $ho\" ]; then\n    fail \"verification failed: the snapshot lists $wf files/$wd dirs/$wl symlinks/$wb bytes, the staged tree has $hf/$hd/$hl/$hb\"\n  fi\n  ST_FILES=$hf ST_DIRS=$hd ST_LINKS=$hl ST_BYTES=$hb\n  ST_VERIFICATION=\"restic restore --verify re-read the content of $verified files; the staged tree matches the snapshot listing: $hf files, $hd directories, $hl symlinks, $hb bytes\"\n  status\n}\n\nin_place() {\n  phase lock\n  take_host_lock\n  take_set_lock\n  phase recover\n  recover_all\n  ST_STARTED='' # what recovery restarted is in ST_RECOVERED; from here on: this run's containers\n  if [ -f \"$DIR/swap-$SLUG.journal\" ]; then\n    fail \"an earlier interrupted swap of this set could not be settled ($ST_RECOVERED): fix it by hand, see $DIR/swap-$SLUG.journal\"\n  fi\n  clean_leftovers \"$VOLUME\"\n  MP=$(docker volume inspect --format '{{.Mountpoint}}' \"$VOLUME\" 2> \"$ERR\")\n  CREATED=''\n  if [ -z \"$MP\" ]; then\n    docker volume create \"$VOLUME\" > /dev/null 2>> \"$ERR\" || fail \"volume $VOLUME does not exist and could not be created: $(last_error)\"\n    MP=$(docker volume inspect --format '{{.Mountpoint}}' \"$VOLUME\" 2> \"$ERR\")\n    CREATED=1; log \"volume $VOLUME did not exist: created it\"\n    ST_MESSAGE=\"$ST_MESSAGE; volume $VOLUME did not exist: created it (nothing to keep in a safety snapshot)\"\n  fi\n  if [ -z \"$MP\" ] || [ ! -d \"$MP\" ]; then fail \"volume $VOLUME has no directory on this host ($MP)\"; fi\n  # A volume with a driver or driver options (e.g. a bind to another directory) keeps its\n  # data elsewhere: swapping _data would not restore it.\n  drv=$(docker volume inspect --format '{{.Driver}} {{len .Options}}' \"$VOLUME\" 2> /dev/null)\n  if [ \"$drv\" != \"local 0\" ]; then fail \"volume $VOLUME is not a plain local volume (driver and options: $drv): restore to a path instead\"; fi\n  if mountpoint -q \"$MP\"; then fail \"$MP is a mount point: it cannot be swapped; restore to a path instead\"; fi\n  P=$(dirname \"$MP\")\n  STAGE=$P/.rf-restore-$RUN NEW=$P/.rf-new-$RUN OLD=$P/.rf-old-$RUN\n  JOURNAL=$DIR/swap-$SLUG.journal CONTAINERS_FILE=$DIR/containers-$SLUG\n\n  phase stop\n  containers_of \"$VOLUME\" > \"$OUT\" 2> \"$ERR\" || fail \"docker ps failed: $(last_error)\"\n  RUNNING=$(awk '$2 == \"running\" || $2 == \"restarting\" || $2 == \"paused\" { print $1 }' \"$OUT\" | tr '\\n' ' ')\n  for c in $RUNNING; do safe \"$c\" || fail \"unexpected container name $c\"; done\n  # Written before stopping: if this job dies, recover starts them again.\n  echo \"$RUN $RUNNING\" > \"$CONTAINERS_FILE\"; sync\n  STOPPING=1\n  for c in $RUNNING; do\n    docker stop -t 30 \"$c\" > /dev/null 2> \"$ERR\" || fail \"could not stop container $c: $(last_error)\"\n    ST_STOPPED=\"$ST_STOPPED $c\"; log \"stopped container $c\"\n  done\n  status\n  failpoint after-stop\n\n  if [ -z \"$CREATED\" ]; then\n    phase safety-snapshot\n    restic_retry backup --json --host \"$HOST\" --tag \"@SET_TAG_PREFIX@$SLUG\" --tag \"@PRE_RESTORE_TAG@\" \\\n      --tag \"restic-fleet:keep-until=$KEEP\" \"$MP\" || fail \"the safety snapshot failed, so nothing was restored: $(last_error)\"\n    ST_SAFETY=$(sed -n 's/.*\"message_type\":\"summary\".*\"snapshot_id\":\"\\([0-9a-f]*\\)\".*/\\1/p' \"$OUT\" | tail -n 1)\n    [ -n \"$ST_SAFETY\" ] || fail \"the safety snapshot reported no id, so nothing was restored\"\n    log \"safety snapshot $ST_SAFETY\"\n    status\n  fi\n\n  restore_and_verify\n\n  phase swap\n  mv -T \"$TREE\" \"$NEW\" || fail \"cannot move the staged tree to $NEW\"\n  rm -rf \"$STAGE\"; STAGE=\n  left=$(containers_of \"$VOLUME\" | awk '$2 == \"running\" { print $1 }' | tr '\\n' ' ')\n  [ -z \"$left\" ] || fail \"container(s) $left started using the volume during the restore\"\n  sync\n  if ! { printf 'run %s\\nmp %s\\nold %s\\nnew %s\\n' \"$RUN\" \"$MP\" \"$OLD\" \"$NEW\" > \"$JOURNAL.tmp\" && sync && mv -f \"$JOURNAL.tmp\" \"$JOURNAL\"; }; then\n    fail \"cannot write the swap journal $JOURNAL\"\n  fi\n  sync\n  IN_SWAP=1\n  failpoint before-swap\n  mv -T \"$MP\" \"$OLD\" || fail \"cannot rename $MP\"\n  failpoint between-renames\n  mv -T \"$NEW\" \"$MP\" || fail \"cannot rename $NEW to $MP\"\n  sync\n  failpoint after-swap\n  rm -rf \"$OLD\"; sync; rm -f \"$JOURNAL\"; sync\n  IN_SWAP=\n  ST_VOLUME=restored\n\n  phase start\n  STOPPING=\n  # shellcheck disable=SC2086 # split on purpose: container names, checked by safe()\n  start_containers $RUNNING\n  rm -f \"$CONTAINERS_FILE\"\n  ST_OUTCOME=restored ST_END=$(now)\n  phase finished\n}\n\nto_path() {\n  phase lock\n  take_host_lock\n  phase recover\n  recover_all\n  REAL=$(realpath -m \"$TARGET\") || fail \"cannot resolve $TARGET\"\n  MP=$(docker volume inspect --format '{{.Mountpoint}}' \"$VOLUME\" 2> /dev/null)\n  if [ -n \"$MP\" ]; then\n    MPR=$(realpath -m \"$MP\")\n    case \"$REAL/\" in \"$MPR\"/*) fail \"target $TARGET is inside the live volume $VOLUME ($MPR): restore in place or elsewhere\" ;; esac\n    MP=\n  fi\n  if [ -e \"$REAL\" ]; then\n    [ -d \"$REAL\" ] || fail \"target $TARGET exists and is not a directory\"\n    [ -z \"$(ls -A \"$REAL\")\" ] || fail \"target $TARGET is not empty: restore into a new or empty directory, so nothing stale mixes in\"\n  fi\n  mkdir -p \"$REAL\" || fail \"cannot create $TARGET\"\n  STAGE=$REAL/.rf-restore-$RUN\n  restore_and_verify\n  phase move\n  # The snapshot's root directory attributes, before moving its entries changes its times.\n  touch -r \"$TREE\" \"$WORK/ref\"\n  find \"$TREE\" -mindepth 1 -maxdepth 1 -exec mv -t \"$REAL\" -- {} + || fail \"moving the restored files into $TARGET failed: it may be incomplete\"\n  chown --reference=\"$TREE\" \"$REAL\"; chmod --reference=\"$TREE\" \"$REAL\"\n  rm -rf \"$STAGE\"; STAGE=\n  touch -r \"$WORK/ref\" \"$REAL\"\n  ST_OUTCOME=restored ST_END=$(now)\n  phase finished\n}\n\nrestore_job() {\n  restore_env\n  DIR=@RESTORE_DIR@\n  LOCK_WAIT=600\n  NL='\n'\n  [ $# -ge 2 ] || die \"usage: job in-place|to-path|recover RUN ...\"\n  MODE=$1 RUN=$2\n  shift 2\n  HOST='' SLUG='' VOLUME='' SNAP='' SNAPPATH='' TARGET='' KEEP='' FAILPOINT=''\n  case \"$MODE\" in\n    in-place)\n      [ $# -ge 6 ] || die \"in-place needs HOST SLUG VOLUME SNAPSHOT SNAPPATH KEEP_UNTIL\"\n      HOST=$1 SLUG=$2 VOLUME=$3 SNAP=$4 SNAPPATH=$5 KEEP=$6\n      [ $# -ge 7 ] && FAILPOINT=$7 ;;\n    to-path)\n      [ $# -ge 6 ] || die \"to-path needs HOST SLUG VOLUME SNAPSHOT SNAPPATH TARGET\"\n      HOST=$1 SLUG=$2 VOLUME=$3 SNAP=$4 SNAPPATH=$5 TARGET=$6 ;;\n    recover) [ $# -ge 1 ] && VOLUME=$1 ;;\n    *) die \"unknown mode $MODE\" ;;\n  esac\n  safe \"$RUN\" || die \"unsafe run id\"\n  if [ \"$MODE\" != recover ]; then\n    for v in \"$HOST\" \"$SLUG\" \"$VOLUME\"; do safe \"$v\" || die \"unsafe name: $v\"; done\n    case \"$SNAP\" in ''|*[!0-9a-f]*) die \"snapshot id must be hex\" ;; esac\n    abspath \"$SNAPPATH\" || die \"snapshot path must be absolute\"\n    [ \"$MODE\" = to-path ] && { abspath \"$TARGET\" || die \"target must be an absolute path\"; }\n    [ \"$MODE\" = in-place ] && { case \"$KEEP\" in ''|*[!0-9-]*) die \"bad keep-until date\" ;; esac; }\n  elif [ -n \"$VOLUME\" ]; then\n    safe \"$VOLUME\" || die \"unsafe name: $VOLUME\"\n  fi\n\n  mkdir -p \"$DIR\" /var/lock || die \"cannot create $DIR\"\n  WORK='' OUT=/dev/null ERR=/dev/null # see make_work\n  trap 'rm -rf \"$WORK\"' EXIT\n  trap 'fail \"stopped by a signal\"' TERM INT HUP\n\n  ST_PHASE=starting ST_OUTCOME=running ST_SAFETY='' ST_FILES='' ST_DIRS='' ST_LINKS='' ST_BYTES='' ST_VERIFICATION=''\n  ST_STOPPED='' ST_STARTED='' ST_RECOVERED='' ST_VOLUME='' ST_MESSAGE='' ST_START=$(now) ST_END=''\n  RUNNING='' STOPPING='' IN_SWAP='' MP='' P='' STAGE='' NEW='' OLD='' JOURNAL='' CONTAINERS_FILE=''\n  case \"$MODE\" in\n    in-place) in_place ;;\n    to-path) to_path ;;\n    recover)\n      phase lock\n      take_host_lock\n      phase recover\n      recover_all\n      [ -n \"$VOLUME\" ] && clean_leftovers \"$VOLUME\"\n      ST_OUTCOME=restored ST_END=$(now)\n      phase finished ;;\n  esac\n  exit 0\n}\n",
-    "restore": "# Restore's functions besides the job (restore/script.ts): the repository from the installed\n# credential files, the read-only preflight, and the launcher. Preflight output is\n# \"@@rf <key>\" lines each followed by one value line (base64 where it could hold anything).\n\nrestore_env() {\n  export RESTIC_REPOSITORY_FILE=@REPOSITORY_FILE@\n  export RESTIC_PASSWORD_FILE=@PASSWORD_FILE@\n  export RESTIC_CACHE_DIR=@CACHE_DIR@\n}\n\n# Runs a command; prints \"<exit code> <base64 stdout> <base64 stderr>\" on one line.\ncap() {\n  RF_T=$(mktemp -d) || { echo \"99 - -\"; return; }\n  \"$@\" > \"$RF_T/o\" 2> \"$RF_T/e\"; RF_RC=$?\n  printf '%s %s %s\\n' \"$RF_RC\" \"$(base64 -w0 < \"$RF_T/o\")\" \"$(base64 -w0 < \"$RF_T/e\")\"\n  rm -rf \"$RF_T\"\n}\n\npreflight_host() { # restic and the credentials\n  sec restic; restic version 2>/dev/null | head -n 1 | grep . || echo -\n  sec credentials; if [ -r @REPOSITORY_FILE@ ] && [ -r @PASSWORD_FILE@ ]; then echo yes; else echo no; fi\n}\n\npreflight_volume() { # volume: where it lives, its driver, the containers using it\n  RF_MP=$(docker volume inspect --format '{{.Mountpoint}}' \"$1\" 2>/dev/null)\n  sec mountpoint; printf '%s' \"$RF_MP\" | b64\n  sec mountpoint-real; if [ -n \"$RF_MP\" ]; then realpath -m \"$RF_MP\" | b64; else echo; fi\n  sec mountpoint-is-mount; if [ -n \"$RF_MP\" ] && mountpoint -q \"$RF_MP\"; then echo yes; else echo no; fi\n  sec volume-driver; docker volume inspect --format '{{.Driver}} {{len .Options}}' \"$1\" 2>/dev/null || echo -\n  sec containers; docker ps -a --filter \"volume=$1\" --format '{{.Names}} {{.State}}' 2>/dev/null | b64\n}\n\npreflight_target() { # path\n  sec target-real; realpath -m \"$1\" | b64\n  sec target-state\n  if [ ! -e \"$1\" ]; then echo absent; elif [ ! -d \"$1\" ]; then echo not-a-directory; elif [ -z \"$(ls -A \"$1\")\" ]; then echo empty; else echo non-empty; fi\n}\n\n# Writes the job script from stdin and its first status; old runs' files (30 days) are\n# pruned, journals and container lists never.\nlaunch_prepare() { # restore-dir script status run\n  mkdir -p \"$1\" && chmod 0700 \"$1\" || exit 1\n  find \"$1\" -maxdepth 1 -type f -mtime +30 \\( -name '*.sh' -o -name '*.log' -o -name '*.status' \\) -delete 2>/dev/null\n  cat > \"$2\" || exit 1\n  printf 'run %s\\nphase queued\\noutcome running\\n' \"$4\" > \"$3\"\n  command -v setsid >/dev/null || { echo 'setsid (util-linux) is missing on this host' >&2; exit 1; }\n}\n\n# Whether the job is alive (its pid runs this run's script), then its status file: in this\n# order, so \"not alive\" with a running status means it died without finishing.\npoll_job() { # status-file run\n  RF_PID=$(sed -n 's/^pid //p' \"$1\" 2>/dev/null)\n  if [ -n \"$RF_PID\" ] && tr '\\0' ' ' < \"/proc/$RF_PID/cmdline\" 2>/dev/null | grep -qF -- \"$2\"; then RF_ALIVE=yes; else RF_ALIVE=no; fi\n  if [ -f \"$1\" ]; then cat \"$1\"; else echo 'outcome missing'; fi\n  echo \"alive $RF_ALIVE\"\n}\n\n# After the recover run: its status, then whether each container runs.\nrecovered_state() { # recover-status-file container...\n  cat \"$1\" 2>/dev/null || echo 'outcome missing'\n  shift\n  for RF_C do echo \"container $RF_C $(docker inspect -f '{{.State.Running}}' \"$RF_C\" 2>/dev/null || echo missing)\"; done\n}\n",
-    "snapshots": "# The snapshot report's probe (facts/snapshots.ts): a client's snapshots (read-only,\n# --no-lock, with the installed credential files) and the runner's status file per set.\n\nsnapshots_of() { # host\n  RF_T=$(mktemp -d) || exit 1\n  timeout 120 restic --repository-file @REPOSITORY_FILE@ --password-file @PASSWORD_FILE@ --no-lock snapshots --json --host \"$1\" > \"$RF_T/out\" 2> \"$RF_T/err\"\n  RF_RC=$?\n  sec snapshots-exit; echo \"$RF_RC\"\n  sec snapshots; b64 < \"$RF_T/out\"\n  sec snapshots-err; tail -n 3 \"$RF_T/err\" | b64\n  rm -rf \"$RF_T\"\n}\nstatus_of() { # set slug...\n  for RF_S do\n    sec status \"$RF_S\"; if [ -f \"@STATUS_DIR@/$RF_S.json\" ]; then b64 < \"@STATUS_DIR@/$RF_S.json\"; else echo; fi\n  done\n}\n",
-};
+/**
+ * The runner's text: src/sh/runner.sh (shellchecked; the paths above are written there as
+ * literals, a unit test keeps them equal). Cron executes the file, so it keeps its shebang.
+ */
+const RUNNER_SCRIPT = `#!/bin/sh\n${SH_FILES.runner}`;
 
 ;// CONCATENATED MODULE: ./src/util/posix-quote.ts
 /**
@@ -74305,7 +74197,7 @@ function buildProbe(d, opts) {
     }
     if (d.client) {
         const c = d.client;
-        const volumes = [...new Set(c.sets.map((s) => s.volume))];
+        const volumes = [...new Set(c.sets.flatMap((s) => (s.volume ? [s.volume] : [])))];
         if (volumes.length)
             parts.push(sh `probe_volumes ${volumes}`);
         else if (!d.server)
@@ -74415,11 +74307,27 @@ function parseCronSets(text) {
     return out;
 }
 /** One runner status file (JSON written by the runner); garbage reads as "unreadable". */
+const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 function statusRecord(json) {
     try {
         const r = JSON.parse(json);
         const str = (k) => (typeof r[k] === 'string' && r[k] ? r[k] : undefined);
-        return { status: str('status') ?? 'unreadable', start: str('start'), end: str('end'), exit: typeof r.exit === 'number' ? r.exit : undefined, snapshot: str('snapshot'), message: str('message') };
+        return {
+            status: str('status') ?? 'unreadable',
+            start: str('start'),
+            end: str('end'),
+            exit: typeof r.exit === 'number' ? r.exit : undefined,
+            snapshot: str('snapshot'),
+            message: str('message'),
+            lastSnapshot: str('last_snapshot'),
+            lastSnapshotTime: str('last_snapshot_time'),
+            type: str('type'),
+            duration: num(r.duration),
+            filesNew: num(r.files_new),
+            bytesAdded: num(r.bytes_added),
+            stopped: str('stopped'),
+            unlocked: str('unlocked'),
+        };
     }
     catch {
         return { status: 'unreadable' };
@@ -74486,6 +74394,8 @@ function parseProbe(d, stdout) {
                 client.cronSets = parseCronSets(fact.content);
         }
         for (const set of c.sets) {
+            if (!set.volume)
+                continue; // only docker-volume sets have one
             const v = s.get(`volume ${set.volume}`);
             client.volumes[set.volume] = absent(v) ? undefined : { mountpoint: v.trim() };
         }
@@ -74610,7 +74520,7 @@ function planClient(d, f, ctx) {
         ops.push({ changeId: change.id, op: { op: 'write-file', path: file.path, mode: file.mode, content: file.content } });
     }
     for (const set of d.sets) {
-        if (live && f.dockerVersion && !f.volumes[set.volume]) {
+        if (live && set.volume && f.dockerVersion && !f.volumes[set.volume]) {
             warnings.push(`docker volume ${set.volume} (backup set "${set.id}") does not exist on this host: its backup job fails until it does`);
         }
     }
@@ -75962,6 +75872,16 @@ function planHash(hosts) {
     const core = hosts.map((h) => ({ host: h.host, roles: h.roles, status: h.status, changes: h.changes }));
     return (0,external_node_crypto_.createHash)('sha256').update(canonicalJson({ version: 1, hosts: core })).digest('hex');
 }
+/** Why a client of a shard cannot go on: its server (another job's host) is not converged yet. */
+function unconvergedServer(d, shard, serverParts, facts) {
+    const server = d.client?.repository.serverHost;
+    if (!server || !shard.readOnly.has(server) || !facts.get(server)?.ok)
+        return undefined;
+    const pending = serverParts.get(server)?.changes.length ?? 1;
+    if (!pending)
+        return undefined;
+    return `its server ${server} is not converged (${pending} pending change${pending === 1 ? '' : 's'}): the servers job (shard: servers) must apply it before the client shards run`;
+}
 /**
  * Two runs may plan the same host before either applies (a push and a manual run): the ops of a
  * host that changes run only if the host is still as probed, and mark it changed afterwards.
@@ -75978,7 +75898,9 @@ function guarded(ops, generation = '0') {
  */
 async function buildPlan(desired, facts, 
 /** Server parts already planned (planRun needs them early; bcrypt work is not done twice). */
-serverParts = new Map()) {
+serverParts = new Map(), 
+/** One job of a sharded run (desired/shard.ts). */
+shard) {
     const hosts = [];
     const ops = new Map();
     const initializers = new Map();
@@ -75988,7 +75910,8 @@ serverParts = new Map()) {
             continue;
         const st = r.facts.client.repo.status;
         if ((st === 'absent' || st === 'unchecked') && !initializers.has(d.client.repository.key)) {
-            initializers.set(d.client.repository.key, d.name);
+            // Shards run at once: only the repository's first client, whichever shard holds it, may create it.
+            initializers.set(d.client.repository.key, shard ? d.client.repository.sharedBy[0] : d.name);
         }
     }
     for (const d of desired) {
@@ -75996,6 +75919,13 @@ serverParts = new Map()) {
         const r = facts.get(d.name);
         if (!r)
             continue; // not in this run (--limit)
+        if (shard?.readOnly.has(d.name))
+            continue; // another job's host: read for its clients only
+        const notConverged = shard && unconvergedServer(d, shard, serverParts, facts);
+        if (notConverged) {
+            hosts.push({ ...base, status: 'failed', reason: notConverged });
+            continue;
+        }
         if (!r.ok) {
             hosts.push({ ...base, status: 'failed', reason: r.reason });
             continue;
@@ -76084,7 +76014,7 @@ function factsFromDesired(d, hashLine = offlineHash) {
                 { mode: file.mode, owner: 'root', group: 'root', sha256: file.sha256, content: typeof file.content === 'string' ? file.content : undefined },
             ])),
             dirs: Object.fromEntries(c.dirs.map((x) => [x.path, { mode: x.mode, owner: 'root' }])),
-            volumes: Object.fromEntries(c.sets.map((s) => [s.volume, { mountpoint: `/var/lib/docker/volumes/${s.volume}/_data` }])),
+            volumes: Object.fromEntries(c.sets.flatMap((s) => (s.volume ? [[s.volume, { mountpoint: `/var/lib/docker/volumes/${s.volume}/_data` }]] : []))),
             repo: { status: 'initialised', detail: '' },
             cronSets: c.cron.flatMap((j) => (j.setId === undefined ? [] : [{ slug: j.name, id: j.setId }])),
             synthesised: true,
@@ -76275,9 +76205,9 @@ async function planRun(o) {
     // A host that is both server and client was probed with the server batch.
     const clients = o.desired.filter((d) => d.client && !facts.has(d.name));
     await runPool(clients, o.concurrency, (d) => timed(d, checksRepository(d, serverPlans, o.untrusted)));
-    const built = await buildPlan(o.desired, facts, serverPlans.parts);
+    const built = await buildPlan(o.desired, facts, serverPlans.parts, o.shard);
     addTrustWarnings(built.plan.hosts, o.untrusted);
-    return { ...built, durationMs: Date.now() - started, factsMs };
+    return { ...built, facts, durationMs: Date.now() - started, factsMs };
 }
 /**
  * Applies a plan exactly: servers first, then the one initialiser of each absent
@@ -77254,21 +77184,114 @@ const isFalsy = (v) => v === null || v === false || v === 0 || v === '' || (Arra
     (typeof v === 'object' && !Array.isArray(v) && !secret_isSecret(v) && Object.keys(v).length === 0) ||
     (secret_isSecret(v) && v.reveal() === '');
 
+;// CONCATENATED MODULE: ./src/desired/set-jobs.ts
+
+
+/**
+ * What the set types add to a client's desired state (issue 13): the runner arguments of
+ * each set, the root-only files its hooks and ping URL live in, the runner's settings
+ * file, and the prune job of the one client that prunes a shared repository.
+ */
+/** Settings the runner sources (restic_textfile_path); values quoted (util/posix-quote.ts). */
+const RUNNER_CONF = `${ETC_DIR}/runner.conf`;
+const hookFile = (slug, phase) => `${ETC_DIR}/${slug}.${phase}`;
+const pingFile = (slug) => `${ETC_DIR}/${slug}.ping`;
+/** The runner arguments of one set after `backup --host H --set SLUG`: type, its fields, whether hooks / pings are installed. */
+function setBackupArgs(set) {
+    // docker-volume is the runner's default type: the seed's cron lines stay as they were.
+    const args = set.type === 'docker-volume' ? [] : ['--type', set.type];
+    if (set.volume)
+        args.push('--volume', set.volume);
+    if (set.stop)
+        args.push('--stop');
+    for (const c of set.stopContainers ?? [])
+        args.push('--stop-container', c);
+    for (const p of set.paths ?? [])
+        args.push('--path', p);
+    for (const e of set.exclude ?? [])
+        args.push('--exclude', e);
+    if (set.container)
+        args.push('--container', set.container);
+    if (set.database)
+        args.push('--database', set.database);
+    if (set.pre !== undefined)
+        args.push('--pre');
+    if (set.post !== undefined)
+        args.push('--post');
+    if ((set.pre !== undefined || set.post !== undefined) && set.hookTimeout !== undefined)
+        args.push('--hook-timeout', String(set.hookTimeout));
+    if (set.pingUrl)
+        args.push('--ping');
+    for (const t of set.tags)
+        args.push('--tag', t);
+    return args;
+}
+/** What a cron comment says about a set (public fields only). */
+function setSummary(set) {
+    if (set.volume)
+        return `${set.type}: ${set.volume}${set.stop ? ', stops its containers' : set.stopContainers?.length ? `, stops ${set.stopContainers.join(' ')}` : ''}`;
+    if (set.paths)
+        return `${set.type}: ${set.paths.join(' ')}`;
+    return `${set.type}: ${set.container ?? ''} ${set.database ?? 'all databases'}`;
+}
+/** Hook scripts (0700) and ping URL files (0600, the URL is a secret), all root-only. */
+function setFiles(sets) {
+    const out = [];
+    for (const s of sets) {
+        for (const phase of ['pre', 'post']) {
+            const text = s[phase];
+            if (text !== undefined)
+                out.push({ path: hookFile(s.slug, phase), mode: 0o700, content: `${text.replace(/\n*$/, '')}\n`, description: `${phase} hook of "${s.id}"` });
+        }
+        if (s.pingUrl)
+            out.push({ path: pingFile(s.slug), mode: 0o600, content: s.pingUrl, description: `ping URL of "${s.id}" (secret)` });
+    }
+    return out;
+}
+/** runner.conf: TEXTFILE for the node_exporter textfile, or nothing. */
+function runnerConf(textfilePath) {
+    const lines = ['# Managed by restic-fleet: settings the runner reads.'];
+    lines.push(`TEXTFILE=${posixQuote(textfilePath ?? '')}`);
+    return `${lines.join('\n')}\n`;
+}
+/**
+ * Shared repositories: every client forgets its own snapshots without --prune, and the
+ * repository's first client prunes once, an hour after the latest forget of all its
+ * clients (when their times are plain numbers; else at 04:00). Unshared repositories keep
+ * `forget --prune` in the rotation job.
+ */
+function pruneJob(host, repo, rotations) {
+    if (repo.sharedBy.length < 2 || repo.sharedBy[0] !== host)
+        return undefined;
+    const rs = repo.sharedBy.map((h) => rotations.get(h)).filter((r) => r !== undefined);
+    if (!rs.some((r) => r.prune))
+        return undefined;
+    const plain = rs.every((r) => /^\d+$/.test(r.hour) && /^\d+$/.test(r.minute));
+    if (!plain)
+        return { hour: '4', minute: '0' };
+    const latest = Math.max(...rs.map((r) => Number(r.hour) * 60 + Number(r.minute)));
+    const at = (latest + 60) % (24 * 60);
+    return { hour: String(Math.floor(at / 60)), minute: String(at % 60) };
+}
+/** Rotation of a client of a shared repository never prunes: the prune job does, once. */
+const rotationFor = (r, repo) => r && repo.sharedBy.length > 1 ? { ...r, prune: false } : r;
+
 ;// CONCATENATED MODULE: ./src/desired/cron.ts
+
 
 
 /**
  * The cron jobs of a client as values: one per backup set, plus rotation. The plan compares
  * these (which sets a change removes); the cron file's text is rendered from them.
  */
-function cronJobs(host, sets, rotation) {
+function cronJobs(host, sets, rotation, prune) {
     const jobs = sets.map((set) => ({
         setId: set.id,
         name: set.slug,
         minute: set.minute,
         hour: set.hour,
-        args: ['backup', '--host', host, '--set', set.slug, '--volume', set.volume, ...set.tags.flatMap((t) => ['--tag', t])],
-        comment: `backup set "${set.id}" (${set.type}: ${set.volume})`,
+        args: ['backup', '--host', host, '--set', set.slug, ...setBackupArgs(set)],
+        comment: `backup set "${set.id}" (${setSummary(set)})`,
     }));
     if (rotation) {
         const r = rotation;
@@ -77279,6 +77302,9 @@ function cronJobs(host, sets, rotation) {
             args: ['forget', '--host', host, '--daily', String(r.daily), '--weekly', String(r.weekly), '--monthly', String(r.monthly), ...(r.prune ? ['--prune'] : [])],
             comment: `rotation: keep daily ${r.daily}, weekly ${r.weekly}, monthly ${r.monthly}${r.prune ? ', prune' : ''}`,
         });
+    }
+    if (prune) {
+        jobs.push({ name: 'prune', minute: prune.minute, hour: prune.hour, args: ['prune', '--host', host], comment: "prune: once for the shared repository, after every client's forget" });
     }
     return jobs;
 }
@@ -77371,6 +77397,7 @@ function slugify(ids) {
 }
 
 ;// CONCATENATED MODULE: ./src/desired/build.ts
+
 
 
 
@@ -77499,29 +77526,37 @@ function desiredClient(h, c, parsed, sharing, server, source) {
     const slugs = slugify(c.sets.map((s) => s.id));
     const sets = c.sets.map((s) => ({ ...s, slug: slugs.get(s.id) }));
     const url = repoUrl(parsed, c);
-    const cron = cronJobs(h.name, sets, c.rotation);
     const newline = (v) => (typeof v === 'string' ? `${v}\n` : v.derive((x) => `${x}\n`));
-    return {
+    const repository = {
+        key: repoKey(parsed),
+        url,
+        password: c.repoPassword,
+        display: repoDisplay(parsed, c),
+        serverHost: server?.name,
+        sharedBy: sharing.map((x) => x.name),
+    };
+    const rotation = rotationFor(c.rotation, repository);
+    const prune = pruneJob(h.name, repository, new Map(sharing.map((x) => [x.name, x.client?.rotation])));
+    const cron = cronJobs(h.name, sets, rotation, prune);
+    const client = {
         package: c.package,
-        repository: {
-            key: repoKey(parsed),
-            url,
-            password: c.repoPassword,
-            display: repoDisplay(parsed, c),
-            serverHost: server?.name,
-            sharedBy: sharing.map((x) => x.name),
-        },
+        repository,
         sets,
-        rotation: c.rotation,
+        rotation,
         cron,
         dirs: CLIENT_DIRS,
         files: [
             file(REPOSITORY_FILE, 0o600, newline(url), 'repository URL with HTTP credentials (secret)'),
             file(PASSWORD_FILE, 0o600, newline(c.repoPassword), 'repository password (secret)'),
             file(RUNNER_PATH, 0o755, RUNNER_SCRIPT, 'runner script the cron jobs call'),
+            file(RUNNER_CONF, 0o600, runnerConf(c.textfilePath), 'runner settings (node_exporter textfile path)'),
+            ...setFiles(sets).map((f) => file(f.path, f.mode, f.content, f.description)),
             file(CRON_FILE, 0o644, renderCronFile(cron, source), 'cron jobs: one per backup set, plus rotation'),
         ],
     };
+    if (prune)
+        client.prune = prune;
+    return client;
 }
 /** /etc/restic-fleet holds credentials: root only. Logs exist before cron's first redirect into them. */
 const CLIENT_DIRS = [
@@ -79099,6 +79134,184 @@ const serverOption = (v) => {
     return new Issue('is not an allowed rest-server option (allowed: --append-only, --private-repos, --prometheus, --prometheus-no-auth, --max-size N, --debug, --log [FILE])');
 };
 
+;// CONCATENATED MODULE: ./src/inventory/set-types.ts
+
+
+
+/**
+ * Backup set types and their own fields (issue 13). The common fields (id, type, tags, hour,
+ * minute) are read by the set shape in schema.ts; this file checks what depends on
+ * the type, so a set of one type reports the fields of another as errors at their key.
+ */
+const SET_TYPES = ['docker-volume', 'path', 'postgres', 'mysql', 'mariadb'];
+const DATABASE_TYPES = (/* unused pure expression or super */ null && (['postgres', 'mysql', 'mariadb']));
+/** Hooks get this long unless hook_timeout says otherwise (seconds). */
+const DEFAULT_HOOK_TIMEOUT = 300;
+/** Fields a set of any type may carry beyond id/type/tags/hour/minute. */
+const COMMON_KEYS = ['pre', 'post', 'hook_timeout', 'ping_url'];
+/** Fields only some types have. */
+const TYPE_KEYS = {
+    'docker-volume': ['volume', 'stop', 'stop_containers'],
+    path: ['paths', 'exclude'],
+    postgres: ['container', 'database'],
+    mysql: ['container', 'database'],
+    mariadb: ['container', 'database'],
+};
+/** Every key the set-type checks own (schema-shapes.ts lists them as known set keys). */
+const SET_TYPE_KEYS = [...new Set([...COMMON_KEYS, ...Object.values(TYPE_KEYS).flat()])];
+const set_types_isBlank = (v) => v === undefined || v === null;
+/** A database name: what pg/mysql allow without quoting, and what reaches a file name (<db>.sql). */
+const databaseName = (v) => {
+    if (typeof v !== 'string' && typeof v !== 'number')
+        return new Issue(`must be a database name (a string), not ${validators_describe(v)}`);
+    const s = String(v);
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_-]{0,62}$/.test(s))
+        return new Issue('is not a database name this tool dumps: letters, digits, _ and -, at most 63 characters');
+    return s;
+};
+/** Hook text: shell written by the inventory's owner, installed as a root-only file (never in a cron line). */
+const hookText = (v) => {
+    if (typeof v !== 'string')
+        return new Issue(`must be shell commands (a string), not ${validators_describe(v)}`);
+    if (v.trim() === '')
+        return new Issue('must not be empty');
+    if (v.includes('\0'))
+        return new Issue('contains a NUL byte');
+    if (v.length > 16384)
+        return new Issue('is longer than 16384 characters');
+    return v;
+};
+/** A restic --exclude pattern: it goes into the cron line, where % ends the command. */
+const excludePattern = (v) => {
+    if (typeof v !== 'string')
+        return new Issue(`must be an exclude pattern (a string), not ${validators_describe(v)}`);
+    if (v === '')
+        return new Issue('must not be empty');
+    if (/[\x00-\x1f\x7f%]/.test(v))
+        return new Issue('must not contain "%" or control characters (it goes into the cron line)');
+    if (v.length > 512)
+        return new Issue('is longer than 512 characters');
+    return v;
+};
+/** The ping URL is a secret (it lets anyone report the job's state): http(s), no quotes, spaces or backslashes (it goes into a curl config line). */
+const pingUrl = (v) => {
+    if (!secret_isSecret(v))
+        return new Issue('must be a URL (a string)');
+    if (isPlaceholderSecret(v))
+        return v; // offline plan of a pull request: the real URL is not known
+    const s = v.reveal();
+    if (!/^https?:\/\/[^\s"'\\]+$/.test(s))
+        return new Issue('must be an http:// or https:// URL without spaces, quotes or backslashes');
+    if (s.length > 2048)
+        return new Issue('is longer than 2048 characters');
+    return v;
+};
+/** A list of checked items; reports at each item's path. */
+function listOf(raw, path, check, add, what) {
+    if (set_types_isBlank(raw))
+        return undefined;
+    if (!Array.isArray(raw)) {
+        add('error', path, `must be a list of ${what}, not ${validators_describe(raw)}`);
+        return undefined;
+    }
+    const out = [];
+    raw.forEach((item, i) => {
+        const r = check(item);
+        if (r instanceof Issue)
+            add('error', [...path, i], r.message);
+        else
+            out.push(r);
+    });
+    return out;
+}
+function one(raw, path, check, add) {
+    if (set_types_isBlank(raw))
+        return undefined;
+    const r = check(raw);
+    if (r instanceof Issue) {
+        add('error', path, r.message);
+        return undefined;
+    }
+    return r;
+}
+/**
+ * The type-dependent fields of one backup set (`raw` is the set's mapping, `path` its place,
+ * e.g. ["restic_backup_sets", 2]). Every problem goes to `add` at the field's own key, so it
+ * carries file:line:col; returns the fields (possibly partial when there were errors).
+ */
+function checkSetTypeFields(type, raw, path, add) {
+    const at = (k, ...rest) => [...path, k, ...rest];
+    for (const k of Object.keys(raw)) {
+        const owner = SET_TYPES.filter((t) => TYPE_KEYS[t].includes(k));
+        if (owner.length && !owner.includes(type))
+            add('error', at(k), `is a field of ${owner.join('/')} sets, not of type ${type}`);
+    }
+    const f = {};
+    const timeout = one(raw.hook_timeout, at('hook_timeout'), integer('a timeout in seconds', 1, 86400), add);
+    if (timeout !== undefined)
+        f.hookTimeout = timeout; // else the runner's default, DEFAULT_HOOK_TIMEOUT
+    const pre = one(raw.pre, at('pre'), hookText, add);
+    const post = one(raw.post, at('post'), hookText, add);
+    const ping = one(raw.ping_url, at('ping_url'), pingUrl, add);
+    if (pre !== undefined)
+        f.pre = pre;
+    if (post !== undefined)
+        f.post = post;
+    if (ping)
+        f.pingUrl = ping;
+    const required = (k, why) => {
+        if (set_types_isBlank(raw[k]))
+            add('error', path, `a ${type} set needs ${k} (${why})`);
+    };
+    switch (type) {
+        case 'docker-volume': {
+            required('volume', 'the Docker volume to back up');
+            f.volume = one(raw.volume, at('volume'), volumeName, add);
+            const stop = one(raw.stop, at('stop'), ansibleBool, add);
+            const names = listOf(raw.stop_containers, at('stop_containers'), containerName, add, 'container names');
+            if (stop && names?.length)
+                add('error', at('stop_containers'), 'give either stop: true (every running container using the volume) or stop_containers, not both');
+            if (stop)
+                f.stop = true;
+            if (names?.length)
+                f.stopContainers = [...new Set(names)];
+            break;
+        }
+        case 'path': {
+            required('paths', 'the host directories or files to back up');
+            const paths = listOf(raw.paths, at('paths'), absoluteDir, add, 'absolute paths');
+            if (Array.isArray(raw.paths) && raw.paths.length === 0)
+                add('error', at('paths'), 'must list at least one path');
+            if (paths?.length)
+                f.paths = [...new Set(paths)];
+            const ex = listOf(raw.exclude, at('exclude'), excludePattern, add, 'exclude patterns');
+            if (ex?.length)
+                f.exclude = ex;
+            break;
+        }
+        default: {
+            required('container', 'the container that runs the database: the dump runs there through docker exec');
+            f.container = one(raw.container, at('container'), containerName, add);
+            const db = one(raw.database, at('database'), databaseName, add);
+            if (db !== undefined)
+                f.database = db;
+        }
+    }
+    return f;
+}
+/** checkSetTypeFields over restic_backup_sets as written; entries that are not mappings with a known type are the shape's to report. */
+function checkSetTypes(sets, add) {
+    if (!Array.isArray(sets))
+        return [];
+    return sets.map((s, i) => {
+        if (!s || typeof s !== 'object' || Array.isArray(s) || secret_isSecret(s))
+            return {};
+        const raw = s;
+        const type = SET_TYPES.includes(raw.type) ? raw.type : undefined;
+        return type ? checkSetTypeFields(type, raw, ['restic_backup_sets', i], add) : {};
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/inventory/cron-field.ts
 
 /**
@@ -79155,6 +79368,7 @@ function checkItem(item, max, range) {
 
 
 
+
 // ---- building blocks -------------------------------------------------------------
 /** A value checked by one rule; its Issue is reported at the value's path. */
 const value = (check) => (v, at, report) => {
@@ -79207,30 +79421,25 @@ const schema_password = (v) => {
 };
 // ---- backup sets -------------------------------------------------------------------
 /**
- * The fields of each backup set type, besides the ones every set has (id, type, tags,
- * hour, minute). To add a type: its entry here, its variant of BackupSetConfig
- * (config.ts); what it reads becomes the set's config as it is (validate.ts).
+ * Every set has id, type, tags, hour and minute. The fields that depend on the type (volume,
+ * paths, container, hooks ...) are read as written here and checked per type by
+ * set-types.ts, which reports a field of another type at its key. To add a type: its entry
+ * in set-types.ts (TYPE_KEYS and checkSetTypeFields) and its fields in SetTypeFields.
  */
-const SET_TYPE_FIELDS = {
-    'docker-volume': { volume: req(volumeName) },
-};
-const SET_TYPES = Object.keys(SET_TYPE_FIELDS);
-const isSetType = (v) => typeof v === 'string' && Object.hasOwn(SET_TYPE_FIELDS, v);
-/** A set without a supported type is read with the seed's type's fields, so its other mistakes still show. */
-const FALLBACK_SET_TYPE = 'docker-volume';
+
+const isSetType = (v) => typeof v === 'string' && SET_TYPES.includes(v);
 const setType = (v) => (isSetType(v) ? v : new Issue(`is not a supported backup set type (supported: ${SET_TYPES.join(', ')})`));
-/** A set's fields in key order (also the order of "known: ..." in messages): id, type, the type's own, tags, hour, minute. */
-const shapeOfType = (type) => ({
+/** A set's fields in key order (also the order of "known: ..." in messages). */
+const SET_SHAPE = {
     id: req(setId),
     type: req(setType),
-    ...SET_TYPE_FIELDS[type],
+    ...Object.fromEntries(SET_TYPE_KEYS.map((k) => [k, raw])),
     tags: list(value(resticTag), 'tags'),
     hour: dflt(cronField('hour'), '1'),
     minute: dflt(cronField('minute'), '0'),
-});
-const SET_SHAPES = Object.fromEntries(SET_TYPES.map((t) => [t, shapeOfType(t)]));
-/** The fields of a set whose `type` is written as `type`. */
-const setShape = (type) => SET_SHAPES[isSetType(type) ? type : FALLBACK_SET_TYPE];
+};
+/** The fields of a backup set (of any type: set-types.ts tells which belong to which). */
+const setShape = (_type) => SET_SHAPE;
 const backupSet = (v, at, report) => mapping(setShape(isMapping(v) ? v.type : undefined), 'each backup set must be a mapping (id, type, volume, tags, hour, minute)')(v, at, report);
 // ---- the other nested mappings -------------------------------------------------------
 const keep = integer('a number of snapshots to keep', 0, 100000);
@@ -79243,6 +79452,13 @@ const rotationShape = {
     prune: dflt(ansibleBool, true),
 };
 const userShape = { user: req(serverUser), password: req(schema_password) };
+/** node_exporter textfile (opt-in): an absolute path ending in .prom (the collector reads *.prom). */
+const textfilePath = (v) => {
+    const p = absoluteDir(v);
+    if (p instanceof Issue)
+        return p;
+    return p.endsWith('.prom') ? p : new Issue("must end in .prom (node_exporter's textfile collector reads *.prom files)");
+};
 // ---- the host's variables, by role ------------------------------------------------------
 const connectionShape = {
     ansible_host: opt(hostname),
@@ -79278,12 +79494,16 @@ const clientShape = {
     restic_repo_password: req(schema_password, 'is required when restic_repo is set (the repository password)'),
     restic_backup_sets: list(backupSet, 'backup sets (mappings with id, type, volume, tags, hour, minute)'),
     restic_backup_rotation: optMapping(rotationShape, 'must be a mapping (daily, weekly, monthly, hour, minute, prune)'),
+    restic_textfile_path: opt(textfilePath),
 };
 /** Every restic_* variable restic-fleet knows (the seed's and ours). */
 const KNOWN_RESTIC_VARS = new Set([...Object.keys(connectionShape), ...Object.keys(serverShape), ...Object.keys(clientShape)].filter((k) => k.startsWith('restic_')));
 const PASSWORD_VARS = new Set(['restic_client_password', 'restic_server_password', 'restic_repo_password']);
 /** Fields that hold a password: plain text there becomes a Secret; nowhere else may a secret go. */
-const isPasswordPath = (path) => (path.length === 1 && PASSWORD_VARS.has(String(path[0]))) || (path.length === 3 && path[0] === 'restic_server_users' && path[2] === 'password');
+const isPasswordPath = (path) => (path.length === 1 && PASSWORD_VARS.has(String(path[0]))) ||
+    (path.length === 3 && path[0] === 'restic_server_users' && path[2] === 'password') ||
+    // A ping URL lets anyone report the job's state: a secret like a password.
+    (path.length === 3 && path[0] === 'restic_backup_sets' && path[2] === 'ping_url');
 
 ;// CONCATENATED MODULE: ./src/inventory/public-fields.ts
 /**
@@ -79445,6 +79665,7 @@ const didYouMean = (name, known) => {
 
 
 
+
 /** Rotation minute when not set: spread hosts over the hour (sha256 of the host name, first 4 bytes, mod 60). */
 const staggeredMinute = (host) => String((0,external_node_crypto_.createHash)('sha256').update(host).digest().readUInt32BE(0) % 60);
 /**
@@ -79549,7 +79770,8 @@ function normalise(value, path, h, f) {
     if (isPasswordPath(path)) {
         if (typeof value === 'string' || typeof value === 'number') {
             const pos = h.posOf(path);
-            f.add('warning', path, 'password written in plain text in the inventory: encrypt it with ansible-vault or reference an environment variable ("{{ vault_... }}")');
+            const what = path[2] === 'ping_url' ? 'ping URL (a secret)' : 'password';
+            f.add('warning', path, `${what} written in plain text in the inventory: encrypt it with ansible-vault or reference an environment variable ("{{ vault_... }}")`);
             return new Secret(String(value), `inventory ${pos ? fmtPos(pos) : keyPath(path)}`);
         }
         return value;
@@ -79716,14 +79938,15 @@ function readClient(h, vars, f) {
     checkPair(f, vars, 'restic_client_user', 'restic_client_password', 'the rest-server user name', "the rest-server user's password");
     checkUniqueSetIds(f, vars);
     const c = f.read(clientShape, vars);
+    // The fields that depend on a set's type, checked per type (set-types.ts), beside every other error.
+    const typeFields = checkSetTypes(vars.restic_backup_sets, (severity, path, message) => f.add(severity, path, message));
     if (!c)
         return undefined;
     const sets = (c.restic_backup_sets ?? []).map((s, i) => {
         const mixed = mixedScripts(s.id);
         if (mixed)
             f.add('warning', ['restic_backup_sets', i, 'id'], `${mixed}: ids that look alike may be different sets (a look-alike letter from another script)`);
-        // The set as read (id, type, the type's own fields, tags, hour, minute) is its config.
-        return { ...s, tags: s.tags ?? [] };
+        return { ...typeFields[i], id: s.id, type: s.type, tags: s.tags ?? [], hour: s.hour, minute: s.minute };
     });
     const client = { repo: c.restic_repo.trim(), repoPassword: c.restic_repo_password, sets };
     if (c.restic_client_package)
@@ -79732,6 +79955,8 @@ function readClient(h, vars, f) {
         client.user = c.restic_client_user;
     if (c.restic_client_password)
         client.password = c.restic_client_password;
+    if (c.restic_textfile_path)
+        client.textfilePath = c.restic_textfile_path;
     const r = c.restic_backup_rotation;
     if (r) {
         if (r.daily === 0 && r.weekly === 0 && r.monthly === 0) {
@@ -79794,6 +80019,7 @@ async function loadConfig(opts) {
 
 
 
+
 /** Loads, validates and renders desired state; throws InventoryError with every problem found. */
 async function load_loadDesired(o) {
     const { inventory, hosts, diagnostics } = await loadConfig({
@@ -79811,9 +80037,14 @@ async function load_loadDesired(o) {
     if (errors.length)
         throw new types_InventoryError([...errors]);
     const selected = selectHosts(built.hosts.map((d) => d.name), inventory.groups, o.limit);
+    const limited = built.hosts.filter((d) => selected.has(d.name));
+    const sharded = o.shard && selectShard(limited, o.shard);
+    // A server outside the limit is still read for its clients: a limit must not hide an unconverged server.
+    const readOnly = sharded ? [...sharded.readOnly, ...readOnlyOutside(sharded.converge, sharded.readOnly, built.hosts)] : [];
     return {
         hosts,
-        desired: built.hosts.filter((d) => selected.has(d.name)),
+        desired: sharded ? [...readOnly, ...sharded.converge] : limited,
+        shard: o.shard && { readOnly: new Set(readOnly.map((d) => d.name)), label: shardLabel(o.shard) },
         diagnostics: [...diagnostics, ...built.diagnostics],
         inventoryDir: dirRel,
     };
@@ -79835,6 +80066,12 @@ function selectHosts(all, groups, limit) {
     if (unknown.length)
         throw new Error(`--limit names no host or group: ${unknown.join(', ')}`);
     return out;
+}
+/** Servers of a shard's clients that the limit left out (selectShard only sees the limited hosts). */
+function readOnlyOutside(converge, readOnly, all) {
+    const have = new Set(readOnly.map((d) => d.name));
+    const want = new Set(converge.filter((d) => !d.server).map((d) => d.client?.repository.serverHost).filter((n) => !!n && !have.has(n)));
+    return all.filter((d) => want.has(d.name));
 }
 
 ;// CONCATENATED MODULE: ./src/remote/known-hosts.ts
@@ -81471,28 +81708,229 @@ function transportFactoryFor(o) {
 }
 const sessionsFor = (o) => new Sessions(transportFactoryFor(o));
 
+;// CONCATENATED MODULE: ./src/results/staleness.ts
+/** Age of a snapshot time (restic's ISO 8601, nanoseconds and offsets allowed) at `now`; NaN when unparseable. */
+function snapshotAgeSeconds(time, now) {
+    const t = Date.parse(time);
+    return Number.isNaN(t) ? Number.NaN : Math.floor((now.getTime() - t) / 1000);
+}
+/**
+ * Stale: no snapshot at all, an unreadable time, or the newest snapshot older than
+ * `staleAfterSeconds`. A snapshot from the future (clock skew) counts as fresh.
+ */
+function isStale(latestTime, staleAfterSeconds, now) {
+    if (latestTime === undefined)
+        return true;
+    const age = snapshotAgeSeconds(latestTime, now);
+    return Number.isNaN(age) || age > staleAfterSeconds;
+}
+/** Failing: the last run (from the host's status file) ended in failure. */
+const isFailing = (lastRun) => lastRun?.status === 'failed';
+
+;// CONCATENATED MODULE: ./src/facts/status.ts
+
+const RUN_STATES = ['ok', 'failed', 'running', 'skipped'];
+/** A runner status record as the report shows it; an unreadable file reads as a failed run. */
+function lastRunOf(r) {
+    if (r.status === 'unreadable')
+        return { status: 'failed', message: 'unreadable status file' };
+    return {
+        status: RUN_STATES.find((x) => x === r.status) ?? 'failed',
+        start: r.start,
+        end: r.end,
+        exitCode: r.exit,
+        snapshotId: r.snapshot,
+        message: r.message,
+        type: r.type,
+        durationSeconds: r.duration,
+        filesNew: r.filesNew,
+        bytesAdded: r.bytesAdded,
+        stopped: r.stopped,
+        unlocked: r.unlocked,
+    };
+}
+/** The newest snapshot a record knows of: carried over by the runner, or this run's own; undefined when it cannot tell. */
+function newestKnown(r) {
+    if (r.lastSnapshot && r.lastSnapshotTime)
+        return { id: r.lastSnapshot, time: r.lastSnapshotTime };
+    if (r.status === 'ok' && r.snapshot && r.start)
+        return { id: r.snapshot, time: r.start };
+    // A runner that records carried-over snapshots wrote an empty field: it never made one.
+    return r.lastSnapshot === undefined && r.status !== 'unreadable' ? 'unknown' : undefined;
+}
+/**
+ * A client's rows of the snapshot report from the status records its probe read (no restic
+ * call, no extra round trip). Undefined when a set has no record that says which snapshot is
+ * its newest: then only `restic snapshots` can tell.
+ */
+function snapshotsFromStatus(d, facts, o) {
+    const records = facts.statusRecords ?? {};
+    const sets = [];
+    for (const set of d.client?.sets ?? []) {
+        const rec = records[set.slug];
+        const known = rec ? newestKnown(rec) : o.freshRepository ? undefined : 'unknown';
+        if (known === 'unknown')
+            return undefined;
+        const run = rec && lastRunOf(rec);
+        const latest = known && {
+            id: known.id,
+            shortId: known.id.slice(0, 8),
+            time: known.time,
+            ageSeconds: Math.max(0, snapshotAgeSeconds(known.time, o.now) || 0),
+            paths: pathsOf(set, facts),
+            tags: set.tags,
+        };
+        sets.push({ setId: set.id, slug: set.slug, latest, lastRun: run, stale: isStale(known?.time, o.staleAfterSeconds, o.now), failing: isFailing(run) });
+    }
+    return { host: d.name, status: 'ok', sets };
+}
+/** What restic recorded as the snapshot's paths, as the runner backs each type up. */
+function pathsOf(set, facts) {
+    if (set.volume)
+        return facts.volumes[set.volume]?.mountpoint ? [facts.volumes[set.volume].mountpoint] : [];
+    if (set.paths)
+        return set.paths;
+    return [];
+}
+
+;// CONCATENATED MODULE: ./src/facts/snapshots.ts
+
+
+
+
+
+
+
+/**
+ * One round trip per client: its snapshots (read-only, --no-lock, with the host's
+ * installed credential files) and the runner's status file of every set: src/sh/snapshots.sh.
+ */
+function buildSnapshotsProbe(d) {
+    const slugs = (d.client?.sets ?? []).map((set) => set.slug);
+    return joinShell([hostScript(['snapshots']), sh `snapshots_of ${d.name}`, ...(slugs.length ? [sh `status_of ${slugs}`] : [])]);
+}
+/** Pure: probe output → the host's row of the snapshot report. */
+function parseSnapshots(d, stdout, now, staleAfterSeconds) {
+    const sec = parseSections(stdout);
+    const b64 = fromBase64;
+    const code = Number(sec.get('snapshots-exit'));
+    if (code !== 0) {
+        return { host: d.name, status: 'failed', reason: `restic snapshots failed: ${b64(sec.get('snapshots-err')).trim().split('\n').join(' | ')}`, sets: [] };
+    }
+    let snaps = [];
+    try {
+        snaps = JSON.parse(b64(sec.get('snapshots')) || '[]') ?? [];
+    }
+    catch {
+        return { host: d.name, status: 'failed', reason: 'restic snapshots printed no JSON', sets: [] };
+    }
+    const sets = (d.client?.sets ?? []).map((set) => {
+        const mine = snaps
+            .filter((s) => (s.tags ?? []).includes(`${SET_TAG_PREFIX}${set.slug}`) && !(s.tags ?? []).includes(PRE_RESTORE_TAG))
+            .sort((a, b) => Date.parse(b.time) - Date.parse(a.time));
+        const newest = mine[0];
+        const latest = newest && {
+            id: newest.id,
+            shortId: newest.short_id ?? newest.id.slice(0, 8),
+            time: newest.time,
+            ageSeconds: Math.max(0, snapshotAgeSeconds(newest.time, now) || 0),
+            paths: newest.paths ?? [],
+            tags: (newest.tags ?? []).filter((t) => !t.startsWith('restic-fleet:')),
+        };
+        const json = b64(sec.get(`status ${set.slug}`));
+        const run = json ? lastRunOf(statusRecord(json)) : undefined;
+        return {
+            setId: set.id,
+            slug: set.slug,
+            latest,
+            lastRun: run,
+            stale: isStale(newest?.time, staleAfterSeconds, now),
+            failing: isFailing(run),
+        };
+    });
+    return { host: d.name, status: 'ok', sets };
+}
+
+;// CONCATENATED MODULE: ./src/engine/snapshots.ts
+
+
+
+
+/** Latest snapshot and last run of every backup set on every client (one round trip per client). */
+async function snapshotsRun(o) {
+    const clients = o.desired.filter((d) => d.client);
+    const hosts = await runPool(clients, o.concurrency, (d) => snapshotsOfHost(d, o));
+    return { generatedAt: o.now.toISOString(), staleAfterSeconds: o.staleAfterSeconds, hosts };
+}
+/** One client's rows from `restic snapshots` and its status files (one round trip). */
+async function snapshotsOfHost(d, o) {
+    try {
+        const t = await o.sessions.get(d);
+        const res = await t.exec(buildSnapshotsProbe(d), { timeoutSeconds: 180 });
+        if (res.code !== 0)
+            return { host: d.name, status: 'failed', reason: secret_redact(`probe exited ${res.code}: ${res.stderr.trim().slice(-300)}`), sets: [] };
+        const h = parseSnapshots(d, res.stdout, o.now, o.staleAfterSeconds);
+        return h.reason ? { ...h, reason: secret_redact(h.reason) } : h;
+    }
+    catch (err) {
+        return { host: d.name, status: 'failed', reason: secret_redact(err instanceof Error ? err.message : String(err)), sets: [] };
+    }
+}
+/**
+ * The snapshot report of an apply, over the connections the apply used: each client's rows
+ * come from the status records its probe read. Only a client with a set that has no such
+ * record (a first apply, or records older than this version) gets one `restic snapshots`
+ * round trip; a repository this run created holds no snapshot, so it needs none.
+ */
+async function snapshotsAfterApply(o) {
+    const created = new Set();
+    for (const d of o.desired) {
+        if ((o.run.ops.get(d.name) ?? []).some((p) => p.op.op === 'repo-init') && d.client)
+            created.add(d.client.repository.key);
+    }
+    const clients = o.desired.filter((d) => d.client);
+    const hosts = await runPool(clients, o.concurrency, async (d) => {
+        const read = o.run.facts.get(d.name);
+        if (!read?.ok)
+            return { host: d.name, status: 'failed', reason: read?.reason ?? 'not read', sets: [] };
+        const fromStatus = read.facts.client &&
+            snapshotsFromStatus(d, read.facts.client, { now: o.now, staleAfterSeconds: o.staleAfterSeconds, freshRepository: created.has(d.client.repository.key) });
+        return fromStatus ?? (await snapshotsOfHost(d, o));
+    });
+    return { generatedAt: o.now.toISOString(), staleAfterSeconds: o.staleAfterSeconds, hosts };
+}
+
 ;// CONCATENATED MODULE: ./src/commands/apply.ts
+
 
 
 
 class PlanHashMismatch extends Error {
 }
-/** `apply`: plans, then applies exactly that plan. With expectedHash, refuses when the live plan differs from the reviewed one. */
-async function applyCommand(o, expectedHash) {
+/**
+ * `apply`: plans, then applies exactly that plan. With expectedHash, refuses when the live plan
+ * differs from the reviewed one. With report, also returns the snapshot report, built over the
+ * same connections from the status records the plan's probes read (see snapshotsAfterApply).
+ */
+async function applyCommand(o, expectedHash, report) {
     const loaded = await load_loadDesired(o);
     const sessions = sessionsFor(o);
     try {
-        const run = await planRun({ desired: loaded.desired, sessions, concurrency: o.concurrency });
+        const run = await planRun({ desired: loaded.desired, sessions, concurrency: o.concurrency, shard: loaded.shard });
         if (expectedHash && expectedHash !== run.plan.hash) {
             throw new PlanHashMismatch(`the live plan's hash ${run.plan.hash} differs from the reviewed plan-hash ${expectedHash}: nothing was applied. Review the new plan.`);
         }
         const results = await applyRun({ desired: loaded.desired, sessions, concurrency: o.concurrency }, run);
-        return { run, results, loaded };
+        const snapshots = report &&
+            (await snapshotsAfterApply({ desired: converged(loaded), sessions, concurrency: o.concurrency, staleAfterSeconds: report.staleAfterSeconds, now: report.now ?? new Date(), run }));
+        return { run, results, loaded, snapshots };
     }
     finally {
         await sessions.closeAll();
     }
 }
+/** The hosts this job converges (a client shard also reads the servers of its clients). */
+const converged = (l) => l.desired.filter((d) => !l.shard?.readOnly.has(d.name));
 
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = require("node:child_process");
@@ -81581,7 +82019,7 @@ async function planCommand(o, pr) {
     const sessions = sessionsFor(o);
     try {
         const untrusted = pr ? { ...untrustedDestinations(loaded.desired, pr.hosts, pr.unavailable), facts: synthesisedFacts(loaded.desired, pr.hosts ?? []) } : undefined;
-        const run = await planRun({ desired: loaded.desired, sessions, concurrency: o.concurrency, untrusted });
+        const run = await planRun({ desired: loaded.desired, sessions, concurrency: o.concurrency, untrusted, shard: loaded.shard });
         return { run, results: planResults(run.plan, run, sessions), loaded };
     }
     finally {
@@ -82091,7 +82529,11 @@ function keepUntil(now, days) {
 async function runRestore(desired, factory, log, req, run = {}, started = Date.now()) {
     const now = run.now ?? (() => new Date());
     const host = findClient(desired, req.host);
-    const set = findSet(host, req.set);
+    const found = findSet(host, req.set);
+    // Path and database sets restore with restic itself (docs/restore.md); in-place swaps need a volume.
+    if (!found.volume)
+        throw new RestoreRefused(`"${found.id}" is a ${found.type} set: restore-set restores docker-volume sets only`);
+    const set = { ...found, volume: found.volume };
     const target = parseTarget(req.target);
     const link = new HostLink(host, factory, {
         attempts: run.reconnectAttempts ?? 5,
@@ -82305,122 +82747,6 @@ async function restoreCommand(o, req, run = {}) {
     return runRestore(loaded.desired, transportFactoryFor(o), o.log, req, run, started);
 }
 
-;// CONCATENATED MODULE: ./src/results/staleness.ts
-/** Age of a snapshot time (restic's ISO 8601, nanoseconds and offsets allowed) at `now`; NaN when unparseable. */
-function snapshotAgeSeconds(time, now) {
-    const t = Date.parse(time);
-    return Number.isNaN(t) ? Number.NaN : Math.floor((now.getTime() - t) / 1000);
-}
-/**
- * Stale: no snapshot at all, an unreadable time, or the newest snapshot older than
- * `staleAfterSeconds`. A snapshot from the future (clock skew) counts as fresh.
- */
-function isStale(latestTime, staleAfterSeconds, now) {
-    if (latestTime === undefined)
-        return true;
-    const age = snapshotAgeSeconds(latestTime, now);
-    return Number.isNaN(age) || age > staleAfterSeconds;
-}
-/** Failing: the last run (from the host's status file) ended in failure. */
-const isFailing = (lastRun) => lastRun?.status === 'failed';
-
-;// CONCATENATED MODULE: ./src/facts/snapshots.ts
-
-
-
-
-
-/**
- * One round trip per client: its snapshots (read-only, --no-lock, with the host's
- * installed credential files) and the runner's status file of every set: src/sh/snapshots.sh.
- */
-function buildSnapshotsProbe(d) {
-    const slugs = (d.client?.sets ?? []).map((set) => set.slug);
-    return joinShell([hostScript(['snapshots']), sh `snapshots_of ${d.name}`, ...(slugs.length ? [sh `status_of ${slugs}`] : [])]);
-}
-function lastRun(json) {
-    if (!json)
-        return undefined;
-    try {
-        const s = JSON.parse(json);
-        const status = ['ok', 'failed', 'running', 'skipped'].find((x) => x === s.status) ?? 'failed';
-        return {
-            status,
-            start: s.start || undefined,
-            end: s.end || undefined,
-            exitCode: typeof s.exit === 'number' ? s.exit : undefined,
-            snapshotId: s.snapshot || undefined,
-            message: s.message || undefined,
-        };
-    }
-    catch {
-        return { status: 'failed', message: 'unreadable status file' };
-    }
-}
-/** Pure: probe output → the host's row of the snapshot report. */
-function parseSnapshots(d, stdout, now, staleAfterSeconds) {
-    const sec = parseSections(stdout);
-    const b64 = fromBase64;
-    const code = Number(sec.get('snapshots-exit'));
-    if (code !== 0) {
-        return { host: d.name, status: 'failed', reason: `restic snapshots failed: ${b64(sec.get('snapshots-err')).trim().split('\n').join(' | ')}`, sets: [] };
-    }
-    let snaps = [];
-    try {
-        snaps = JSON.parse(b64(sec.get('snapshots')) || '[]') ?? [];
-    }
-    catch {
-        return { host: d.name, status: 'failed', reason: 'restic snapshots printed no JSON', sets: [] };
-    }
-    const sets = (d.client?.sets ?? []).map((set) => {
-        const mine = snaps
-            .filter((s) => (s.tags ?? []).includes(`${SET_TAG_PREFIX}${set.slug}`) && !(s.tags ?? []).includes(PRE_RESTORE_TAG))
-            .sort((a, b) => Date.parse(b.time) - Date.parse(a.time));
-        const newest = mine[0];
-        const latest = newest && {
-            id: newest.id,
-            shortId: newest.short_id ?? newest.id.slice(0, 8),
-            time: newest.time,
-            ageSeconds: Math.max(0, snapshotAgeSeconds(newest.time, now) || 0),
-            paths: newest.paths ?? [],
-            tags: (newest.tags ?? []).filter((t) => !t.startsWith('restic-fleet:')),
-        };
-        const run = lastRun(b64(sec.get(`status ${set.slug}`)) || undefined);
-        return {
-            setId: set.id,
-            slug: set.slug,
-            latest,
-            lastRun: run,
-            stale: isStale(newest?.time, staleAfterSeconds, now),
-            failing: isFailing(run),
-        };
-    });
-    return { host: d.name, status: 'ok', sets };
-}
-
-;// CONCATENATED MODULE: ./src/engine/snapshots.ts
-
-
-
-/** Latest snapshot and last run of every backup set on every client (one round trip per client). */
-async function snapshotsRun(o) {
-    const clients = o.desired.filter((d) => d.client);
-    const hosts = await runPool(clients, o.concurrency, async (d) => {
-        try {
-            const t = await o.sessions.get(d);
-            const res = await t.exec(buildSnapshotsProbe(d), { timeoutSeconds: 180 });
-            if (res.code !== 0)
-                return { host: d.name, status: 'failed', reason: secret_redact(`probe exited ${res.code}: ${res.stderr.trim().slice(-300)}`), sets: [] };
-            const h = parseSnapshots(d, res.stdout, o.now, o.staleAfterSeconds);
-            return h.reason ? { ...h, reason: secret_redact(h.reason) } : h;
-        }
-        catch (err) {
-            return { host: d.name, status: 'failed', reason: secret_redact(err instanceof Error ? err.message : String(err)), sets: [] };
-        }
-    });
-    return { generatedAt: o.now.toISOString(), staleAfterSeconds: o.staleAfterSeconds, hosts };
-}
-
 ;// CONCATENATED MODULE: ./src/commands/snapshots.ts
 
 
@@ -82430,11 +82756,107 @@ async function snapshotsCommand(o, staleAfterSeconds, now = new Date()) {
     const loaded = await load_loadDesired(o);
     const sessions = sessionsFor(o);
     try {
-        return await snapshotsRun({ desired: loaded.desired, sessions, concurrency: o.concurrency, staleAfterSeconds, now });
+        return await snapshotsRun({ desired: loaded.desired.filter((d) => !loaded.shard?.readOnly.has(d.name)), sessions, concurrency: o.concurrency, staleAfterSeconds, now });
     }
     finally {
         await sessions.closeAll();
     }
+}
+
+;// CONCATENATED MODULE: ./src/results/merge.ts
+/**
+ * The snapshot reports of the jobs of a sharded run, as one report (the `summary` command).
+ * They are the action's own `snapshots` outputs, passed through artifacts: each is checked
+ * for the shape the report renders, and a host reported by two jobs is an error (a matrix
+ * that does not split the hosts).
+ */
+function mergeSnapshotReports(reports) {
+    if (!reports.length)
+        throw new Error('no snapshot reports to combine');
+    const hosts = [];
+    const from = new Map();
+    let generatedAt = '';
+    let staleAfterSeconds = 0;
+    for (const { name, report } of reports) {
+        const r = checkReport(report, name);
+        for (const h of r.hosts) {
+            const other = from.get(h.host);
+            if (other)
+                throw new Error(`host ${h.host} is in two snapshot reports (${other} and ${name}): the shards must split the hosts`);
+            from.set(h.host, name);
+            hosts.push(h);
+        }
+        if (r.generatedAt > generatedAt)
+            generatedAt = r.generatedAt;
+        staleAfterSeconds = Math.max(staleAfterSeconds, r.staleAfterSeconds);
+    }
+    hosts.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
+    return { generatedAt, staleAfterSeconds, hosts };
+}
+const isObj = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v) => typeof v === 'string';
+function checkReport(v, name) {
+    const bad = (what) => {
+        throw new Error(`${name} is not a restic-fleet snapshot report: ${what}`);
+    };
+    if (!isObj(v) || !str(v.generatedAt) || typeof v.staleAfterSeconds !== 'number' || !Array.isArray(v.hosts))
+        bad('expected {generatedAt, staleAfterSeconds, hosts}');
+    const r = v;
+    r.hosts.forEach((h, i) => {
+        if (!isObj(h) || !str(h.host) || (h.status !== 'ok' && h.status !== 'failed') || !Array.isArray(h.sets))
+            bad(`hosts[${i}] needs host, status ok|failed and sets`);
+        h.sets.forEach((s, j) => {
+            const set = s;
+            if (!isObj(s) || !str(set.setId) || !str(set.slug) || typeof set.stale !== 'boolean' || typeof set.failing !== 'boolean') {
+                bad(`hosts[${i}].sets[${j}] needs setId, slug, stale and failing`);
+            }
+        });
+    });
+    return r;
+}
+
+;// CONCATENATED MODULE: ./src/commands/summary.ts
+
+
+
+/** Bounds on what the summary job reads: files from the shards' artifacts, one per job. */
+const MAX_FILES = 256; // GitHub's matrix limit
+const MAX_FILE_BYTES = 4 * 1024 * 1024;
+/**
+ * `summary`: one snapshot report from the `snapshots` outputs of a sharded run's jobs, saved
+ * as `*.json` files in `dir` (inside the workspace) and passed on as artifacts.
+ */
+function summaryCommand(workspace, dir) {
+    const root = external_node_path_default().resolve(workspace);
+    const abs = external_node_path_default().resolve(root, dir);
+    if (abs !== root && !abs.startsWith(root + (external_node_path_default()).sep))
+        throw new Error(`snapshots-dir ${dir} is outside the workspace`);
+    let names;
+    try {
+        names = (0,external_node_fs_namespaceObject.readdirSync)(abs).filter((n) => n.endsWith('.json')).sort();
+    }
+    catch (err) {
+        throw new Error(`snapshots-dir ${dir} cannot be read: ${err.code ?? String(err)}`);
+    }
+    if (!names.length)
+        throw new Error(`snapshots-dir ${dir} has no .json files (each shard saves its snapshots output there)`);
+    if (names.length > MAX_FILES)
+        throw new Error(`snapshots-dir ${dir} has ${names.length} .json files, more than ${MAX_FILES} (a matrix has at most 256 jobs)`);
+    const reports = names.map((n) => {
+        const file = external_node_path_default().join(abs, n);
+        const st = (0,external_node_fs_namespaceObject.lstatSync)(file);
+        if (!st.isFile())
+            throw new Error(`${external_node_path_default().join(dir, n)} is not a regular file`);
+        if (st.size > MAX_FILE_BYTES)
+            throw new Error(`${external_node_path_default().join(dir, n)} is ${st.size} bytes, over the ${MAX_FILE_BYTES}-byte cap`);
+        try {
+            return { name: external_node_path_default().join(dir, n), report: JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8')) };
+        }
+        catch {
+            throw new Error(`${external_node_path_default().join(dir, n)} is not JSON`);
+        }
+    });
+    return mergeSnapshotReports(reports);
 }
 
 ;// CONCATENATED MODULE: ./src/desired/display.ts
@@ -82483,6 +82905,7 @@ async function renderCommand(o) {
 
 
 
+
 /** The GitHub Action door: reads the inputs, calls the command, renders its result (src/action/render.ts). */
 async function run() {
     // First: every secret created from here on is masked in the log before it can be printed.
@@ -82509,12 +82932,15 @@ async function run() {
             }
             case 'apply': {
                 const o = remoteOptions(base, inputs);
-                const out = await applyCommand(o, inputs.planHash);
+                // One connection per host: the snapshot report comes from the same run (status records).
+                const out = await applyCommand(o, inputs.planHash, { staleAfterSeconds: inputs.staleAfterSeconds });
                 renderApplied(out);
-                return await renderApplySnapshots(out, await snapshotsCommand(o, inputs.staleAfterSeconds), inputs);
+                return await renderApplySnapshots(out, out.snapshots, inputs);
             }
             case 'snapshots':
                 return await renderSnapshots(await snapshotsCommand(remoteOptions(base, inputs), inputs.staleAfterSeconds), inputs);
+            case 'summary':
+                return await renderSnapshots(summaryCommand(base.repoRoot, inputs.snapshotsDir), inputs);
             case 'restore': {
                 const o = remoteOptions(base, inputs);
                 const request = restoreOption(inputs.restore, 'command restore needs the host and set inputs');
