@@ -176,6 +176,6 @@ describe('validate through dist/index.js', () => {
     expect(workflowCommands(missing.stdout, 'error').map((c) => c.message).join('\n')).toContain('inventory directory inventories/nope does not exist');
     const bad = await validate(`${BROKEN}/typos`, { inputs: { command: 'destroy' } });
     expect(bad.code).toBe(1);
-    expect(workflowCommands(bad.stdout, 'error').map((c) => c.message)).toEqual(['input command must be one of validate, plan, apply, snapshots, restore, got "destroy"']);
+    expect(workflowCommands(bad.stdout, 'error').map((c) => c.message)).toEqual(['input command must be one of validate, plan, apply, snapshots, restore, summary, got "destroy"']);
   });
 });
