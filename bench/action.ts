@@ -6,7 +6,7 @@
 // figures (bench/converge.ts: in-process applyCommand, no process start, no report).
 // Brings the lab up with N clients if needed (another count or kind is replaced), resets it,
 // and leaves it up; `npm run lab -- down` removes it. --light: light clients (no docker engine,
-// no backup sets yet: see lab/inventory.ts).
+// one `path` set each: see lab/inventory.ts).
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     env: parseEnvFile(readFileSync(p.secrets, 'utf8')),
     timeoutSeconds: 600,
   };
-  const kind = a.light ? 'light (sshd, cron, restic; no docker engine; no backup sets)' : 'full (own dockerd, 2 docker-volume sets each)';
+  const kind = a.light ? 'light (sshd, cron, restic; no docker engine; one path set each)' : 'full (own dockerd, 2 docker-volume sets each)';
   console.log(`restic-fleet action benchmark: node dist/index.js as the runner runs it; 1 server + ${a.clients} clients, ` +
     `clients ${kind}; ${os.cpus().length} cores; concurrency input default; no-op rounds ${a.rounds}; ${load()}`);
 

@@ -67,10 +67,9 @@ export function inventoryFiles(state: LabStateFile): Record<string, string> {
     '   minute: "0"',
   ];
   for (const c of clients) {
-    // Light clients have no docker: no docker-volume sets. Their seed files (/srv/data/app)
-    // wait for `path` sets; until then they converge restic, the repository and cron only.
+    // Light clients have no docker: a `path` set of their seed files (/srv/data/app).
     const sets = c.light
-      ? ['# light client (no docker): seed files in /srv/data/app, for a `path` set', 'restic_backup_sets: []']
+      ? ['restic_backup_sets:', ' - id: "app files"', '   type: path', '   paths: [/srv/data/app]', '   tags: [app, lab]', '   hour: "1"', '   minute: "0"']
       : ['restic_backup_sets:', ...set('app volume', 'app_data', 'app'), ...set('media volume', 'media_data', 'media')];
     files[`host_vars/${c.name}.yml`] = [
       ...connection(c.sshPort),

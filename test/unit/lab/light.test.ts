@@ -21,7 +21,7 @@ describe('light lab clients', () => {
     expect(topology(2, false).every((h) => !h.light)).toBe(true);
   });
 
-  it('writes an inventory the loader accepts: light clients converge with no backup sets, full ones keep theirs', async () => {
+  it('writes an inventory the loader accepts: light clients back up their seed files with a path set, full ones keep their volumes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rf-lab-light-'));
     dirs.push(dir);
     const hosts = topology(2, true).map((h, i) => ({
@@ -35,7 +35,7 @@ describe('light lab clients', () => {
     const env = parseEnvFile(readFileSync(p.secrets, 'utf8'));
     const loaded = await loadConfig({ repoRoot: p.inventoryRoot, inventoryDir: p.inventoryDir, env });
     const c1 = loaded.hosts.find((h) => h.name === 'client01.example.com')!;
-    expect(c1.client!.sets).toEqual([]);
+    expect(c1.client!.sets.map((s) => [s.id, s.type, s.paths])).toEqual([['app files', 'path', ['/srv/data/app']]]);
     expect(c1.client!.repo).toBe('server.example.com:8080/backup');
     expect(loaded.hosts.find((h) => h.name === 'server.example.com')!.server).toBeDefined();
   });
