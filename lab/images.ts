@@ -25,7 +25,7 @@ const imageId = async (ref: string): Promise<string> =>
   (await mustDocker(['image', 'inspect', '--format', '{{.Id}}', ref], { timeoutSeconds: 30 })).trim();
 
 /** The recipe of an image is recorded in its env, so a changed recipe is noticed without a registry. */
-const imageRecipe = async (ref: string): Promise<string | undefined> => {
+export const imageRecipe = async (ref: string): Promise<string | undefined> => {
   const r = await docker(['image', 'inspect', '--format', '{{range .Config.Env}}{{println .}}{{end}}', ref], { timeoutSeconds: 30 });
   if (r.code !== 0) return undefined;
   return /^RF_LAB_RECIPE=(.*)$/m.exec(r.stdout)?.[1];
@@ -213,7 +213,7 @@ async function ensureAppImage(): Promise<void> {
 }
 
 /** `docker save` of an image set, redone only when the image ids changed; loaded into inner engines from the share. */
-async function ensureSaved(name: string, refs: readonly string[]): Promise<void> {
+export async function ensureSaved(name: string, refs: readonly string[]): Promise<void> {
   const dir = join(shareDir(), 'images');
   mkdirSync(dir, { recursive: true });
   const ids = (await Promise.all(refs.map(imageId))).join(',');

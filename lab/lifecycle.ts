@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import {
   LAB_DIR, LABEL, MAX_CLIENTS, NETWORK, PREFIX, SERVER_NAME, shareDir, stateDir, SUBNET, topology, type HostKind, type HostSpec,
 } from './config.js';
+import { labDatabasesIfWanted } from './db-lab.js';
 import { engineAnswers, ensureEngine } from './engine.js';
 import { ensureImages } from './images.js';
 import {
@@ -122,6 +123,7 @@ async function upLocked(opts: UpOptions): Promise<LabStateFile> {
         throw new Error(`a lab with ${state.clients} clients is running; run \`npm run lab -- down\` first to get ${n}`);
       }
       log(`reusing the running lab (${n} clients, state in ${stateDir()})`);
+      await labDatabasesIfWanted(state.hosts, n);
       return state;
     }
     log(`the lab found is not healthy (${health.problems.join('; ') || 'unexpected containers'}); recreating it`);
@@ -171,6 +173,7 @@ async function create(hosts: HostSpec[], images: Record<HostKind, string>): Prom
   });
   // Loading images and copying the volumes' data is I/O bound; a few at a time keeps the disk busy without thrashing it.
   await timed('images + volumes + apps in hosts', () => pool(hosts, 4, (h) => mustHostScript(h.container, ['setup', h.role], 300)));
+  await labDatabasesIfWanted(labHosts, n);
 
   const hostKeys = new Map<string, string>();
   await pool(labHosts, 12, async (h) => {
@@ -223,6 +226,7 @@ async function resetLocked(): Promise<void> {
   const health = await checkHealth(state);
   if (!health.healthy) throw new Error(`the lab is not healthy, reset cannot fix that (run down, then up):\n${health.problems.join('\n')}`);
   await pool(state.hosts, 6, (h) => mustHostScript(h.container, ['reset', roleOf(h.name)], 180));
+  await labDatabasesIfWanted(state.hosts, state.clients);
   log(`lab reset (${state.hosts.length} hosts) in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
 }
 
