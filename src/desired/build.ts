@@ -7,6 +7,7 @@ import { canonicalJson } from '../util/canonical-json.js';
 import { CRON_FILE, renderCronFile } from './cron.js';
 import { parseRepo, repoDisplay, repoKey, repoUrl, type ParsedRepo } from './repository.js';
 import { ETC_DIR, LOG_DIR, PASSWORD_FILE, REPOSITORY_FILE, RUNNER_DIR, RUNNER_PATH, RUNNER_SCRIPT, STATUS_DIR } from './runner-script.js';
+import { checkJob } from './drill-jobs.js';
 import { pruneJob, rotationFor, RUNNER_CONF, runnerConf, setFiles } from './set-jobs.js';
 import { slugify } from './slug.js';
 import type { ContainerSpec, DesiredClient, DesiredFile, DesiredHost, DesiredServer, HtpasswdUser, RepositoryRef } from './types.js';
@@ -165,6 +166,7 @@ function desiredClient(
   };
   const rotation = rotationFor(c.rotation, repository);
   const prune = pruneJob(h.name, repository, new Map(sharing.map((x) => [x.name, x.client?.rotation])));
+  const check = checkJob(h.name, repository, c.check);
   const client: DesiredClient = {
     package: c.package,
     repository,
@@ -177,10 +179,11 @@ function desiredClient(
       file(RUNNER_PATH, 0o755, RUNNER_SCRIPT, 'runner script the cron jobs call'),
       file(RUNNER_CONF, 0o600, runnerConf(c.textfilePath), 'runner settings (node_exporter textfile path)'),
       ...setFiles(sets).map((f) => file(f.path, f.mode, f.content, f.description)),
-      file(CRON_FILE, 0o644, renderCronFile(h.name, sets, rotation, source, prune), 'cron jobs: one per backup set, plus rotation'),
+      file(CRON_FILE, 0o644, renderCronFile(h.name, sets, rotation, source, prune, check), 'cron jobs: one per backup set, plus rotation'),
     ],
   };
   if (prune) client.prune = prune;
+  if (check) client.check = check;
   return client;
 }
 

@@ -1,6 +1,7 @@
 import type { BackupSetConfig, ConnectionConfig, RotationConfig } from '../inventory/config.js';
 import type { MaybeSecret, Secret } from '../secret.js';
 import type { PruneJob } from './set-jobs.js';
+import type { CheckConfig } from '../inventory/drill-check.js';
 
 /** Per-host desired state: pure output of the inventory, shown (redacted) by `render`. */
 export interface DesiredHost {
@@ -82,6 +83,8 @@ export interface DesiredClient {
   rotation?: RotationConfig;
   /** The prune job of the one client that prunes a shared repository (set-jobs.ts). */
   prune?: PruneJob;
+  /** The restic check job of the repository's designated client (drill-jobs.ts). */
+  check?: CheckConfig;
   /** Directories restic-fleet owns on the client (created before the files). */
   dirs: Array<{ path: string; mode: number }>;
   /** Credential files, the runner script and the cron file, in write order. */

@@ -3,7 +3,7 @@ import { PASSWORD_FILE, PRE_RESTORE_TAG, REPOSITORY_FILE, SET_TAG_PREFIX, STATUS
 import { joinShell, script, sh, type ShellText } from '../remote/shell.js';
 import { fromBase64, parseSections } from './sections.js';
 import { isFailing, isStale, snapshotAgeSeconds } from '../report/staleness.js';
-import type { HostSnapshots, LastRun, LatestSnapshot, SetStatus } from '../report/types.js';
+import type { DrillResult, HostSnapshots, LastRun, LatestSnapshot, SetStatus } from '../report/types.js';
 
 /**
  * One round trip per client: its snapshots (read-only, --no-lock, with the host's
@@ -23,6 +23,8 @@ rm -rf "$RF_T"`),
   for (const set of d.client?.sets ?? []) {
     parts.push(sh`echo '@@rf status '${set.slug}; base64 -w0 < ${`${STATUS_DIR}/${set.slug}.json`} 2>/dev/null; echo`);
   }
+  // The repository check's record, on the one client that runs it.
+  if (d.client?.check) parts.push(sh`echo '@@rf check'; base64 -w0 < ${`${STATUS_DIR}/check.json`} 2>/dev/null; echo`);
   return joinShell(parts);
 }
 
@@ -47,6 +49,7 @@ interface StatusFile {
   bytes_added?: number | null;
   stopped?: string;
   unlocked?: string;
+  drill?: { time?: string; result?: string; message?: string; duration?: number | null; snapshot?: string; files?: number | null; bytes?: number | null } | null;
 }
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
@@ -69,10 +72,25 @@ function lastRun(json: string | undefined): LastRun | undefined {
       bytesAdded: num(s.bytes_added),
       stopped: s.stopped || undefined,
       unlocked: s.unlocked || undefined,
+      drill: drillResult(s.drill),
     };
   } catch {
     return { status: 'failed', message: 'unreadable status file' };
   }
+}
+
+function drillResult(d: StatusFile['drill']): DrillResult | undefined {
+  if (!d || typeof d !== 'object') return undefined;
+  const result = (['ok', 'failed', 'skipped'] as const).find((x) => x === d.result) ?? 'failed';
+  return {
+    result,
+    time: d.time || undefined,
+    message: d.message || undefined,
+    durationSeconds: num(d.duration),
+    snapshot: d.snapshot || undefined,
+    files: num(d.files),
+    bytes: num(d.bytes),
+  };
 }
 
 /** Pure: probe output → the host's row of the snapshot report. */
@@ -112,5 +130,6 @@ export function parseSnapshots(d: DesiredHost, stdout: string, now: Date, staleA
       failing: isFailing(run),
     };
   });
-  return { host: d.name, status: 'ok', sets };
+  const check = d.client?.check ? (lastRun(b64(sec.get('check')) || undefined) ?? { status: 'skipped', message: 'no check has run yet' }) : undefined;
+  return check ? { host: d.name, status: 'ok', sets, check } : { host: d.name, status: 'ok', sets };
 }

@@ -131,6 +131,7 @@ const clientShape = {
   restic_backup_sets: list(setSchema, 'backup sets (mappings with id, type, volume, tags, hour, minute)'),
   restic_backup_rotation: z.preprocess(nullToUndefined, rotationSchema.optional()),
   restic_textfile_path: opt(textfilePath),
+  restic_check: z.unknown().optional(), // drill-check.ts
 };
 
 export const connectionSchema = z.looseObject(connectionShape);

@@ -4,6 +4,7 @@ import { dedupeDiagnostics } from './diagnostics.js';
 import { mixedScripts } from './host-name.js';
 import { HostValidation } from './host-validation.js';
 import { checkSetTypes } from './set-types.js';
+import { checkResticCheck } from './drill-check.js';
 import { checkSecretsInPublicFields } from './public-fields.js';
 import { unresolvedPaths } from './loader.js';
 import { checkPair, checkServerUniqueness, checkUniqueSetIds, checkUnknownKeys, prepareVars } from './schema-checks.js';
@@ -107,6 +108,7 @@ function buildClient(v: HostValidation, vars: Record<string, VarValue>): ClientC
   checkUniqueSetIds(v, vars);
   // Type-dependent set fields, on the raw values: reported beside every other error.
   const typeFields = checkSetTypes(vars.restic_backup_sets, (sev, p, m) => v.add(sev, p, m));
+  const check = checkResticCheck(vars.restic_check, (sev, p, m) => v.add(sev, p, m));
   const c = v.parse(clientSchema, vars);
   if (!c) return undefined;
   (c.restic_backup_sets ?? []).forEach((s, i) => {
@@ -126,6 +128,7 @@ function buildClient(v: HostValidation, vars: Record<string, VarValue>): ClientC
   if (c.restic_client_user) client.user = c.restic_client_user;
   if (c.restic_client_password) client.password = c.restic_client_password;
   if (c.restic_textfile_path) client.textfilePath = c.restic_textfile_path;
+  client.check = check;
   const r = c.restic_backup_rotation;
   if (r) {
     if (r.daily === 0 && r.weekly === 0 && r.monthly === 0) {

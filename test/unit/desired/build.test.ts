@@ -26,7 +26,7 @@ describe('buildDesired', () => {
     expect((files.get(PASSWORD_FILE)!.content as Secret).reveal()).toBe('repo-pass-456\n');
     const cron = files.get(CRON_FILE)!.content as string;
     expect(cron).not.toMatch(/pass-|RESTIC_PASSWORD/);
-    expect(cron).toContain('0 1 * * * root /usr/local/lib/restic-fleet/run backup --host c1 --set odoo-volume --volume odoo_data01 --tag odoo01 --tag postgres01');
+    expect(cron).toContain('0 1 * * * root /usr/local/lib/restic-fleet/run backup --host c1 --set odoo-volume --volume odoo_data01 --manifest --tag odoo01 --tag postgres01');
     expect(cron).toContain('17 23 * * * root /usr/local/lib/restic-fleet/run forget --host c1 --daily 7 --weekly 4 --monthly 1 --prune');
     expect(JSON.stringify(hosts)).not.toContain('pass-');
   });
