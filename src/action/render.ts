@@ -99,7 +99,10 @@ function logSnapshots(report: SnapshotReport): void {
 }
 
 function failOnStale(report: SnapshotReport, inputs: ActionInputs): void {
-  const bad = report.hosts.flatMap((h) => h.sets.filter((s) => s.stale || s.failing).map((s) => `${h.host}/${s.setId}`));
+  const bad = report.hosts.flatMap((h) => [
+    ...h.sets.filter((s) => s.stale || s.failing).map((s) => `${h.host}/${s.setId}`),
+    ...(h.check?.status === 'failed' ? [`${h.host}/repository check`] : []),
+  ]);
   if (inputs.failOnStale && bad.length) log.setFailed(`stale or failing backup sets: ${bad.join(', ')}`);
 }
 

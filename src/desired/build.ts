@@ -7,6 +7,7 @@ import { canonicalJson } from '../util/canonical-json.js';
 import { CRON_FILE, cronJobs, renderCronFile } from './cron.js';
 import { parseRepo, repoDisplay, repoKey, repoUrl, type ParsedRepo } from './repository.js';
 import { ETC_DIR, LOG_DIR, PASSWORD_FILE, REPOSITORY_FILE, RUNNER_DIR, RUNNER_PATH, RUNNER_SCRIPT, STATUS_DIR } from './runner-script.js';
+import { checkJob } from './drill-jobs.js';
 import { pruneJob, rotationFor, RUNNER_CONF, runnerConf, setFiles } from './set-jobs.js';
 import { slugify } from './slug.js';
 import type { ContainerSpec, DesiredClient, DesiredFile, DesiredHost, DesiredServer, HtpasswdUser, RepositoryRef } from './types.js';
@@ -165,7 +166,8 @@ function desiredClient(
   };
   const rotation = rotationFor(c.rotation, repository);
   const prune = pruneJob(h.name, repository, new Map(sharing.map((x) => [x.name, x.client?.rotation])));
-  const cron = cronJobs(h.name, sets, rotation, prune);
+  const check = checkJob(h.name, repository, c.check);
+  const cron = cronJobs(h.name, sets, rotation, prune, check);
   const client: DesiredClient = {
     package: c.package,
     repository,
@@ -183,6 +185,7 @@ function desiredClient(
     ],
   };
   if (prune) client.prune = prune;
+  if (check) client.check = check;
   return client;
 }
 

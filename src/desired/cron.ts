@@ -2,13 +2,15 @@ import type { RotationConfig } from '../inventory/config.js';
 import { posixQuote } from '../util/posix-quote.js';
 import { CRON_FILE, LOG_DIR, RUNNER_PATH } from './runner-script.js';
 import { setBackupArgs, setSummary, type PruneJob } from './set-jobs.js';
+import type { CheckConfig } from '../inventory/drill-check.js';
+import { checkArgs, drillArgs, drillTime } from './drill-jobs.js';
 import type { CronJob, DesiredBackupSet } from './types.js';
 
 /**
  * The cron jobs of a client as values: one per backup set, plus rotation. The plan compares
  * these (which sets a change removes); the cron file's text is rendered from them.
  */
-export function cronJobs(host: string, sets: DesiredBackupSet[], rotation: RotationConfig | undefined, prune?: PruneJob): CronJob[] {
+export function cronJobs(host: string, sets: DesiredBackupSet[], rotation: RotationConfig | undefined, prune?: PruneJob, check?: CheckConfig): CronJob[] {
   const jobs: CronJob[] = sets.map((set) => ({
     setId: set.id,
     name: set.slug,
@@ -29,6 +31,14 @@ export function cronJobs(host: string, sets: DesiredBackupSet[], rotation: Rotat
   }
   if (prune) {
     jobs.push({ name: 'prune', minute: prune.minute, hour: prune.hour, args: ['prune', '--host', host], comment: "prune: once for the shared repository, after every client's forget" });
+  }
+  for (const set of sets) {
+    const t = drillTime(set);
+    if (t) jobs.push({ name: `${set.slug}.drill`, ...t, args: drillArgs(host, set), comment: `restore drill of "${set.id}"` });
+  }
+  if (check) {
+    const comment = `check: restic check --read-data-subset (${check.subset.replace(/%$/, ' percent')}), once for the repository`;
+    jobs.push({ name: 'check', minute: check.minute, hour: check.hour, weekday: check.weekday, args: checkArgs(host, check), comment });
   }
   return jobs;
 }
@@ -57,7 +67,7 @@ export function renderCronFile(jobs: CronJob[], source: string): string {
   ];
   for (const job of jobs) {
     lines.push(`# ${oneLine(job.comment)}`);
-    lines.push(`${job.minute} ${job.hour} * * * root ${cronCommand(job)}`);
+    lines.push(`${job.minute} ${job.hour} * * ${job.weekday ?? '*'} root ${cronCommand(job)}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -29,8 +29,17 @@ export const KEEP_UNTIL_TAG_PREFIX = 'restic-fleet:keep-until=';
 /** How long a safety snapshot taken before a restore survives rotation. */
 export const PRE_RESTORE_KEEP_DAYS = 14;
 
+/** The drill and check functions (src/sh/runner-drill.sh) go at runner.sh's marker, before its dispatch runs. */
+export const DRILL_MARKER = '# @runner-drill';
+function withDrills(runner: string, drill: string): string {
+  const at = runner.indexOf(`\n${DRILL_MARKER}`);
+  if (at < 0) throw new Error(`src/sh/runner.sh lost its "${DRILL_MARKER}" line`);
+  const eol = runner.indexOf('\n', at + 1);
+  return `${runner.slice(0, at + 1)}${drill.replace(/\n*$/, '\n')}${runner.slice(eol + 1)}`;
+}
+
 /**
  * The runner's text: src/sh/runner.sh (shellchecked; the paths above are written there as
  * literals, a unit test keeps them equal). Cron executes the file, so it keeps its shebang.
  */
-export const RUNNER_SCRIPT = `#!/bin/sh\n${SH_FILES.runner}`;
+export const RUNNER_SCRIPT = `#!/bin/sh\n${withDrills(SH_FILES.runner, SH_FILES['runner-drill'])}`;

@@ -30,6 +30,8 @@ export function setBackupArgs(set: DesiredBackupSet): string[] {
   if (set.post !== undefined) args.push('--post');
   if ((set.pre !== undefined || set.post !== undefined) && set.hookTimeout !== undefined) args.push('--hook-timeout', String(set.hookTimeout));
   if (set.pingUrl) args.push('--ping');
+  // The drill compares a restore with the manifest the backup records (drill-jobs.ts).
+  if (set.drill !== false && (set.type === 'docker-volume' || set.type === 'path')) args.push('--manifest');
   for (const t of set.tags) args.push('--tag', t);
   return args;
 }
@@ -68,6 +70,9 @@ export function runnerConf(textfilePath: string | undefined): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The one client of a repository that prunes it (and checks it: drill-jobs.ts): its first by name, the one that initialises it. */
+export const designatedClient = (repo: RepositoryRef): string | undefined => repo.sharedBy[0];
+
 /** One prune per shared repository, by its first client (by name; the one that initialises it). */
 export interface PruneJob {
   hour: string;
@@ -81,7 +86,7 @@ export interface PruneJob {
  * `forget --prune` in the rotation job.
  */
 export function pruneJob(host: string, repo: RepositoryRef, rotations: Map<string, RotationConfig | undefined>): PruneJob | undefined {
-  if (repo.sharedBy.length < 2 || repo.sharedBy[0] !== host) return undefined;
+  if (repo.sharedBy.length < 2 || designatedClient(repo) !== host) return undefined;
   const rs = repo.sharedBy.map((h) => rotations.get(h)).filter((r): r is RotationConfig => r !== undefined);
   if (!rs.some((r) => r.prune)) return undefined;
   const plain = rs.every((r) => /^\d+$/.test(r.hour) && /^\d+$/.test(r.minute));

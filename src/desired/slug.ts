@@ -19,7 +19,7 @@ export function slugify(ids: string[]): Map<string, string> {
   const out = new Map<string, string>();
   for (const id of ids) {
     const b = base(id);
-    out.set(id, counts.get(b)! > 1 || b === 'set' || b === 'rotation' ? `${b}-${shortHash(id)}` : b);
+    out.set(id, counts.get(b)! > 1 || b === 'set' || b === 'rotation' || b === 'prune' || b === 'check' ? `${b}-${shortHash(id)}` : b);
   }
   return out;
 }

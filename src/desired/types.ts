@@ -1,6 +1,7 @@
 import type { BackupSetConfig, ConnectionConfig, RotationConfig } from '../inventory/config.js';
 import type { MaybeSecret, Secret } from '../secret.js';
 import type { PruneJob } from './set-jobs.js';
+import type { CheckConfig } from '../inventory/drill-check.js';
 
 /** Per-host desired state: pure output of the inventory, shown (redacted) by `render`. */
 export interface DesiredHost {
@@ -83,6 +84,8 @@ export interface CronJob {
   name: string;
   minute: string;
   hour: string;
+  /** Day of the week (cron field) for weekly jobs (drills, checks); absent: every day. */
+  weekday?: string;
   /** The runner's arguments, one word each (quoted when the file is rendered). */
   args: string[];
   /** The line above the job in the file (free text, made one line when rendered). */
@@ -98,6 +101,8 @@ export interface DesiredClient {
   cron: CronJob[];
   /** The prune job of the one client that prunes a shared repository (set-jobs.ts). */
   prune?: PruneJob;
+  /** The restic check job of the repository's designated client (drill-jobs.ts). */
+  check?: CheckConfig;
   /** Directories restic-fleet owns on the client (created before the files). */
   dirs: Array<{ path: string; mode: number }>;
   /** Credential files, the runner script and the cron file, in write order. */

@@ -2,6 +2,7 @@ import { CRON_FILE } from '../desired/runner-script.js';
 import type { DesiredHost } from '../desired/types.js';
 import { parseRepoCheckLine } from './repo-check.js';
 import { fromBase64, parseSections } from './sections.js';
+import type { DrillResult } from '../results/types.js';
 import type { ClientFacts, ContainerFact, CronSetFact, FileFact, HostFacts, RepoFact, ServerFacts, StatusRecord } from './types.js';
 
 const b64 = fromBase64;
@@ -71,6 +72,22 @@ export function parseCronSets(text: string): CronSetFact[] {
 /** One runner status file (JSON written by the runner); garbage reads as "unreadable". */
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
+/** A restore drill's result as the runner records it (runner-drill.sh). */
+function drillResult(v: unknown): DrillResult | undefined {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const d = v as Record<string, unknown>;
+  const s = (k: string) => (typeof d[k] === 'string' && d[k] ? (d[k] as string) : undefined);
+  return {
+    result: (['ok', 'failed', 'skipped'] as const).find((x) => x === d.result) ?? 'failed',
+    time: s('time'),
+    message: s('message'),
+    durationSeconds: num(d.duration),
+    snapshot: s('snapshot'),
+    files: num(d.files),
+    bytes: num(d.bytes),
+  };
+}
+
 export function statusRecord(json: string): StatusRecord {
   try {
     const r = JSON.parse(json) as Record<string, unknown>;
@@ -90,6 +107,7 @@ export function statusRecord(json: string): StatusRecord {
       bytesAdded: num(r.bytes_added),
       stopped: str('stopped'),
       unlocked: str('unlocked'),
+      drill: drillResult(r.drill),
     };
   } catch {
     return { status: 'unreadable' };

@@ -6,14 +6,15 @@ import { fromBase64, parseSections } from './sections.js';
 import { isFailing, isStale, snapshotAgeSeconds } from '../results/staleness.js';
 import type { HostSnapshots, LatestSnapshot, SetStatus } from '../results/types.js';
 import { statusRecord } from './parse.js';
-import { lastRunOf } from './status.js';
+import { lastRunOf, withCheck } from './status.js';
 
 /**
  * One round trip per client: its snapshots (read-only, --no-lock, with the host's
  * installed credential files) and the runner's status file of every set: src/sh/snapshots.sh.
  */
 export function buildSnapshotsProbe(d: DesiredHost): ShellText {
-  const slugs = (d.client?.sets ?? []).map((set) => set.slug);
+  // The repository check's record too, on the one client that runs it (its job name is "check").
+  const slugs = [...(d.client?.sets ?? []).map((set) => set.slug), ...(d.client?.check ? ['check'] : [])];
   return joinShell([hostScript(['snapshots']), sh`snapshots_of ${d.name}`, ...(slugs.length ? [sh`status_of ${slugs}`] : [])]);
 }
 
@@ -63,5 +64,6 @@ export function parseSnapshots(d: DesiredHost, stdout: string, now: Date, staleA
       failing: isFailing(run),
     };
   });
-  return { host: d.name, status: 'ok', sets };
+  const checkJson = d.client?.check ? b64(sec.get('status check')) : '';
+  return withCheck(d, { host: d.name, status: 'ok', sets }, checkJson ? statusRecord(checkJson) : undefined);
 }

@@ -21,6 +21,7 @@ export function lastRunOf(r: StatusRecord): LastRun {
     bytesAdded: r.bytesAdded,
     stopped: r.stopped,
     unlocked: r.unlocked,
+    drill: r.drill,
   };
 }
 
@@ -62,7 +63,13 @@ export function snapshotsFromStatus(d: DesiredHost, facts: ClientFacts, o: FromS
     };
     sets.push({ setId: set.id, slug: set.slug, latest, lastRun: run, stale: isStale(known?.time, o.staleAfterSeconds, o.now), failing: isFailing(run) });
   }
-  return { host: d.name, status: 'ok', sets };
+  return withCheck(d, { host: d.name, status: 'ok', sets }, records.check);
+}
+
+/** The repository check's last run, on the one client of a repository that runs it. */
+export function withCheck(d: DesiredHost, h: HostSnapshots, record: StatusRecord | undefined): HostSnapshots {
+  if (!d.client?.check) return h;
+  return { ...h, check: record ? lastRunOf(record) : { status: 'skipped', message: 'no check has run yet' } };
 }
 
 /** What restic recorded as the snapshot's paths, as the runner backs each type up. */

@@ -1,3 +1,4 @@
+import type { DrillResult } from '../results/types.js';
 /** What one probe learned about one host. Plain data: serialisable, no secrets. */
 export interface FileFact {
   mode: number; // permission bits, e.g. 0o600
@@ -65,6 +66,8 @@ export interface StatusRecord {
   bytesAdded?: number;
   stopped?: string;
   unlocked?: string;
+  /** The set's last restore drill (runner-drill.sh). */
+  drill?: DrillResult;
 }
 
 export interface ClientFacts {

@@ -1,4 +1,5 @@
 import type { Secret } from '../secret.js';
+import type { CheckConfig } from './drill-check.js';
 import type { SetType, SetTypeFields } from './set-types.js';
 import type { SourcePos } from './types.js';
 
@@ -71,4 +72,6 @@ export interface ClientConfig {
   rotation?: RotationConfig;
   /** restic_textfile_path: node_exporter textfile the runner writes after every job (opt-in). */
   textfilePath?: string;
+  /** restic_check: the scheduled restic check (absent = the weekly 5 % default, false = none). */
+  check?: CheckConfig | false;
 }

@@ -187,6 +187,7 @@ export const clientShape = {
   restic_backup_sets: list(backupSet, 'backup sets (mappings with id, type, volume, tags, hour, minute)'),
   restic_backup_rotation: optMapping(rotationShape, 'must be a mapping (daily, weekly, monthly, hour, minute, prune)'),
   restic_textfile_path: opt(textfilePath),
+  restic_check: raw, // drill-check.ts
 };
 
 /** Every restic_* variable restic-fleet knows (the seed's and ours). */

@@ -1,4 +1,5 @@
 import { isSecret, type Secret } from '../secret.js';
+import { checkDrill, type DrillConfig } from './drill-check.js';
 import { isPlaceholderSecret } from './resolve.js';
 import type { Diagnostic, Path, VarValue } from './types.js';
 import { absoluteDir, ansibleBool, containerName, describe, integer, Issue, volumeName, type Check } from './validators.js';
@@ -16,7 +17,7 @@ export const DATABASE_TYPES: readonly SetType[] = ['postgres', 'mysql', 'mariadb
 export const DEFAULT_HOOK_TIMEOUT = 300;
 
 /** Fields a set of any type may carry beyond id/type/tags/hour/minute. */
-const COMMON_KEYS = ['pre', 'post', 'hook_timeout', 'ping_url'] as const;
+const COMMON_KEYS = ['pre', 'post', 'hook_timeout', 'ping_url', 'drill'] as const;
 /** Fields only some types have. */
 const TYPE_KEYS: Record<SetType, readonly string[]> = {
   'docker-volume': ['volume', 'stop', 'stop_containers'],
@@ -47,6 +48,8 @@ export interface SetTypeFields {
   hookTimeout?: number;
   /** healthchecks-style base URL (secret): /start, the URL itself on success, /<exit code> on failure. */
   pingUrl?: Secret;
+  /** Restore drill (drill-check.ts): absent = weekly by default, false = none. */
+  drill?: DrillConfig | false;
 }
 
 type Add = (severity: Diagnostic['severity'], path: Path, message: string) => void;
@@ -135,6 +138,8 @@ export function checkSetTypeFields(type: SetType, raw: Record<string, VarValue>,
   if (pre !== undefined) f.pre = pre;
   if (post !== undefined) f.post = post;
   if (ping) f.pingUrl = ping;
+  const drill = checkDrill(raw.drill, at('drill'), add);
+  if (drill !== undefined) f.drill = drill;
 
   const required = (k: string, why: string) => {
     if (isBlank(raw[k])) add('error', path, `a ${type} set needs ${k} (${why})`);

@@ -8,6 +8,7 @@
  * What each field is comes from schema.ts (tables), value rules from validators.ts.
  * Positions, and the paths the loader already reported, come with the host (HostVars).
  */
+import { checkResticCheck } from './drill-check.js';
 import { checkSetTypes } from './set-types.js';
 import { createHash } from 'node:crypto';
 import { isSecret, Secret } from '../secret.js';
@@ -297,6 +298,7 @@ function readClient(h: HostVars, vars: Vars, f: Findings): ClientConfig | undefi
   const c = f.read(clientShape, vars);
   // The fields that depend on a set's type, checked per type (set-types.ts), beside every other error.
   const typeFields = checkSetTypes(vars.restic_backup_sets, (severity, path, message) => f.add(severity, path, message));
+  const check = checkResticCheck(vars.restic_check, (severity, path, message) => f.add(severity, path, message));
   if (!c) return undefined;
   const sets: BackupSetConfig[] = (c.restic_backup_sets ?? []).map((s, i) => {
     const mixed = mixedScripts(s.id);
@@ -308,6 +310,7 @@ function readClient(h: HostVars, vars: Vars, f: Findings): ClientConfig | undefi
   if (c.restic_client_user) client.user = c.restic_client_user;
   if (c.restic_client_password) client.password = c.restic_client_password;
   if (c.restic_textfile_path) client.textfilePath = c.restic_textfile_path;
+  client.check = check;
   const r = c.restic_backup_rotation;
   if (r) {
     if (r.daily === 0 && r.weekly === 0 && r.monthly === 0) {

@@ -52,6 +52,19 @@ export function lastRunText(run: LastRun | undefined): string {
   }
 }
 
+/** The last restore drill, for the row: "drill ok 2026-12-02 05:00 UTC" or "drill FAILED: <first mismatch>". */
+export function drillText(run: LastRun | undefined, withMessage = true): string {
+  const d = run?.drill;
+  if (!d) return '';
+  const when = d.time ? ` ${formatTime(d.time)}` : '';
+  const msg = withMessage && d.message && d.result !== 'ok' ? `: ${oneLine(d.message, 200)}` : '';
+  return `drill ${d.result === 'failed' ? 'FAILED' : d.result}${when}${msg}`;
+}
+const withDrill = (run: LastRun | undefined, text: string, withMessage = true): string => (run?.drill ? `${text}; ${drillText(run, withMessage)}` : text);
+
+/** The repository check's last run, on the client that runs it. */
+export const checkText = (h: HostSnapshots): string => (h.check ? `repository check (restic check --read-data-subset): ${lastRunText(h.check)}` : '');
+
 const flags = (s: SetStatus): string[] => [...(s.stale ? ['STALE'] : []), ...(s.failing ? ['FAILING'] : [])];
 
 // ---- snapshots: log -------------------------------------------------------------
@@ -73,7 +86,7 @@ function hostLogLines(h: HostSnapshots): string[] {
     s.latest?.shortId ?? '—',
     s.latest ? formatTime(s.latest.time) : '—',
     s.latest ? formatAge(s.latest.ageSeconds) : '—',
-    lastRunText(s.lastRun ? { ...s.lastRun, message: undefined } : undefined),
+    withDrill(s.lastRun, lastRunText(s.lastRun ? { ...s.lastRun, message: undefined } : undefined), false),
     s.latest?.tags.join(',') || '—',
     s.latest?.paths.join(' ') || '—',
   ]);
@@ -84,7 +97,9 @@ function hostLogLines(h: HostSnapshots): string[] {
     lines.push(fmt(rows[i]!));
     // The host's message goes below its row, so one long message does not widen the table.
     if (s.lastRun?.message) lines.push(`      last run said: ${oneLine(s.lastRun.message, 300)}`);
+    if (s.lastRun?.drill?.message && s.lastRun.drill.result !== 'ok') lines.push(`      drill said: ${oneLine(s.lastRun.drill.message, 300)}`);
   });
+  if (h.check) lines.push(`  ${checkText(h)}`);
   return lines;
 }
 
@@ -130,13 +145,14 @@ function hostSummaryHtml(h: HostSnapshots): string {
       td(s.latest ? formatAge(s.latest.ageSeconds) : '—') +
       (s.latest?.paths.length ? `<td>${s.latest.paths.map(code).join('<br>')}</td>` : td('—')) +
       td(s.latest?.tags.join(', ') || '—') +
-      td(lastRunText(s.lastRun)) +
+      td(withDrill(s.lastRun, lastRunText(s.lastRun))) +
       td(status) +
       '</tr>'
     );
   });
   // No blank lines inside: a blank line would end the HTML block in the summary's markdown.
-  return `${title}\n<table>\n${header}\n${rows.join('\n')}\n</table>`;
+  const check = h.check ? `\n<p>${h.check.status === 'failed' ? '❌' : h.check.status === 'ok' ? '✅' : '⏳'} ${htmlText(checkText(h))}</p>` : '';
+  return `${title}\n<table>\n${header}\n${rows.join('\n')}\n</table>${check}`;
 }
 
 // ---- annotations --------------------------------------------------------------------
@@ -177,7 +193,8 @@ export function staleWarnings(report: SnapshotReport): HealthWarning[] {
             : `no snapshot at all (stale after ${limit})`,
         );
       }
-      if (s.failing) why.push(`last run ${lastRunText(s.lastRun)}`);
+      if (s.lastRun?.status === 'failed') why.push(`last run ${lastRunText(s.lastRun)}`);
+      if (s.lastRun?.drill?.result === 'failed') why.push(`restore ${drillText(s.lastRun)}`);
       const problems: HealthWarning['problems'] = [...(s.stale ? ['stale' as const] : []), ...(s.failing ? ['failing' as const] : [])];
       out.push({
         host: h.host,
@@ -186,6 +203,9 @@ export function staleWarnings(report: SnapshotReport): HealthWarning[] {
         title: `Backup ${problems.join(' and ')}: ${oneLine(s.setId, 60)} on ${h.host}`,
         message: redact(`${h.host}: backup set "${oneLine(s.setId, 60)}": ${why.join('; ')}`),
       });
+    }
+    if (h.check?.status === 'failed') {
+      out.push({ host: h.host, problems: ['failing'], title: `Repository check failing on ${h.host}`, message: redact(`${h.host}: ${checkText(h)}`) });
     }
   }
   return out;

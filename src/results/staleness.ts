@@ -21,5 +21,5 @@ export function isStale(latestTime: string | undefined, staleAfterSeconds: numbe
   return Number.isNaN(age) || age > staleAfterSeconds;
 }
 
-/** Failing: the last run (from the host's status file) ended in failure. */
-export const isFailing = (lastRun: LastRun | undefined): boolean => lastRun?.status === 'failed';
+/** Failing: the last run (from the host's status file) ended in failure, or the last restore drill did (as loud as a failed backup). */
+export const isFailing = (lastRun: LastRun | undefined): boolean => lastRun?.status === 'failed' || lastRun?.drill?.result === 'failed';

@@ -23,6 +23,19 @@ export interface LastRun {
   bytesAdded?: number;
   stopped?: string; // containers stopped during the backup
   unlocked?: string; // stale lock removed before it
+  /** The set's last restore drill (runner-drill.sh), when one ran. */
+  drill?: DrillResult;
+}
+
+/** A restore drill's result: ok, or the first mismatch (message), or skipped (nothing to drill yet). */
+export interface DrillResult {
+  result: 'ok' | 'failed' | 'skipped';
+  time?: string;
+  message?: string;
+  durationSeconds?: number;
+  snapshot?: string;
+  files?: number;
+  bytes?: number;
 }
 
 export interface SetStatus {
@@ -39,6 +52,8 @@ export interface HostSnapshots {
   status: 'ok' | 'failed';
   reason?: string; // why the host could not be read
   sets: SetStatus[];
+  /** The repository check's last run, on the client that runs it (drill-jobs.ts). */
+  check?: LastRun;
 }
 
 export interface SnapshotReport {

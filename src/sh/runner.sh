@@ -7,6 +7,7 @@
 #     --type postgres|mysql|mariadb --container NAME [--database DB]
 #   run forget --host H --daily N --weekly N --monthly N [--prune]
 #   run prune --host H            (one designated client per shared repository)
+#   run drill ... / run check ...  (restore drills and repository checks: runner-drill.sh)
 # Credentials come from root-only files; output goes to /var/log/restic-fleet/<name>.log;
 # the last run of each job is recorded in /var/lib/restic-fleet/status/<name>.json.
 # Hooks (/etc/restic-fleet/<set>.pre|.post) and ping URLs (/etc/restic-fleet/<set>.ping) are
@@ -309,6 +310,8 @@ finish() { # status exit snapshot message
   exit "$2"
 }
 
+# @runner-drill: src/sh/runner-drill.sh's functions go here (desired/runner-script.ts).
+
 cmd=${1:-}; [ -n "$cmd" ] && shift
 HOST='' SET='' VOLUME='' TAGS='' DAILY='' WEEKLY='' MONTHLY='' PRUNE='' TYPE=docker-volume STOP=0 STOP_LIST=''
 PATHS='' CONTAINER='' DATABASE='' PRE=0 POST=0 HOOK_TIMEOUT=300 PING=0
@@ -319,8 +322,9 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 : > "$WORK/exclude"
+# shellcheck disable=SC2034 # MANIFEST, SUBSET, DRILL_* are read by runner-drill.sh
 while [ $# -gt 0 ]; do
-  [ $# -ge 2 ] || case "$1" in --prune | --stop | --pre | --post | --ping) ;; *) die "$1 needs a value" ;; esac
+  [ $# -ge 2 ] || case "$1" in --prune | --stop | --pre | --post | --ping | --manifest) ;; *) die "$1 needs a value" ;; esac
   case "$1" in
     --host) HOST=$2; shift 2 ;;
     --set) SET=$2; shift 2 ;;
@@ -341,6 +345,10 @@ while [ $# -gt 0 ]; do
     --weekly) WEEKLY=$2; shift 2 ;;
     --monthly) MONTHLY=$2; shift 2 ;;
     --prune) PRUNE=--prune; shift ;;
+    --manifest) MANIFEST=1; shift ;;
+    --subset) SUBSET=$2; shift 2 ;;
+    --drill-max-bytes) DRILL_MAX_BYTES=$2; shift 2 ;;
+    --drill-timeout) DRILL_TIMEOUT=$2; shift 2 ;;
     *) die "unknown argument: $1" ;;
   esac
 done
@@ -401,6 +409,7 @@ backup)
           stop_containers || { rc=1 MSG="could not stop the containers using $VOLUME (see the log)"; }
         fi
         [ "$rc" -ne 0 ] || { restic_retry backup --json --host "$HOST" --tag "restic-fleet:set=$SET" "$@" "$MP"; rc=$?; }
+        [ "$rc" -ne 0 ] || record_manifest # while the containers are still stopped
         restart_stopped
       fi
       ;;
@@ -408,6 +417,7 @@ backup)
       [ -s "$WORK/exclude" ] && set -- "$@" --exclude-file "$WORK/exclude"
       # shellcheck disable=SC2086 # PATHS holds checked absolute paths, globbing off
       restic_retry backup --json --host "$HOST" --tag "restic-fleet:set=$SET" "$@" $PATHS; rc=$?
+      [ "$rc" -ne 0 ] || record_manifest
       ;;
     *)
       database_backup "$@"; rc=$?
@@ -478,7 +488,9 @@ prune)
   if [ "$rc" -eq 0 ]; then finish ok 0 "" "$UNLOCKED"; fi
   finish failed "$rc" "" "$(last_error "$ERR")"
   ;;
+drill) run_drill ;;
+check) run_check ;;
 *)
-  die "usage: run backup|forget|prune ..."
+  die "usage: run backup|forget|prune|drill|check ..."
   ;;
 esac

@@ -27,7 +27,7 @@ describe('buildDesired', () => {
     expect((files.get(PASSWORD_FILE)!.content as Secret).reveal()).toBe('repo-pass-456\n');
     const cron = files.get(CRON_FILE)!.content as string;
     expect(cron).not.toMatch(/pass-|RESTIC_PASSWORD/);
-    expect(cron).toContain('0 1 * * * root /usr/local/lib/restic-fleet/run backup --host c1 --set odoo-volume --volume odoo_data01 --tag odoo01 --tag postgres01');
+    expect(cron).toContain('0 1 * * * root /usr/local/lib/restic-fleet/run backup --host c1 --set odoo-volume --volume odoo_data01 --manifest --tag odoo01 --tag postgres01');
     expect(cron).toContain('17 23 * * * root /usr/local/lib/restic-fleet/run forget --host c1 --daily 7 --weekly 4 --monthly 1 --prune');
     expect(JSON.stringify(hosts)).not.toContain('pass-');
   });
@@ -39,7 +39,11 @@ describe('buildDesired', () => {
     expect(c.cron.map((j) => [j.setId, j.name, j.minute, j.hour])).toEqual([
       ['odoo volume', 'odoo-volume', sets[0]!.minute, sets[0]!.hour],
       [undefined, 'rotation', '17', '23'],
+      // Weekly (Sunday) by default: the set's restore drill, and the check of the repository its one client runs.
+      [undefined, 'odoo-volume.drill', '0', '3'],
+      [undefined, 'check', '30', '4'],
     ]);
+    expect(c.cron.map((j) => j.weekday)).toEqual([undefined, undefined, '0', '0']);
     expect(c.cron[0]!.args).toEqual(['backup', '--host', 'c1', '--set', 'odoo-volume', '--volume', 'odoo_data01', '--tag', "it's", '--tag', 'plain']);
     expect(c.files.find((f) => f.path === CRON_FILE)!.content).toBe(renderCronFile(c.cron, 'inventory'));
     expect(renderCronFile(c.cron, 'x')).toContain(`--tag 'it'\\''s' --tag plain >> /var/log/restic-fleet/odoo-volume.log 2>&1`);

@@ -32,6 +32,7 @@ function expectedClient(secret: (name: string) => { secret: string; origin: stri
         { id: 'postgres volume', type: 'docker-volume', volume: 'postgres_data01', tags: ['odoo01', 'postgres01'], hour: '1', minute: '0' },
       ],
       rotation: { daily: 7, weekly: 4, monthly: 1, hour: '23', minute: '49', prune: true },
+      check: { weekday: '0', hour: '4', minute: '30', subset: '5%' },
     },
   };
 }
