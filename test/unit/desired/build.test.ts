@@ -44,7 +44,7 @@ describe('buildDesired', () => {
       [undefined, 'check', '30', '4'],
     ]);
     expect(c.cron.map((j) => j.weekday)).toEqual([undefined, undefined, '0', '0']);
-    expect(c.cron[0]!.args).toEqual(['backup', '--host', 'c1', '--set', 'odoo-volume', '--volume', 'odoo_data01', '--tag', "it's", '--tag', 'plain']);
+    expect(c.cron[0]!.args).toEqual(['backup', '--host', 'c1', '--set', 'odoo-volume', '--volume', 'odoo_data01', '--manifest', '--tag', "it's", '--tag', 'plain']);
     expect(c.files.find((f) => f.path === CRON_FILE)!.content).toBe(renderCronFile(c.cron, 'inventory'));
     expect(renderCronFile(c.cron, 'x')).toContain(`--tag 'it'\\''s' --tag plain >> /var/log/restic-fleet/odoo-volume.log 2>&1`);
     expect(() => renderCronFile([{ ...c.cron[0]!, args: ['backup', '50%'] }], 'x')).toThrow(/refusing a cron command with %/);
