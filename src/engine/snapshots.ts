@@ -54,9 +54,9 @@ export async function snapshotsAfterApply(o: AfterApplyOptions): Promise<Snapsho
   const hosts = await runPool(clients, o.concurrency, async (d): Promise<HostSnapshots> => {
     const read = o.run.facts.get(d.name);
     if (!read?.ok) return { host: d.name, status: 'failed', reason: read?.reason ?? 'not read', sets: [] };
-    const fromStatus =
-      read.facts.client &&
-      snapshotsFromStatus(d, read.facts.client, { now: o.now, staleAfterSeconds: o.staleAfterSeconds, freshRepository: created.has(d.client!.repository.key) });
+    // A repository this run created, or one that was absent when probed, holds none of this host's snapshots.
+    const fresh = created.has(d.client!.repository.key) || read.facts.client?.repo.status === 'absent';
+    const fromStatus = read.facts.client && snapshotsFromStatus(d, read.facts.client, { now: o.now, staleAfterSeconds: o.staleAfterSeconds, freshRepository: fresh });
     return fromStatus ?? (await snapshotsOfHost(d, o));
   });
   return { generatedAt: o.now.toISOString(), staleAfterSeconds: o.staleAfterSeconds, hosts };

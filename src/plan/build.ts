@@ -102,7 +102,9 @@ export async function buildPlan(
       if (d.client) {
         const key = d.client.repository.key;
         const init = initializers.get(key);
-        parts.push(planClient(d.client, r.facts.client!, { initializer: init === d.name, initializedBy: init }));
+        // A shard whose repository's first client is in another job: that job creates it, maybe later.
+        const elsewhere = !!shard && !!init && init !== d.name && !facts.has(init);
+        parts.push(planClient(d.client, r.facts.client!, { initializer: init === d.name, initializedBy: init, initializedElsewhere: elsewhere }));
       }
       hosts.push({ ...base, status: 'ok', changes: parts.flatMap((p) => p.changes), warnings: parts.flatMap((p) => p.warnings) });
       ops.set(d.name, guarded(parts.flatMap((p) => p.ops), r.facts.generation));

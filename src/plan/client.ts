@@ -62,6 +62,8 @@ export interface ClientPlanContext {
   initializer: boolean;
   /** Name of the client that initialises the shared repository, when another one does. */
   initializedBy?: string;
+  /** That client is converged by another job of a sharded run, which may not have run yet. */
+  initializedElsewhere?: boolean;
 }
 
 export function planClient(d: DesiredClient, f: ClientFacts, ctx: ClientPlanContext): PartPlan {
@@ -127,6 +129,9 @@ export function planClient(d: DesiredClient, f: ClientFacts, ctx: ClientPlanCont
               : `restic init ${d.repository.display} if it is absent once its server has converged`,
         });
         ops.push({ changeId: repoId, op: { op: 'repo-init' } });
+      } else if (ctx.initializedElsewhere) {
+        // Verifying now would fail while the other job has not created it: the next run's probe checks it.
+        warnings.push(`repository ${d.repository.key} is created by ${ctx.initializedBy} (another shard); this host's backups work once it exists`);
       } else {
         if (ctx.initializedBy) warnings.push(`repository ${d.repository.key} is initialised by ${ctx.initializedBy} in this run`);
         ops.push({ changeId: '', op: { op: 'repo-verify' } });

@@ -42,7 +42,9 @@ describe('shard: servers first, then n client jobs', () => {
     const { run } = await planCommand(remoteOptions(root, g, { shard: { kind: 'clients', index: 2, count: 2 } }));
     expect(run.plan.hosts.map((h) => h.host)).toEqual(['c2', 'c4']);
     expect(run.plan.hosts.flatMap((h) => h.changes.filter((c) => c.kind === 'repository'))).toEqual([]);
-    expect(run.plan.hosts[0]!.warnings.join('\n')).toContain('is initialised by c1');
+    expect(run.plan.hosts[0]!.warnings.join('\n')).toContain('is created by c1 (another shard)');
+    // Nothing to verify yet (c1's job may run later): no op that would fail on the absent repository.
+    expect(run.ops.get('c2')!.some((p) => p.op.op === 'repo-verify')).toBe(false);
     const first = await planCommand(remoteOptions(root, fleet((n) => (n === 'srv' ? 'converged' : 'fresh')), { shard: { kind: 'clients', index: 1, count: 2 } }));
     expect(first.run.plan.hosts.find((h) => h.host === 'c1')!.changes.some((c) => c.kind === 'repository')).toBe(true);
   });
