@@ -73469,6 +73469,18 @@ function lastRunText(run) {
             return `skipped${msg}`;
     }
 }
+/** The last restore drill, for the row: "drill ok 2026-12-02 05:00 UTC" or "drill FAILED: <first mismatch>". */
+function drillText(run, withMessage = true) {
+    const d = run?.drill;
+    if (!d)
+        return '';
+    const when = d.time ? ` ${formatTime(d.time)}` : '';
+    const msg = withMessage && d.message && d.result !== 'ok' ? `: ${oneLine(d.message, 200)}` : '';
+    return `drill ${d.result === 'failed' ? 'FAILED' : d.result}${when}${msg}`;
+}
+const withDrill = (run, text, withMessage = true) => (run?.drill ? `${text}; ${drillText(run, withMessage)}` : text);
+/** The repository check's last run, on the client that runs it. */
+const checkText = (h) => (h.check ? `repository check (restic check --read-data-subset): ${lastRunText(h.check)}` : '');
 const flags = (s) => [...(s.stale ? ['STALE'] : []), ...(s.failing ? ['FAILING'] : [])];
 // ---- snapshots: log -------------------------------------------------------------
 function snapshotLogText(report) {
@@ -73490,7 +73502,7 @@ function hostLogLines(h) {
         s.latest?.shortId ?? '—',
         s.latest ? formatTime(s.latest.time) : '—',
         s.latest ? formatAge(s.latest.ageSeconds) : '—',
-        lastRunText(s.lastRun ? { ...s.lastRun, message: undefined } : undefined),
+        withDrill(s.lastRun, lastRunText(s.lastRun ? { ...s.lastRun, message: undefined } : undefined), false),
         s.latest?.tags.join(',') || '—',
         s.latest?.paths.join(' ') || '—',
     ]);
@@ -73502,7 +73514,11 @@ function hostLogLines(h) {
         // The host's message goes below its row, so one long message does not widen the table.
         if (s.lastRun?.message)
             lines.push(`      last run said: ${oneLine(s.lastRun.message, 300)}`);
+        if (s.lastRun?.drill?.message && s.lastRun.drill.result !== 'ok')
+            lines.push(`      drill said: ${oneLine(s.lastRun.drill.message, 300)}`);
     });
+    if (h.check)
+        lines.push(`  ${checkText(h)}`);
     return lines;
 }
 function overviewText(report) {
@@ -73545,12 +73561,13 @@ function hostSummaryHtml(h) {
             td(s.latest ? formatAge(s.latest.ageSeconds) : '—') +
             (s.latest?.paths.length ? `<td>${s.latest.paths.map(code).join('<br>')}</td>` : td('—')) +
             td(s.latest?.tags.join(', ') || '—') +
-            td(lastRunText(s.lastRun)) +
+            td(withDrill(s.lastRun, lastRunText(s.lastRun))) +
             td(status) +
             '</tr>');
     });
     // No blank lines inside: a blank line would end the HTML block in the summary's markdown.
-    return `${title}\n<table>\n${header}\n${rows.join('\n')}\n</table>`;
+    const check = h.check ? `\n<p>${h.check.status === 'failed' ? '❌' : h.check.status === 'ok' ? '✅' : '⏳'} ${htmlText(checkText(h))}</p>` : '';
+    return `${title}\n<table>\n${header}\n${rows.join('\n')}\n</table>${check}`;
 }
 /**
  * One warning per stale or failing set and per host whose status could not be read, for
@@ -73579,8 +73596,10 @@ function staleWarnings(report) {
                     ? `newest snapshot ${s.latest.shortId} is ${formatAge(s.latest.ageSeconds)} old (stale after ${limit})`
                     : `no snapshot at all (stale after ${limit})`);
             }
-            if (s.failing)
+            if (s.lastRun?.status === 'failed')
                 why.push(`last run ${lastRunText(s.lastRun)}`);
+            if (s.lastRun?.drill?.result === 'failed')
+                why.push(`restore ${drillText(s.lastRun)}`);
             const problems = [...(s.stale ? ['stale'] : []), ...(s.failing ? ['failing'] : [])];
             out.push({
                 host: h.host,
@@ -73589,6 +73608,9 @@ function staleWarnings(report) {
                 title: `Backup ${problems.join(' and ')}: ${oneLine(s.setId, 60)} on ${h.host}`,
                 message: secret_redact(`${h.host}: backup set "${oneLine(s.setId, 60)}": ${why.join('; ')}`),
             });
+        }
+        if (h.check?.status === 'failed') {
+            out.push({ host: h.host, problems: ['failing'], title: `Repository check failing on ${h.host}`, message: secret_redact(`${h.host}: ${checkText(h)}`) });
         }
     }
     return out;
@@ -73779,7 +73801,10 @@ function logSnapshots(report) {
     setActionOutputs({ snapshots: report });
 }
 function failOnStale(report, inputs) {
-    const bad = report.hosts.flatMap((h) => h.sets.filter((s) => s.stale || s.failing).map((s) => `${h.host}/${s.setId}`));
+    const bad = report.hosts.flatMap((h) => [
+        ...h.sets.filter((s) => s.stale || s.failing).map((s) => `${h.host}/${s.setId}`),
+        ...(h.check?.status === 'failed' ? [`${h.host}/repository check`] : []),
+    ]);
     if (inputs.failOnStale && bad.length)
         log_setFailed(`stale or failing backup sets: ${bad.join(', ')}`);
 }
@@ -73822,7 +73847,8 @@ const SH_FILES = {
     "repo-check": "# Opens the repository with given credentials (see facts/repo-check.ts). The URL and\n# password arrive as shell variables read from stdin and go into 0600 temp files for\n# --repository-file/--password-file: never argv, never the environment.\n# repo_check_* print \"<exit code> <base64 stderr tail>\".\n\ninstalled_hash() { cat @REPOSITORY_FILE@ @PASSWORD_FILE@ 2>/dev/null | sha256sum | cut -d' ' -f1; }\nmark_verified() {\n  mkdir -p \"$(dirname @VERIFIED_FILE@)\" && installed_hash > @VERIFIED_FILE@.tmp && chmod 600 @VERIFIED_FILE@.tmp && mv -f @VERIFIED_FILE@.tmp @VERIFIED_FILE@\n}\nverified_recently() { [ -n \"$(find @VERIFIED_FILE@ -mmin -1440 2>/dev/null)\" ] && [ \"$(cat @VERIFIED_FILE@)\" = \"$(installed_hash)\" ]; }\nrepo_check_files() { # repository-file password-file\n  RF_ERR=$(mktemp) || { echo \"99 $(echo mktemp failed | base64 -w0)\"; return; }\n  timeout 20 restic --repository-file \"$1\" --password-file \"$2\" --no-lock --no-cache cat config >/dev/null 2>\"$RF_ERR\"\n  RF_RC=$?\n  [ \"$RF_RC\" = 0 ] && [ \"$1\" = @REPOSITORY_FILE@ ] && mark_verified\n  printf '%s %s\\n' \"$RF_RC\" \"$(tail -n 5 \"$RF_ERR\" | base64 -w0)\"\n  rm -f \"$RF_ERR\"\n}\nrepo_check_stdin() { # url password\n  RF_T=$(mktemp -d) || return\n  printf '%s\\n' \"$1\" > \"$RF_T/repository\"; printf '%s\\n' \"$2\" > \"$RF_T/password\"\n  repo_check_files \"$RF_T/repository\" \"$RF_T/password\"\n  rm -rf \"$RF_T\"\n}\nrepo_check_desired() { # url password sha256-of-the-desired-credential-files\n  if [ \"$(installed_hash)\" != \"$3\" ]; then repo_check_stdin \"$1\" \"$2\"\n  elif verified_recently; then echo \"0 $(printf 'verified within the last day' | base64 -w0)\"\n  else repo_check_files @REPOSITORY_FILE@ @PASSWORD_FILE@; fi\n}\n",
     "restore-job": "# The restore job (restore/job-script.ts writes it to <RESTORE_DIR>/<run>.sh after the\n# prelude and restore.sh, then `restore_job \"$@\"`); see job-script.ts for the protocol.\n\nnow() { date -u +%Y-%m-%dT%H:%M:%SZ; }\nlog() { echo \"$(now) $*\"; }\ndie() { echo \"restic-fleet restore: $*\" >&2; exit 2; }\n# Names reach file paths and docker/restic arguments: allow only what restic-fleet generates.\nsafe() { case \"$1\" in ''|*[!A-Za-z0-9_.@:=+-]*) return 1 ;; esac; return 0; }\nabspath() { case \"$1\" in /*) case \"$1\" in *\"$NL\"*) return 1 ;; esac; return 0 ;; esac; return 1; }\n\noneline() { printf '%s' \"$1\" | tr '\\n\\r\\t' '   ' | tr -d '\\000-\\010\\013-\\037' | cut -c1-1500; }\nstatus() {\n  {\n    echo \"run $RUN\"; echo \"pid $$\"; echo \"mode $MODE\"; echo \"phase $ST_PHASE\"; echo \"outcome $ST_OUTCOME\"\n    echo \"snapshot $SNAP\"; echo \"safety $ST_SAFETY\"; echo \"files $ST_FILES\"; echo \"dirs $ST_DIRS\"\n    echo \"symlinks $ST_LINKS\"; echo \"bytes $ST_BYTES\"; echo \"verification $(oneline \"$ST_VERIFICATION\")\"\n    echo \"stopped$ST_STOPPED\"; echo \"started$ST_STARTED\"\n    echo \"recovered $(oneline \"$ST_RECOVERED\")\"; echo \"volume $(oneline \"$ST_VOLUME\")\"\n    echo \"start $ST_START\"; echo \"end $ST_END\"; echo \"message $(oneline \"$ST_MESSAGE\")\"\n  } > \"$DIR/.$RUN.status.tmp\" && mv -f \"$DIR/.$RUN.status.tmp\" \"$DIR/$RUN.status\"\n}\nphase() { ST_PHASE=$1; log \"phase $1\"; status; }\nfailpoint() { if [ \"$FAILPOINT\" = \"$1\" ]; then log \"failpoint $1: SIGKILL\"; kill -9 $$; fi; }\nlast_error() { grep -v '^[[:space:]]*$' \"$ERR\" | tail -n 3 | tr '\\n' ' ' | cut -c1-400; }\n\n# restic 0.14 has no --retry-lock: retry while another client holds an exclusive lock\n# (a prune); plain unlock removes only stale locks.\nrestic_retry() {\n  n=0\n  while :; do\n    restic \"$@\" > \"$OUT\" 2> \"$ERR\"; rc=$?\n    cat \"$ERR\"\n    if [ \"$rc\" -ne 0 ] && grep -q 'repository is already locked' \"$ERR\" && [ \"$n\" -lt 10 ]; then\n      n=$((n + 1)); log \"repository locked; retry $n/10 in 30s\"\n      restic unlock > /dev/null 2>&1; sleep 30; continue\n    fi\n    return \"$rc\"\n  done\n}\n\ncontainers_of() { # volume → names of containers using it, \"name state\" lines\n  docker ps -a --filter \"volume=$1\" --format '{{.Names}} {{.State}}'\n}\n\nstart_containers() { # names...: starts each, records it in ST_STARTED when it runs\n  for c in \"$@\"; do\n    if docker start \"$c\" > /dev/null 2>> \"$ERR\" && [ \"$(docker inspect -f '{{.State.Running}}' \"$c\" 2> /dev/null)\" = true ]; then\n      ST_STARTED=\"$ST_STARTED $c\"; log \"started container $c\"\n    else\n      log \"could not start container $c: $(last_error)\"\n      ST_MESSAGE=\"$ST_MESSAGE; container $c did not start again: start it by hand\"\n    fi\n  done\n}\n\n# Finishes or rolls back a swap a journal describes; RECOVERED tells what was done.\n# The new tree was restored and verified before the journal was written, so when the\n# live directory is missing (between the renames) the swap is completed.\nrecover_journal() {\n  j=$1\n  jr=$(sed -n 's/^run //p' \"$j\"); jmp=$(sed -n 's/^mp //p' \"$j\")\n  jold=$(sed -n 's/^old //p' \"$j\"); jnew=$(sed -n 's/^new //p' \"$j\")\n  if [ -z \"$jmp\" ] || [ -z \"$jold\" ] || [ -z \"$jnew\" ]; then\n    RECOVERED=\"journal $j is incomplete: check $jmp by hand\"; return 1\n  fi\n  if [ -d \"$jmp\" ] && [ -d \"$jold\" ] && [ -d \"$jnew\" ]; then\n    # Something recreated the live directory between the renames; empty means nothing wrote to it.\n    if [ -z \"$(ls -A \"$jmp\")\" ]; then rmdir \"$jmp\"; else\n      RECOVERED=\"interrupted swap of run $jr: $jmp, $jold and $jnew all exist; left for a human\"; return 1\n    fi\n  fi\n  if [ -d \"$jmp\" ]; then\n    if [ -d \"$jnew\" ]; then\n      rm -rf \"$jnew\"; RECOVERED=\"swap of run $jr had not started: volume unchanged\"\n    else\n      rm -rf \"$jold\"; RECOVERED=\"swap of run $jr had completed: volume restored\"\n    fi\n  elif [ -d \"$jnew\" ] && mv -T \"$jnew\" \"$jmp\"; then\n    rm -rf \"$jold\"; RECOVERED=\"completed the interrupted swap of run $jr: volume restored\"\n  elif [ -d \"$jold\" ] && mv -T \"$jold\" \"$jmp\"; then\n    rm -rf \"$jnew\"; RECOVERED=\"rolled back the interrupted swap of run $jr: volume unchanged\"\n  else\n    RECOVERED=\"interrupted swap of run $jr: neither $jnew nor $jold can be moved to $jmp; left for a human\"; return 1\n  fi\n  sync; rm -f \"$j\"; sync\n  log \"recover: $RECOVERED\"\n  return 0\n}\n\n# Under the host lock no other restore runs, so every journal or container list here was\n# left by a job that died: settle them all.\nrecover_all() {\n  for j in \"$DIR\"/swap-*.journal; do\n    [ -f \"$j\" ] || continue\n    RECOVERED=\n    recover_journal \"$j\" || log \"recover: $RECOVERED\"\n    ST_RECOVERED=\"$ST_RECOVERED$RECOVERED; \"\n  done\n  for f in \"$DIR\"/containers-*; do\n    [ -f \"$f\" ] || continue\n    read -r fr names < \"$f\" || names=\n    for c in $names; do\n      safe \"$c\" || continue\n      if [ \"$(docker inspect -f '{{.State.Running}}' \"$c\" 2> /dev/null)\" != true ]; then\n        start_containers \"$c\"; ST_RECOVERED=\"$ST_RECOVERED\"\"restarted container $c left stopped by run $fr; \"\n      fi\n    done\n    rm -f \"$f\"\n  done\n  status\n}\n\n# Called on any failure: settles a swap in flight, removes staging, restarts what was\n# stopped, and says what the volume holds and where the previous contents are.\nfail() {\n  trap - TERM INT HUP\n  ST_MESSAGE=\"$1$ST_MESSAGE\"\n  log \"FAILED: $1\"\n  if [ -n \"$IN_SWAP\" ]; then\n    RECOVERED=\n    recover_journal \"$JOURNAL\" || :\n    ST_VOLUME=$RECOVERED\n  elif [ \"$MODE\" = in-place ] && [ -n \"$MP\" ]; then\n    ST_VOLUME=unchanged\n  fi\n  [ -n \"$STAGE\" ] && rm -rf \"$STAGE\"\n  [ -n \"$NEW\" ] && [ ! -f \"$JOURNAL\" ] && rm -rf \"$NEW\"\n  if [ -n \"$STOPPING\" ]; then\n    # shellcheck disable=SC2086 # split on purpose: container names, checked by safe()\n    start_containers $RUNNING\n    rm -f \"$CONTAINERS_FILE\"\n  fi\n  if [ -n \"$ST_SAFETY\" ]; then\n    ST_MESSAGE=\"$ST_MESSAGE; the volume's previous contents are in safety snapshot $ST_SAFETY (tags @SET_TAG_PREFIX@$SLUG, @PRE_RESTORE_TAG@)\"\n  fi\n  ST_OUTCOME=failed ST_END=$(now)\n  phase failed\n  exit 1\n}\n\n# Staging and swap directories a dead job left beside a volume's _data (disk space, not\n# state): removed once no journal refers to them any more.\nclean_leftovers() { # volume\n  lp=$(docker volume inspect --format '{{.Mountpoint}}' \"$1\" 2> /dev/null)\n  [ -n \"$lp\" ] || return 0\n  lp=$(dirname \"$lp\")\n  for j in \"$DIR\"/swap-*.journal; do [ -f \"$j\" ] && grep -qF \"$lp/\" \"$j\" && return 0; done\n  for d in \"$lp\"/.rf-restore-* \"$lp\"/.rf-new-* \"$lp\"/.rf-old-*; do\n    [ -e \"$d\" ] || continue\n    rm -rf \"$d\"; log \"removed $d, left by an earlier run\"\n  done\n}\n\ntake_host_lock() {\n  exec 8> @HOST_LOCK@\n  flock -w \"$LOCK_WAIT\" 8 || fail \"another restic-fleet run held @HOST_LOCK@ for $LOCK_WAIT s; nothing was changed\"\n  make_work\n}\n# Work files (restic ls of a big volume is big) on disk beside the status files, not in a\n# tmpfs. Made under the host lock, so any other work directory is a dead job's.\nmake_work() {\n  WORK=$(mktemp -d \"$DIR/.work.XXXXXX\") || fail \"mktemp in $DIR failed\"\n  OUT=$WORK/out ERR=$WORK/err\n  for w in \"$DIR\"/.work.*; do [ \"$w\" = \"$WORK\" ] || rm -rf \"$w\"; done\n}\ntake_set_lock() { # the runner's per-set lock: no backup of the set runs meanwhile\n  exec 9> \"/var/lock/restic-fleet-$SLUG.lock\"\n  flock -w \"$LOCK_WAIT\" 9 || fail \"a backup of set $SLUG held its lock for $LOCK_WAIT s; nothing was changed\"\n}\n\n# Restores the snapshot with content verification into $STAGE, then compares the staged\n# tree with the snapshot's listing (file, directory and symlink counts, total bytes).\nrestore_and_verify() {\n  phase restore\n  rm -rf \"$STAGE\"; mkdir -p \"$STAGE\" || fail \"cannot create staging directory $STAGE\"\n  restic_retry restore \"$SNAP\" --target \"$STAGE\" --verify || fail \"restic restore failed: $(last_error)\"\n  cat \"$OUT\"\n  verified=$(sed -n 's/^finished verifying \\([0-9]*\\) files.*/\\1/p' \"$OUT\" | tail -n 1)\n  [ -n \"$verified\" ] || fail \"restic restore --verify did not report a verification\"\n  phase verify\n  TREE=$STAGE$SNAPPATH\n  [ -d \"$TREE\" ] || fail \"the restored snapshot has no directory $SNAPPATH\"\n  restic_retry --no-lock ls --json \"$SNAP\" || fail \"restic ls failed: $(last_error)\"\n  depth=$(printf '%s\\n' \"$SNAPPATH\" | tr '/' '\\n' | grep -c .)\n  # Field order of restic's node JSON: quotes inside names are escaped, so \"type\":\"file\"\n  # and \"size\": only match the real fields.\n  want=$(awk -v depth=\"$depth\" '\n    /\"struct_type\":\"node\"/ {\n      if ($0 ~ /\"type\":\"file\"/) { f++; if (match($0, /\"size\":[0-9]+/)) b += substr($0, RSTART + 7, RLENGTH - 7) }\n      else if ($0 ~ /\"type\":\"dir\"/) d++\n      else if ($0 ~ /\"type\":\"symlink\"/) l++\n      else o++\n    }\n    END { printf \"%d %d %d %.0f %d\\n\", f, d - depth, l, b, o }' \"$OUT\")\n  have=\"$(find \"$TREE\" -type f -printf x | wc -c) $(find \"$TREE\" -mindepth 1 -type d -printf x | wc -c) $(find \"$TREE\" -type l -printf x | wc -c) $(find \"$TREE\" -type f -printf '%s\\n' | awk '{ s += $1 } END { printf \"%.0f\", s }') $(find \"$TREE\" ! -type f ! -type d ! -type l -printf x | wc -c)\"\n  # shellcheck disable=SC2086 # split on purpose: five numbers each\n  set -- $want; wf=$1 wd=$2 wl=$3 wb=$4 wo=$5\n  # shellcheck disable=SC2086 # split on purpose: five numbers each\n  set -- $have; hf=$1 hd=$2 hl=$3 hb=$4 ho=$5\n  log \"snapshot listing: $wf files, $wd dirs, $wl symlinks, $wb bytes, $wo other; staged: $hf files, $hd dirs, $hl symlinks, $hb bytes, $ho other\"\n  if [ \"$wf $wd $wl $wb $wo\" != \"$hf $hd $hl $hb $ho\" ]; then\n    fail \"verification failed: the snapshot lists $wf files/$wd dirs/$wl symlinks/$wb bytes, the staged tree has $hf/$hd/$hl/$hb\"\n  fi\n  ST_FILES=$hf ST_DIRS=$hd ST_LINKS=$hl ST_BYTES=$hb\n  ST_VERIFICATION=\"restic restore --verify re-read the content of $verified files; the staged tree matches the snapshot listing: $hf files, $hd directories, $hl symlinks, $hb bytes\"\n  status\n}\n\nin_place() {\n  phase lock\n  take_host_lock\n  take_set_lock\n  phase recover\n  recover_all\n  ST_STARTED='' # what recovery restarted is in ST_RECOVERED; from here on: this run's containers\n  if [ -f \"$DIR/swap-$SLUG.journal\" ]; then\n    fail \"an earlier interrupted swap of this set could not be settled ($ST_RECOVERED): fix it by hand, see $DIR/swap-$SLUG.journal\"\n  fi\n  clean_leftovers \"$VOLUME\"\n  MP=$(docker volume inspect --format '{{.Mountpoint}}' \"$VOLUME\" 2> \"$ERR\")\n  CREATED=''\n  if [ -z \"$MP\" ]; then\n    docker volume create \"$VOLUME\" > /dev/null 2>> \"$ERR\" || fail \"volume $VOLUME does not exist and could not be created: $(last_error)\"\n    MP=$(docker volume inspect --format '{{.Mountpoint}}' \"$VOLUME\" 2> \"$ERR\")\n    CREATED=1; log \"volume $VOLUME did not exist: created it\"\n    ST_MESSAGE=\"$ST_MESSAGE; volume $VOLUME did not exist: created it (nothing to keep in a safety snapshot)\"\n  fi\n  if [ -z \"$MP\" ] || [ ! -d \"$MP\" ]; then fail \"volume $VOLUME has no directory on this host ($MP)\"; fi\n  # A volume with a driver or driver options (e.g. a bind to another directory) keeps its\n  # data elsewhere: swapping _data would not restore it.\n  drv=$(docker volume inspect --format '{{.Driver}} {{len .Options}}' \"$VOLUME\" 2> /dev/null)\n  if [ \"$drv\" != \"local 0\" ]; then fail \"volume $VOLUME is not a plain local volume (driver and options: $drv): restore to a path instead\"; fi\n  if mountpoint -q \"$MP\"; then fail \"$MP is a mount point: it cannot be swapped; restore to a path instead\"; fi\n  P=$(dirname \"$MP\")\n  STAGE=$P/.rf-restore-$RUN NEW=$P/.rf-new-$RUN OLD=$P/.rf-old-$RUN\n  JOURNAL=$DIR/swap-$SLUG.journal CONTAINERS_FILE=$DIR/containers-$SLUG\n\n  phase stop\n  containers_of \"$VOLUME\" > \"$OUT\" 2> \"$ERR\" || fail \"docker ps failed: $(last_error)\"\n  RUNNING=$(awk '$2 == \"running\" || $2 == \"restarting\" || $2 == \"paused\" { print $1 }' \"$OUT\" | tr '\\n' ' ')\n  for c in $RUNNING; do safe \"$c\" || fail \"unexpected container name $c\"; done\n  # Written before stopping: if this job dies, recover starts them again.\n  echo \"$RUN $RUNNING\" > \"$CONTAINERS_FILE\"; sync\n  STOPPING=1\n  for c in $RUNNING; do\n    docker stop -t 30 \"$c\" > /dev/null 2> \"$ERR\" || fail \"could not stop container $c: $(last_error)\"\n    ST_STOPPED=\"$ST_STOPPED $c\"; log \"stopped container $c\"\n  done\n  status\n  failpoint after-stop\n\n  if [ -z \"$CREATED\" ]; then\n    phase safety-snapshot\n    restic_retry backup --json --host \"$HOST\" --tag \"@SET_TAG_PREFIX@$SLUG\" --tag \"@PRE_RESTORE_TAG@\" \\\n      --tag \"restic-fleet:keep-until=$KEEP\" \"$MP\" || fail \"the safety snapshot failed, so nothing was restored: $(last_error)\"\n    ST_SAFETY=$(sed -n 's/.*\"message_type\":\"summary\".*\"snapshot_id\":\"\\([0-9a-f]*\\)\".*/\\1/p' \"$OUT\" | tail -n 1)\n    [ -n \"$ST_SAFETY\" ] || fail \"the safety snapshot reported no id, so nothing was restored\"\n    log \"safety snapshot $ST_SAFETY\"\n    status\n  fi\n\n  restore_and_verify\n\n  phase swap\n  mv -T \"$TREE\" \"$NEW\" || fail \"cannot move the staged tree to $NEW\"\n  rm -rf \"$STAGE\"; STAGE=\n  left=$(containers_of \"$VOLUME\" | awk '$2 == \"running\" { print $1 }' | tr '\\n' ' ')\n  [ -z \"$left\" ] || fail \"container(s) $left started using the volume during the restore\"\n  sync\n  if ! { printf 'run %s\\nmp %s\\nold %s\\nnew %s\\n' \"$RUN\" \"$MP\" \"$OLD\" \"$NEW\" > \"$JOURNAL.tmp\" && sync && mv -f \"$JOURNAL.tmp\" \"$JOURNAL\"; }; then\n    fail \"cannot write the swap journal $JOURNAL\"\n  fi\n  sync\n  IN_SWAP=1\n  failpoint before-swap\n  mv -T \"$MP\" \"$OLD\" || fail \"cannot rename $MP\"\n  failpoint between-renames\n  mv -T \"$NEW\" \"$MP\" || fail \"cannot rename $NEW to $MP\"\n  sync\n  failpoint after-swap\n  rm -rf \"$OLD\"; sync; rm -f \"$JOURNAL\"; sync\n  IN_SWAP=\n  ST_VOLUME=restored\n\n  phase start\n  STOPPING=\n  # shellcheck disable=SC2086 # split on purpose: container names, checked by safe()\n  start_containers $RUNNING\n  rm -f \"$CONTAINERS_FILE\"\n  ST_OUTCOME=restored ST_END=$(now)\n  phase finished\n}\n\nto_path() {\n  phase lock\n  take_host_lock\n  phase recover\n  recover_all\n  REAL=$(realpath -m \"$TARGET\") || fail \"cannot resolve $TARGET\"\n  MP=$(docker volume inspect --format '{{.Mountpoint}}' \"$VOLUME\" 2> /dev/null)\n  if [ -n \"$MP\" ]; then\n    MPR=$(realpath -m \"$MP\")\n    case \"$REAL/\" in \"$MPR\"/*) fail \"target $TARGET is inside the live volume $VOLUME ($MPR): restore in place or elsewhere\" ;; esac\n    MP=\n  fi\n  if [ -e \"$REAL\" ]; then\n    [ -d \"$REAL\" ] || fail \"target $TARGET exists and is not a directory\"\n    [ -z \"$(ls -A \"$REAL\")\" ] || fail \"target $TARGET is not empty: restore into a new or empty directory, so nothing stale mixes in\"\n  fi\n  mkdir -p \"$REAL\" || fail \"cannot create $TARGET\"\n  STAGE=$REAL/.rf-restore-$RUN\n  restore_and_verify\n  phase move\n  # The snapshot's root directory attributes, before moving its entries changes its times.\n  touch -r \"$TREE\" \"$WORK/ref\"\n  find \"$TREE\" -mindepth 1 -maxdepth 1 -exec mv -t \"$REAL\" -- {} + || fail \"moving the restored files into $TARGET failed: it may be incomplete\"\n  chown --reference=\"$TREE\" \"$REAL\"; chmod --reference=\"$TREE\" \"$REAL\"\n  rm -rf \"$STAGE\"; STAGE=\n  touch -r \"$WORK/ref\" \"$REAL\"\n  ST_OUTCOME=restored ST_END=$(now)\n  phase finished\n}\n\nrestore_job() {\n  restore_env\n  DIR=@RESTORE_DIR@\n  LOCK_WAIT=600\n  NL='\n'\n  [ $# -ge 2 ] || die \"usage: job in-place|to-path|recover RUN ...\"\n  MODE=$1 RUN=$2\n  shift 2\n  HOST='' SLUG='' VOLUME='' SNAP='' SNAPPATH='' TARGET='' KEEP='' FAILPOINT=''\n  case \"$MODE\" in\n    in-place)\n      [ $# -ge 6 ] || die \"in-place needs HOST SLUG VOLUME SNAPSHOT SNAPPATH KEEP_UNTIL\"\n      HOST=$1 SLUG=$2 VOLUME=$3 SNAP=$4 SNAPPATH=$5 KEEP=$6\n      [ $# -ge 7 ] && FAILPOINT=$7 ;;\n    to-path)\n      [ $# -ge 6 ] || die \"to-path needs HOST SLUG VOLUME SNAPSHOT SNAPPATH TARGET\"\n      HOST=$1 SLUG=$2 VOLUME=$3 SNAP=$4 SNAPPATH=$5 TARGET=$6 ;;\n    recover) [ $# -ge 1 ] && VOLUME=$1 ;;\n    *) die \"unknown mode $MODE\" ;;\n  esac\n  safe \"$RUN\" || die \"unsafe run id\"\n  if [ \"$MODE\" != recover ]; then\n    for v in \"$HOST\" \"$SLUG\" \"$VOLUME\"; do safe \"$v\" || die \"unsafe name: $v\"; done\n    case \"$SNAP\" in ''|*[!0-9a-f]*) die \"snapshot id must be hex\" ;; esac\n    abspath \"$SNAPPATH\" || die \"snapshot path must be absolute\"\n    [ \"$MODE\" = to-path ] && { abspath \"$TARGET\" || die \"target must be an absolute path\"; }\n    [ \"$MODE\" = in-place ] && { case \"$KEEP\" in ''|*[!0-9-]*) die \"bad keep-until date\" ;; esac; }\n  elif [ -n \"$VOLUME\" ]; then\n    safe \"$VOLUME\" || die \"unsafe name: $VOLUME\"\n  fi\n\n  mkdir -p \"$DIR\" /var/lock || die \"cannot create $DIR\"\n  WORK='' OUT=/dev/null ERR=/dev/null # see make_work\n  trap 'rm -rf \"$WORK\"' EXIT\n  trap 'fail \"stopped by a signal\"' TERM INT HUP\n\n  ST_PHASE=starting ST_OUTCOME=running ST_SAFETY='' ST_FILES='' ST_DIRS='' ST_LINKS='' ST_BYTES='' ST_VERIFICATION=''\n  ST_STOPPED='' ST_STARTED='' ST_RECOVERED='' ST_VOLUME='' ST_MESSAGE='' ST_START=$(now) ST_END=''\n  RUNNING='' STOPPING='' IN_SWAP='' MP='' P='' STAGE='' NEW='' OLD='' JOURNAL='' CONTAINERS_FILE=''\n  case \"$MODE\" in\n    in-place) in_place ;;\n    to-path) to_path ;;\n    recover)\n      phase lock\n      take_host_lock\n      phase recover\n      recover_all\n      [ -n \"$VOLUME\" ] && clean_leftovers \"$VOLUME\"\n      ST_OUTCOME=restored ST_END=$(now)\n      phase finished ;;\n  esac\n  exit 0\n}\n",
     "restore": "# Restore's functions besides the job (restore/script.ts): the repository from the installed\n# credential files, the read-only preflight, and the launcher. Preflight output is\n# \"@@rf <key>\" lines each followed by one value line (base64 where it could hold anything).\n\nrestore_env() {\n  export RESTIC_REPOSITORY_FILE=@REPOSITORY_FILE@\n  export RESTIC_PASSWORD_FILE=@PASSWORD_FILE@\n  export RESTIC_CACHE_DIR=@CACHE_DIR@\n}\n\n# Runs a command; prints \"<exit code> <base64 stdout> <base64 stderr>\" on one line.\ncap() {\n  RF_T=$(mktemp -d) || { echo \"99 - -\"; return; }\n  \"$@\" > \"$RF_T/o\" 2> \"$RF_T/e\"; RF_RC=$?\n  printf '%s %s %s\\n' \"$RF_RC\" \"$(base64 -w0 < \"$RF_T/o\")\" \"$(base64 -w0 < \"$RF_T/e\")\"\n  rm -rf \"$RF_T\"\n}\n\npreflight_host() { # restic and the credentials\n  sec restic; restic version 2>/dev/null | head -n 1 | grep . || echo -\n  sec credentials; if [ -r @REPOSITORY_FILE@ ] && [ -r @PASSWORD_FILE@ ]; then echo yes; else echo no; fi\n}\n\npreflight_volume() { # volume: where it lives, its driver, the containers using it\n  RF_MP=$(docker volume inspect --format '{{.Mountpoint}}' \"$1\" 2>/dev/null)\n  sec mountpoint; printf '%s' \"$RF_MP\" | b64\n  sec mountpoint-real; if [ -n \"$RF_MP\" ]; then realpath -m \"$RF_MP\" | b64; else echo; fi\n  sec mountpoint-is-mount; if [ -n \"$RF_MP\" ] && mountpoint -q \"$RF_MP\"; then echo yes; else echo no; fi\n  sec volume-driver; docker volume inspect --format '{{.Driver}} {{len .Options}}' \"$1\" 2>/dev/null || echo -\n  sec containers; docker ps -a --filter \"volume=$1\" --format '{{.Names}} {{.State}}' 2>/dev/null | b64\n}\n\npreflight_target() { # path\n  sec target-real; realpath -m \"$1\" | b64\n  sec target-state\n  if [ ! -e \"$1\" ]; then echo absent; elif [ ! -d \"$1\" ]; then echo not-a-directory; elif [ -z \"$(ls -A \"$1\")\" ]; then echo empty; else echo non-empty; fi\n}\n\n# Writes the job script from stdin and its first status; old runs' files (30 days) are\n# pruned, journals and container lists never.\nlaunch_prepare() { # restore-dir script status run\n  mkdir -p \"$1\" && chmod 0700 \"$1\" || exit 1\n  find \"$1\" -maxdepth 1 -type f -mtime +30 \\( -name '*.sh' -o -name '*.log' -o -name '*.status' \\) -delete 2>/dev/null\n  cat > \"$2\" || exit 1\n  printf 'run %s\\nphase queued\\noutcome running\\n' \"$4\" > \"$3\"\n  command -v setsid >/dev/null || { echo 'setsid (util-linux) is missing on this host' >&2; exit 1; }\n}\n\n# Whether the job is alive (its pid runs this run's script), then its status file: in this\n# order, so \"not alive\" with a running status means it died without finishing.\npoll_job() { # status-file run\n  RF_PID=$(sed -n 's/^pid //p' \"$1\" 2>/dev/null)\n  if [ -n \"$RF_PID\" ] && tr '\\0' ' ' < \"/proc/$RF_PID/cmdline\" 2>/dev/null | grep -qF -- \"$2\"; then RF_ALIVE=yes; else RF_ALIVE=no; fi\n  if [ -f \"$1\" ]; then cat \"$1\"; else echo 'outcome missing'; fi\n  echo \"alive $RF_ALIVE\"\n}\n\n# After the recover run: its status, then whether each container runs.\nrecovered_state() { # recover-status-file container...\n  cat \"$1\" 2>/dev/null || echo 'outcome missing'\n  shift\n  for RF_C do echo \"container $RF_C $(docker inspect -f '{{.State.Running}}' \"$RF_C\" 2>/dev/null || echo missing)\"; done\n}\n",
-    "runner": "# restic-fleet runner — managed by restic-fleet, do not edit (changes are overwritten).\n#   run backup --host H --set SLUG [--type T] [type options] [--pre] [--post] [--hook-timeout S] [--ping] [--tag TAG]...\n#     --type docker-volume --volume VOLUME [--stop | --stop-container NAME...]\n#     --type path --path PATH... [--exclude PATTERN...]\n#     --type postgres|mysql|mariadb --container NAME [--database DB]\n#   run forget --host H --daily N --weekly N --monthly N [--prune]\n#   run prune --host H            (one designated client per shared repository)\n# Credentials come from root-only files; output goes to /var/log/restic-fleet/<name>.log;\n# the last run of each job is recorded in /var/lib/restic-fleet/status/<name>.json.\n# Hooks (/etc/restic-fleet/<set>.pre|.post) and ping URLs (/etc/restic-fleet/<set>.ping) are\n# root-only files; the flags say whether to use them, so a removed set's leftovers never run.\nset -u\numask 077\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nexport RESTIC_REPOSITORY_FILE=/etc/restic-fleet/repository\nexport RESTIC_PASSWORD_FILE=/etc/restic-fleet/password\nexport RESTIC_CACHE_DIR=/var/cache/restic-fleet\nETC_DIR=/etc/restic-fleet\nSTATUS_DIR=/var/lib/restic-fleet/status\nLOG_DIR=/var/log/restic-fleet\n# Containers a backup stopped, one file per set: the next run starts them if this one was killed.\nSTOPPED_DIR=/var/lib/restic-fleet/stopped\nLOCK_RETRIES=${RESTIC_FLEET_LOCK_RETRIES:-6}\nLOCK_WAIT=${RESTIC_FLEET_LOCK_WAIT:-30}\n# A repository lock older than this (seconds), held by a dead process of this host, is stale.\nSTALE_LOCK_AGE=${RESTIC_FLEET_STALE_LOCK_AGE:-7200}\n# Size cap of each log: past it the log is copied to <name>.log.1 and emptied (two files at most).\nLOG_MAX_BYTES=${RESTIC_FLEET_LOG_MAX_BYTES:-5242880}\n# Settings of this host (restic_textfile_path → TEXTFILE), written by restic-fleet with quoted values.\nTEXTFILE=''\n[ -f \"$ETC_DIR/runner.conf\" ] && . \"$ETC_DIR/runner.conf\"\n\ndie() { echo \"restic-fleet run: $*\" >&2; exit 2; }\nnow() { date -u +%Y-%m-%dT%H:%M:%SZ; }\n# JSON string escaping for the status file (backslash, quote, control characters).\njson_str() { printf '%s' \"$1\" | tr -d '\\000-\\010\\013-\\037' | sed -e 's/\\\\/\\\\\\\\/g' -e 's/\"/\\\\\"/g' | tr '\\n\\t' '  '; }\n# A number for JSON, or null.\njson_num() { case \"$1\" in '' | *[!0-9]*) printf null ;; *) printf '%s' \"$1\" ;; esac; }\n\n# The status record of a job. Beyond its arguments it reads TYPE, DURATION, FILES_NEW,\n# FILES_CHANGED, BYTES_ADDED, STOPPED, UNLOCKED; \"drill\" and \"check\" (written by those jobs,\n# flat objects) are carried over from the previous record.\nwrite_status() { # name status start end exit snapshot message\n  mkdir -p \"$STATUS_DIR\"\n  tmp=\"$STATUS_DIR/.$1.json.tmp\"\n  prev=$(cat \"$STATUS_DIR/$1.json\" 2> /dev/null)\n  drill=$(printf '%s' \"$prev\" | sed -n 's/.*\"drill\":\\({[^}]*}\\).*/\\1/p')\n  check=$(printf '%s' \"$prev\" | sed -n 's/.*\"check\":\\({[^}]*}\\).*/\\1/p')\n  # The newest snapshot this job made, kept through runs that made none: the apply's report\n  # reads it from this record instead of asking restic (one round trip per host).\n  if [ \"$2\" = ok ] && [ -n \"$6\" ]; then\n    last=$6 last_time=$3\n  else\n    last=$(printf '%s' \"$prev\" | sed -n 's/.*\"last_snapshot\":\"\\([0-9a-f]*\\)\".*/\\1/p')\n    last_time=$(printf '%s' \"$prev\" | sed -n 's/.*\"last_snapshot_time\":\"\\([0-9TZ:.+-]*\\)\".*/\\1/p')\n  fi\n  printf '{\"name\":\"%s\",\"status\":\"%s\",\"start\":\"%s\",\"end\":\"%s\",\"exit\":%s,\"snapshot\":\"%s\",\"message\":\"%s\",\"type\":\"%s\",\"duration\":%s,\"files_new\":%s,\"files_changed\":%s,\"bytes_added\":%s,\"stopped\":\"%s\",\"unlocked\":\"%s\",\"last_snapshot\":\"%s\",\"last_snapshot_time\":\"%s\",\"drill\":%s,\"check\":%s}\\n' \\\n    \"$1\" \"$2\" \"$3\" \"$4\" \"$5\" \"$6\" \"$(json_str \"$7\")\" \"$TYPE\" \"$(json_num \"$DURATION\")\" \"$(json_num \"$FILES_NEW\")\" \\\n    \"$(json_num \"$FILES_CHANGED\")\" \"$(json_num \"$BYTES_ADDED\")\" \"$(json_str \"$STOPPED\")\" \"$(json_str \"$UNLOCKED\")\" \\\n    \"$last\" \"$last_time\" \"${drill:-null}\" \"${check:-null}\" > \"$tmp\" && chmod 0644 \"$tmp\" && mv -f \"$tmp\" \"$STATUS_DIR/$1.json\"\n}\n\n# Copy-truncate past the size cap: cron's \">>\" descriptor keeps appending to the same file.\ncap_log() {\n  size=$(stat -c %s \"$LOG\" 2> /dev/null || echo 0)\n  [ \"$size\" -gt \"$LOG_MAX_BYTES\" ] || return 0\n  cp -f \"$LOG\" \"$LOG.1\" && : > \"$LOG\"\n}\n\n# restic >= 0.16 waits for a held lock itself (--retry-lock, as long as the loop below would);\n# restic >= 0.17 exits 11 when the lock stays held. Read from the installed restic at run\n# time: the package may change under the installed runner.\nRESTIC_VERSION=$(restic version 2> /dev/null | sed -n '1s/^restic \\([0-9][0-9.]*\\).*/\\1/p')\nversion_at_least() { [ -n \"$1\" ] && [ \"$(printf '%s\\n%s\\n' \"$1\" \"$2\" | sort -V | head -n 1)\" = \"$2\" ]; }\nRETRY_LOCK=\nversion_at_least \"$RESTIC_VERSION\" 0.16.0 && RETRY_LOCK=\"--retry-lock $((LOCK_RETRIES * LOCK_WAIT))s\"\nLOCKED_EXIT=\nversion_at_least \"$RESTIC_VERSION\" 0.17.0 && LOCKED_EXIT=11\n\n# Runs restic, retrying while another process holds an exclusive lock: restic 0.14 has no\n# --retry-lock, so this loop is the wait there; with --retry-lock it only clears stale locks\n# (dead processes, removed by plain unlock) once and tries again.\nrestic_retry() {\n  n=0 max=$LOCK_RETRIES lock_opt=$RETRY_LOCK\n  case \" $* \" in *\" --no-lock \"*) lock_opt= ;; esac # takes no lock: nothing to wait for\n  [ -z \"$lock_opt\" ] || max=1\n  while :; do\n    # shellcheck disable=SC2086 # lock_opt is two words or none\n    restic $lock_opt \"$@\" > \"$OUT\" 2> \"$ERR\"; rc=$?\n    cat \"$OUT\" >> \"$LOG\"; cat \"$ERR\" >> \"$LOG\"\n    if [ \"$rc\" -ne 0 ] && { [ \"$rc\" = \"$LOCKED_EXIT\" ] || grep -q 'repository is already locked' \"$ERR\"; } && [ \"$n\" -lt \"$max\" ]; then\n      n=$((n + 1)); echo \"$(now) repository locked; retry $n/$max in ${LOCK_WAIT}s\" >> \"$LOG\"\n      restic unlock >> \"$LOG\" 2>&1\n      sleep \"$LOCK_WAIT\"; continue\n    fi\n    return \"$rc\"\n  done\n}\n\n# A backup that ran proves the installed credentials open the repository (facts/repo-check.ts).\nmark_verified() {\n  cat \"$RESTIC_REPOSITORY_FILE\" \"$RESTIC_PASSWORD_FILE\" | sha256sum | cut -d' ' -f1 > /var/lib/restic-fleet/repo-verified.tmp &&\n    chmod 600 /var/lib/restic-fleet/repo-verified.tmp && mv -f /var/lib/restic-fleet/repo-verified.tmp /var/lib/restic-fleet/repo-verified\n}\n\n# The last lines of a tool's stderr for the status message, without terminal escapes (restic 0.14's \"\\e[2K\").\nESC=$(printf '\\033')\nlast_error() { grep -v '^\\s*$' \"$1\" | sed \"s/${ESC}\\[[0-9;]*[A-Za-z]//g\" | tail -n 3 | tr '\\n' ' ' | cut -c1-300; }\n\n# Stale locks: a lock older than STALE_LOCK_AGE whose holder ran on this host and is gone\n# (a killed run) blocks every later job. Plain `restic unlock` removes only stale locks\n# (never --remove-all); what was found goes into the status record (UNLOCKED).\nclear_stale_locks() {\n  restic --no-lock list locks > \"$WORK/locks\" 2>> \"$LOG\" || return 0\n  me=$(uname -n) t_now=$(date +%s) found=''\n  while read -r id; do\n    case \"$id\" in '' | *[!0-9a-f]*) continue ;; esac\n    restic --no-lock cat lock \"$id\" 2> /dev/null | tr -d ' \\n\\t' > \"$WORK/lock\" || continue\n    l_host=$(sed -n 's/.*\"hostname\":\"\\([^\"]*\\)\".*/\\1/p' \"$WORK/lock\")\n    l_pid=$(sed -n 's/.*\"pid\":\\([0-9]*\\).*/\\1/p' \"$WORK/lock\")\n    l_time=$(sed -n 's/.*\"time\":\"\\([^\"]*\\)\".*/\\1/p' \"$WORK/lock\")\n    l_s=$(date -d \"$l_time\" +%s 2> /dev/null) || continue\n    if [ \"$l_host\" != \"$me\" ] || [ -z \"$l_pid\" ] || [ $((t_now - l_s)) -le \"$STALE_LOCK_AGE\" ]; then continue; fi\n    kill -0 \"$l_pid\" 2> /dev/null && continue\n    found=\"$found${found:+, }$(printf '%.8s' \"$id\") (pid $l_pid, since $l_time)\"\n  done < \"$WORK/locks\"\n  [ -n \"$found\" ] || return 0\n  echo \"$(now) stale repository lock(s) of dead processes on this host: $found; restic unlock\" >> \"$LOG\"\n  if restic unlock >> \"$LOG\" 2>&1; then UNLOCKED=\"removed stale lock $found\"; else UNLOCKED=\"stale lock $found: restic unlock failed\"; fi\n}\n\n# Healthchecks-style pings: the URL (a secret) is read from the root-only file and handed to\n# curl/wget on stdin, never in argv; their output is dropped (an error names the URL).\nping_url() { # suffix: /start, \"\" (success) or /<exit code>\n  [ \"$PING\" = 1 ] || return 0\n  [ -r \"$ETC_DIR/$SET.ping\" ] || { echo \"$(now) ping file missing\" >> \"$LOG\"; return 0; }\n  url=\"$(cat \"$ETC_DIR/$SET.ping\")$1\"\n  if command -v curl > /dev/null 2>&1; then\n    printf 'url = \"%s\"\\n' \"$url\" | timeout 60 curl -fsS -m 10 --retry 2 -o /dev/null -K - > /dev/null 2>&1\n  elif command -v wget > /dev/null 2>&1 && [ \"$(readlink -f \"$(command -v wget)\")\" = \"$(readlink -f \"$(command -v wget)\" | sed 's/busybox$//')\" ]; then\n    printf '%s\\n' \"$url\" | timeout 60 wget -q -T 10 -t 2 -O /dev/null -i - > /dev/null 2>&1\n  elif [ \"${url#http://}\" != \"$url\" ] && command -v bash > /dev/null 2>&1; then\n    # Neither curl nor GNU wget (busybox wget has no -i): plain HTTP through bash's /dev/tcp.\n    # shellcheck disable=SC2016 # bash expands it\n    printf '%s\\n' \"$url\" | timeout 30 bash -c 'IFS= read -r u; u=${u#http://}; hp=${u%%/*}; p=/${u#*/}; [ \"$hp\" = \"$u\" ] && p=/\n      h=${hp%:*}; port=${hp##*:}; [ \"$port\" = \"$hp\" ] && port=80\n      exec 3<> \"/dev/tcp/$h/$port\" || exit 7\n      printf \"GET %s HTTP/1.0\\r\\nHost: %s\\r\\nConnection: close\\r\\n\\r\\n\" \"$p\" \"$hp\" >&3\n      IFS= read -r status <&3; case \"$status\" in \"HTTP/\"*\" 2\"*) exit 0 ;; *) exit 22 ;; esac' > /dev/null 2>&1\n  else\n    echo \"$(now) ping ${1:-success} skipped: neither curl nor GNU wget is installed (https needs one)\" >> \"$LOG\"; return 0\n  fi\n  p_rc=$?\n  [ \"$p_rc\" -eq 0 ] || echo \"$(now) ping ${1:-success} failed (exit $p_rc)\" >> \"$LOG\"\n}\n\n# Hooks run as root with a timeout; RF_SET, RF_PHASE (and RF_EXIT for post) tell them the run.\nrun_hook() { # pre|post\n  f=\"$ETC_DIR/$SET.$1\"\n  [ -f \"$f\" ] || { HOOK_MSG=\"$1 hook file $f is missing\"; return 2; }\n  echo \"$(now) $1 hook starting (timeout ${HOOK_TIMEOUT}s)\" >> \"$LOG\"\n  RF_SET=$SET RF_PHASE=$1 RF_EXIT=${rc:-} timeout --kill-after=10 \"$HOOK_TIMEOUT\" sh \"$f\" >> \"$LOG\" 2>&1 < /dev/null; h_rc=$?\n  case \"$h_rc\" in\n    0) return 0 ;;\n    124 | 137) HOOK_MSG=\"$1 hook timed out after ${HOOK_TIMEOUT}s\" ;;\n    *) HOOK_MSG=\"$1 hook failed with exit code $h_rc\" ;;\n  esac\n  echo \"$(now) $HOOK_MSG\" >> \"$LOG\"\n  return \"$h_rc\"\n}\n\n# Containers stopped for a backup: recorded before stopping, started again by the EXIT trap,\n# or by the next run of the set when this one was killed.\nrestart_stopped() {\n  f=\"$STOPPED_DIR/$SET\"\n  [ -f \"$f\" ] || return 0\n  left=''\n  while read -r c; do\n    [ -n \"$c\" ] || continue\n    docker start \"$c\" >> \"$LOG\" 2>&1 || left=\"$left$c\n\"\n  done < \"$f\"\n  if [ -z \"$left\" ]; then rm -f \"$f\"; else printf '%s' \"$left\" > \"$f\"; echo \"$(now) could not start again: $left\" >> \"$LOG\"; fi\n}\n\nstop_containers() {\n  if [ \"$STOP\" = 1 ]; then\n    docker ps --filter \"volume=$VOLUME\" --format '{{.Names}}' > \"$WORK/stop\" 2>> \"$LOG\" || return 1\n  else\n    : > \"$WORK/stop\"\n    for c in $STOP_LIST; do\n      [ \"$(docker inspect --format '{{.State.Running}}' \"$c\" 2> /dev/null)\" = true ] && echo \"$c\" >> \"$WORK/stop\"\n    done\n  fi\n  [ -s \"$WORK/stop\" ] || return 0\n  mkdir -p \"$STOPPED_DIR\" && cat \"$WORK/stop\" >> \"$STOPPED_DIR/$SET\" || return 1\n  STOPPED=$(tr '\\n' ' ' < \"$WORK/stop\" | sed 's/ $//')\n  echo \"$(now) stopping: $STOPPED\" >> \"$LOG\"\n  # shellcheck disable=SC2046 # container names are single words\n  docker stop $(cat \"$WORK/stop\") >> \"$LOG\" 2>&1\n}\n\ncleanup() {\n  [ -n \"$SET\" ] && restart_stopped\n  rm -rf \"$WORK\"\n}\n\n# The dump command that runs inside the database container (sh -c there): credentials come\n# from that container's own environment, never from our argv. $1 is the database ('' = all).\ndump_script() {\n  case \"$TYPE\" in\n    postgres)\n      # shellcheck disable=SC2016 # expanded inside the container\n      printf '%s' 'if [ -n \"${POSTGRES_PASSWORD:-}\" ]; then PGPASSWORD=$POSTGRES_PASSWORD; export PGPASSWORD; fi\nu=${POSTGRES_USER:-postgres}\nif [ -n \"$1\" ]; then exec pg_dump -U \"$u\" --no-password \"$1\"; else exec pg_dumpall -U \"$u\" --no-password; fi' ;;\n    mysql | mariadb)\n      # shellcheck disable=SC2016 # expanded inside the container\n      printf '%s' 'p=${MARIADB_ROOT_PASSWORD:-${MYSQL_ROOT_PASSWORD:-}}\nif [ -n \"$p\" ]; then MYSQL_PWD=$p; export MYSQL_PWD; fi\nd=mysqldump; command -v mariadb-dump > /dev/null 2>&1 && d=mariadb-dump\nif [ -n \"$1\" ]; then exec \"$d\" -uroot --single-transaction --routines --events --databases \"$1\"; else exec \"$d\" -uroot --single-transaction --routines --events --all-databases; fi' ;;\n  esac\n}\n# postgres dumps as the postgres OS user (peer authentication on Debian's package, trust in the official image).\ndump_user() { if [ \"$TYPE\" = postgres ]; then echo postgres; else echo root; fi; }\n\n# restic 0.14-0.16 (no --stdin-from-command): restic reads a fifo whose writer this shell\n# holds open, so restic cannot see the end of the stream before the dump's exit code is\n# known. A failed dump interrupts restic (SIGINT) before it can save a snapshot.\nstream_backup_fifo() {\n  fifo=$WORK/dump.fifo\n  rm -f \"$fifo\" && mkfifo \"$fifo\" || return 2\n  restic \"$@\" < \"$fifo\" > \"$OUT\" 2> \"$ERR\" &\n  r_pid=$!\n  exec 8> \"$fifo\"\n  docker exec -u \"$(dump_user)\" \"$CONTAINER\" sh -c \"$(dump_script)\" dump \"$DATABASE\" >&8 2> \"$WORK/dump.err\"\n  DUMP_RC=$?\n  if [ \"$DUMP_RC\" -ne 0 ]; then kill -INT \"$r_pid\" 2> /dev/null; sleep 1; kill -TERM \"$r_pid\" 2> /dev/null; fi\n  exec 8>&-\n  wait \"$r_pid\"; s_rc=$?\n  cat \"$OUT\" \"$ERR\" \"$WORK/dump.err\" >> \"$LOG\"\n  # restic refused before reading (a held lock): the dump only lost its reader.\n  grep -q 'repository is already locked' \"$ERR\" && DUMP_RC=0\n  [ \"$DUMP_RC\" -eq 0 ] || return \"$DUMP_RC\"\n  return \"$s_rc\"\n}\n\n# The backup of one database set: restic >= 0.17 runs the dump itself (a failing dump fails\n# restic); older restic streams through stream_backup_fifo, retried while the lock is held.\ndatabase_backup() {\n  name=${DATABASE:-all-databases}\n  set -- backup --json --host \"$HOST\" --tag \"restic-fleet:set=$SET\" \"$@\" --stdin-filename \"$SET-$name.sql\"\n  if version_at_least \"$RESTIC_VERSION\" 0.17.0; then\n    restic_retry \"$@\" --stdin-from-command -- docker exec -u \"$(dump_user)\" \"$CONTAINER\" sh -c \"$(dump_script)\" dump \"$DATABASE\"\n    return\n  fi\n  n=0\n  while :; do\n    DUMP_RC=0\n    stream_backup_fifo \"$@\" --stdin; b_rc=$?\n    if [ \"$DUMP_RC\" -eq 0 ] && [ \"$b_rc\" -ne 0 ] && grep -q 'repository is already locked' \"$ERR\" && [ \"$n\" -lt \"$LOCK_RETRIES\" ]; then\n      n=$((n + 1)); echo \"$(now) repository locked; retry $n/$LOCK_RETRIES in ${LOCK_WAIT}s\" >> \"$LOG\"\n      restic unlock >> \"$LOG\" 2>&1; sleep \"$LOCK_WAIT\"; continue\n    fi\n    return \"$b_rc\"\n  done\n}\n\n# Per-set metrics for the node_exporter textfile: one fragment per job in STATUS_DIR (the\n# drill and check jobs add theirs), merged into TEXTFILE atomically (tmp + mv).\nwrite_metrics() { # name status exit\n  frag=\"$STATUS_DIR/$1.prom\"\n  t=$(date +%s)\n  last_ok=$(sed -n 's/^restic_fleet_last_success_timestamp_seconds{[^}]*} \\([0-9]*\\)$/\\1/p' \"$frag\" 2> /dev/null)\n  [ \"$2\" = ok ] && last_ok=$t\n  l=\"job=\\\"$1\\\",type=\\\"$TYPE\\\"\"\n  {\n    echo \"restic_fleet_last_run_timestamp_seconds{$l} $t\"\n    [ -n \"$last_ok\" ] && echo \"restic_fleet_last_success_timestamp_seconds{$l} $last_ok\"\n    echo \"restic_fleet_last_exit_code{$l} $3\"\n    echo \"restic_fleet_last_duration_seconds{$l} ${DURATION:-0}\"\n    [ -n \"$BYTES_ADDED\" ] && echo \"restic_fleet_last_bytes_added{$l} $BYTES_ADDED\"\n    [ -n \"$FILES_NEW\" ] && echo \"restic_fleet_last_files_new{$l} $FILES_NEW\"\n    [ -z \"$UNLOCKED\" ] || echo \"restic_fleet_last_stale_locks_removed{$l} 1\"\n  } > \"$frag.tmp\" && chmod 0644 \"$frag.tmp\" && mv -f \"$frag.tmp\" \"$frag\"\n  write_textfile\n}\nwrite_textfile() {\n  [ -n \"$TEXTFILE\" ] || return 0\n  # node_exporter runs unprivileged: a directory made here must be traversable (umask is 077).\n  (umask 022 && mkdir -p \"$(dirname \"$TEXTFILE\")\") || return 0\n  tmp=\"$TEXTFILE.$$.tmp\"\n  # Sorted, one TYPE line per family: the text format wants a family's samples together.\n  set +f # the one glob of the runner\n  cat \"$STATUS_DIR\"/*.prom 2> /dev/null | LC_ALL=C sort | awk '{ m = $0; sub(/[{ ].*/, \"\", m); if (m != last) { print \"# TYPE \" m \" gauge\"; last = m } print }' > \"$tmp\" &&\n    chmod 0644 \"$tmp\" && mv -f \"$tmp\" \"$TEXTFILE\"\n}\n\n# Job bookkeeping: the record, the metrics and the exit.\nfinish() { # status exit snapshot message\n  END_S=$(date +%s); DURATION=$((END_S - START_S))\n  write_status \"$NAME\" \"$1\" \"$START\" \"$(now)\" \"$2\" \"$3\" \"$4\"\n  write_metrics \"$NAME\" \"$1\" \"$2\"\n  echo \"$(now) $cmd $NAME finished with exit code $2${4:+: $4}\" >> \"$LOG\"\n  exit \"$2\"\n}\n\ncmd=${1:-}; [ -n \"$cmd\" ] && shift\nHOST='' SET='' VOLUME='' TAGS='' DAILY='' WEEKLY='' MONTHLY='' PRUNE='' TYPE=docker-volume STOP=0 STOP_LIST=''\nPATHS='' CONTAINER='' DATABASE='' PRE=0 POST=0 HOOK_TIMEOUT=300 PING=0\nDURATION='' FILES_NEW='' FILES_CHANGED='' BYTES_ADDED='' STOPPED='' UNLOCKED='' HOOK_MSG='' MSG='' DUMP_RC=0 LOG=/dev/null\nWORK=$(mktemp -d) || die \"mktemp failed\"\ntrap cleanup EXIT\ntrap 'exit 130' INT\ntrap 'exit 143' TERM\ntrap 'exit 129' HUP\n: > \"$WORK/exclude\"\nwhile [ $# -gt 0 ]; do\n  [ $# -ge 2 ] || case \"$1\" in --prune | --stop | --pre | --post | --ping) ;; *) die \"$1 needs a value\" ;; esac\n  case \"$1\" in\n    --host) HOST=$2; shift 2 ;;\n    --set) SET=$2; shift 2 ;;\n    --type) TYPE=$2; shift 2 ;;\n    --volume) VOLUME=$2; shift 2 ;;\n    --stop) STOP=1; shift ;;\n    --stop-container) STOP_LIST=\"$STOP_LIST $2\"; shift 2 ;;\n    --path) PATHS=\"$PATHS $2\"; shift 2 ;;\n    --exclude) printf '%s\\n' \"$2\" >> \"$WORK/exclude\"; shift 2 ;;\n    --container) CONTAINER=$2; shift 2 ;;\n    --database) DATABASE=$2; shift 2 ;;\n    --pre) PRE=1; shift ;;\n    --post) POST=1; shift ;;\n    --hook-timeout) HOOK_TIMEOUT=$2; shift 2 ;;\n    --ping) PING=1; shift ;;\n    --tag) TAGS=\"$TAGS --tag $2\"; shift 2 ;;\n    --daily) DAILY=$2; shift 2 ;;\n    --weekly) WEEKLY=$2; shift 2 ;;\n    --monthly) MONTHLY=$2; shift 2 ;;\n    --prune) PRUNE=--prune; shift ;;\n    *) die \"unknown argument: $1\" ;;\n  esac\ndone\n[ -n \"$HOST\" ] || die \"--host is required\"\n# Names reach file paths and words: allow only what restic-fleet generates.\nfor v in \"$SET\" \"$VOLUME\" \"$HOST\" \"$TYPE\" \"$CONTAINER\" \"$DATABASE\" $STOP_LIST; do\n  case \"$v\" in *[!A-Za-z0-9_.@:=+-]*) die \"unsafe name: $v\" ;; esac\ndone\nfor v in $PATHS; do\n  case \"$v\" in /*) ;; *) die \"not an absolute path: $v\" ;; esac\n  case \"$v\" in *[!A-Za-z0-9_.@+/-]*) die \"unsafe path: $v\" ;; esac\ndone\ncase \"$HOOK_TIMEOUT\" in '' | *[!0-9]*) die \"--hook-timeout needs seconds\" ;; esac\nset -f # paths and names are words, never globs\n\nmkdir -p \"$LOG_DIR\" \"$STATUS_DIR\" /var/lock\nOUT=$WORK/out ERR=$WORK/err\n: > \"$ERR\"\n\ncase \"$cmd\" in\nbackup)\n  [ -n \"$SET\" ] || die \"backup needs --set\"\n  case \"$TYPE\" in\n    docker-volume) [ -n \"$VOLUME\" ] || die \"a docker-volume backup needs --volume\" ;;\n    path) [ -n \"$PATHS\" ] || die \"a path backup needs --path\" ;;\n    postgres | mysql | mariadb) [ -n \"$CONTAINER\" ] || die \"a $TYPE backup needs --container\" ;;\n    *) die \"unknown set type: $TYPE\" ;;\n  esac\n  NAME=$SET LOG=\"$LOG_DIR/$SET.log\"\n  exec 9> \"/var/lock/restic-fleet-$SET.lock\"\n  if ! flock -n 9; then\n    echo \"$(now) previous run of $SET still running; skipped\" >> \"$LOG\"\n    SET='' # the running job owns the stopped containers\n    exit 0\n  fi\n  cap_log\n  START=$(now) START_S=$(date +%s)\n  if [ -f \"$STOPPED_DIR/$SET\" ]; then\n    echo \"$START containers left stopped by an interrupted run: starting them\" >> \"$LOG\"\n    restart_stopped\n  fi\n  write_status \"$NAME\" running \"$START\" \"\" null \"\" \"\"\n  echo \"$START backup $SET ($TYPE) starting\" >> \"$LOG\"\n  ping_url /start\n  if [ \"$PRE\" = 1 ] && ! run_hook pre; then\n    ping_url /1\n    finish failed 1 \"\" \"backup skipped: $HOOK_MSG\"\n  fi\n  clear_stale_locks\n  # shellcheck disable=SC2086 # TAGS holds validated words\n  set -- $TAGS\n  case \"$TYPE\" in\n    docker-volume)\n      MP=$(docker volume inspect --format '{{.Mountpoint}}' \"$VOLUME\" 2> \"$ERR\")\n      if [ -z \"$MP\" ] || [ ! -d \"$MP\" ]; then rc=2 MSG=\"volume $VOLUME not found: $(last_error \"$ERR\")\"; else\n        rc=0\n        if [ \"$STOP\" = 1 ] || [ -n \"$STOP_LIST\" ]; then\n          stop_containers || { rc=1 MSG=\"could not stop the containers using $VOLUME (see the log)\"; }\n        fi\n        [ \"$rc\" -ne 0 ] || { restic_retry backup --json --host \"$HOST\" --tag \"restic-fleet:set=$SET\" \"$@\" \"$MP\"; rc=$?; }\n        restart_stopped\n      fi\n      ;;\n    path)\n      [ -s \"$WORK/exclude\" ] && set -- \"$@\" --exclude-file \"$WORK/exclude\"\n      # shellcheck disable=SC2086 # PATHS holds checked absolute paths, globbing off\n      restic_retry backup --json --host \"$HOST\" --tag \"restic-fleet:set=$SET\" \"$@\" $PATHS; rc=$?\n      ;;\n    *)\n      database_backup \"$@\"; rc=$?\n      ;;\n  esac\n  SUMMARY=$(grep '\"message_type\":\"summary\"' \"$OUT\" 2> /dev/null | tail -n 1)\n  SNAP=$(printf '%s' \"$SUMMARY\" | sed -n 's/.*\"snapshot_id\":\"\\([0-9a-f]*\\)\".*/\\1/p')\n  FILES_NEW=$(printf '%s' \"$SUMMARY\" | sed -n 's/.*\"files_new\":\\([0-9]*\\).*/\\1/p')\n  FILES_CHANGED=$(printf '%s' \"$SUMMARY\" | sed -n 's/.*\"files_changed\":\\([0-9]*\\).*/\\1/p')\n  BYTES_ADDED=$(printf '%s' \"$SUMMARY\" | sed -n 's/.*\"data_added\":\\([0-9]*\\).*/\\1/p')\n  if [ \"${DUMP_RC:-0}\" -ne 0 ]; then\n    MSG=\"dump in container $CONTAINER failed (exit $DUMP_RC): $(last_error \"$WORK/dump.err\")\"\n    [ -s \"$ERR\" ] && MSG=\"$MSG; restic: $(last_error \"$ERR\")\"\n    if [ -n \"$SNAP\" ]; then # the interrupt came too late: the snapshot of a failed dump must not stay\n      if restic forget \"$SNAP\" >> \"$LOG\" 2>&1; then MSG=\"$MSG; its snapshot $SNAP was forgotten\"; else MSG=\"$MSG; FORGETTING ITS SNAPSHOT $SNAP FAILED\"; fi\n      SNAP=''\n    fi\n    [ \"$rc\" -ne 0 ] || rc=1\n  elif [ \"$rc\" -ne 0 ] && [ -z \"${MSG:-}\" ]; then\n    MSG=$(last_error \"$ERR\")\n    [ -s \"$WORK/dump.err\" ] && MSG=\"$MSG $(last_error \"$WORK/dump.err\")\"\n  fi\n  if [ \"$rc\" -eq 0 ] || [ \"$rc\" -eq 3 ]; then mark_verified; fi\n  [ \"$rc\" -eq 3 ] && MSG=\"incomplete snapshot: some files could not be read\"\n  if [ \"$POST\" = 1 ] && ! run_hook post && [ \"$rc\" -eq 0 ]; then rc=1 MSG=$HOOK_MSG; fi\n  if [ \"$rc\" -eq 0 ]; then ping_url \"\"; else ping_url \"/$rc\"; fi\n  if [ \"$rc\" -eq 0 ]; then finish ok 0 \"$SNAP\" \"${UNLOCKED:+$UNLOCKED}\"; fi\n  [ \"$rc\" -eq 3 ] || SNAP=''\n  finish failed \"$rc\" \"$SNAP\" \"${MSG:-}\"\n  ;;\nforget)\n  if [ -z \"$DAILY\" ] || [ -z \"$WEEKLY\" ] || [ -z \"$MONTHLY\" ]; then die \"forget needs --daily --weekly --monthly\"; fi\n  NAME=rotation LOG=\"$LOG_DIR/rotation.log\" TYPE=rotation\n  exec 9> /var/lock/restic-fleet-rotation.lock\n  flock -n 9 || { echo \"$(now) previous rotation still running; skipped\" >> \"$LOG\"; exit 0; }\n  cap_log\n  START=$(now) START_S=$(date +%s)\n  write_status \"$NAME\" running \"$START\" \"\" null \"\" \"\"\n  clear_stale_locks\n  # Safety snapshots taken before a restore are kept until the date in their tag.\n  TODAY=$(date -u +%Y-%m-%d)\n  EXPIRED=''\n  if restic_retry snapshots --json --no-lock --host \"$HOST\" --tag \"restic-fleet:pre-restore\"; then\n    EXPIRED=$(tr '{' '\\n' < \"$OUT\" | sed -n 's/.*\"restic-fleet:keep-until=\\([0-9-]*\\)\".*\"id\":\"\\([0-9a-f]*\\)\".*/\\1 \\2/p' \\\n      | awk -v today=\"$TODAY\" '$1 < today { print $2 }')\n  fi\n  # One policy per set: a set's snapshots share host and path (the volume's mountpoint,\n  # the set's paths, or /<set>-<database>.sql).\n  # shellcheck disable=SC2086 # PRUNE is one word or none\n  restic_retry forget --host \"$HOST\" --group-by host,paths --keep-tag \"restic-fleet:pre-restore\" \\\n    --keep-daily \"$DAILY\" --keep-weekly \"$WEEKLY\" --keep-monthly \"$MONTHLY\" $PRUNE; rc=$?\n  if [ \"$rc\" -eq 0 ] && [ -n \"$EXPIRED\" ]; then\n    # shellcheck disable=SC2086 # ids are hex\n    restic_retry forget $PRUNE $EXPIRED; rc=$?\n  fi\n  if [ \"$rc\" -eq 0 ]; then finish ok 0 \"\" \"$UNLOCKED\"; fi\n  finish failed \"$rc\" \"\" \"$(last_error \"$ERR\")\"\n  ;;\nprune)\n  NAME=prune LOG=\"$LOG_DIR/prune.log\" TYPE=prune\n  exec 9> /var/lock/restic-fleet-prune.lock\n  flock -n 9 || { echo \"$(now) previous prune still running; skipped\" >> \"$LOG\"; exit 0; }\n  cap_log\n  START=$(now) START_S=$(date +%s)\n  write_status \"$NAME\" running \"$START\" \"\" null \"\" \"\"\n  clear_stale_locks\n  restic_retry prune; rc=$?\n  if [ \"$rc\" -eq 0 ]; then finish ok 0 \"\" \"$UNLOCKED\"; fi\n  finish failed \"$rc\" \"\" \"$(last_error \"$ERR\")\"\n  ;;\n*)\n  die \"usage: run backup|forget|prune ...\"\n  ;;\nesac\n",
+    "runner-drill": "# Restore drills and repository checks (issue 13 items 2-3): functions the runner calls,\n# inserted into the runner text by desired/runner-script.ts before its dispatch.\n#   run backup ...            records a manifest of what it saved (record_manifest)\n#   run drill --host H --set SLUG --type T [type options] [--drill-max-bytes N] [--drill-timeout S]\n#   run check --host H --subset 5   (percent; or n/t)\n# Manifests are root-only (0600 in a 0700 dir): they list the set's file names.\nMANIFEST_DIR=/var/lib/restic-fleet/manifest\nDRILL_DIR=/var/lib/restic-fleet/drill\n# Past this many files the manifest keeps count and size only (hashing would double the backup's reads).\nMANIFEST_MAX_FILES=${RESTIC_FLEET_MANIFEST_MAX_FILES:-200000}\nDRILL_MAX_BYTES=${RESTIC_FLEET_DRILL_MAX_BYTES:-10737418240}\nDRILL_TIMEOUT=${RESTIC_FLEET_DRILL_TIMEOUT:-3600}\nSUBSET=5% MANIFEST=0\nSCRATCH=''\n\n# The roots a set's files live under (absolute; restic restores them under target/<root>).\nset_roots() { if [ \"$TYPE\" = docker-volume ]; then echo \"$MP\"; else printf '%s\\n' $PATHS; fi; }\n\n# find over base/<roots> (relative: ./var/lib/...), regular files only, with the set's exclude\n# patterns applied the way find reads them (-name without \"/\", -path with); $2... are find's\n# actions (e.g. -print0).\ntree_find() { # base action...\n  base=$1; shift\n  ( cd \"$base\" || exit 2\n    n=$#\n    set_roots | while IFS= read -r r; do\n      [ -e \"./${r#/}\" ] || continue\n      ( set -- \"$@\" \"./${r#/}\"\n        while IFS= read -r p; do\n          [ -n \"$p\" ] || continue\n          case \"$p\" in */*) set -- \"$@\" -path \"./${p#/}\" -prune -o ;; *) set -- \"$@\" -name \"$p\" -prune -o ;; esac\n        done < \"$WORK/exclude\"\n        i=0 # the actions came first: rotate them behind the root and the excludes\n        while [ \"$i\" -lt \"$n\" ]; do set -- \"$@\" \"$1\"; shift; i=$((i + 1)); done\n        find \"$@\" 2> /dev/null )\n    done )\n}\n# Drops the lines of files listed in $WORK/volatile (\"<field> ./path\" lines in, same out).\ndrop_volatile() { awk 'FILENAME == ARGV[1] { v[$0]; next } { p = $0; sub(/^[^ ]+ +/, \"\", p); if (!(p in v)) print }' \"$WORK/volatile\" -; }\n# \"sha256  ./relative/path\" of every file, sorted (C locale), without the volatile ones.\ntree_hashes() { # base\n  tree_find \"$1\" -type f -print0 | LC_ALL=C sort -z | ( cd \"$1\" && xargs -0 -r sha256sum ) | drop_volatile\n}\n# Count and bytes of the same files: \"count bytes\".\ntree_totals() { # base\n  tree_find \"$1\" -type f -printf '%s %p\\n' | drop_volatile | awk '{ n++; b += $1 } END { printf \"%d %.0f\\n\", n, b }'\n}\n\n# After a good backup of a volume or path set: count, bytes and hashes of the files as they\n# were backed up (containers still stopped when the set stops them), tied to the snapshot.\nrecord_manifest() {\n  [ \"$MANIFEST\" = 1 ] || return 0\n  case \"$TYPE\" in docker-volume | path) ;; *) return 0 ;; esac\n  snap=$(grep '\"message_type\":\"summary\"' \"$OUT\" | tail -n 1 | sed -n 's/.*\"snapshot_id\":\"\\([0-9a-f]*\\)\".*/\\1/p')\n  [ -n \"$snap\" ] || return 0\n  mkdir -p \"$MANIFEST_DIR\" && chmod 700 \"$MANIFEST_DIR\" || return 0\n  m=\"$MANIFEST_DIR/$SET.manifest\"\n  # Files written since the backup began may differ from what restic read: listed as volatile,\n  # left out of the comparison (a live volume without stop: true would fail every drill).\n  : > \"$WORK/volatile\"\n  tree_find / -type f -newermt \"@$START_S\" -print > \"$WORK/volatile.new\"\n  cp \"$WORK/volatile.new\" \"$WORK/volatile\"\n  t=$(tree_totals /) || return 0\n  {\n    echo \"# restic-fleet manifest v1: the drill compares a restore of the snapshot with it\"\n    echo \"snapshot $snap\"\n    echo \"time $(now)\"\n    set_roots | sed 's/^/root /'\n    sed 's/^/volatile /' \"$WORK/volatile.new\"\n    echo \"files ${t% *}\"\n    echo \"bytes ${t#* }\"\n    if [ \"${t% *}\" -le \"$MANIFEST_MAX_FILES\" ]; then\n      tree_hashes / > \"$WORK/hashes\"\n      echo \"digest $(sha256sum < \"$WORK/hashes\" | cut -d' ' -f1)\"\n      echo \"--\"\n      cat \"$WORK/hashes\"\n    else\n      echo \"digest - (over $MANIFEST_MAX_FILES files: count and size only)\"\n    fi\n  } > \"$m.tmp\" && chmod 600 \"$m.tmp\" && mv -f \"$m.tmp\" \"$m\"\n}\n\n# The drill's result goes into the set's status record (\"drill\": flat object), keeping the rest.\nwrite_drill() { # result message\n  set -- \"$1\" \"$(printf '%s' \"$2\" | tr -d '{}')\" # the record's drill object stays flat\n  f=\"$STATUS_DIR/$NAME.json\"\n  obj=$(printf '{\"time\":\"%s\",\"result\":\"%s\",\"message\":\"%s\",\"duration\":%s,\"snapshot\":\"%s\",\"files\":%s,\"bytes\":%s}' \\\n    \"$(now)\" \"$1\" \"$(json_str \"$2\")\" \"$(json_num \"$(($(date +%s) - START_S))\")\" \"$D_SNAP\" \"$(json_num \"$D_FILES\")\" \"$(json_num \"$D_BYTES\")\")\n  if [ ! -s \"$f\" ]; then\n    DURATION='' write_status \"$NAME\" skipped \"\" \"\" null \"\" \"no backup recorded yet\"\n  fi\n  obj_sed=$(printf '%s' \"$obj\" | sed 's/[\\\\&|]/\\\\&/g')\n  sed -e \"s|\\\"drill\\\":{[^}]*}|\\\"drill\\\":$obj_sed|\" -e \"s|\\\"drill\\\":null|\\\"drill\\\":$obj_sed|\" \"$f\" > \"$f.drill.tmp\" &&\n    chmod 0644 \"$f.drill.tmp\" && mv -f \"$f.drill.tmp\" \"$f\"\n  frag=\"$STATUS_DIR/$NAME.drill.prom\"\n  l=\"job=\\\"$NAME\\\",type=\\\"$TYPE\\\"\"\n  {\n    echo \"restic_fleet_drill_timestamp_seconds{$l} $(date +%s)\"\n    if [ \"$1\" = ok ]; then echo \"restic_fleet_drill_ok{$l} 1\"; else echo \"restic_fleet_drill_ok{$l} 0\"; fi\n    echo \"restic_fleet_drill_duration_seconds{$l} $(($(date +%s) - START_S))\"\n  } > \"$frag.tmp\" && chmod 0644 \"$frag.tmp\" && mv -f \"$frag.tmp\" \"$frag\"\n  write_textfile\n  echo \"$(now) drill $NAME: $1${2:+: $2}\" >> \"$LOG\"\n  case \"$1\" in ok) exit 0 ;; skipped) exit 0 ;; *) exit 1 ;; esac\n}\n\n# Replaces the runner's exit trap: a drill stopped no containers (and must not start those a\n# running backup of the set has stopped); the scratch space always goes.\ndrill_cleanup() {\n  [ -z \"$SCRATCH\" ] || rm -rf \"$SCRATCH\"\n  rm -rf \"$WORK\"\n}\n\n# Newest snapshot of the set by this host (restic lists oldest first): \"id\" to stdout.\nnewest_snapshot() {\n  restic_retry snapshots --json --no-lock --host \"$HOST\" --tag \"restic-fleet:set=$SET\" || return 1\n  tr '{' '\\n' < \"$OUT\" | sed -n 's/.*\"id\":\"\\([0-9a-f]\\{64\\}\\)\".*/\\1/p' | tail -n 1\n}\n\n# Restores the snapshot into the scratch dir under the size and time budget.\ndrill_restore() { # snapshot\n  restic_retry stats --json --no-lock \"$1\" || { DRILL_MSG=\"restic stats failed: $(last_error \"$ERR\")\"; return 1; }\n  size=$(sed -n 's/.*\"total_size\":\\([0-9]*\\).*/\\1/p' \"$OUT\")\n  [ -n \"$size\" ] || { DRILL_MSG=\"restic stats printed no size\"; return 1; }\n  free=$(df -P -k \"$DRILL_DIR\" | awk 'NR == 2 { printf \"%.0f\", $4 * 1024 }')\n  if [ \"$size\" -gt \"$DRILL_MAX_BYTES\" ]; then DRILL_MSG=\"refused: snapshot holds $size bytes, over the drill budget of $DRILL_MAX_BYTES (drill: {max_size})\"; return 1; fi\n  if [ \"$size\" -gt \"$((free - free / 10))\" ]; then DRILL_MSG=\"refused: snapshot holds $size bytes, $DRILL_DIR has $free free\"; return 1; fi\n  timeout --kill-after=30 \"$DRILL_TIMEOUT\" restic --no-lock restore \"$1\" --target \"$SCRATCH\" > \"$OUT\" 2> \"$ERR\"; r_rc=$?\n  cat \"$OUT\" \"$ERR\" >> \"$LOG\"\n  case \"$r_rc\" in\n    0) return 0 ;;\n    124 | 137) DRILL_MSG=\"restore timed out after ${DRILL_TIMEOUT}s (drill: {timeout})\" ;;\n    *) DRILL_MSG=\"restore failed (exit $r_rc): $(last_error \"$ERR\")\" ;;\n  esac\n  return 1\n}\n\n# A manifest field: \"files\", \"bytes\", \"digest\", \"snapshot\".\nmfield() { sed -n \"s/^$1 //p\" \"$WORK/manifest\" | head -n 1; }\n\ndrill_files() {\n  cp \"$MANIFEST_DIR/$SET.manifest\" \"$WORK/manifest\" 2> /dev/null || write_drill skipped \"no manifest yet: the next successful backup records one\"\n  sed -n 's/^volatile //p' \"$WORK/manifest\" > \"$WORK/volatile\"\n  D_SNAP=$(mfield snapshot)\n  # The drill restores the snapshot the manifest describes (the set's newest good backup),\n  # under the roots recorded with it (a volume's mountpoint may have moved since).\n  MP=$(sed -n 's/^root //p' \"$WORK/manifest\" | head -n 1) PATHS=$(sed -n 's/^root //p' \"$WORK/manifest\" | tr '\\n' ' ')\n  drill_restore \"$D_SNAP\" || write_drill failed \"$DRILL_MSG\"\n  t=$(tree_totals \"$SCRATCH\") D_FILES=${t% *} D_BYTES=${t#* }\n  [ \"$D_FILES\" = \"$(mfield files)\" ] || write_drill failed \"file count differs: restored $D_FILES, manifest $(mfield files) (snapshot $D_SNAP)\"\n  [ \"$D_BYTES\" = \"$(mfield bytes)\" ] || write_drill failed \"total size differs: restored $D_BYTES bytes, manifest $(mfield bytes) (snapshot $D_SNAP)\"\n  case \"$(mfield digest)\" in -*) write_drill ok \"$D_FILES files, $D_BYTES bytes (over $MANIFEST_MAX_FILES files: hashes not compared)\" ;; esac\n  tree_hashes \"$SCRATCH\" > \"$WORK/restored\"\n  sed '1,/^--$/d' \"$WORK/manifest\" > \"$WORK/expected\"\n  [ \"$(sha256sum < \"$WORK/expected\" | cut -d' ' -f1)\" = \"$(mfield digest)\" ] || write_drill failed \"the manifest does not match its own digest (altered)\"\n  if ! cmp -s \"$WORK/expected\" \"$WORK/restored\"; then\n    first=$(diff \"$WORK/expected\" \"$WORK/restored\" | sed -n 's/^[<>] [0-9a-f]*  \\.\\///p' | head -n 1)\n    write_drill failed \"content differs from the manifest: first at /$first (snapshot $D_SNAP)\"\n  fi\n  write_drill ok \"$D_FILES files, $D_BYTES bytes, sha256 of every file matched (snapshot $D_SNAP)\"\n}\n\n# Database sets: the dump in the newest snapshot is complete (its tool's end marker) and not empty.\ndrill_dump() {\n  D_SNAP=$(newest_snapshot) || write_drill failed \"restic snapshots failed: $(last_error \"$ERR\")\"\n  [ -n \"$D_SNAP\" ] || write_drill skipped \"no snapshot of the set yet\"\n  drill_restore \"$D_SNAP\" || write_drill failed \"$DRILL_MSG\"\n  f=\"$SCRATCH/$SET-${DATABASE:-all-databases}.sql\"\n  [ -f \"$f\" ] || write_drill failed \"the snapshot $D_SNAP holds no /$SET-${DATABASE:-all-databases}.sql\"\n  D_FILES=1 D_BYTES=$(stat -c %s \"$f\")\n  [ \"$D_BYTES\" -gt 0 ] || write_drill failed \"the dump in snapshot $D_SNAP is empty\"\n  # pg_dump 15+ may print \"\\unrestrict <key>\" after its marker: look at the last lines.\n  if tail -n 5 \"$f\" | grep -Eq '^-- (PostgreSQL database (cluster )?dump complete|Dump completed( on|$))'; then\n    write_drill ok \"dump of $D_BYTES bytes, complete (end marker found; snapshot $D_SNAP)\"\n  fi\n  write_drill failed \"the dump in snapshot $D_SNAP has no end marker: it is incomplete ($D_BYTES bytes)\"\n}\n\nrun_drill() {\n  [ -n \"$SET\" ] || die \"drill needs --set\"\n  case \"$DRILL_MAX_BYTES$DRILL_TIMEOUT\" in *[!0-9]*) die \"--drill-max-bytes and --drill-timeout need numbers\" ;; esac\n  NAME=$SET LOG=\"$LOG_DIR/$SET.drill.log\"\n  # Drills never overlap themselves; a backup may run meanwhile (restic's locks are shared).\n  exec 9> \"/var/lock/restic-fleet-drill-$SET.lock\"\n  flock -n 9 || { echo \"$(now) previous drill of $SET still running; skipped\" >> \"$LOG\"; exit 0; }\n  cap_log\n  START=$(now) START_S=$(date +%s) D_SNAP='' D_FILES='' D_BYTES='' DRILL_MSG=''\n  echo \"$START drill $SET ($TYPE) starting\" >> \"$LOG\"\n  trap drill_cleanup EXIT\n  { mkdir -p \"$DRILL_DIR\" && chmod 700 \"$DRILL_DIR\"; } || write_drill failed \"cannot create $DRILL_DIR\"\n  SCRATCH=$(mktemp -d \"$DRILL_DIR/$SET.XXXXXX\") || write_drill failed \"mktemp in $DRILL_DIR failed\"\n  case \"$TYPE\" in\n    docker-volume | path) drill_files ;;\n    postgres | mysql | mariadb) drill_dump ;;\n    *) die \"unknown set type: $TYPE\" ;;\n  esac\n}\n\n# restic check --read-data-subset on the one designated client of the repository.\nrun_check() {\n  case \"$SUBSET\" in *[!0-9./]* | '') die \"--subset needs N (percent) or n/t\" ;; */*) ;; *) SUBSET=\"$SUBSET%\" ;; esac\n  NAME=check LOG=\"$LOG_DIR/check.log\" TYPE=check\n  exec 9> /var/lock/restic-fleet-check.lock\n  flock -n 9 || { echo \"$(now) previous check still running; skipped\" >> \"$LOG\"; exit 0; }\n  cap_log\n  START=$(now) START_S=$(date +%s)\n  write_status \"$NAME\" running \"$START\" \"\" null \"\" \"\"\n  clear_stale_locks\n  restic_retry check --read-data-subset=\"$SUBSET\"; rc=$?\n  if [ \"$rc\" -eq 0 ]; then finish ok 0 \"\" \"read $SUBSET of the data: no errors${UNLOCKED:+; $UNLOCKED}\"; fi\n  msg=$(cat \"$OUT\" \"$ERR\" | sed \"s/${ESC}\\[[0-9;]*[A-Za-z]//g\" | grep -i 'error\\|fatal\\|ciphertext\\|damaged\\|invalid' | head -n 3 | tr '\\n' ' ' | cut -c1-300)\n  finish failed \"$rc\" \"\" \"${msg:-$(last_error \"$ERR\")}\"\n}\n",
+    "runner": "# restic-fleet runner — managed by restic-fleet, do not edit (changes are overwritten).\n#   run backup --host H --set SLUG [--type T] [type options] [--pre] [--post] [--hook-timeout S] [--ping] [--tag TAG]...\n#     --type docker-volume --volume VOLUME [--stop | --stop-container NAME...]\n#     --type path --path PATH... [--exclude PATTERN...]\n#     --type postgres|mysql|mariadb --container NAME [--database DB]\n#   run forget --host H --daily N --weekly N --monthly N [--prune]\n#   run prune --host H            (one designated client per shared repository)\n#   run drill ... / run check ...  (restore drills and repository checks: runner-drill.sh)\n# Credentials come from root-only files; output goes to /var/log/restic-fleet/<name>.log;\n# the last run of each job is recorded in /var/lib/restic-fleet/status/<name>.json.\n# Hooks (/etc/restic-fleet/<set>.pre|.post) and ping URLs (/etc/restic-fleet/<set>.ping) are\n# root-only files; the flags say whether to use them, so a removed set's leftovers never run.\nset -u\numask 077\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nexport RESTIC_REPOSITORY_FILE=/etc/restic-fleet/repository\nexport RESTIC_PASSWORD_FILE=/etc/restic-fleet/password\nexport RESTIC_CACHE_DIR=/var/cache/restic-fleet\nETC_DIR=/etc/restic-fleet\nSTATUS_DIR=/var/lib/restic-fleet/status\nLOG_DIR=/var/log/restic-fleet\n# Containers a backup stopped, one file per set: the next run starts them if this one was killed.\nSTOPPED_DIR=/var/lib/restic-fleet/stopped\nLOCK_RETRIES=${RESTIC_FLEET_LOCK_RETRIES:-6}\nLOCK_WAIT=${RESTIC_FLEET_LOCK_WAIT:-30}\n# A repository lock older than this (seconds), held by a dead process of this host, is stale.\nSTALE_LOCK_AGE=${RESTIC_FLEET_STALE_LOCK_AGE:-7200}\n# Size cap of each log: past it the log is copied to <name>.log.1 and emptied (two files at most).\nLOG_MAX_BYTES=${RESTIC_FLEET_LOG_MAX_BYTES:-5242880}\n# Settings of this host (restic_textfile_path → TEXTFILE), written by restic-fleet with quoted values.\nTEXTFILE=''\n[ -f \"$ETC_DIR/runner.conf\" ] && . \"$ETC_DIR/runner.conf\"\n\ndie() { echo \"restic-fleet run: $*\" >&2; exit 2; }\nnow() { date -u +%Y-%m-%dT%H:%M:%SZ; }\n# JSON string escaping for the status file (backslash, quote, control characters).\njson_str() { printf '%s' \"$1\" | tr -d '\\000-\\010\\013-\\037' | sed -e 's/\\\\/\\\\\\\\/g' -e 's/\"/\\\\\"/g' | tr '\\n\\t' '  '; }\n# A number for JSON, or null.\njson_num() { case \"$1\" in '' | *[!0-9]*) printf null ;; *) printf '%s' \"$1\" ;; esac; }\n\n# The status record of a job. Beyond its arguments it reads TYPE, DURATION, FILES_NEW,\n# FILES_CHANGED, BYTES_ADDED, STOPPED, UNLOCKED; \"drill\" and \"check\" (written by those jobs,\n# flat objects) are carried over from the previous record.\nwrite_status() { # name status start end exit snapshot message\n  mkdir -p \"$STATUS_DIR\"\n  tmp=\"$STATUS_DIR/.$1.json.tmp\"\n  prev=$(cat \"$STATUS_DIR/$1.json\" 2> /dev/null)\n  drill=$(printf '%s' \"$prev\" | sed -n 's/.*\"drill\":\\({[^}]*}\\).*/\\1/p')\n  check=$(printf '%s' \"$prev\" | sed -n 's/.*\"check\":\\({[^}]*}\\).*/\\1/p')\n  # The newest snapshot this job made, kept through runs that made none: the apply's report\n  # reads it from this record instead of asking restic (one round trip per host).\n  if [ \"$2\" = ok ] && [ -n \"$6\" ]; then\n    last=$6 last_time=$3\n  else\n    last=$(printf '%s' \"$prev\" | sed -n 's/.*\"last_snapshot\":\"\\([0-9a-f]*\\)\".*/\\1/p')\n    last_time=$(printf '%s' \"$prev\" | sed -n 's/.*\"last_snapshot_time\":\"\\([0-9TZ:.+-]*\\)\".*/\\1/p')\n  fi\n  printf '{\"name\":\"%s\",\"status\":\"%s\",\"start\":\"%s\",\"end\":\"%s\",\"exit\":%s,\"snapshot\":\"%s\",\"message\":\"%s\",\"type\":\"%s\",\"duration\":%s,\"files_new\":%s,\"files_changed\":%s,\"bytes_added\":%s,\"stopped\":\"%s\",\"unlocked\":\"%s\",\"last_snapshot\":\"%s\",\"last_snapshot_time\":\"%s\",\"drill\":%s,\"check\":%s}\\n' \\\n    \"$1\" \"$2\" \"$3\" \"$4\" \"$5\" \"$6\" \"$(json_str \"$7\")\" \"$TYPE\" \"$(json_num \"$DURATION\")\" \"$(json_num \"$FILES_NEW\")\" \\\n    \"$(json_num \"$FILES_CHANGED\")\" \"$(json_num \"$BYTES_ADDED\")\" \"$(json_str \"$STOPPED\")\" \"$(json_str \"$UNLOCKED\")\" \\\n    \"$last\" \"$last_time\" \"${drill:-null}\" \"${check:-null}\" > \"$tmp\" && chmod 0644 \"$tmp\" && mv -f \"$tmp\" \"$STATUS_DIR/$1.json\"\n}\n\n# Copy-truncate past the size cap: cron's \">>\" descriptor keeps appending to the same file.\ncap_log() {\n  size=$(stat -c %s \"$LOG\" 2> /dev/null || echo 0)\n  [ \"$size\" -gt \"$LOG_MAX_BYTES\" ] || return 0\n  cp -f \"$LOG\" \"$LOG.1\" && : > \"$LOG\"\n}\n\n# restic >= 0.16 waits for a held lock itself (--retry-lock, as long as the loop below would);\n# restic >= 0.17 exits 11 when the lock stays held. Read from the installed restic at run\n# time: the package may change under the installed runner.\nRESTIC_VERSION=$(restic version 2> /dev/null | sed -n '1s/^restic \\([0-9][0-9.]*\\).*/\\1/p')\nversion_at_least() { [ -n \"$1\" ] && [ \"$(printf '%s\\n%s\\n' \"$1\" \"$2\" | sort -V | head -n 1)\" = \"$2\" ]; }\nRETRY_LOCK=\nversion_at_least \"$RESTIC_VERSION\" 0.16.0 && RETRY_LOCK=\"--retry-lock $((LOCK_RETRIES * LOCK_WAIT))s\"\nLOCKED_EXIT=\nversion_at_least \"$RESTIC_VERSION\" 0.17.0 && LOCKED_EXIT=11\n\n# Runs restic, retrying while another process holds an exclusive lock: restic 0.14 has no\n# --retry-lock, so this loop is the wait there; with --retry-lock it only clears stale locks\n# (dead processes, removed by plain unlock) once and tries again.\nrestic_retry() {\n  n=0 max=$LOCK_RETRIES lock_opt=$RETRY_LOCK\n  case \" $* \" in *\" --no-lock \"*) lock_opt= ;; esac # takes no lock: nothing to wait for\n  [ -z \"$lock_opt\" ] || max=1\n  while :; do\n    # shellcheck disable=SC2086 # lock_opt is two words or none\n    restic $lock_opt \"$@\" > \"$OUT\" 2> \"$ERR\"; rc=$?\n    cat \"$OUT\" >> \"$LOG\"; cat \"$ERR\" >> \"$LOG\"\n    if [ \"$rc\" -ne 0 ] && { [ \"$rc\" = \"$LOCKED_EXIT\" ] || grep -q 'repository is already locked' \"$ERR\"; } && [ \"$n\" -lt \"$max\" ]; then\n      n=$((n + 1)); echo \"$(now) repository locked; retry $n/$max in ${LOCK_WAIT}s\" >> \"$LOG\"\n      restic unlock >> \"$LOG\" 2>&1\n      sleep \"$LOCK_WAIT\"; continue\n    fi\n    return \"$rc\"\n  done\n}\n\n# A backup that ran proves the installed credentials open the repository (facts/repo-check.ts).\nmark_verified() {\n  cat \"$RESTIC_REPOSITORY_FILE\" \"$RESTIC_PASSWORD_FILE\" | sha256sum | cut -d' ' -f1 > /var/lib/restic-fleet/repo-verified.tmp &&\n    chmod 600 /var/lib/restic-fleet/repo-verified.tmp && mv -f /var/lib/restic-fleet/repo-verified.tmp /var/lib/restic-fleet/repo-verified\n}\n\n# The last lines of a tool's stderr for the status message, without terminal escapes (restic 0.14's \"\\e[2K\").\nESC=$(printf '\\033')\nlast_error() { grep -v '^\\s*$' \"$1\" | sed \"s/${ESC}\\[[0-9;]*[A-Za-z]//g\" | tail -n 3 | tr '\\n' ' ' | cut -c1-300; }\n\n# Stale locks: a lock older than STALE_LOCK_AGE whose holder ran on this host and is gone\n# (a killed run) blocks every later job. Plain `restic unlock` removes only stale locks\n# (never --remove-all); what was found goes into the status record (UNLOCKED).\nclear_stale_locks() {\n  restic --no-lock list locks > \"$WORK/locks\" 2>> \"$LOG\" || return 0\n  me=$(uname -n) t_now=$(date +%s) found=''\n  while read -r id; do\n    case \"$id\" in '' | *[!0-9a-f]*) continue ;; esac\n    restic --no-lock cat lock \"$id\" 2> /dev/null | tr -d ' \\n\\t' > \"$WORK/lock\" || continue\n    l_host=$(sed -n 's/.*\"hostname\":\"\\([^\"]*\\)\".*/\\1/p' \"$WORK/lock\")\n    l_pid=$(sed -n 's/.*\"pid\":\\([0-9]*\\).*/\\1/p' \"$WORK/lock\")\n    l_time=$(sed -n 's/.*\"time\":\"\\([^\"]*\\)\".*/\\1/p' \"$WORK/lock\")\n    l_s=$(date -d \"$l_time\" +%s 2> /dev/null) || continue\n    if [ \"$l_host\" != \"$me\" ] || [ -z \"$l_pid\" ] || [ $((t_now - l_s)) -le \"$STALE_LOCK_AGE\" ]; then continue; fi\n    kill -0 \"$l_pid\" 2> /dev/null && continue\n    found=\"$found${found:+, }$(printf '%.8s' \"$id\") (pid $l_pid, since $l_time)\"\n  done < \"$WORK/locks\"\n  [ -n \"$found\" ] || return 0\n  echo \"$(now) stale repository lock(s) of dead processes on this host: $found; restic unlock\" >> \"$LOG\"\n  if restic unlock >> \"$LOG\" 2>&1; then UNLOCKED=\"removed stale lock $found\"; else UNLOCKED=\"stale lock $found: restic unlock failed\"; fi\n}\n\n# Healthchecks-style pings: the URL (a secret) is read from the root-only file and handed to\n# curl/wget on stdin, never in argv; their output is dropped (an error names the URL).\nping_url() { # suffix: /start, \"\" (success) or /<exit code>\n  [ \"$PING\" = 1 ] || return 0\n  [ -r \"$ETC_DIR/$SET.ping\" ] || { echo \"$(now) ping file missing\" >> \"$LOG\"; return 0; }\n  url=\"$(cat \"$ETC_DIR/$SET.ping\")$1\"\n  if command -v curl > /dev/null 2>&1; then\n    printf 'url = \"%s\"\\n' \"$url\" | timeout 60 curl -fsS -m 10 --retry 2 -o /dev/null -K - > /dev/null 2>&1\n  elif command -v wget > /dev/null 2>&1 && [ \"$(readlink -f \"$(command -v wget)\")\" = \"$(readlink -f \"$(command -v wget)\" | sed 's/busybox$//')\" ]; then\n    printf '%s\\n' \"$url\" | timeout 60 wget -q -T 10 -t 2 -O /dev/null -i - > /dev/null 2>&1\n  elif [ \"${url#http://}\" != \"$url\" ] && command -v bash > /dev/null 2>&1; then\n    # Neither curl nor GNU wget (busybox wget has no -i): plain HTTP through bash's /dev/tcp.\n    # shellcheck disable=SC2016 # bash expands it\n    printf '%s\\n' \"$url\" | timeout 30 bash -c 'IFS= read -r u; u=${u#http://}; hp=${u%%/*}; p=/${u#*/}; [ \"$hp\" = \"$u\" ] && p=/\n      h=${hp%:*}; port=${hp##*:}; [ \"$port\" = \"$hp\" ] && port=80\n      exec 3<> \"/dev/tcp/$h/$port\" || exit 7\n      printf \"GET %s HTTP/1.0\\r\\nHost: %s\\r\\nConnection: close\\r\\n\\r\\n\" \"$p\" \"$hp\" >&3\n      IFS= read -r status <&3; case \"$status\" in \"HTTP/\"*\" 2\"*) exit 0 ;; *) exit 22 ;; esac' > /dev/null 2>&1\n  else\n    echo \"$(now) ping ${1:-success} skipped: neither curl nor GNU wget is installed (https needs one)\" >> \"$LOG\"; return 0\n  fi\n  p_rc=$?\n  [ \"$p_rc\" -eq 0 ] || echo \"$(now) ping ${1:-success} failed (exit $p_rc)\" >> \"$LOG\"\n}\n\n# Hooks run as root with a timeout; RF_SET, RF_PHASE (and RF_EXIT for post) tell them the run.\nrun_hook() { # pre|post\n  f=\"$ETC_DIR/$SET.$1\"\n  [ -f \"$f\" ] || { HOOK_MSG=\"$1 hook file $f is missing\"; return 2; }\n  echo \"$(now) $1 hook starting (timeout ${HOOK_TIMEOUT}s)\" >> \"$LOG\"\n  RF_SET=$SET RF_PHASE=$1 RF_EXIT=${rc:-} timeout --kill-after=10 \"$HOOK_TIMEOUT\" sh \"$f\" >> \"$LOG\" 2>&1 < /dev/null; h_rc=$?\n  case \"$h_rc\" in\n    0) return 0 ;;\n    124 | 137) HOOK_MSG=\"$1 hook timed out after ${HOOK_TIMEOUT}s\" ;;\n    *) HOOK_MSG=\"$1 hook failed with exit code $h_rc\" ;;\n  esac\n  echo \"$(now) $HOOK_MSG\" >> \"$LOG\"\n  return \"$h_rc\"\n}\n\n# Containers stopped for a backup: recorded before stopping, started again by the EXIT trap,\n# or by the next run of the set when this one was killed.\nrestart_stopped() {\n  f=\"$STOPPED_DIR/$SET\"\n  [ -f \"$f\" ] || return 0\n  left=''\n  while read -r c; do\n    [ -n \"$c\" ] || continue\n    docker start \"$c\" >> \"$LOG\" 2>&1 || left=\"$left$c\n\"\n  done < \"$f\"\n  if [ -z \"$left\" ]; then rm -f \"$f\"; else printf '%s' \"$left\" > \"$f\"; echo \"$(now) could not start again: $left\" >> \"$LOG\"; fi\n}\n\nstop_containers() {\n  if [ \"$STOP\" = 1 ]; then\n    docker ps --filter \"volume=$VOLUME\" --format '{{.Names}}' > \"$WORK/stop\" 2>> \"$LOG\" || return 1\n  else\n    : > \"$WORK/stop\"\n    for c in $STOP_LIST; do\n      [ \"$(docker inspect --format '{{.State.Running}}' \"$c\" 2> /dev/null)\" = true ] && echo \"$c\" >> \"$WORK/stop\"\n    done\n  fi\n  [ -s \"$WORK/stop\" ] || return 0\n  mkdir -p \"$STOPPED_DIR\" && cat \"$WORK/stop\" >> \"$STOPPED_DIR/$SET\" || return 1\n  STOPPED=$(tr '\\n' ' ' < \"$WORK/stop\" | sed 's/ $//')\n  echo \"$(now) stopping: $STOPPED\" >> \"$LOG\"\n  # shellcheck disable=SC2046 # container names are single words\n  docker stop $(cat \"$WORK/stop\") >> \"$LOG\" 2>&1\n}\n\ncleanup() {\n  [ -n \"$SET\" ] && restart_stopped\n  rm -rf \"$WORK\"\n}\n\n# The dump command that runs inside the database container (sh -c there): credentials come\n# from that container's own environment, never from our argv. $1 is the database ('' = all).\ndump_script() {\n  case \"$TYPE\" in\n    postgres)\n      # shellcheck disable=SC2016 # expanded inside the container\n      printf '%s' 'if [ -n \"${POSTGRES_PASSWORD:-}\" ]; then PGPASSWORD=$POSTGRES_PASSWORD; export PGPASSWORD; fi\nu=${POSTGRES_USER:-postgres}\nif [ -n \"$1\" ]; then exec pg_dump -U \"$u\" --no-password \"$1\"; else exec pg_dumpall -U \"$u\" --no-password; fi' ;;\n    mysql | mariadb)\n      # shellcheck disable=SC2016 # expanded inside the container\n      printf '%s' 'p=${MARIADB_ROOT_PASSWORD:-${MYSQL_ROOT_PASSWORD:-}}\nif [ -n \"$p\" ]; then MYSQL_PWD=$p; export MYSQL_PWD; fi\nd=mysqldump; command -v mariadb-dump > /dev/null 2>&1 && d=mariadb-dump\nif [ -n \"$1\" ]; then exec \"$d\" -uroot --single-transaction --routines --events --databases \"$1\"; else exec \"$d\" -uroot --single-transaction --routines --events --all-databases; fi' ;;\n  esac\n}\n# postgres dumps as the postgres OS user (peer authentication on Debian's package, trust in the official image).\ndump_user() { if [ \"$TYPE\" = postgres ]; then echo postgres; else echo root; fi; }\n\n# restic 0.14-0.16 (no --stdin-from-command): restic reads a fifo whose writer this shell\n# holds open, so restic cannot see the end of the stream before the dump's exit code is\n# known. A failed dump interrupts restic (SIGINT) before it can save a snapshot.\nstream_backup_fifo() {\n  fifo=$WORK/dump.fifo\n  rm -f \"$fifo\" && mkfifo \"$fifo\" || return 2\n  restic \"$@\" < \"$fifo\" > \"$OUT\" 2> \"$ERR\" &\n  r_pid=$!\n  exec 8> \"$fifo\"\n  docker exec -u \"$(dump_user)\" \"$CONTAINER\" sh -c \"$(dump_script)\" dump \"$DATABASE\" >&8 2> \"$WORK/dump.err\"\n  DUMP_RC=$?\n  if [ \"$DUMP_RC\" -ne 0 ]; then kill -INT \"$r_pid\" 2> /dev/null; sleep 1; kill -TERM \"$r_pid\" 2> /dev/null; fi\n  exec 8>&-\n  wait \"$r_pid\"; s_rc=$?\n  cat \"$OUT\" \"$ERR\" \"$WORK/dump.err\" >> \"$LOG\"\n  # restic refused before reading (a held lock): the dump only lost its reader.\n  grep -q 'repository is already locked' \"$ERR\" && DUMP_RC=0\n  [ \"$DUMP_RC\" -eq 0 ] || return \"$DUMP_RC\"\n  return \"$s_rc\"\n}\n\n# The backup of one database set: restic >= 0.17 runs the dump itself (a failing dump fails\n# restic); older restic streams through stream_backup_fifo, retried while the lock is held.\ndatabase_backup() {\n  name=${DATABASE:-all-databases}\n  set -- backup --json --host \"$HOST\" --tag \"restic-fleet:set=$SET\" \"$@\" --stdin-filename \"$SET-$name.sql\"\n  if version_at_least \"$RESTIC_VERSION\" 0.17.0; then\n    restic_retry \"$@\" --stdin-from-command -- docker exec -u \"$(dump_user)\" \"$CONTAINER\" sh -c \"$(dump_script)\" dump \"$DATABASE\"\n    return\n  fi\n  n=0\n  while :; do\n    DUMP_RC=0\n    stream_backup_fifo \"$@\" --stdin; b_rc=$?\n    if [ \"$DUMP_RC\" -eq 0 ] && [ \"$b_rc\" -ne 0 ] && grep -q 'repository is already locked' \"$ERR\" && [ \"$n\" -lt \"$LOCK_RETRIES\" ]; then\n      n=$((n + 1)); echo \"$(now) repository locked; retry $n/$LOCK_RETRIES in ${LOCK_WAIT}s\" >> \"$LOG\"\n      restic unlock >> \"$LOG\" 2>&1; sleep \"$LOCK_WAIT\"; continue\n    fi\n    return \"$b_rc\"\n  done\n}\n\n# Per-set metrics for the node_exporter textfile: one fragment per job in STATUS_DIR (the\n# drill and check jobs add theirs), merged into TEXTFILE atomically (tmp + mv).\nwrite_metrics() { # name status exit\n  frag=\"$STATUS_DIR/$1.prom\"\n  t=$(date +%s)\n  last_ok=$(sed -n 's/^restic_fleet_last_success_timestamp_seconds{[^}]*} \\([0-9]*\\)$/\\1/p' \"$frag\" 2> /dev/null)\n  [ \"$2\" = ok ] && last_ok=$t\n  l=\"job=\\\"$1\\\",type=\\\"$TYPE\\\"\"\n  {\n    echo \"restic_fleet_last_run_timestamp_seconds{$l} $t\"\n    [ -n \"$last_ok\" ] && echo \"restic_fleet_last_success_timestamp_seconds{$l} $last_ok\"\n    echo \"restic_fleet_last_exit_code{$l} $3\"\n    echo \"restic_fleet_last_duration_seconds{$l} ${DURATION:-0}\"\n    [ -n \"$BYTES_ADDED\" ] && echo \"restic_fleet_last_bytes_added{$l} $BYTES_ADDED\"\n    [ -n \"$FILES_NEW\" ] && echo \"restic_fleet_last_files_new{$l} $FILES_NEW\"\n    [ -z \"$UNLOCKED\" ] || echo \"restic_fleet_last_stale_locks_removed{$l} 1\"\n  } > \"$frag.tmp\" && chmod 0644 \"$frag.tmp\" && mv -f \"$frag.tmp\" \"$frag\"\n  write_textfile\n}\nwrite_textfile() {\n  [ -n \"$TEXTFILE\" ] || return 0\n  # node_exporter runs unprivileged: a directory made here must be traversable (umask is 077).\n  (umask 022 && mkdir -p \"$(dirname \"$TEXTFILE\")\") || return 0\n  tmp=\"$TEXTFILE.$$.tmp\"\n  # Sorted, one TYPE line per family: the text format wants a family's samples together.\n  set +f # the one glob of the runner\n  cat \"$STATUS_DIR\"/*.prom 2> /dev/null | LC_ALL=C sort | awk '{ m = $0; sub(/[{ ].*/, \"\", m); if (m != last) { print \"# TYPE \" m \" gauge\"; last = m } print }' > \"$tmp\" &&\n    chmod 0644 \"$tmp\" && mv -f \"$tmp\" \"$TEXTFILE\"\n}\n\n# Job bookkeeping: the record, the metrics and the exit.\nfinish() { # status exit snapshot message\n  END_S=$(date +%s); DURATION=$((END_S - START_S))\n  write_status \"$NAME\" \"$1\" \"$START\" \"$(now)\" \"$2\" \"$3\" \"$4\"\n  write_metrics \"$NAME\" \"$1\" \"$2\"\n  echo \"$(now) $cmd $NAME finished with exit code $2${4:+: $4}\" >> \"$LOG\"\n  exit \"$2\"\n}\n\n# @runner-drill: src/sh/runner-drill.sh's functions go here (desired/runner-script.ts).\n\ncmd=${1:-}; [ -n \"$cmd\" ] && shift\nHOST='' SET='' VOLUME='' TAGS='' DAILY='' WEEKLY='' MONTHLY='' PRUNE='' TYPE=docker-volume STOP=0 STOP_LIST=''\nPATHS='' CONTAINER='' DATABASE='' PRE=0 POST=0 HOOK_TIMEOUT=300 PING=0\nDURATION='' FILES_NEW='' FILES_CHANGED='' BYTES_ADDED='' STOPPED='' UNLOCKED='' HOOK_MSG='' MSG='' DUMP_RC=0 LOG=/dev/null\nWORK=$(mktemp -d) || die \"mktemp failed\"\ntrap cleanup EXIT\ntrap 'exit 130' INT\ntrap 'exit 143' TERM\ntrap 'exit 129' HUP\n: > \"$WORK/exclude\"\nwhile [ $# -gt 0 ]; do\n  [ $# -ge 2 ] || case \"$1\" in --prune | --stop | --pre | --post | --ping | --manifest) ;; *) die \"$1 needs a value\" ;; esac\n  case \"$1\" in\n    --host) HOST=$2; shift 2 ;;\n    --set) SET=$2; shift 2 ;;\n    --type) TYPE=$2; shift 2 ;;\n    --volume) VOLUME=$2; shift 2 ;;\n    --stop) STOP=1; shift ;;\n    --stop-container) STOP_LIST=\"$STOP_LIST $2\"; shift 2 ;;\n    --path) PATHS=\"$PATHS $2\"; shift 2 ;;\n    --exclude) printf '%s\\n' \"$2\" >> \"$WORK/exclude\"; shift 2 ;;\n    --container) CONTAINER=$2; shift 2 ;;\n    --database) DATABASE=$2; shift 2 ;;\n    --pre) PRE=1; shift ;;\n    --post) POST=1; shift ;;\n    --hook-timeout) HOOK_TIMEOUT=$2; shift 2 ;;\n    --ping) PING=1; shift ;;\n    --tag) TAGS=\"$TAGS --tag $2\"; shift 2 ;;\n    --daily) DAILY=$2; shift 2 ;;\n    --weekly) WEEKLY=$2; shift 2 ;;\n    --monthly) MONTHLY=$2; shift 2 ;;\n    --prune) PRUNE=--prune; shift ;;\n    --manifest) MANIFEST=1; shift ;;\n    --subset) SUBSET=$2; shift 2 ;;\n    --drill-max-bytes) DRILL_MAX_BYTES=$2; shift 2 ;;\n    --drill-timeout) DRILL_TIMEOUT=$2; shift 2 ;;\n    *) die \"unknown argument: $1\" ;;\n  esac\ndone\n[ -n \"$HOST\" ] || die \"--host is required\"\n# Names reach file paths and words: allow only what restic-fleet generates.\nfor v in \"$SET\" \"$VOLUME\" \"$HOST\" \"$TYPE\" \"$CONTAINER\" \"$DATABASE\" $STOP_LIST; do\n  case \"$v\" in *[!A-Za-z0-9_.@:=+-]*) die \"unsafe name: $v\" ;; esac\ndone\nfor v in $PATHS; do\n  case \"$v\" in /*) ;; *) die \"not an absolute path: $v\" ;; esac\n  case \"$v\" in *[!A-Za-z0-9_.@+/-]*) die \"unsafe path: $v\" ;; esac\ndone\ncase \"$HOOK_TIMEOUT\" in '' | *[!0-9]*) die \"--hook-timeout needs seconds\" ;; esac\nset -f # paths and names are words, never globs\n\nmkdir -p \"$LOG_DIR\" \"$STATUS_DIR\" /var/lock\nOUT=$WORK/out ERR=$WORK/err\n: > \"$ERR\"\n\ncase \"$cmd\" in\nbackup)\n  [ -n \"$SET\" ] || die \"backup needs --set\"\n  case \"$TYPE\" in\n    docker-volume) [ -n \"$VOLUME\" ] || die \"a docker-volume backup needs --volume\" ;;\n    path) [ -n \"$PATHS\" ] || die \"a path backup needs --path\" ;;\n    postgres | mysql | mariadb) [ -n \"$CONTAINER\" ] || die \"a $TYPE backup needs --container\" ;;\n    *) die \"unknown set type: $TYPE\" ;;\n  esac\n  NAME=$SET LOG=\"$LOG_DIR/$SET.log\"\n  exec 9> \"/var/lock/restic-fleet-$SET.lock\"\n  if ! flock -n 9; then\n    echo \"$(now) previous run of $SET still running; skipped\" >> \"$LOG\"\n    SET='' # the running job owns the stopped containers\n    exit 0\n  fi\n  cap_log\n  START=$(now) START_S=$(date +%s)\n  if [ -f \"$STOPPED_DIR/$SET\" ]; then\n    echo \"$START containers left stopped by an interrupted run: starting them\" >> \"$LOG\"\n    restart_stopped\n  fi\n  write_status \"$NAME\" running \"$START\" \"\" null \"\" \"\"\n  echo \"$START backup $SET ($TYPE) starting\" >> \"$LOG\"\n  ping_url /start\n  if [ \"$PRE\" = 1 ] && ! run_hook pre; then\n    ping_url /1\n    finish failed 1 \"\" \"backup skipped: $HOOK_MSG\"\n  fi\n  clear_stale_locks\n  # shellcheck disable=SC2086 # TAGS holds validated words\n  set -- $TAGS\n  case \"$TYPE\" in\n    docker-volume)\n      MP=$(docker volume inspect --format '{{.Mountpoint}}' \"$VOLUME\" 2> \"$ERR\")\n      if [ -z \"$MP\" ] || [ ! -d \"$MP\" ]; then rc=2 MSG=\"volume $VOLUME not found: $(last_error \"$ERR\")\"; else\n        rc=0\n        if [ \"$STOP\" = 1 ] || [ -n \"$STOP_LIST\" ]; then\n          stop_containers || { rc=1 MSG=\"could not stop the containers using $VOLUME (see the log)\"; }\n        fi\n        [ \"$rc\" -ne 0 ] || { restic_retry backup --json --host \"$HOST\" --tag \"restic-fleet:set=$SET\" \"$@\" \"$MP\"; rc=$?; }\n        [ \"$rc\" -ne 0 ] || record_manifest # while the containers are still stopped\n        restart_stopped\n      fi\n      ;;\n    path)\n      [ -s \"$WORK/exclude\" ] && set -- \"$@\" --exclude-file \"$WORK/exclude\"\n      # shellcheck disable=SC2086 # PATHS holds checked absolute paths, globbing off\n      restic_retry backup --json --host \"$HOST\" --tag \"restic-fleet:set=$SET\" \"$@\" $PATHS; rc=$?\n      [ \"$rc\" -ne 0 ] || record_manifest\n      ;;\n    *)\n      database_backup \"$@\"; rc=$?\n      ;;\n  esac\n  SUMMARY=$(grep '\"message_type\":\"summary\"' \"$OUT\" 2> /dev/null | tail -n 1)\n  SNAP=$(printf '%s' \"$SUMMARY\" | sed -n 's/.*\"snapshot_id\":\"\\([0-9a-f]*\\)\".*/\\1/p')\n  FILES_NEW=$(printf '%s' \"$SUMMARY\" | sed -n 's/.*\"files_new\":\\([0-9]*\\).*/\\1/p')\n  FILES_CHANGED=$(printf '%s' \"$SUMMARY\" | sed -n 's/.*\"files_changed\":\\([0-9]*\\).*/\\1/p')\n  BYTES_ADDED=$(printf '%s' \"$SUMMARY\" | sed -n 's/.*\"data_added\":\\([0-9]*\\).*/\\1/p')\n  if [ \"${DUMP_RC:-0}\" -ne 0 ]; then\n    MSG=\"dump in container $CONTAINER failed (exit $DUMP_RC): $(last_error \"$WORK/dump.err\")\"\n    [ -s \"$ERR\" ] && MSG=\"$MSG; restic: $(last_error \"$ERR\")\"\n    if [ -n \"$SNAP\" ]; then # the interrupt came too late: the snapshot of a failed dump must not stay\n      if restic forget \"$SNAP\" >> \"$LOG\" 2>&1; then MSG=\"$MSG; its snapshot $SNAP was forgotten\"; else MSG=\"$MSG; FORGETTING ITS SNAPSHOT $SNAP FAILED\"; fi\n      SNAP=''\n    fi\n    [ \"$rc\" -ne 0 ] || rc=1\n  elif [ \"$rc\" -ne 0 ] && [ -z \"${MSG:-}\" ]; then\n    MSG=$(last_error \"$ERR\")\n    [ -s \"$WORK/dump.err\" ] && MSG=\"$MSG $(last_error \"$WORK/dump.err\")\"\n  fi\n  if [ \"$rc\" -eq 0 ] || [ \"$rc\" -eq 3 ]; then mark_verified; fi\n  [ \"$rc\" -eq 3 ] && MSG=\"incomplete snapshot: some files could not be read\"\n  if [ \"$POST\" = 1 ] && ! run_hook post && [ \"$rc\" -eq 0 ]; then rc=1 MSG=$HOOK_MSG; fi\n  if [ \"$rc\" -eq 0 ]; then ping_url \"\"; else ping_url \"/$rc\"; fi\n  if [ \"$rc\" -eq 0 ]; then finish ok 0 \"$SNAP\" \"${UNLOCKED:+$UNLOCKED}\"; fi\n  [ \"$rc\" -eq 3 ] || SNAP=''\n  finish failed \"$rc\" \"$SNAP\" \"${MSG:-}\"\n  ;;\nforget)\n  if [ -z \"$DAILY\" ] || [ -z \"$WEEKLY\" ] || [ -z \"$MONTHLY\" ]; then die \"forget needs --daily --weekly --monthly\"; fi\n  NAME=rotation LOG=\"$LOG_DIR/rotation.log\" TYPE=rotation\n  exec 9> /var/lock/restic-fleet-rotation.lock\n  flock -n 9 || { echo \"$(now) previous rotation still running; skipped\" >> \"$LOG\"; exit 0; }\n  cap_log\n  START=$(now) START_S=$(date +%s)\n  write_status \"$NAME\" running \"$START\" \"\" null \"\" \"\"\n  clear_stale_locks\n  # Safety snapshots taken before a restore are kept until the date in their tag.\n  TODAY=$(date -u +%Y-%m-%d)\n  EXPIRED=''\n  if restic_retry snapshots --json --no-lock --host \"$HOST\" --tag \"restic-fleet:pre-restore\"; then\n    EXPIRED=$(tr '{' '\\n' < \"$OUT\" | sed -n 's/.*\"restic-fleet:keep-until=\\([0-9-]*\\)\".*\"id\":\"\\([0-9a-f]*\\)\".*/\\1 \\2/p' \\\n      | awk -v today=\"$TODAY\" '$1 < today { print $2 }')\n  fi\n  # One policy per set: a set's snapshots share host and path (the volume's mountpoint,\n  # the set's paths, or /<set>-<database>.sql).\n  # shellcheck disable=SC2086 # PRUNE is one word or none\n  restic_retry forget --host \"$HOST\" --group-by host,paths --keep-tag \"restic-fleet:pre-restore\" \\\n    --keep-daily \"$DAILY\" --keep-weekly \"$WEEKLY\" --keep-monthly \"$MONTHLY\" $PRUNE; rc=$?\n  if [ \"$rc\" -eq 0 ] && [ -n \"$EXPIRED\" ]; then\n    # shellcheck disable=SC2086 # ids are hex\n    restic_retry forget $PRUNE $EXPIRED; rc=$?\n  fi\n  if [ \"$rc\" -eq 0 ]; then finish ok 0 \"\" \"$UNLOCKED\"; fi\n  finish failed \"$rc\" \"\" \"$(last_error \"$ERR\")\"\n  ;;\nprune)\n  NAME=prune LOG=\"$LOG_DIR/prune.log\" TYPE=prune\n  exec 9> /var/lock/restic-fleet-prune.lock\n  flock -n 9 || { echo \"$(now) previous prune still running; skipped\" >> \"$LOG\"; exit 0; }\n  cap_log\n  START=$(now) START_S=$(date +%s)\n  write_status \"$NAME\" running \"$START\" \"\" null \"\" \"\"\n  clear_stale_locks\n  restic_retry prune; rc=$?\n  if [ \"$rc\" -eq 0 ]; then finish ok 0 \"\" \"$UNLOCKED\"; fi\n  finish failed \"$rc\" \"\" \"$(last_error \"$ERR\")\"\n  ;;\ndrill) run_drill ;;\ncheck) run_check ;;\n*)\n  die \"usage: run backup|forget|prune|drill|check ...\"\n  ;;\nesac\n",
     "snapshots": "# The snapshot report's probe (facts/snapshots.ts): a client's snapshots (read-only,\n# --no-lock, with the installed credential files) and the runner's status file per set.\n\nsnapshots_of() { # host\n  RF_T=$(mktemp -d) || exit 1\n  timeout 120 restic --repository-file @REPOSITORY_FILE@ --password-file @PASSWORD_FILE@ --no-lock snapshots --json --host \"$1\" > \"$RF_T/out\" 2> \"$RF_T/err\"\n  RF_RC=$?\n  sec snapshots-exit; echo \"$RF_RC\"\n  sec snapshots; b64 < \"$RF_T/out\"\n  sec snapshots-err; tail -n 3 \"$RF_T/err\" | b64\n  rm -rf \"$RF_T\"\n}\nstatus_of() { # set slug...\n  for RF_S do\n    sec status \"$RF_S\"; if [ -f \"@STATUS_DIR@/$RF_S.json\" ]; then b64 < \"@STATUS_DIR@/$RF_S.json\"; else echo; fi\n  done\n}\n",
 };
 
@@ -73856,11 +73882,20 @@ const PRE_RESTORE_TAG = 'restic-fleet:pre-restore';
 const KEEP_UNTIL_TAG_PREFIX = 'restic-fleet:keep-until=';
 /** How long a safety snapshot taken before a restore survives rotation. */
 const PRE_RESTORE_KEEP_DAYS = 14;
+/** The drill and check functions (src/sh/runner-drill.sh) go at runner.sh's marker, before its dispatch runs. */
+const DRILL_MARKER = '# @runner-drill';
+function withDrills(runner, drill) {
+    const at = runner.indexOf(`\n${DRILL_MARKER}`);
+    if (at < 0)
+        throw new Error(`src/sh/runner.sh lost its "${DRILL_MARKER}" line`);
+    const eol = runner.indexOf('\n', at + 1);
+    return `${runner.slice(0, at + 1)}${drill.replace(/\n*$/, '\n')}${runner.slice(eol + 1)}`;
+}
 /**
  * The runner's text: src/sh/runner.sh (shellchecked; the paths above are written there as
  * literals, a unit test keeps them equal). Cron executes the file, so it keeps its shebang.
  */
-const RUNNER_SCRIPT = `#!/bin/sh\n${SH_FILES.runner}`;
+const RUNNER_SCRIPT = `#!/bin/sh\n${withDrills(SH_FILES.runner, SH_FILES['runner-drill'])}`;
 
 ;// CONCATENATED MODULE: ./src/util/posix-quote.ts
 /**
@@ -74308,6 +74343,22 @@ function parseCronSets(text) {
 }
 /** One runner status file (JSON written by the runner); garbage reads as "unreadable". */
 const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+/** A restore drill's result as the runner records it (runner-drill.sh). */
+function drillResult(v) {
+    if (!v || typeof v !== 'object' || Array.isArray(v))
+        return undefined;
+    const d = v;
+    const s = (k) => (typeof d[k] === 'string' && d[k] ? d[k] : undefined);
+    return {
+        result: ['ok', 'failed', 'skipped'].find((x) => x === d.result) ?? 'failed',
+        time: s('time'),
+        message: s('message'),
+        durationSeconds: num(d.duration),
+        snapshot: s('snapshot'),
+        files: num(d.files),
+        bytes: num(d.bytes),
+    };
+}
 function statusRecord(json) {
     try {
         const r = JSON.parse(json);
@@ -74327,6 +74378,7 @@ function statusRecord(json) {
             bytesAdded: num(r.bytes_added),
             stopped: str('stopped'),
             unlocked: str('unlocked'),
+            drill: drillResult(r.drill),
         };
     }
     catch {
@@ -74540,6 +74592,10 @@ function planClient(d, f, ctx) {
                         : `restic init ${d.repository.display} if it is absent once its server has converged`,
                 });
                 ops.push({ changeId: repoId, op: { op: 'repo-init' } });
+            }
+            else if (ctx.initializedElsewhere) {
+                // Verifying now would fail while the other job has not created it: the next run's probe checks it.
+                warnings.push(`repository ${d.repository.key} is created by ${ctx.initializedBy} (another shard); this host's backups work once it exists`);
             }
             else {
                 if (ctx.initializedBy)
@@ -75943,7 +75999,9 @@ shard) {
             if (d.client) {
                 const key = d.client.repository.key;
                 const init = initializers.get(key);
-                parts.push(planClient(d.client, r.facts.client, { initializer: init === d.name, initializedBy: init }));
+                // A shard whose repository's first client is in another job: that job creates it, maybe later.
+                const elsewhere = !!shard && !!init && init !== d.name && !facts.has(init);
+                parts.push(planClient(d.client, r.facts.client, { initializer: init === d.name, initializedBy: init, initializedElsewhere: elsewhere }));
             }
             hosts.push({ ...base, status: 'ok', changes: parts.flatMap((p) => p.changes), warnings: parts.flatMap((p) => p.warnings) });
             ops.set(d.name, guarded(parts.flatMap((p) => p.ops), r.facts.generation));
@@ -77222,6 +77280,9 @@ function setBackupArgs(set) {
         args.push('--hook-timeout', String(set.hookTimeout));
     if (set.pingUrl)
         args.push('--ping');
+    // The drill compares a restore with the manifest the backup records (drill-jobs.ts).
+    if (set.drill !== false && (set.type === 'docker-volume' || set.type === 'path'))
+        args.push('--manifest');
     for (const t of set.tags)
         args.push('--tag', t);
     return args;
@@ -77254,6 +77315,8 @@ function runnerConf(textfilePath) {
     lines.push(`TEXTFILE=${posixQuote(textfilePath ?? '')}`);
     return `${lines.join('\n')}\n`;
 }
+/** The one client of a repository that prunes it (and checks it: drill-jobs.ts): its first by name, the one that initialises it. */
+const designatedClient = (repo) => repo.sharedBy[0];
 /**
  * Shared repositories: every client forgets its own snapshots without --prune, and the
  * repository's first client prunes once, an hour after the latest forget of all its
@@ -77261,7 +77324,7 @@ function runnerConf(textfilePath) {
  * `forget --prune` in the rotation job.
  */
 function pruneJob(host, repo, rotations) {
-    if (repo.sharedBy.length < 2 || repo.sharedBy[0] !== host)
+    if (repo.sharedBy.length < 2 || designatedClient(repo) !== host)
         return undefined;
     const rs = repo.sharedBy.map((h) => rotations.get(h)).filter((r) => r !== undefined);
     if (!rs.some((r) => r.prune))
@@ -77276,7 +77339,500 @@ function pruneJob(host, repo, rotations) {
 /** Rotation of a client of a shared repository never prunes: the prune job does, once. */
 const rotationFor = (r, repo) => r && repo.sharedBy.length > 1 ? { ...r, prune: false } : r;
 
+;// CONCATENATED MODULE: ./src/inventory/validators.ts
+/**
+ * Value rules for inventory variables. Each returns the normalized value or an
+ * Issue. Messages never repeat the value (it may be, or contain, a secret) —
+ * at most the offending character of a public value.
+ */
+class Issue {
+    message;
+    constructor(message) {
+        this.message = message;
+    }
+}
+const isBlank = (v) => v === undefined || v === null;
+/** Absent or null → the default (or undefined); otherwise the check. */
+const optional = (check, fallback) => (v) => isBlank(v) ? fallback : check(v);
+const required = (check, why = 'is required') => (v) => isBlank(v) ? new Issue(why) : check(v);
+/** Strings, and numbers written without quotes (YAML 1.1 reads `3` as a number). */
+function validators_text(v, what) {
+    if (typeof v === 'string')
+        return v;
+    if (typeof v === 'number' && Number.isFinite(v))
+        return String(v);
+    return new Issue(`must be ${what} (a string), not ${validators_describe(v)}`);
+}
+function validators_describe(v) {
+    if (Array.isArray(v))
+        return 'a list';
+    if (v === null)
+        return 'null';
+    if (typeof v === 'object')
+        return 'a mapping';
+    if (typeof v === 'boolean')
+        return 'a boolean';
+    if (typeof v === 'number')
+        return 'a number';
+    return `a ${typeof v}`;
+}
+const badChar = (s, allowed) => {
+    const c = [...s].find((ch) => !allowed.test(ch));
+    if (c === undefined)
+        return '';
+    return /[\x00-\x1f\x7f]/.test(c) ? ' (contains a control character)' : c === ' ' ? ' (contains a space)' : ` (contains "${c}")`;
+};
+function pattern(what, re, charClass, maxLen, rule) {
+    return (v) => {
+        const s = validators_text(v, what);
+        if (s instanceof Issue)
+            return s;
+        if (s.length === 0)
+            return new Issue(`must be a non-empty ${what}`);
+        if (s.length > maxLen)
+            return new Issue(`${what} is longer than ${maxLen} characters`);
+        if (!re.test(s)) {
+            const why = badChar(s, charClass) || (/^[A-Za-z0-9]/.test(s) ? '' : ` (starts with "${s[0]}")`);
+            return new Issue(`is not a valid ${what}${why}: ${rule}`);
+        }
+        return s;
+    };
+}
+const integer = (what, min, max) => (v) => {
+    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+    if (!Number.isInteger(n))
+        return new Issue(`must be ${what}: an integer from ${min} to ${max}, not ${typeof v === 'string' ? 'that text' : validators_describe(v)}`);
+    if (n < min || n > max)
+        return new Issue(`must be ${what}: an integer from ${min} to ${max}`);
+    return n;
+};
+const port = integer('a port', 1, 65535);
+/** Ansible's boolean(): yes/no, on/off, true/false, y/n, t/f, 1/0 (any case). */
+const ansibleBool = (v) => {
+    if (typeof v === 'boolean')
+        return v;
+    if (v === 1 || v === 0)
+        return v === 1;
+    if (typeof v === 'string') {
+        const s = v.trim().toLowerCase();
+        if (['yes', 'on', 'true', 'y', 't', '1'].includes(s))
+            return true;
+        if (['no', 'off', 'false', 'n', 'f', '0'].includes(s))
+            return false;
+    }
+    return new Issue('must be a boolean (true/false, yes/no)');
+};
+// ---- names -------------------------------------------------------------------
+/** Docker's rule for container and volume names. */
+const containerName = pattern('container name', /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/, /[a-zA-Z0-9_.-]/, 255, 'letters, digits, "_", "." and "-", starting with a letter or digit, at least 2 characters');
+const volumeName = pattern('Docker volume name', /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/, /[a-zA-Z0-9_.-]/, 255, 'letters, digits, "_", "." and "-", starting with a letter or digit, at least 2 characters');
+const networkName = pattern('Docker network name', /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, /[a-zA-Z0-9_.-]/, 255, 'letters, digits, "_", "." and "-", starting with a letter or digit');
+/**
+ * docker_network_name: a user-defined network. Docker's predefined ones are refused:
+ * `host` would put rest-server on the host's own network stack (every interface, the
+ * port mapping ignored), `none` leaves it unreachable, and `bridge` is the shared default
+ * network, which every other container on the host joins.
+ */
+const PREDEFINED_NETWORKS = ['host', 'none', 'bridge'];
+const userNetworkName = (v) => {
+    const s = networkName(v);
+    if (s instanceof Issue)
+        return s;
+    if (PREDEFINED_NETWORKS.includes(s.toLowerCase())) {
+        return new Issue(`must name a user-defined network, not Docker's predefined "${s}" network (host, none and bridge are refused)`);
+    }
+    return s;
+};
+const resticTag = pattern('restic tag', /^[A-Za-z0-9][A-Za-z0-9_.:@+-]*$/, /[A-Za-z0-9_.:@+-]/, 64, 'letters, digits and _ . : @ + -, starting with a letter or digit (no commas, spaces or shell characters)');
+const serverUser = pattern('user name', /^[A-Za-z0-9][A-Za-z0-9_.-]*$/, /[A-Za-z0-9_.-]/, 64, 'letters, digits, "_", "." and "-", starting with a letter or digit');
+const sshUser = pattern('SSH user name', /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, /[A-Za-z0-9_.-]/, 32, 'letters, digits, "_", "." and "-", not starting with "-" or "."');
+const logDriver = pattern('Docker log driver', /^[A-Za-z0-9][A-Za-z0-9_.:/-]*$/, /[A-Za-z0-9_.:/-]/, 255, 'a driver name such as json-file, local, syslog or a plugin name');
+const logMaxSize = pattern('log size', /^[0-9]+(?:[kmgKMG][bB]?|[bB])?$/, /[0-9kmgbKMGB]/, 20, 'a number with an optional k, m or g unit, e.g. "10m"');
+const aptPackage = pattern('package', /^[a-z0-9][a-z0-9.+-]*(?:=[A-Za-z0-9.+:~-]+)?$/, /[a-z0-9.+=:~A-Z-]/, 200, 'a Debian package name with an optional =version, e.g. "restic=0.14.0-1"');
+const LABEL = '[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?';
+const HOSTNAME_RE = new RegExp(`^${LABEL}(?:\\.${LABEL})*\\.?$`);
+const IPV4_RE = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+const IPV6_RE = /^[0-9A-Fa-f:.]+$/;
+/** Host names and IP addresses: never starting with "-" (it would read as an ssh option). */
+const hostname = (v) => {
+    const s = validators_text(v, 'host name');
+    if (s instanceof Issue)
+        return s;
+    if (s.length === 0 || s.length > 253)
+        return new Issue('must be a host name or IP address');
+    if (IPV4_RE.test(s) || HOSTNAME_RE.test(s))
+        return s;
+    if (s.includes(':') && IPV6_RE.test(s))
+        return s;
+    return new Issue(`is not a valid host name or IP address${badChar(s, /[A-Za-z0-9_.:-]/)}`);
+};
+/** Hosts a URL can carry (IPv6 literals are not supported in restic_repo). */
+const urlHost = (v) => {
+    const s = hostname(v);
+    if (s instanceof Issue || !s.includes(':'))
+        return s;
+    return new Issue('IPv6 addresses are not supported here; use a host name');
+};
+// ---- Docker image reference (distribution/reference grammar) ---------------------
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?`;
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*';
+const validators_NAME = `(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
+const IMAGE_RE = new RegExp(`^(${validators_NAME})(?::[\\w][\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`);
+const dockerImage = (v) => {
+    const s = validators_text(v, 'image reference');
+    if (s instanceof Issue)
+        return s;
+    const m = IMAGE_RE.exec(s);
+    if (!m) {
+        return new Issue(`is not a valid Docker image reference${badChar(s, /[A-Za-z0-9_.:@/[\]-]/)}: [registry[:port]/]path[:tag][@digest], path in lower case, e.g. "restic/rest-server:0.14.0"`);
+    }
+    if (m[1].length > 255)
+        return new Issue('image name is longer than 255 characters');
+    return s;
+};
+// ---- paths and URLs ---------------------------------------------------------------
+/** An absolute directory on the server: safe characters only, no "." or ".." segments; trailing "/" dropped. */
+const absoluteDir = (v) => {
+    const s = validators_text(v, 'directory');
+    if (s instanceof Issue)
+        return s;
+    if (!s.startsWith('/'))
+        return new Issue('must be an absolute path (starting with "/")');
+    if (!/^[A-Za-z0-9_.@+/-]+$/.test(s)) {
+        return new Issue(`contains characters that are not allowed in a path here${badChar(s, /[A-Za-z0-9_.@+/-]/)}: letters, digits and _ . @ + - /`);
+    }
+    const segments = s.split('/').filter(Boolean);
+    if (segments.some((p) => p === '.' || p === '..'))
+        return new Issue('must not contain "." or ".." segments');
+    if (segments.length === 0)
+        return new Issue('must not be "/"');
+    if (s.length > 1024)
+        return new Issue('is longer than 1024 characters');
+    return `/${segments.join('/')}`;
+};
+/**
+ * restic_repo: the seed's "host:port/path" (the seed's role prefixes rest:http://)
+ * or "rest:http(s)://host[:port]/path". Credentials never go in the URL: they are
+ * restic_client_user / restic_client_password.
+ */
+const resticRepo = (v) => {
+    const s0 = validators_text(v, 'repository');
+    if (s0 instanceof Issue)
+        return s0;
+    const s = s0.trim();
+    let rest = s;
+    const scheme = /^rest:(https?):\/\/(.*)$/.exec(s);
+    if (scheme)
+        rest = scheme[2];
+    else if (/^[a-z0-9]+:/i.test(s) && !/^[^/:]+:\d/.test(s)) {
+        return new Issue('only rest-server repositories are supported: "host:port/path" or "rest:http(s)://host:port/path"');
+    }
+    const slash = rest.indexOf('/');
+    const authority = slash < 0 ? rest : rest.slice(0, slash);
+    const path = slash < 0 ? '' : rest.slice(slash);
+    if (authority.includes('@')) {
+        return new Issue('must not contain credentials: put the user in restic_client_user and the password in restic_client_password');
+    }
+    const hp = /^([^:]*)(?::(.*))?$/.exec(authority);
+    const host = urlHost(hp[1]);
+    if (host instanceof Issue)
+        return new Issue(`has an invalid host: ${host.message}`);
+    if (hp[2] !== undefined) {
+        const p = port(hp[2]);
+        if (p instanceof Issue)
+            return new Issue(`has an invalid port: ${p.message}`);
+    }
+    if (path) {
+        if (!/^[A-Za-z0-9_.~/-]*$/.test(path))
+            return new Issue(`has an invalid path${badChar(path, /[A-Za-z0-9_.~/-]/)}: letters, digits and _ . ~ - /`);
+        if (path.split('/').some((p) => p === '.' || p === '..'))
+            return new Issue('path must not contain "." or ".." segments');
+    }
+    return s;
+};
+/** "user@host:port" (user and port optional) of an SSH bastion. */
+const jumpHost = (defaultUser) => (v) => {
+    const s = validators_text(v, 'jump host');
+    if (s instanceof Issue)
+        return s;
+    const m = /^(?:([^@]*)@)?([^@:[\]]+|\[[0-9A-Fa-f:.]+\])(?::([^:]*))?$/.exec(s.trim());
+    if (!m)
+        return new Issue('must be "user@host:port" (user and port optional)');
+    const user = m[1] === undefined ? defaultUser : sshUser(m[1]);
+    if (user instanceof Issue)
+        return new Issue(`has an invalid user: ${user.message}`);
+    const host = hostname(m[2].replace(/^\[|\]$/g, ''));
+    if (host instanceof Issue)
+        return new Issue(`has an invalid host: ${host.message}`);
+    const p = m[3] === undefined ? 22 : port(m[3]);
+    if (p instanceof Issue)
+        return new Issue(`has an invalid port: ${p.message}`);
+    return { host, port: p, user };
+};
+// ---- backup sets -------------------------------------------------------------------
+/** Free text (the seed's "odoo volume"): one line, at most 100 characters. */
+const setId = (v) => {
+    const s = validators_text(v, 'id');
+    if (s instanceof Issue)
+        return s;
+    if (s.trim() === '')
+        return new Issue('must not be empty');
+    if (/[\x00-\x1f\x7f]/.test(s))
+        return new Issue('must be one line of text (no newlines or control characters)');
+    if (s.length > 100)
+        return new Issue('is longer than 100 characters');
+    return s;
+};
+// ---- rest-server options -----------------------------------------------------------
+const FLAGS = new Set(['--append-only', '--private-repos', '--prometheus', '--prometheus-no-auth', '--debug']);
+/**
+ * restic_server_options items. Flags with a value are normalized to "--flag=value"
+ * so they stay one word whether the list is joined into OPTIONS or passed as argv.
+ */
+const serverOption = (v) => {
+    const s0 = validators_text(v, 'option');
+    if (s0 instanceof Issue)
+        return s0;
+    const s = s0.trim();
+    if (FLAGS.has(s))
+        return s;
+    const m = /^(--max-size|--log)(?:[ =](.*))?$/.exec(s);
+    if (m?.[1] === '--max-size') {
+        const n = m[2] === undefined ? NaN : Number(m[2].trim());
+        if (!(Number.isInteger(n) && n > 0 && /^\s*\d+\s*$/.test(m[2] ?? '')))
+            return new Issue('--max-size needs a size in bytes, e.g. "--max-size 10737418240"');
+        return `--max-size=${n}`;
+    }
+    if (m?.[1] === '--log') {
+        const target = (m[2] ?? '-').trim();
+        if (target !== '-' && absoluteDir(target) instanceof Issue) {
+            return new Issue('--log needs "-" (stdout) or an absolute file path inside the container with safe characters');
+        }
+        return `--log=${target}`;
+    }
+    return new Issue('is not an allowed rest-server option (allowed: --append-only, --private-repos, --prometheus, --prometheus-no-auth, --max-size N, --debug, --log [FILE])');
+};
+
+;// CONCATENATED MODULE: ./src/inventory/cron-field.ts
+
+/**
+ * A cron minute or hour field: `*`, `N`, `A-B`, `*\/S`, `A-B/S`, and
+ * comma-separated lists of those, range-checked. Integers are accepted and
+ * become strings. Anything else (spaces, names, `%`, shell characters) is
+ * rejected, so the field can be written into a crontab line as it is.
+ */
+function cronField(unit) {
+    const max = unit === 'minute' ? 59 : 23;
+    const range = `${unit} 0–${max}`;
+    return (v) => {
+        let s;
+        if (typeof v === 'number' && Number.isInteger(v))
+            s = String(v);
+        else if (typeof v === 'string')
+            s = v.trim();
+        else
+            return new Issue(`must be a cron ${unit} field (a string such as "30", "*/15" or "1,13", or an integer)`);
+        if (s === '')
+            return new Issue(`must not be empty (a cron ${unit} field)`);
+        for (const item of s.split(',')) {
+            const problem = checkItem(item, max, range);
+            if (problem)
+                return new Issue(`is not a valid cron ${unit} field: ${problem}`);
+        }
+        return s;
+    };
+}
+function checkItem(item, max, range) {
+    const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(item);
+    if (!m)
+        return 'each comma-separated item must be N, A-B, *, */S or A-B/S (no spaces, names or @shortcuts)';
+    const [, whole, a, b, step] = m;
+    if (step !== undefined && whole !== '*' && b === undefined)
+        return `a step needs "*" or a range (A-B/S)`;
+    const lo = a === undefined ? 0 : Number(a);
+    const hi = b === undefined ? (a === undefined ? max : lo) : Number(b);
+    if (lo > max || hi > max)
+        return `out of range (${range})`;
+    if (lo > hi)
+        return `range start is after its end`;
+    if (step !== undefined && (Number(step) < 1 || Number(step) > max + 1))
+        return `step must be from 1 to ${max + 1}`;
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/inventory/drill-check.ts
+
+
+
+const DEFAULT_CHECK = { weekday: '0', hour: '4', minute: '30', subset: '5%' };
+const DRILL_KEYS = ['weekday', 'hour', 'minute', 'max_size', 'timeout'];
+const CHECK_KEYS = ['weekday', 'hour', 'minute', 'subset'];
+/** A cron day-of-week field: *, N, A-B, steps and lists, 0-7 (no names: they differ between crons). */
+const weekdayField = (v) => {
+    const s = typeof v === 'number' && Number.isInteger(v) ? String(v) : typeof v === 'string' ? v.trim() : undefined;
+    if (s === undefined)
+        return new Issue(`must be a cron weekday field (0-7, 0 and 7 = Sunday, e.g. "0" or "1-5"), not ${validators_describe(v)}`);
+    const item = /^(\*|[0-7](-[0-7])?)(\/[1-7])?$/;
+    if (!s.split(',').every((i) => item.test(i)))
+        return new Issue('is not a cron weekday field: N, A-B, *, */S or lists of them, days 0-7 (0 and 7 = Sunday), no names');
+    return s;
+};
+/** "10G", "500M", "1T", "4096" (bytes): the largest snapshot a drill restores. */
+const sizeField = (v) => {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*$/i.exec(typeof v === 'number' ? String(v) : typeof v === 'string' ? v : '');
+    if (!m)
+        return new Issue(`must be a size such as "10G", "500M" or a number of bytes, not ${typeof v === 'string' ? 'that text' : validators_describe(v)}`);
+    const n = Math.floor(Number(m[1]) * 1024 ** 'BKMGT'.indexOf((m[2] || 'B').toUpperCase()));
+    if (n < 1 || n > 2 ** 50)
+        return new Issue('must be from 1 byte to 1P');
+    return n;
+};
+/** restic's --read-data-subset: "N%" (0 < N <= 100) or "n/t"; a plain number is a percentage. */
+const subsetField = (v) => {
+    const s = typeof v === 'number' ? `${v}%` : typeof v === 'string' ? v.trim() : '';
+    const pct = /^(\d+(?:\.\d+)?)%$/.exec(s);
+    if (pct && Number(pct[1]) > 0 && Number(pct[1]) <= 100)
+        return s;
+    const nt = /^(\d+)\/(\d+)$/.exec(s);
+    if (nt && Number(nt[1]) >= 1 && Number(nt[1]) <= Number(nt[2]) && Number(nt[2]) <= 10000)
+        return s;
+    return new Issue('must be a percentage of the data ("5%", above 0 and at most 100) or a part "n/t" (e.g. "1/10")');
+};
+function mapping(raw, path, add, keys, what) {
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw) || secret_isSecret(raw)) {
+        add('error', path, `must be false, true or a mapping (${keys.join(', ')}) for ${what}, not ${validators_describe(raw)}`);
+        return undefined;
+    }
+    const m = raw;
+    for (const k of Object.keys(m))
+        if (!keys.includes(k))
+            add('error', [...path, k], `unknown key "${k}" (known: ${keys.join(', ')})`);
+    return m;
+}
+function one(m, k, path, check, add) {
+    const v = m[k];
+    if (v === undefined || v === null)
+        return undefined;
+    const r = check(v);
+    if (r instanceof Issue) {
+        add('error', [...path, k], r.message);
+        return undefined;
+    }
+    return r;
+}
+/** A set's `drill`: undefined (default schedule), false (off), or its own schedule and budget. */
+function checkDrill(raw, path, add) {
+    if (raw === undefined || raw === null)
+        return undefined;
+    if (typeof raw === 'boolean' || typeof raw === 'string' || typeof raw === 'number') {
+        const b = ansibleBool(raw);
+        if (b instanceof Issue) {
+            add('error', path, `must be false (no drills), true (weekly) or a mapping (${DRILL_KEYS.join(', ')}), not ${validators_describe(raw)}`);
+            return undefined;
+        }
+        return b ? {} : false;
+    }
+    const m = mapping(raw, path, add, DRILL_KEYS, 'the restore drill');
+    if (!m)
+        return undefined;
+    const d = {};
+    const weekday = one(m, 'weekday', path, weekdayField, add);
+    const hour = one(m, 'hour', path, cronField('hour'), add);
+    const minute = one(m, 'minute', path, cronField('minute'), add);
+    const maxBytes = one(m, 'max_size', path, sizeField, add);
+    const timeout = one(m, 'timeout', path, integer('a time budget in seconds', 60, 7 * 86400), add);
+    if (weekday !== undefined)
+        d.weekday = weekday;
+    if (hour !== undefined)
+        d.hour = hour;
+    if (minute !== undefined)
+        d.minute = minute;
+    if (maxBytes !== undefined)
+        d.maxBytes = maxBytes;
+    if (timeout !== undefined)
+        d.timeoutSeconds = timeout;
+    return d;
+}
+/** A client's `restic_check`: the default weekly 5 % check, false (off), or its own. */
+function checkResticCheck(raw, add) {
+    const path = ['restic_check'];
+    if (raw === undefined || raw === null)
+        return { ...DEFAULT_CHECK };
+    if (typeof raw !== 'object' || secret_isSecret(raw)) {
+        const b = ansibleBool(raw);
+        if (b instanceof Issue) {
+            add('error', path, `must be false (no checks), true (weekly, 5 %) or a mapping (${CHECK_KEYS.join(', ')}), not ${validators_describe(raw)}`);
+            return { ...DEFAULT_CHECK };
+        }
+        return b ? { ...DEFAULT_CHECK } : false;
+    }
+    const m = mapping(raw, path, add, CHECK_KEYS, 'the repository check');
+    if (!m)
+        return { ...DEFAULT_CHECK };
+    return {
+        weekday: one(m, 'weekday', path, weekdayField, add) ?? DEFAULT_CHECK.weekday,
+        hour: one(m, 'hour', path, cronField('hour'), add) ?? DEFAULT_CHECK.hour,
+        minute: one(m, 'minute', path, cronField('minute'), add) ?? DEFAULT_CHECK.minute,
+        subset: one(m, 'subset', path, subsetField, add) ?? DEFAULT_CHECK.subset,
+    };
+}
+/**
+ * When a set's drill runs: its own fields, else Sunday, two hours after the set's backup
+ * (when the backup's hour and minute are plain numbers; else 05:00 and the set's minute or 0).
+ */
+function drillSchedule(d, set) {
+    const plainHour = /^\d+$/.test(set.hour);
+    const plainMinute = /^\d+$/.test(set.minute);
+    return {
+        weekday: d.weekday ?? '0',
+        hour: d.hour ?? (plainHour ? String((Number(set.hour) + 2) % 24) : '5'),
+        minute: d.minute ?? (plainMinute ? set.minute : '0'),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/desired/drill-jobs.ts
+
+
+/**
+ * Restore drills and repository checks (issue 13 items 2-3) in a client's desired state:
+ * one drill job per set that has not opted out, and the repository's check job on its one
+ * designated client (the client that prunes a shared repository: set-jobs.ts).
+ */
+/** Sets whose backups record a manifest for the drill: the file-based types. */
+const recordsManifest = (set) => set.drill !== false && (set.type === 'docker-volume' || set.type === 'path');
+/** When the set's drill runs, or undefined for `drill: false`. */
+const drillTime = (set) => (set.drill === false ? undefined : drillSchedule(set.drill ?? {}, set));
+/** The runner arguments of a set's drill: what to restore and compare, and its budget. */
+function drillArgs(host, set) {
+    const args = ['drill', '--host', host, '--set', set.slug, '--type', set.type];
+    if (set.volume)
+        args.push('--volume', set.volume);
+    for (const p of set.paths ?? [])
+        args.push('--path', p);
+    for (const e of set.exclude ?? [])
+        args.push('--exclude', e);
+    if (set.container)
+        args.push('--container', set.container);
+    if (set.database)
+        args.push('--database', set.database);
+    if (set.drill && set.drill.maxBytes !== undefined)
+        args.push('--drill-max-bytes', String(set.drill.maxBytes));
+    if (set.drill && set.drill.timeoutSeconds !== undefined)
+        args.push('--drill-timeout', String(set.drill.timeoutSeconds));
+    return args;
+}
+/** The check job of this client: only the repository's designated client runs one. */
+function checkJob(host, repo, check) {
+    if (check === false || designatedClient(repo) !== host)
+        return undefined;
+    return check ?? { ...DEFAULT_CHECK };
+}
+/** A percentage goes to the runner without its "%" (it ends a cron command): --subset 5 means 5 %. */
+const checkArgs = (host, c) => ['check', '--host', host, '--subset', c.subset.replace(/%$/, '')];
+
 ;// CONCATENATED MODULE: ./src/desired/cron.ts
+
 
 
 
@@ -77284,7 +77840,7 @@ const rotationFor = (r, repo) => r && repo.sharedBy.length > 1 ? { ...r, prune: 
  * The cron jobs of a client as values: one per backup set, plus rotation. The plan compares
  * these (which sets a change removes); the cron file's text is rendered from them.
  */
-function cronJobs(host, sets, rotation, prune) {
+function cronJobs(host, sets, rotation, prune, check) {
     const jobs = sets.map((set) => ({
         setId: set.id,
         name: set.slug,
@@ -77305,6 +77861,15 @@ function cronJobs(host, sets, rotation, prune) {
     }
     if (prune) {
         jobs.push({ name: 'prune', minute: prune.minute, hour: prune.hour, args: ['prune', '--host', host], comment: "prune: once for the shared repository, after every client's forget" });
+    }
+    for (const set of sets) {
+        const t = drillTime(set);
+        if (t)
+            jobs.push({ name: `${set.slug}.drill`, ...t, args: drillArgs(host, set), comment: `restore drill of "${set.id}"` });
+    }
+    if (check) {
+        const comment = `check: restic check --read-data-subset (${check.subset.replace(/%$/, ' percent')}), once for the repository`;
+        jobs.push({ name: 'check', minute: check.minute, hour: check.hour, weekday: check.weekday, args: checkArgs(host, check), comment });
     }
     return jobs;
 }
@@ -77331,7 +77896,7 @@ function renderCronFile(jobs, source) {
     ];
     for (const job of jobs) {
         lines.push(`# ${cron_oneLine(job.comment)}`);
-        lines.push(`${job.minute} ${job.hour} * * * root ${cronCommand(job)}`);
+        lines.push(`${job.minute} ${job.hour} * * ${job.weekday ?? '*'} root ${cronCommand(job)}`);
     }
     return `${lines.join('\n')}\n`;
 }
@@ -77391,12 +77956,13 @@ function slugify(ids) {
     const out = new Map();
     for (const id of ids) {
         const b = base(id);
-        out.set(id, counts.get(b) > 1 || b === 'set' || b === 'rotation' ? `${b}-${shortHash(id)}` : b);
+        out.set(id, counts.get(b) > 1 || b === 'set' || b === 'rotation' || b === 'prune' || b === 'check' ? `${b}-${shortHash(id)}` : b);
     }
     return out;
 }
 
 ;// CONCATENATED MODULE: ./src/desired/build.ts
+
 
 
 
@@ -77537,7 +78103,8 @@ function desiredClient(h, c, parsed, sharing, server, source) {
     };
     const rotation = rotationFor(c.rotation, repository);
     const prune = pruneJob(h.name, repository, new Map(sharing.map((x) => [x.name, x.client?.rotation])));
-    const cron = cronJobs(h.name, sets, rotation, prune);
+    const check = checkJob(h.name, repository, c.check);
+    const cron = cronJobs(h.name, sets, rotation, prune, check);
     const client = {
         package: c.package,
         repository,
@@ -77556,6 +78123,8 @@ function desiredClient(h, c, parsed, sharing, server, source) {
     };
     if (prune)
         client.prune = prune;
+    if (check)
+        client.check = check;
     return client;
 }
 /** /etc/restic-fleet holds credentials: root only. Logs exist before cron's first redirect into them. */
@@ -77799,7 +78368,7 @@ var external_node_net_ = __nccwpck_require__(7030);
  */
 
 
-const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+const host_name_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 const SCRIPTS = ['Latin', 'Cyrillic', 'Greek', 'Armenian', 'Cherokee', 'Georgian', 'Hebrew', 'Arabic', 'Han', 'Hiragana', 'Katakana', 'Hangul'].map((name) => [name, new RegExp(`\\p{Script=${name}}`, 'u')]);
 const scriptOf = (ch) => SCRIPTS.find(([, re]) => re.test(ch))?.[0];
 /** The scripts of the letters in one word (letters only), in order of first appearance. */
@@ -77854,7 +78423,7 @@ function hostNameProblem(name) {
             return 'has an empty label (a leading, trailing or double ".")';
         if (label.length > 63)
             return `has a label longer than 63 characters`;
-        if (!LABEL.test(label))
+        if (!host_name_LABEL.test(label))
             return `has a label starting or ending with "-" ("${label}")`;
     }
     return undefined;
@@ -78859,282 +79428,8 @@ function reportUnused(dir, kind, rel, diagnostics) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/inventory/validators.ts
-/**
- * Value rules for inventory variables. Each returns the normalized value or an
- * Issue. Messages never repeat the value (it may be, or contain, a secret) —
- * at most the offending character of a public value.
- */
-class Issue {
-    message;
-    constructor(message) {
-        this.message = message;
-    }
-}
-const isBlank = (v) => v === undefined || v === null;
-/** Absent or null → the default (or undefined); otherwise the check. */
-const optional = (check, fallback) => (v) => isBlank(v) ? fallback : check(v);
-const required = (check, why = 'is required') => (v) => isBlank(v) ? new Issue(why) : check(v);
-/** Strings, and numbers written without quotes (YAML 1.1 reads `3` as a number). */
-function validators_text(v, what) {
-    if (typeof v === 'string')
-        return v;
-    if (typeof v === 'number' && Number.isFinite(v))
-        return String(v);
-    return new Issue(`must be ${what} (a string), not ${validators_describe(v)}`);
-}
-function validators_describe(v) {
-    if (Array.isArray(v))
-        return 'a list';
-    if (v === null)
-        return 'null';
-    if (typeof v === 'object')
-        return 'a mapping';
-    if (typeof v === 'boolean')
-        return 'a boolean';
-    if (typeof v === 'number')
-        return 'a number';
-    return `a ${typeof v}`;
-}
-const badChar = (s, allowed) => {
-    const c = [...s].find((ch) => !allowed.test(ch));
-    if (c === undefined)
-        return '';
-    return /[\x00-\x1f\x7f]/.test(c) ? ' (contains a control character)' : c === ' ' ? ' (contains a space)' : ` (contains "${c}")`;
-};
-function pattern(what, re, charClass, maxLen, rule) {
-    return (v) => {
-        const s = validators_text(v, what);
-        if (s instanceof Issue)
-            return s;
-        if (s.length === 0)
-            return new Issue(`must be a non-empty ${what}`);
-        if (s.length > maxLen)
-            return new Issue(`${what} is longer than ${maxLen} characters`);
-        if (!re.test(s)) {
-            const why = badChar(s, charClass) || (/^[A-Za-z0-9]/.test(s) ? '' : ` (starts with "${s[0]}")`);
-            return new Issue(`is not a valid ${what}${why}: ${rule}`);
-        }
-        return s;
-    };
-}
-const integer = (what, min, max) => (v) => {
-    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
-    if (!Number.isInteger(n))
-        return new Issue(`must be ${what}: an integer from ${min} to ${max}, not ${typeof v === 'string' ? 'that text' : validators_describe(v)}`);
-    if (n < min || n > max)
-        return new Issue(`must be ${what}: an integer from ${min} to ${max}`);
-    return n;
-};
-const port = integer('a port', 1, 65535);
-/** Ansible's boolean(): yes/no, on/off, true/false, y/n, t/f, 1/0 (any case). */
-const ansibleBool = (v) => {
-    if (typeof v === 'boolean')
-        return v;
-    if (v === 1 || v === 0)
-        return v === 1;
-    if (typeof v === 'string') {
-        const s = v.trim().toLowerCase();
-        if (['yes', 'on', 'true', 'y', 't', '1'].includes(s))
-            return true;
-        if (['no', 'off', 'false', 'n', 'f', '0'].includes(s))
-            return false;
-    }
-    return new Issue('must be a boolean (true/false, yes/no)');
-};
-// ---- names -------------------------------------------------------------------
-/** Docker's rule for container and volume names. */
-const containerName = pattern('container name', /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/, /[a-zA-Z0-9_.-]/, 255, 'letters, digits, "_", "." and "-", starting with a letter or digit, at least 2 characters');
-const volumeName = pattern('Docker volume name', /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/, /[a-zA-Z0-9_.-]/, 255, 'letters, digits, "_", "." and "-", starting with a letter or digit, at least 2 characters');
-const networkName = pattern('Docker network name', /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, /[a-zA-Z0-9_.-]/, 255, 'letters, digits, "_", "." and "-", starting with a letter or digit');
-/**
- * docker_network_name: a user-defined network. Docker's predefined ones are refused:
- * `host` would put rest-server on the host's own network stack (every interface, the
- * port mapping ignored), `none` leaves it unreachable, and `bridge` is the shared default
- * network, which every other container on the host joins.
- */
-const PREDEFINED_NETWORKS = ['host', 'none', 'bridge'];
-const userNetworkName = (v) => {
-    const s = networkName(v);
-    if (s instanceof Issue)
-        return s;
-    if (PREDEFINED_NETWORKS.includes(s.toLowerCase())) {
-        return new Issue(`must name a user-defined network, not Docker's predefined "${s}" network (host, none and bridge are refused)`);
-    }
-    return s;
-};
-const resticTag = pattern('restic tag', /^[A-Za-z0-9][A-Za-z0-9_.:@+-]*$/, /[A-Za-z0-9_.:@+-]/, 64, 'letters, digits and _ . : @ + -, starting with a letter or digit (no commas, spaces or shell characters)');
-const serverUser = pattern('user name', /^[A-Za-z0-9][A-Za-z0-9_.-]*$/, /[A-Za-z0-9_.-]/, 64, 'letters, digits, "_", "." and "-", starting with a letter or digit');
-const sshUser = pattern('SSH user name', /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, /[A-Za-z0-9_.-]/, 32, 'letters, digits, "_", "." and "-", not starting with "-" or "."');
-const logDriver = pattern('Docker log driver', /^[A-Za-z0-9][A-Za-z0-9_.:/-]*$/, /[A-Za-z0-9_.:/-]/, 255, 'a driver name such as json-file, local, syslog or a plugin name');
-const logMaxSize = pattern('log size', /^[0-9]+(?:[kmgKMG][bB]?|[bB])?$/, /[0-9kmgbKMGB]/, 20, 'a number with an optional k, m or g unit, e.g. "10m"');
-const aptPackage = pattern('package', /^[a-z0-9][a-z0-9.+-]*(?:=[A-Za-z0-9.+:~-]+)?$/, /[a-z0-9.+=:~A-Z-]/, 200, 'a Debian package name with an optional =version, e.g. "restic=0.14.0-1"');
-const validators_LABEL = '[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?';
-const HOSTNAME_RE = new RegExp(`^${validators_LABEL}(?:\\.${validators_LABEL})*\\.?$`);
-const IPV4_RE = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
-const IPV6_RE = /^[0-9A-Fa-f:.]+$/;
-/** Host names and IP addresses: never starting with "-" (it would read as an ssh option). */
-const hostname = (v) => {
-    const s = validators_text(v, 'host name');
-    if (s instanceof Issue)
-        return s;
-    if (s.length === 0 || s.length > 253)
-        return new Issue('must be a host name or IP address');
-    if (IPV4_RE.test(s) || HOSTNAME_RE.test(s))
-        return s;
-    if (s.includes(':') && IPV6_RE.test(s))
-        return s;
-    return new Issue(`is not a valid host name or IP address${badChar(s, /[A-Za-z0-9_.:-]/)}`);
-};
-/** Hosts a URL can carry (IPv6 literals are not supported in restic_repo). */
-const urlHost = (v) => {
-    const s = hostname(v);
-    if (s instanceof Issue || !s.includes(':'))
-        return s;
-    return new Issue('IPv6 addresses are not supported here; use a host name');
-};
-// ---- Docker image reference (distribution/reference grammar) ---------------------
-const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
-const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?`;
-const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*';
-const validators_NAME = `(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
-const IMAGE_RE = new RegExp(`^(${validators_NAME})(?::[\\w][\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`);
-const dockerImage = (v) => {
-    const s = validators_text(v, 'image reference');
-    if (s instanceof Issue)
-        return s;
-    const m = IMAGE_RE.exec(s);
-    if (!m) {
-        return new Issue(`is not a valid Docker image reference${badChar(s, /[A-Za-z0-9_.:@/[\]-]/)}: [registry[:port]/]path[:tag][@digest], path in lower case, e.g. "restic/rest-server:0.14.0"`);
-    }
-    if (m[1].length > 255)
-        return new Issue('image name is longer than 255 characters');
-    return s;
-};
-// ---- paths and URLs ---------------------------------------------------------------
-/** An absolute directory on the server: safe characters only, no "." or ".." segments; trailing "/" dropped. */
-const absoluteDir = (v) => {
-    const s = validators_text(v, 'directory');
-    if (s instanceof Issue)
-        return s;
-    if (!s.startsWith('/'))
-        return new Issue('must be an absolute path (starting with "/")');
-    if (!/^[A-Za-z0-9_.@+/-]+$/.test(s)) {
-        return new Issue(`contains characters that are not allowed in a path here${badChar(s, /[A-Za-z0-9_.@+/-]/)}: letters, digits and _ . @ + - /`);
-    }
-    const segments = s.split('/').filter(Boolean);
-    if (segments.some((p) => p === '.' || p === '..'))
-        return new Issue('must not contain "." or ".." segments');
-    if (segments.length === 0)
-        return new Issue('must not be "/"');
-    if (s.length > 1024)
-        return new Issue('is longer than 1024 characters');
-    return `/${segments.join('/')}`;
-};
-/**
- * restic_repo: the seed's "host:port/path" (the seed's role prefixes rest:http://)
- * or "rest:http(s)://host[:port]/path". Credentials never go in the URL: they are
- * restic_client_user / restic_client_password.
- */
-const resticRepo = (v) => {
-    const s0 = validators_text(v, 'repository');
-    if (s0 instanceof Issue)
-        return s0;
-    const s = s0.trim();
-    let rest = s;
-    const scheme = /^rest:(https?):\/\/(.*)$/.exec(s);
-    if (scheme)
-        rest = scheme[2];
-    else if (/^[a-z0-9]+:/i.test(s) && !/^[^/:]+:\d/.test(s)) {
-        return new Issue('only rest-server repositories are supported: "host:port/path" or "rest:http(s)://host:port/path"');
-    }
-    const slash = rest.indexOf('/');
-    const authority = slash < 0 ? rest : rest.slice(0, slash);
-    const path = slash < 0 ? '' : rest.slice(slash);
-    if (authority.includes('@')) {
-        return new Issue('must not contain credentials: put the user in restic_client_user and the password in restic_client_password');
-    }
-    const hp = /^([^:]*)(?::(.*))?$/.exec(authority);
-    const host = urlHost(hp[1]);
-    if (host instanceof Issue)
-        return new Issue(`has an invalid host: ${host.message}`);
-    if (hp[2] !== undefined) {
-        const p = port(hp[2]);
-        if (p instanceof Issue)
-            return new Issue(`has an invalid port: ${p.message}`);
-    }
-    if (path) {
-        if (!/^[A-Za-z0-9_.~/-]*$/.test(path))
-            return new Issue(`has an invalid path${badChar(path, /[A-Za-z0-9_.~/-]/)}: letters, digits and _ . ~ - /`);
-        if (path.split('/').some((p) => p === '.' || p === '..'))
-            return new Issue('path must not contain "." or ".." segments');
-    }
-    return s;
-};
-/** "user@host:port" (user and port optional) of an SSH bastion. */
-const jumpHost = (defaultUser) => (v) => {
-    const s = validators_text(v, 'jump host');
-    if (s instanceof Issue)
-        return s;
-    const m = /^(?:([^@]*)@)?([^@:[\]]+|\[[0-9A-Fa-f:.]+\])(?::([^:]*))?$/.exec(s.trim());
-    if (!m)
-        return new Issue('must be "user@host:port" (user and port optional)');
-    const user = m[1] === undefined ? defaultUser : sshUser(m[1]);
-    if (user instanceof Issue)
-        return new Issue(`has an invalid user: ${user.message}`);
-    const host = hostname(m[2].replace(/^\[|\]$/g, ''));
-    if (host instanceof Issue)
-        return new Issue(`has an invalid host: ${host.message}`);
-    const p = m[3] === undefined ? 22 : port(m[3]);
-    if (p instanceof Issue)
-        return new Issue(`has an invalid port: ${p.message}`);
-    return { host, port: p, user };
-};
-// ---- backup sets -------------------------------------------------------------------
-/** Free text (the seed's "odoo volume"): one line, at most 100 characters. */
-const setId = (v) => {
-    const s = validators_text(v, 'id');
-    if (s instanceof Issue)
-        return s;
-    if (s.trim() === '')
-        return new Issue('must not be empty');
-    if (/[\x00-\x1f\x7f]/.test(s))
-        return new Issue('must be one line of text (no newlines or control characters)');
-    if (s.length > 100)
-        return new Issue('is longer than 100 characters');
-    return s;
-};
-// ---- rest-server options -----------------------------------------------------------
-const FLAGS = new Set(['--append-only', '--private-repos', '--prometheus', '--prometheus-no-auth', '--debug']);
-/**
- * restic_server_options items. Flags with a value are normalized to "--flag=value"
- * so they stay one word whether the list is joined into OPTIONS or passed as argv.
- */
-const serverOption = (v) => {
-    const s0 = validators_text(v, 'option');
-    if (s0 instanceof Issue)
-        return s0;
-    const s = s0.trim();
-    if (FLAGS.has(s))
-        return s;
-    const m = /^(--max-size|--log)(?:[ =](.*))?$/.exec(s);
-    if (m?.[1] === '--max-size') {
-        const n = m[2] === undefined ? NaN : Number(m[2].trim());
-        if (!(Number.isInteger(n) && n > 0 && /^\s*\d+\s*$/.test(m[2] ?? '')))
-            return new Issue('--max-size needs a size in bytes, e.g. "--max-size 10737418240"');
-        return `--max-size=${n}`;
-    }
-    if (m?.[1] === '--log') {
-        const target = (m[2] ?? '-').trim();
-        if (target !== '-' && absoluteDir(target) instanceof Issue) {
-            return new Issue('--log needs "-" (stdout) or an absolute file path inside the container with safe characters');
-        }
-        return `--log=${target}`;
-    }
-    return new Issue('is not an allowed rest-server option (allowed: --append-only, --private-repos, --prometheus, --prometheus-no-auth, --max-size N, --debug, --log [FILE])');
-};
-
 ;// CONCATENATED MODULE: ./src/inventory/set-types.ts
+
 
 
 
@@ -79148,7 +79443,7 @@ const DATABASE_TYPES = (/* unused pure expression or super */ null && (['postgre
 /** Hooks get this long unless hook_timeout says otherwise (seconds). */
 const DEFAULT_HOOK_TIMEOUT = 300;
 /** Fields a set of any type may carry beyond id/type/tags/hour/minute. */
-const COMMON_KEYS = ['pre', 'post', 'hook_timeout', 'ping_url'];
+const COMMON_KEYS = ['pre', 'post', 'hook_timeout', 'ping_url', 'drill'];
 /** Fields only some types have. */
 const TYPE_KEYS = {
     'docker-volume': ['volume', 'stop', 'stop_containers'],
@@ -79224,7 +79519,7 @@ function listOf(raw, path, check, add, what) {
     });
     return out;
 }
-function one(raw, path, check, add) {
+function set_types_one(raw, path, check, add) {
     if (set_types_isBlank(raw))
         return undefined;
     const r = check(raw);
@@ -79247,18 +79542,21 @@ function checkSetTypeFields(type, raw, path, add) {
             add('error', at(k), `is a field of ${owner.join('/')} sets, not of type ${type}`);
     }
     const f = {};
-    const timeout = one(raw.hook_timeout, at('hook_timeout'), integer('a timeout in seconds', 1, 86400), add);
+    const timeout = set_types_one(raw.hook_timeout, at('hook_timeout'), integer('a timeout in seconds', 1, 86400), add);
     if (timeout !== undefined)
         f.hookTimeout = timeout; // else the runner's default, DEFAULT_HOOK_TIMEOUT
-    const pre = one(raw.pre, at('pre'), hookText, add);
-    const post = one(raw.post, at('post'), hookText, add);
-    const ping = one(raw.ping_url, at('ping_url'), pingUrl, add);
+    const pre = set_types_one(raw.pre, at('pre'), hookText, add);
+    const post = set_types_one(raw.post, at('post'), hookText, add);
+    const ping = set_types_one(raw.ping_url, at('ping_url'), pingUrl, add);
     if (pre !== undefined)
         f.pre = pre;
     if (post !== undefined)
         f.post = post;
     if (ping)
         f.pingUrl = ping;
+    const drill = checkDrill(raw.drill, at('drill'), add);
+    if (drill !== undefined)
+        f.drill = drill;
     const required = (k, why) => {
         if (set_types_isBlank(raw[k]))
             add('error', path, `a ${type} set needs ${k} (${why})`);
@@ -79266,8 +79564,8 @@ function checkSetTypeFields(type, raw, path, add) {
     switch (type) {
         case 'docker-volume': {
             required('volume', 'the Docker volume to back up');
-            f.volume = one(raw.volume, at('volume'), volumeName, add);
-            const stop = one(raw.stop, at('stop'), ansibleBool, add);
+            f.volume = set_types_one(raw.volume, at('volume'), volumeName, add);
+            const stop = set_types_one(raw.stop, at('stop'), ansibleBool, add);
             const names = listOf(raw.stop_containers, at('stop_containers'), containerName, add, 'container names');
             if (stop && names?.length)
                 add('error', at('stop_containers'), 'give either stop: true (every running container using the volume) or stop_containers, not both');
@@ -79291,8 +79589,8 @@ function checkSetTypeFields(type, raw, path, add) {
         }
         default: {
             required('container', 'the container that runs the database: the dump runs there through docker exec');
-            f.container = one(raw.container, at('container'), containerName, add);
-            const db = one(raw.database, at('database'), databaseName, add);
+            f.container = set_types_one(raw.container, at('container'), containerName, add);
+            const db = set_types_one(raw.database, at('database'), databaseName, add);
             if (db !== undefined)
                 f.database = db;
         }
@@ -79310,53 +79608,6 @@ function checkSetTypes(sets, add) {
         const type = SET_TYPES.includes(raw.type) ? raw.type : undefined;
         return type ? checkSetTypeFields(type, raw, ['restic_backup_sets', i], add) : {};
     });
-}
-
-;// CONCATENATED MODULE: ./src/inventory/cron-field.ts
-
-/**
- * A cron minute or hour field: `*`, `N`, `A-B`, `*\/S`, `A-B/S`, and
- * comma-separated lists of those, range-checked. Integers are accepted and
- * become strings. Anything else (spaces, names, `%`, shell characters) is
- * rejected, so the field can be written into a crontab line as it is.
- */
-function cronField(unit) {
-    const max = unit === 'minute' ? 59 : 23;
-    const range = `${unit} 0–${max}`;
-    return (v) => {
-        let s;
-        if (typeof v === 'number' && Number.isInteger(v))
-            s = String(v);
-        else if (typeof v === 'string')
-            s = v.trim();
-        else
-            return new Issue(`must be a cron ${unit} field (a string such as "30", "*/15" or "1,13", or an integer)`);
-        if (s === '')
-            return new Issue(`must not be empty (a cron ${unit} field)`);
-        for (const item of s.split(',')) {
-            const problem = checkItem(item, max, range);
-            if (problem)
-                return new Issue(`is not a valid cron ${unit} field: ${problem}`);
-        }
-        return s;
-    };
-}
-function checkItem(item, max, range) {
-    const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(item);
-    if (!m)
-        return 'each comma-separated item must be N, A-B, *, */S or A-B/S (no spaces, names or @shortcuts)';
-    const [, whole, a, b, step] = m;
-    if (step !== undefined && whole !== '*' && b === undefined)
-        return `a step needs "*" or a range (A-B/S)`;
-    const lo = a === undefined ? 0 : Number(a);
-    const hi = b === undefined ? (a === undefined ? max : lo) : Number(b);
-    if (lo > max || hi > max)
-        return `out of range (${range})`;
-    if (lo > hi)
-        return `range start is after its end`;
-    if (step !== undefined && (Number(step) < 1 || Number(step) > max + 1))
-        return `step must be from 1 to ${max + 1}`;
-    return undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/inventory/schema.ts
@@ -79393,14 +79644,14 @@ function readShape(shape, obj, at, report) {
         out[k] = shape[k](obj[k], [...at, k], report);
     return out;
 }
-const mapping = (shape, notMapping) => (v, at, report) => {
+const schema_mapping = (shape, notMapping) => (v, at, report) => {
     if (isMapping(v))
         return readShape(shape, v, at, report);
     report(at, notMapping);
     return undefined;
 };
 /** Absent or null → undefined. */
-const optMapping = (shape, notMapping) => (v, at, report) => v === undefined || v === null ? undefined : mapping(shape, notMapping)(v, at, report);
+const optMapping = (shape, notMapping) => (v, at, report) => v === undefined || v === null ? undefined : schema_mapping(shape, notMapping)(v, at, report);
 /** Absent or null → undefined; each item read by `item`. */
 const list = (item, what) => (v, at, report) => {
     if (v === undefined || v === null)
@@ -79440,7 +79691,7 @@ const SET_SHAPE = {
 };
 /** The fields of a backup set (of any type: set-types.ts tells which belong to which). */
 const setShape = (_type) => SET_SHAPE;
-const backupSet = (v, at, report) => mapping(setShape(isMapping(v) ? v.type : undefined), 'each backup set must be a mapping (id, type, volume, tags, hour, minute)')(v, at, report);
+const backupSet = (v, at, report) => schema_mapping(setShape(isMapping(v) ? v.type : undefined), 'each backup set must be a mapping (id, type, volume, tags, hour, minute)')(v, at, report);
 // ---- the other nested mappings -------------------------------------------------------
 const keep = integer('a number of snapshots to keep', 0, 100000);
 const rotationShape = {
@@ -79477,7 +79728,7 @@ const serverShape = {
     restic_server_backup_dir: dflt(absoluteDir, '/srv/restic'),
     restic_server_user: opt(serverUser),
     restic_server_password: opt(schema_password),
-    restic_server_users: list(mapping(userShape, 'each entry must be a mapping with user and password'), 'users ({user, password})'),
+    restic_server_users: list(schema_mapping(userShape, 'each entry must be a mapping with user and password'), 'users ({user, password})'),
     restic_server_options: list(value(serverOption), 'rest-server flags'),
     restic_server_ready_timeout: dflt(integer('a timeout in seconds', 1, 3600), 30),
     docker_network_name: opt(userNetworkName),
@@ -79495,6 +79746,7 @@ const clientShape = {
     restic_backup_sets: list(backupSet, 'backup sets (mappings with id, type, volume, tags, hour, minute)'),
     restic_backup_rotation: optMapping(rotationShape, 'must be a mapping (daily, weekly, monthly, hour, minute, prune)'),
     restic_textfile_path: opt(textfilePath),
+    restic_check: raw, // drill-check.ts
 };
 /** Every restic_* variable restic-fleet knows (the seed's and ours). */
 const KNOWN_RESTIC_VARS = new Set([...Object.keys(connectionShape), ...Object.keys(serverShape), ...Object.keys(clientShape)].filter((k) => k.startsWith('restic_')));
@@ -79656,6 +79908,7 @@ const didYouMean = (name, known) => {
  * What each field is comes from schema.ts (tables), value rules from validators.ts.
  * Positions, and the paths the loader already reported, come with the host (HostVars).
  */
+
 
 
 
@@ -79940,6 +80193,7 @@ function readClient(h, vars, f) {
     const c = f.read(clientShape, vars);
     // The fields that depend on a set's type, checked per type (set-types.ts), beside every other error.
     const typeFields = checkSetTypes(vars.restic_backup_sets, (severity, path, message) => f.add(severity, path, message));
+    const check = checkResticCheck(vars.restic_check, (severity, path, message) => f.add(severity, path, message));
     if (!c)
         return undefined;
     const sets = (c.restic_backup_sets ?? []).map((s, i) => {
@@ -79957,6 +80211,7 @@ function readClient(h, vars, f) {
         client.password = c.restic_client_password;
     if (c.restic_textfile_path)
         client.textfilePath = c.restic_textfile_path;
+    client.check = check;
     const r = c.restic_backup_rotation;
     if (r) {
         if (r.daily === 0 && r.weekly === 0 && r.monthly === 0) {
@@ -81724,8 +81979,8 @@ function isStale(latestTime, staleAfterSeconds, now) {
     const age = snapshotAgeSeconds(latestTime, now);
     return Number.isNaN(age) || age > staleAfterSeconds;
 }
-/** Failing: the last run (from the host's status file) ended in failure. */
-const isFailing = (lastRun) => lastRun?.status === 'failed';
+/** Failing: the last run (from the host's status file) ended in failure, or the last restore drill did (as loud as a failed backup). */
+const isFailing = (lastRun) => lastRun?.status === 'failed' || lastRun?.drill?.result === 'failed';
 
 ;// CONCATENATED MODULE: ./src/facts/status.ts
 
@@ -81747,6 +82002,7 @@ function lastRunOf(r) {
         bytesAdded: r.bytesAdded,
         stopped: r.stopped,
         unlocked: r.unlocked,
+        drill: r.drill,
     };
 }
 /** The newest snapshot a record knows of: carried over by the runner, or this run's own; undefined when it cannot tell. */
@@ -81782,7 +82038,13 @@ function snapshotsFromStatus(d, facts, o) {
         };
         sets.push({ setId: set.id, slug: set.slug, latest, lastRun: run, stale: isStale(known?.time, o.staleAfterSeconds, o.now), failing: isFailing(run) });
     }
-    return { host: d.name, status: 'ok', sets };
+    return withCheck(d, { host: d.name, status: 'ok', sets }, records.check);
+}
+/** The repository check's last run, on the one client of a repository that runs it. */
+function withCheck(d, h, record) {
+    if (!d.client?.check)
+        return h;
+    return { ...h, check: record ? lastRunOf(record) : { status: 'skipped', message: 'no check has run yet' } };
 }
 /** What restic recorded as the snapshot's paths, as the runner backs each type up. */
 function pathsOf(set, facts) {
@@ -81806,7 +82068,8 @@ function pathsOf(set, facts) {
  * installed credential files) and the runner's status file of every set: src/sh/snapshots.sh.
  */
 function buildSnapshotsProbe(d) {
-    const slugs = (d.client?.sets ?? []).map((set) => set.slug);
+    // The repository check's record too, on the one client that runs it (its job name is "check").
+    const slugs = [...(d.client?.sets ?? []).map((set) => set.slug), ...(d.client?.check ? ['check'] : [])];
     return joinShell([hostScript(['snapshots']), sh `snapshots_of ${d.name}`, ...(slugs.length ? [sh `status_of ${slugs}`] : [])]);
 }
 /** Pure: probe output → the host's row of the snapshot report. */
@@ -81848,7 +82111,8 @@ function parseSnapshots(d, stdout, now, staleAfterSeconds) {
             failing: isFailing(run),
         };
     });
-    return { host: d.name, status: 'ok', sets };
+    const checkJson = d.client?.check ? b64(sec.get('status check')) : '';
+    return withCheck(d, { host: d.name, status: 'ok', sets }, checkJson ? statusRecord(checkJson) : undefined);
 }
 
 ;// CONCATENATED MODULE: ./src/engine/snapshots.ts
@@ -81893,8 +82157,9 @@ async function snapshotsAfterApply(o) {
         const read = o.run.facts.get(d.name);
         if (!read?.ok)
             return { host: d.name, status: 'failed', reason: read?.reason ?? 'not read', sets: [] };
-        const fromStatus = read.facts.client &&
-            snapshotsFromStatus(d, read.facts.client, { now: o.now, staleAfterSeconds: o.staleAfterSeconds, freshRepository: created.has(d.client.repository.key) });
+        // A repository this run created, or one that was absent when probed, holds none of this host's snapshots.
+        const fresh = created.has(d.client.repository.key) || read.facts.client?.repo.status === 'absent';
+        const fromStatus = read.facts.client && snapshotsFromStatus(d, read.facts.client, { now: o.now, staleAfterSeconds: o.staleAfterSeconds, freshRepository: fresh });
         return fromStatus ?? (await snapshotsOfHost(d, o));
     });
     return { generatedAt: o.now.toISOString(), staleAfterSeconds: o.staleAfterSeconds, hosts };
