@@ -62,7 +62,7 @@ export async function loadInventoryCollecting(opts: LoadOptions): Promise<{ inve
   const graph: InventoryGraph = { groups: new Map(), hosts: new Map() };
   for (const f of hostsFiles) {
     const abs = join(absDir, f);
-    const { root } = await readYamlFile(jail, abs, rel(abs), vaultPassword, diagnostics, opts.placeholderSecrets);
+    const { root } = await readYamlFile(jail, abs, rel(abs), { vaultPassword, diagnostics, placeholderSecrets: opts.placeholderSecrets });
     readHostsFile(root, rel(abs), graph, diagnostics);
   }
   reconcile(graph, diagnostics);
@@ -86,7 +86,7 @@ export async function loadInventoryCollecting(opts: LoadOptions): Promise<{ inve
       });
     }
     const perFile = files.map(() => [] as Diagnostic[]);
-    const loaded = await Promise.all(files.map((abs, i) => readVarsFile(jail, abs, rel(abs), vaultPassword, perFile[i]!, opts.placeholderSecrets)));
+    const loaded = await Promise.all(files.map((abs, i) => readVarsFile(jail, abs, rel(abs), { vaultPassword, diagnostics: perFile[i]!, placeholderSecrets: opts.placeholderSecrets })));
     return { loaded, diagnostics: [...local, ...perFile.flat()] };
   };
   const groupNames = [...graph.groups.keys()];

@@ -203,21 +203,19 @@ function parseExpression(s: string, open: number): { pipeline: Pipeline; end: nu
     const segs: (string | number)[] = [];
     for (;;) {
       const p = peek();
-      if (isPunct(p, '.')) {
+      // One path segment after "." (a name) or inside "[…]" (a literal): an integer index either way.
+      const segment = (named: 'ident' | 'str', why: string) => {
         k++;
         const n = peek();
-        if (n.t === 'ident') segs.push(n.v);
-        else if (n.t === 'num' && Number.isInteger(n.v)) segs.push(n.v);
-        else fail('expected a name after "."');
+        if (n.t === named || (n.t === 'num' && Number.isInteger(n.v))) segs.push(n.v as string | number);
+        else fail(why);
         k++;
+      };
+      if (isPunct(p, '.')) {
+        segment('ident', 'expected a name after "."');
         if (isPunct(peek(), '(')) fail('method calls are not supported');
       } else if (isPunct(p, '[')) {
-        k++;
-        const n = peek();
-        if (n.t === 'str') segs.push(n.v);
-        else if (n.t === 'num' && Number.isInteger(n.v)) segs.push(n.v);
-        else fail('only literal indexes ([0], [\'key\']) are supported');
-        k++;
+        segment('str', "only literal indexes ([0], ['key']) are supported");
         expect(']');
       } else break;
     }

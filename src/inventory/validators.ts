@@ -85,27 +85,9 @@ export const ansibleBool: Check<boolean> = (v) => {
 // ---- names -------------------------------------------------------------------
 
 /** Docker's rule for container and volume names. */
-export const containerName = pattern(
-  'container name',
-  /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/,
-  /[a-zA-Z0-9_.-]/,
-  255,
-  'letters, digits, "_", "." and "-", starting with a letter or digit, at least 2 characters',
-);
-export const volumeName = pattern(
-  'Docker volume name',
-  /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/,
-  /[a-zA-Z0-9_.-]/,
-  255,
-  'letters, digits, "_", "." and "-", starting with a letter or digit, at least 2 characters',
-);
-export const networkName = pattern(
-  'Docker network name',
-  /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/,
-  /[a-zA-Z0-9_.-]/,
-  255,
-  'letters, digits, "_", "." and "-", starting with a letter or digit',
-);
+export const containerName = pattern('container name', /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/, /[a-zA-Z0-9_.-]/, 255, 'letters, digits, "_", "." and "-", starting with a letter or digit, at least 2 characters');
+export const volumeName = pattern('Docker volume name', /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/, /[a-zA-Z0-9_.-]/, 255, 'letters, digits, "_", "." and "-", starting with a letter or digit, at least 2 characters');
+export const networkName = pattern('Docker network name', /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, /[a-zA-Z0-9_.-]/, 255, 'letters, digits, "_", "." and "-", starting with a letter or digit');
 /**
  * docker_network_name: a user-defined network. Docker's predefined ones are refused:
  * `host` would put rest-server on the host's own network stack (every interface, the
@@ -121,48 +103,12 @@ export const userNetworkName: Check<string> = (v) => {
   }
   return s;
 };
-export const resticTag = pattern(
-  'restic tag',
-  /^[A-Za-z0-9][A-Za-z0-9_.:@+-]*$/,
-  /[A-Za-z0-9_.:@+-]/,
-  64,
-  'letters, digits and _ . : @ + -, starting with a letter or digit (no commas, spaces or shell characters)',
-);
-export const serverUser = pattern(
-  'user name',
-  /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
-  /[A-Za-z0-9_.-]/,
-  64,
-  'letters, digits, "_", "." and "-", starting with a letter or digit',
-);
-export const sshUser = pattern(
-  'SSH user name',
-  /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/,
-  /[A-Za-z0-9_.-]/,
-  32,
-  'letters, digits, "_", "." and "-", not starting with "-" or "."',
-);
-export const logDriver = pattern(
-  'Docker log driver',
-  /^[A-Za-z0-9][A-Za-z0-9_.:/-]*$/,
-  /[A-Za-z0-9_.:/-]/,
-  255,
-  'a driver name such as json-file, local, syslog or a plugin name',
-);
-export const logMaxSize = pattern(
-  'log size',
-  /^[0-9]+(?:[kmgKMG][bB]?|[bB])?$/,
-  /[0-9kmgbKMGB]/,
-  20,
-  'a number with an optional k, m or g unit, e.g. "10m"',
-);
-export const aptPackage = pattern(
-  'package',
-  /^[a-z0-9][a-z0-9.+-]*(?:=[A-Za-z0-9.+:~-]+)?$/,
-  /[a-z0-9.+=:~A-Z-]/,
-  200,
-  'a Debian package name with an optional =version, e.g. "restic=0.14.0-1"',
-);
+export const resticTag = pattern('restic tag', /^[A-Za-z0-9][A-Za-z0-9_.:@+-]*$/, /[A-Za-z0-9_.:@+-]/, 64, 'letters, digits and _ . : @ + -, starting with a letter or digit (no commas, spaces or shell characters)');
+export const serverUser = pattern('user name', /^[A-Za-z0-9][A-Za-z0-9_.-]*$/, /[A-Za-z0-9_.-]/, 64, 'letters, digits, "_", "." and "-", starting with a letter or digit');
+export const sshUser = pattern('SSH user name', /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, /[A-Za-z0-9_.-]/, 32, 'letters, digits, "_", "." and "-", not starting with "-" or "."');
+export const logDriver = pattern('Docker log driver', /^[A-Za-z0-9][A-Za-z0-9_.:/-]*$/, /[A-Za-z0-9_.:/-]/, 255, 'a driver name such as json-file, local, syslog or a plugin name');
+export const logMaxSize = pattern('log size', /^[0-9]+(?:[kmgKMG][bB]?|[bB])?$/, /[0-9kmgbKMGB]/, 20, 'a number with an optional k, m or g unit, e.g. "10m"');
+export const aptPackage = pattern('package', /^[a-z0-9][a-z0-9.+-]*(?:=[A-Za-z0-9.+:~-]+)?$/, /[a-z0-9.+=:~A-Z-]/, 200, 'a Debian package name with an optional =version, e.g. "restic=0.14.0-1"');
 
 const LABEL = '[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?';
 const HOSTNAME_RE = new RegExp(`^${LABEL}(?:\\.${LABEL})*\\.?$`);

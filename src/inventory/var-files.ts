@@ -93,14 +93,19 @@ export interface VarsFile {
   unread?: boolean;
 }
 
+/** How a file is read: with which vault password, into which diagnostics, and whether secrets may be placeholders. */
+export interface ReadContext {
+  vaultPassword: MaybeSecret | undefined;
+  diagnostics: Diagnostic[];
+  placeholderSecrets?: boolean;
+}
+
 /** Reads a YAML file that may be a whole-file ansible-vault; positions in a vault file refer to its decrypted text. */
 export async function readYamlFile(
   jail: InventoryJail,
   abs: string,
   file: string,
-  vaultPassword: MaybeSecret | undefined,
-  diagnostics: Diagnostic[],
-  placeholderSecrets = false,
+  { vaultPassword, diagnostics, placeholderSecrets = false }: ReadContext,
 ): Promise<{ root: ReturnType<typeof parseYaml>['root']; vaultFailed?: boolean; unread?: boolean }> {
   const top: SourcePos = { file, line: 1, col: 1 };
   const read = await jail.readText(abs, file);
@@ -142,15 +147,9 @@ export async function readYamlFile(
   return { root: parsed.root };
 }
 
-export async function readVarsFile(
-  jail: InventoryJail,
-  abs: string,
-  file: string,
-  vaultPassword: MaybeSecret | undefined,
-  diagnostics: Diagnostic[],
-  placeholderSecrets = false,
-): Promise<VarsFile> {
-  const { root, vaultFailed, unread } = await readYamlFile(jail, abs, file, vaultPassword, diagnostics, placeholderSecrets);
+export async function readVarsFile(jail: InventoryJail, abs: string, file: string, ctx: ReadContext): Promise<VarsFile> {
+  const { diagnostics } = ctx;
+  const { root, vaultFailed, unread } = await readYamlFile(jail, abs, file, ctx);
   if (root === null) return { file, vars: null, ...(vaultFailed ? { vaultFailed } : {}), ...(unread ? { unread } : {}) };
   if (root.kind !== 'map') {
     diagnostics.push({ severity: 'error', pos: root.pos, message: `${file} must be a mapping of variable names to values` });

@@ -202,13 +202,7 @@ run_drill() {
 # restic check --read-data-subset on the one designated client of the repository.
 run_check() {
   case "$SUBSET" in *[!0-9./]* | '') die "--subset needs N (percent) or n/t" ;; */*) ;; *) SUBSET="$SUBSET%" ;; esac
-  NAME=check LOG="$LOG_DIR/check.log" TYPE=check
-  exec 9> /var/lock/restic-fleet-check.lock
-  flock -n 9 || { echo "$(now) previous check still running; skipped" >> "$LOG"; exit 0; }
-  cap_log
-  START=$(now) START_S=$(date +%s)
-  write_status "$NAME" running "$START" "" null "" ""
-  clear_stale_locks
+  begin_job check
   restic_retry check --read-data-subset="$SUBSET"; rc=$?
   if [ "$rc" -eq 0 ]; then finish ok 0 "" "read $SUBSET of the data: no errors${UNLOCKED:+; $UNLOCKED}"; fi
   msg=$(cat "$OUT" "$ERR" | sed "s/${ESC}\[[0-9;]*[A-Za-z]//g" | grep -i 'error\|fatal\|ciphertext\|damaged\|invalid' | head -n 3 | tr '\n' ' ' | cut -c1-300)

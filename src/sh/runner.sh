@@ -312,6 +312,18 @@ finish() { # status exit snapshot message
 
 # @runner-drill: src/sh/runner-drill.sh's functions go here (desired/runner-script.ts).
 
+# The start of a maintenance job (rotation, prune, check): one run at a time, its log capped,
+# a "running" record, stale locks of dead runs cleared.
+begin_job() { # name
+  NAME=$1 LOG="$LOG_DIR/$1.log" TYPE=$1
+  exec 9> "/var/lock/restic-fleet-$1.lock"
+  flock -n 9 || { echo "$(now) previous $1 still running; skipped" >> "$LOG"; exit 0; }
+  cap_log
+  START=$(now) START_S=$(date +%s)
+  write_status "$NAME" running "$START" "" null "" ""
+  clear_stale_locks
+}
+
 cmd=${1:-}; [ -n "$cmd" ] && shift
 HOST='' SET='' VOLUME='' TAGS='' DAILY='' WEEKLY='' MONTHLY='' PRUNE='' TYPE=docker-volume STOP=0 STOP_LIST=''
 PATHS='' CONTAINER='' DATABASE='' PRE=0 POST=0 HOOK_TIMEOUT=300 PING=0
@@ -450,13 +462,7 @@ backup)
   ;;
 forget)
   if [ -z "$DAILY" ] || [ -z "$WEEKLY" ] || [ -z "$MONTHLY" ]; then die "forget needs --daily --weekly --monthly"; fi
-  NAME=rotation LOG="$LOG_DIR/rotation.log" TYPE=rotation
-  exec 9> /var/lock/restic-fleet-rotation.lock
-  flock -n 9 || { echo "$(now) previous rotation still running; skipped" >> "$LOG"; exit 0; }
-  cap_log
-  START=$(now) START_S=$(date +%s)
-  write_status "$NAME" running "$START" "" null "" ""
-  clear_stale_locks
+  begin_job rotation
   # Safety snapshots taken before a restore are kept until the date in their tag.
   TODAY=$(date -u +%Y-%m-%d)
   EXPIRED=''
@@ -477,13 +483,7 @@ forget)
   finish failed "$rc" "" "$(last_error "$ERR")"
   ;;
 prune)
-  NAME=prune LOG="$LOG_DIR/prune.log" TYPE=prune
-  exec 9> /var/lock/restic-fleet-prune.lock
-  flock -n 9 || { echo "$(now) previous prune still running; skipped" >> "$LOG"; exit 0; }
-  cap_log
-  START=$(now) START_S=$(date +%s)
-  write_status "$NAME" running "$START" "" null "" ""
-  clear_stale_locks
+  begin_job prune
   restic_retry prune; rc=$?
   if [ "$rc" -eq 0 ]; then finish ok 0 "" "$UNLOCKED"; fi
   finish failed "$rc" "" "$(last_error "$ERR")"
