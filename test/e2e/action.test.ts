@@ -191,7 +191,8 @@ describe('pull request plan comment, apply on push, snapshot summary', () => {
     expect(row).toContain(`<code>${snaps[0]!.short_id}</code>`);
     expect(row).toContain('<code>/var/lib/docker/volumes/app_data/_data</code>');
     expect(row).toContain('<td>app, retagged</td>'); // the set's tags (restic-fleet's own set tag is not shown)
-    expect(row).toMatch(/<td>ok \d{4}-\d\d-\d\d \d\d:\d\d UTC<\/td><td>✅ ok<\/td>/);
+    // Since issue 13 the runner also records what the run added: "ok <time>, +<bytes> in <n> s".
+    expect(row).toMatch(/<td>ok \d{4}-\d\d-\d\d \d\d:\d\d UTC, \+[0-9.]+ (?:B|KiB|MiB) in \d+ s<\/td><td>✅ ok<\/td>/);
     const report = json(r, 'snapshots') as { hosts: Array<{ host: string; sets: Array<{ setId: string; stale: boolean; latest?: { shortId: string }; lastRun?: { status: string } }> }> };
     const set = report.hosts.find((h) => h.host === c1)!.sets.find((s) => s.setId === 'app volume')!;
     expect(set).toMatchObject({ stale: false, latest: { shortId: snaps[0]!.short_id }, lastRun: { status: 'ok' } });
