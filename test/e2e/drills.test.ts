@@ -35,7 +35,7 @@ restic_backup_sets:
   - {id: pg volume, type: docker-volume, volume: postgres_data, stop: true, hour: "2"}
   - {id: pg dump, type: postgres, container: postgres, database: appdb, hour: "3"}
   - {id: no drill, type: path, paths: [/etc/ssh], drill: false, hour: "4"}
-restic_backup_rotation: {daily: 7, weekly: 4, monthly: 1}
+${host === 'client02.example.com' ? '  - {id: maria dump, type: mariadb, container: mariadb, database: appdb, hour: "3", minute: "30"}\n' : ''}restic_backup_rotation: {daily: 7, weekly: 4, monthly: 1}
 `,
   );
 }
@@ -69,7 +69,7 @@ const firstBackupMs = new Map<string, number>();
 describe.each(CLIENTS)('restore drills on %s', (host) => {
   it('cron: one drill per set that did not opt out; the backups of volume sets record a root-only manifest', async () => {
     const cron = await sh(host, 'cat /etc/cron.d/restic-fleet');
-    expect(cron.match(/\/run drill /g)).toHaveLength(4);
+    expect(cron.match(/\/run drill /g)).toHaveLength(host === 'client02.example.com' ? 5 : 4);
     expect(cron).not.toMatch(/run drill .*--set no-drill/);
     expect(cron).toMatch(/^0 3 \* \* 0 root \S+ drill --host \S+ --set app-volume --type docker-volume --volume app_data >>/m);
     expect(cron).toMatch(/^5 3 \* \* 3 root \S+ drill --host \S+ --set media-volume .* --drill-max-bytes 1073741824 --drill-timeout 600 >>/m);
@@ -100,6 +100,12 @@ describe.each(CLIENTS)('restore drills on %s', (host) => {
     const pg = await runJob(host, 'drill', 'pg-dump');
     expect(pg.code).toBe(0);
     expect((await drillOf(host, 'pg-dump')).message).toMatch(/^dump of \d+ bytes, complete \(end marker found/);
+    if (host === 'client02.example.com') {
+      // The real mariadb-dump: "-- Dump completed on <date>" at its end.
+      expect((await runJob(host, 'backup', 'maria-dump')).code).toBe(0);
+      expect((await runJob(host, 'drill', 'maria-dump')).code).toBe(0);
+      expect((await drillOf(host, 'maria-dump')).message).toMatch(/^dump of \d+ bytes, complete/);
+    }
     expect((await sh(host, 'ls -A /var/lib/restic-fleet/drill')).trim()).toBe('');
     expect((await sh(host, 'stat -c %a /var/lib/restic-fleet/drill')).trim()).toBe('700');
   });
