@@ -128,8 +128,13 @@ drill_restore() { # snapshot
   free=$(df -P -k "$DRILL_DIR" | awk 'NR == 2 { printf "%.0f", $4 * 1024 }')
   if [ "$size" -gt "$DRILL_MAX_BYTES" ]; then DRILL_MSG="refused: snapshot holds $size bytes, over the drill budget of $DRILL_MAX_BYTES (drill: {max_size})"; return 1; fi
   if [ "$size" -gt "$((free - free / 10))" ]; then DRILL_MSG="refused: snapshot holds $size bytes, $DRILL_DIR has $free free"; return 1; fi
-  timeout --kill-after=30 "$DRILL_TIMEOUT" restic --no-lock restore "$1" --target "$SCRATCH" > "$OUT" 2> "$ERR"; r_rc=$?
+  # A shared lock (not --no-lock): a prune running meanwhile would remove packs under the restore.
+  # shellcheck disable=SC2086 # RETRY_LOCK is two words or none
+  timeout --kill-after=30 "$DRILL_TIMEOUT" restic $RETRY_LOCK restore "$1" --target "$SCRATCH" > "$OUT" 2> "$ERR"; r_rc=$?
   cat "$OUT" "$ERR" >> "$LOG"
+  if [ "$r_rc" -ne 0 ] && { [ "$r_rc" = "$LOCKED_EXIT" ] || grep -q 'repository is already locked' "$ERR"; }; then
+    write_drill skipped "the repository is locked exclusively (a prune or check): no drill this time"
+  fi
   case "$r_rc" in
     0) return 0 ;;
     124 | 137) DRILL_MSG="restore timed out after ${DRILL_TIMEOUT}s (drill: {timeout})" ;;
@@ -201,7 +206,7 @@ run_drill() {
 
 # restic check --read-data-subset on the one designated client of the repository.
 run_check() {
-  case "$SUBSET" in *[!0-9./]* | '') die "--subset needs N (percent) or n/t" ;; */*) ;; *) SUBSET="$SUBSET%" ;; esac
+  case "$SUBSET" in *[!0-9./%]* | '') die "--subset needs N (percent) or n/t" ;; */* | *%) ;; *) SUBSET="$SUBSET%" ;; esac
   begin_job check
   restic_retry check --read-data-subset="$SUBSET"; rc=$?
   if [ "$rc" -eq 0 ]; then finish ok 0 "" "read $SUBSET of the data: no errors${UNLOCKED:+; $UNLOCKED}"; fi

@@ -20,6 +20,7 @@ case "$1" in
   check) [ -f $T/repo/corrupt ] && { echo "Pack ID does not match, want 1234, got 5678" ; echo "Fatal: repository contains errors" >&2; exit 1; }; echo "no errors were found" ;;
   restore) id=$2; shift 2; while [ $# -gt 0 ]; do case "$1" in --target) tgt=$2; shift 2 ;; *) shift ;; esac; done
     [ -f $T/restore-fail ] && { echo "Fatal: ciphertext verification failed" >&2; exit 1; }
+    [ -f $T/restore-locked ] && { echo "Fatal: unable to create lock in backend: repository is already locked exclusively by PID 7" >&2; exit 1; }
     cp -a $T/repo/$id/. "$tgt"/ ;;
   backup)
     id=$(printf '%064x' $(date +%s%N)); mkdir -p $T/repo/$id

@@ -98,6 +98,12 @@ describe('runner: restore drills of volume and path sets', () => {
     await h.runner(['drill', ...vol]);
     expect(String(drill(h).message)).toMatch(/^restore failed \(exit 1\): Fatal: ciphertext verification failed/);
     expect(scratchLeft(h)).toEqual([]);
+    h.write('restore-locked', '');
+    const { rmSync } = await import('node:fs');
+    rmSync(join(h.dir, 'restore-fail'));
+    expect((await h.runner(['drill', ...vol])).code).toBe(0);
+    expect(drill(h)).toMatchObject({ result: 'skipped', message: expect.stringMatching(/locked exclusively/) });
+    expect(h.read('restic.calls')).not.toMatch(/--no-lock restore/);
     await h.runner(['drill', ...vol, '--drill-max-bytes', '10']);
     expect(String(drill(h).message)).toMatch(/^refused: snapshot holds 16 bytes, over the drill budget of 10/);
   });
