@@ -7,7 +7,8 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureDatabases } from './support/databases.js';
+import { countRows, dbTarget, dropTable, ensureDatabases, insertRows, rowsDigest, sqlClient, tableExists } from './support/databases.js';
+import type { DbEngine } from '../../lab/db-config.js';
 import { cli, cliConverge } from './support/doors.js';
 import { copyLabInventory, type InventoryCopy } from './support/engine.js';
 import { hostExec, labState, resetLab } from './support/lab.js';
@@ -163,6 +164,29 @@ d=$(sed '1,/^--$/d' /root/m.1 | sha256sum | cut -d' ' -f1); sed "s/^digest .*/di
       await sh(SERVER, `cp /root/pack.keep ${pack}`);
     }
     expect((await runJob(host, 'drill', 'app-volume')).code).toBe(0);
+  });
+});
+
+// The issue's "Postgres" and mariadb lines: a dump restored from its snapshot brings dropped rows back.
+describe('database sets restore their rows (restic 0.14 on client01, 0.18 on client02)', () => {
+  const RESTIC = 'RESTIC_REPOSITORY_FILE=/etc/restic-fleet/repository RESTIC_PASSWORD_FILE=/etc/restic-fleet/password';
+  const cases: Array<[string, DbEngine, string]> = [
+    [CLIENTS[0]!, 'postgres', 'pg-dump'],
+    [CLIENTS[1]!, 'postgres', 'pg-dump'],
+    [CLIENTS[1]!, 'mariadb', 'maria-dump'],
+  ];
+  it.each(cases)('%s %s: insert rows, back up, drop the table, restore the dump from the snapshot: the rows are back', async (host, engine, slug) => {
+    const t = dbTarget(host, engine);
+    await insertRows(t, 7001, 25);
+    const rows = await countRows(t);
+    const digest = await rowsDigest(t);
+    expect((await runJob(host, 'backup', slug)).code).toBe(0);
+    await dropTable(t);
+    expect(await tableExists(t)).toBe(false);
+    // restic dump of the set's newest snapshot, piped into the database's own client.
+    await sh(host, `${RESTIC} restic dump --no-lock --host ${host} --tag restic-fleet:set=${slug} latest /${slug}-appdb.sql | ${sqlClient(t).text}`);
+    expect(await countRows(t)).toBe(rows);
+    expect(await rowsDigest(t)).toBe(digest);
   });
 });
 
