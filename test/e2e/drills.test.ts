@@ -15,6 +15,8 @@ import { hostExec, labState, resetLab } from './support/lab.js';
 
 const SERVER = 'server.example.com';
 const CLIENTS = labState().hosts.filter((h) => h.name !== SERVER).map((h) => h.name).sort();
+/** The lab's database hosts (client01: restic 0.14, client02: 0.18) get the drill inventory; the others keep the lab's. */
+const DRILLED = CLIENTS.slice(0, 2);
 const DATA = '/srv/restic/backup/data';
 
 async function sh(host: string, cmd: string): Promise<string> {
@@ -59,7 +61,7 @@ beforeAll(async () => {
   await resetLab();
   await ensureDatabases();
   copy = copyLabInventory();
-  for (const h of labState().hosts.filter((x) => x.name !== SERVER)) writeHostVars(copy, h.name, h.sshPort);
+  for (const h of labState().hosts.filter((x) => DRILLED.includes(x.name))) writeHostVars(copy, h.name, h.sshPort);
   const r = await cliConverge(copy, 'apply', { env: labState().secretsEnv });
   expect(r.code, r.stderr + r.stdout.slice(-3000)).toBe(0);
 }, 600_000);
@@ -67,7 +69,7 @@ beforeAll(async () => {
 const costs: string[] = [];
 const firstBackupMs = new Map<string, number>();
 
-describe.each(CLIENTS)('restore drills on %s', (host) => {
+describe.each(DRILLED)('restore drills on %s', (host) => {
   it('cron: one drill per set that did not opt out; the backups of volume sets record a root-only manifest', async () => {
     const cron = await sh(host, 'cat /etc/cron.d/restic-fleet');
     expect(cron.match(/\/run drill /g)).toHaveLength(host === 'client02.example.com' ? 5 : 4);
