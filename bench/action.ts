@@ -12,6 +12,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { checkHealth, down, reset, up } from '../lab/lifecycle.js';
+import { docker, pool } from '../lab/run.js';
 import { parseEnvFile, readState, statePaths, type LabStateFile } from '../lab/state.js';
 import { REPO_ROOT, runDoor, type DoorOptions, type DoorRun } from './door.js';
 import { countSince, summarise, type HostCount } from './sshd-count.js';
@@ -116,6 +117,13 @@ async function main(): Promise<void> {
   };
 
   rows.push(await step('first apply (fresh hosts)', 'apply', 'push.main'));
+  // A fleet's no-op is the run after a night of backups: every set's cron job runs once, so the
+  // runner has written the status records the report reads (else restic snapshots runs per set).
+  const backedUp = await pool(state.hosts.filter((h) => h.name !== 'server.example.com'), 6, (h) =>
+    docker(['exec', h.container, 'sh', '-c', "sed -n 's/^[^#].* root \\(.* backup .*\\) >>.*/\\1/p' /etc/cron.d/restic-fleet | while IFS= read -r job; do sh -c \"$job\" > /dev/null 2>&1 || echo failed; done"], { timeoutSeconds: 600 }),
+  );
+  const failedBackups = backedUp.filter((r) => r.code !== 0 || r.stdout.includes('failed')).length;
+  console.log(`every set's cron job ran once on ${backedUp.length} clients${failedBackups ? ` (${failedBackups} with a failed job)` : ''}`);
   const noops: Row[] = [];
   for (let i = 0; i < a.rounds; i++) noops.push(await step('no-op apply', 'apply', 'push.main'));
   const byWall = [...noops].sort((x, y) => x.door.wallMs - y.door.wallMs);
