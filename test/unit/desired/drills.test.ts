@@ -10,19 +10,10 @@ import { InventoryError, loadConfig } from '../../../src/inventory/index.js';
 import { Issue } from '../../../src/inventory/validators.js';
 import type { BackupSetConfig } from '../../../src/inventory/config.js';
 import { clientHost, serverHost } from '../../support/host-config.js';
-import { where, writeInventory } from '../inventory/helpers.js';
+import { clientInventory, where } from '../inventory/helpers.js';
 
-const CLIENT = 'restic_repo: server.example.com:8000/x\nrestic_repo_password: "{{ PW }}"\n';
 const ENV = { PW: 'repo-pw-for-tests' };
-async function config(groupVars: string) {
-  const root = await writeInventory({ 'hosts.yml': 'all:\n  hosts:\n    h1.example.com:\n', 'group_vars/all.yml': `${CLIENT}${groupVars}` });
-  return loadConfig({ repoRoot: root, inventoryDir: 'inv', env: ENV, envAllowlist: Object.keys(ENV) });
-}
-async function problems(groupVars: string) {
-  const e = await config(groupVars).then(() => undefined, (x: unknown) => x);
-  expect(e).toBeInstanceOf(InventoryError);
-  return (e as InventoryError).diagnostics.filter((d) => d.severity === 'error').map((d) => `${where(d)}: ${d.message}`);
-}
+const { config, problems } = clientInventory(ENV);
 
 describe('schema: drill and restic_check', () => {
   it('reads drill: absent (default), false, true and a mapping; restic_check defaults to weekly 5 %', async () => {

@@ -2,9 +2,10 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll } from 'vitest';
+import { afterAll, expect } from 'vitest';
+import { loadConfig } from '../../../src/inventory/index.js';
 import type { HostConfig } from '../../../src/inventory/config.js';
-import { formatDiagnostic, type Diagnostic } from '../../../src/inventory/types.js';
+import { formatDiagnostic, InventoryError, type Diagnostic } from '../../../src/inventory/types.js';
 import { isSecret } from '../../../src/secret.js';
 
 export const FIXTURES = fileURLToPath(new URL('../../fixtures/inventories', import.meta.url));
@@ -50,3 +51,19 @@ export const hostNamed = (hosts: HostConfig[], name: string): HostConfig => {
   if (!h) throw new Error(`no host ${name}`);
   return h;
 };
+
+/** One client host (h1.example.com) whose group_vars are a minimal client plus `groupVars`; secrets from `env`. */
+export function clientInventory(env: Record<string, string>) {
+  const CLIENT = 'restic_repo: server.example.com:8000/x\nrestic_repo_password: "{{ PW }}"\n';
+  const config = async (groupVars: string) => {
+    const root = await writeInventory({ 'hosts.yml': 'all:\n  hosts:\n    h1.example.com:\n', 'group_vars/all.yml': `${CLIENT}${groupVars}` });
+    return loadConfig({ repoRoot: root, inventoryDir: 'inv', env, envAllowlist: Object.keys(env) });
+  };
+  /** The errors loading it gives, as "file:line:col: message". */
+  const problems = async (groupVars: string) => {
+    const e = await config(groupVars).then(() => undefined, (x: unknown) => x);
+    expect(e).toBeInstanceOf(InventoryError);
+    return (e as InventoryError).diagnostics.filter((d) => d.severity === 'error').map((d) => `${where(d)}: ${d.message}`);
+  };
+  return { config, problems };
+}

@@ -5,20 +5,11 @@ import { InventoryError, loadConfig } from '../../../src/inventory/index.js';
 import { placeholderSecret } from '../../../src/inventory/resolve.js';
 import { checkSetTypeFields } from '../../../src/inventory/set-types.js';
 import { isSecret } from '../../../src/secret.js';
-import { where, writeInventory } from './helpers.js';
+import { clientInventory, where, writeInventory } from './helpers.js';
 
-const CLIENT = 'restic_repo: server.example.com:8000/x\nrestic_repo_password: "{{ PW }}"\n';
 const ENV = { PW: 'repo-pw-for-tests', PING: 'http://127.0.0.1:8000/ping/0b1c-uuid' };
-
-async function config(groupVars: string) {
-  const root = await writeInventory({ 'hosts.yml': 'all:\n  hosts:\n    h1.example.com:\n', 'group_vars/all.yml': `${CLIENT}${groupVars}` });
-  return loadConfig({ repoRoot: root, inventoryDir: 'inv', env: ENV, envAllowlist: Object.keys(ENV) });
-}
-async function problems(groupVars: string) {
-  const e = await config(groupVars).then(() => undefined, (x: unknown) => x);
-  expect(e).toBeInstanceOf(InventoryError);
-  return (e as InventoryError).diagnostics.filter((d) => d.severity === 'error').map((d) => `${where(d)}: ${d.message}`);
-}
+const CLIENT = 'restic_repo: server.example.com:8000/x\nrestic_repo_password: "{{ PW }}"\n';
+const { config, problems } = clientInventory(ENV);
 
 describe('set types', () => {
   it('reads every type with its own fields', async () => {
