@@ -212,7 +212,7 @@ describe('the check job of the shared repository', () => {
   });
 
   it('prints what a drill costs compared with the backup', () => {
-    expect(costs.length).toBe(CLIENTS.length * 3);
+    expect(costs.length).toBe(DRILLED.length * 3);
     console.log(`drill cost vs backup (lab volumes):\n  ${costs.join('\n  ')}`);
   });
 });
