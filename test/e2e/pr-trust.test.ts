@@ -62,8 +62,10 @@ describe('the pull request door sends no live credentials to destinations the PR
     const body = fake.comments('acme', 'infra', 42).at(-1)!.body;
     expect(body).toContain('new destination: not contacted with credentials (restic\\_repo changed in this pull request'); // markdown-escaped
     expect(body).toContain('new destination: not contacted with credentials (a host new in this pull request');
-    // The other hosts were planned live: no change on them.
-    expect(JSON.parse(r.outputs['changed-hosts']!).sort()).toEqual([c1, 'client77.example.com'].sort());
+    // The other hosts were planned live: no change on them, but for the shared repository's new
+    // designated client (its first client by name once c1 moves away), which takes over the one
+    // prune and check job (issue 13).
+    expect(JSON.parse(r.outputs['changed-hosts']!).sort()).toEqual([c1, clients()[1]!, 'client77.example.com'].sort());
 
     // Control: the same inventory planned by the operator's own CLI contacts the new URL.
     await cli(copy, 'plan', [], {});
