@@ -7,7 +7,7 @@ import { InventoryError, type Diagnostic } from '../inventory/types.js';
 import type { Plan } from '../plan/types.js';
 import { changedHostsOf, failedHostsOf } from '../report/outputs.js';
 import { planLogGroups, renderResultTable } from '../report/plan-text.js';
-import { planSummaryMarkdown, restoreLogText, restoreSummaryHtml, resultTableHtml, snapshotLogText, snapshotSummaryHtml, staleWarnings } from '../report/summary.js';
+import { jobLines, planSummaryMarkdown, restoreLogText, restoreSummaryHtml, resultTableHtml, snapshotLogText, snapshotSummaryHtml, staleWarnings } from '../report/summary.js';
 import type { HostResult, RestoreReport, SnapshotReport } from '../results/types.js';
 import { annotate } from './annotations.js';
 import type { ActionInputs } from './inputs.js';
@@ -101,7 +101,7 @@ function logSnapshots(report: SnapshotReport): void {
 function failOnStale(report: SnapshotReport, inputs: ActionInputs): void {
   const bad = report.hosts.flatMap((h) => [
     ...h.sets.filter((s) => s.stale || s.failing).map((s) => `${h.host}/${s.setId}`),
-    ...(h.check?.status === 'failed' ? [`${h.host}/repository check`] : []),
+    ...jobLines(h).filter((j) => j.run.status === 'failed').map((j) => `${h.host}/${j.label}`),
   ]);
   if (inputs.failOnStale && bad.length) log.setFailed(`stale or failing backup sets: ${bad.join(', ')}`);
 }

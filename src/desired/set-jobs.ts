@@ -26,6 +26,7 @@ export function setBackupArgs(set: DesiredBackupSet): string[] {
   for (const e of set.exclude ?? []) args.push('--exclude', e);
   if (set.container) args.push('--container', set.container);
   if (set.database) args.push('--database', set.database);
+  if (set.dumpTimeout !== undefined) args.push('--dump-timeout', String(set.dumpTimeout));
   if (set.pre !== undefined) args.push('--pre');
   if (set.post !== undefined) args.push('--post');
   if ((set.pre !== undefined || set.post !== undefined) && set.hookTimeout !== undefined) args.push('--hook-timeout', String(set.hookTimeout));

@@ -6,15 +6,15 @@ import { fromBase64, parseSections } from './sections.js';
 import { isFailing, isStale, snapshotAgeSeconds } from '../results/staleness.js';
 import type { HostSnapshots, LatestSnapshot, SetStatus } from '../results/types.js';
 import { statusRecord } from './parse.js';
-import { lastRunOf, withCheck } from './status.js';
+import { lastRunOf, repositoryJobsOf, withRepositoryJobs } from './status.js';
 
 /**
  * One round trip per client: its snapshots (read-only, --no-lock, with the host's
  * installed credential files) and the runner's status file of every set: src/sh/snapshots.sh.
  */
 export function buildSnapshotsProbe(d: DesiredHost): ShellText {
-  // The repository check's record too, on the one client that runs it (its job name is "check").
-  const slugs = [...(d.client?.sets ?? []).map((set) => set.slug), ...(d.client?.check ? ['check'] : [])];
+  // The maintenance jobs' records too (check, prune, rotation: named after the job).
+  const slugs = [...(d.client?.sets ?? []).map((set) => set.slug), ...repositoryJobsOf(d)];
   return joinShell([hostScript(['snapshots']), sh`snapshots_of ${d.name}`, ...(slugs.length ? [sh`status_of ${slugs}`] : [])]);
 }
 
@@ -64,6 +64,11 @@ export function parseSnapshots(d: DesiredHost, stdout: string, now: Date, staleA
       failing: isFailing(run),
     };
   });
-  const checkJson = d.client?.check ? b64(sec.get('status check')) : '';
-  return withCheck(d, { host: d.name, status: 'ok', sets }, checkJson ? statusRecord(checkJson) : undefined);
+  const records = Object.fromEntries(
+    repositoryJobsOf(d).flatMap((job) => {
+      const json = b64(sec.get(`status ${job}`));
+      return json ? [[job, statusRecord(json)]] : [];
+    }),
+  );
+  return withRepositoryJobs(d, { host: d.name, status: 'ok', sets }, records);
 }

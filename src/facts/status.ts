@@ -1,6 +1,6 @@
 import type { DesiredBackupSet, DesiredHost } from '../desired/types.js';
 import { isFailing, isStale, snapshotAgeSeconds } from '../results/staleness.js';
-import type { HostSnapshots, LastRun, LatestSnapshot, SetStatus } from '../results/types.js';
+import { REPOSITORY_JOBS, type HostSnapshots, type LastRun, type LatestSnapshot, type RepositoryJob, type SetStatus } from '../results/types.js';
 import type { ClientFacts, StatusRecord } from './types.js';
 
 const RUN_STATES = ['ok', 'failed', 'running', 'skipped'] as const;
@@ -63,13 +63,29 @@ export function snapshotsFromStatus(d: DesiredHost, facts: ClientFacts, o: FromS
     };
     sets.push({ setId: set.id, slug: set.slug, latest, lastRun: run, stale: isStale(known?.time, o.staleAfterSeconds, o.now), failing: isFailing(run) });
   }
-  return withCheck(d, { host: d.name, status: 'ok', sets }, records.check);
+  return withRepositoryJobs(d, { host: d.name, status: 'ok', sets }, records);
 }
 
-/** The repository check's last run, on the one client of a repository that runs it. */
-export function withCheck(d: DesiredHost, h: HostSnapshots, record: StatusRecord | undefined): HostSnapshots {
-  if (!d.client?.check) return h;
-  return { ...h, check: record ? lastRunOf(record) : { status: 'skipped', message: 'no check has run yet' } };
+/**
+ * The maintenance jobs whose records this client's report carries: the check and the prune
+ * on the one client of a shared repository that runs them (drill-jobs.ts, set-jobs.ts), and
+ * rotation (restic forget, with --prune on a repository of its own) on every client with a
+ * policy. Their record files are named after the job (slugs never take these names).
+ */
+export function repositoryJobsOf(d: DesiredHost): RepositoryJob[] {
+  const c = d.client;
+  return REPOSITORY_JOBS.filter((j) => (j === 'check' ? !!c?.check : j === 'prune' ? !!c?.prune : !!c?.rotation));
+}
+
+/** The host's report with the last run of each of its maintenance jobs; a job without a record has not run yet. */
+export function withRepositoryJobs(d: DesiredHost, h: HostSnapshots, records: Partial<Record<string, StatusRecord>>): HostSnapshots {
+  const out: HostSnapshots = { ...h };
+  for (const job of repositoryJobsOf(d)) {
+    const r = records[job];
+    out[job] = r ? lastRunOf(r) : { status: 'skipped', message: `no ${job} has run yet` };
+  }
+  if (out.rotation && d.client?.rotation?.prune) out.rotation = { ...out.rotation, prunes: true };
+  return out;
 }
 
 /** What restic recorded as the snapshot's paths, as the runner backs each type up. */

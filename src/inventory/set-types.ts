@@ -15,6 +15,8 @@ export const DATABASE_TYPES: readonly SetType[] = ['postgres', 'mysql', 'mariadb
 
 /** Hooks get this long unless hook_timeout says otherwise (seconds). */
 export const DEFAULT_HOOK_TIMEOUT = 300;
+/** A dump gets this long unless dump_timeout says otherwise (seconds; the runner's default too). */
+export const DEFAULT_DUMP_TIMEOUT = 21600;
 
 /** Fields a set of any type may carry beyond id/type/tags/hour/minute. */
 const COMMON_KEYS = ['pre', 'post', 'hook_timeout', 'ping_url', 'drill'] as const;
@@ -22,9 +24,9 @@ const COMMON_KEYS = ['pre', 'post', 'hook_timeout', 'ping_url', 'drill'] as cons
 const TYPE_KEYS: Record<SetType, readonly string[]> = {
   'docker-volume': ['volume', 'stop', 'stop_containers'],
   path: ['paths', 'exclude'],
-  postgres: ['container', 'database'],
-  mysql: ['container', 'database'],
-  mariadb: ['container', 'database'],
+  postgres: ['container', 'database', 'dump_timeout'],
+  mysql: ['container', 'database', 'dump_timeout'],
+  mariadb: ['container', 'database', 'dump_timeout'],
 };
 /** Every key the set-type checks own (schema-shapes.ts lists them as known set keys). */
 export const SET_TYPE_KEYS: readonly string[] = [...new Set([...COMMON_KEYS, ...Object.values(TYPE_KEYS).flat()])];
@@ -42,6 +44,8 @@ export interface SetTypeFields {
   /** postgres/mysql/mariadb: the container that runs the database; one database, or all when absent. */
   container?: string;
   database?: string;
+  /** Seconds the dump may run (a hung dump would hold the set's lock and skip every later run). */
+  dumpTimeout?: number;
   /** Shell run on the host before and after the backup (a failing pre skips the backup). */
   pre?: string;
   post?: string;
@@ -169,6 +173,8 @@ export function checkSetTypeFields(type: SetType, raw: Record<string, VarValue>,
       f.container = one(raw.container, at('container'), containerName, add);
       const db = one(raw.database, at('database'), databaseName, add);
       if (db !== undefined) f.database = db;
+      const dumpTimeout = one(raw.dump_timeout, at('dump_timeout'), integer('a timeout in seconds', 10, 604800), add);
+      if (dumpTimeout !== undefined) f.dumpTimeout = dumpTimeout; // else the runner's default, DEFAULT_DUMP_TIMEOUT
     }
   }
   return f;

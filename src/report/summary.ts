@@ -10,7 +10,7 @@ import { htmlText, logText, oneLine } from './escape.js';
 import { resultText } from './plan-text.js';
 import { plural } from './plan-stats.js';
 import { renderPlanComment } from './pr-comment.js';
-import type { HostResult, HostSnapshots, LastRun, RestoreReport, SetStatus, SnapshotReport } from '../results/types.js';
+import { REPOSITORY_JOBS, type HostResult, type HostSnapshots, type LastRun, type RepositoryJob, type RestoreReport, type SetStatus, type SnapshotReport } from '../results/types.js';
 
 // ---- shared formatting --------------------------------------------------------
 
@@ -40,7 +40,8 @@ export function lastRunText(run: LastRun | undefined): string {
   const msg = run.message ? `: ${oneLine(run.message, 200)}` : '';
   switch (run.status) {
     case 'ok': {
-      const added = run.bytesAdded === undefined ? '' : `, +${formatBytes(run.bytesAdded)}${run.durationSeconds === undefined ? '' : ` in ${run.durationSeconds} s`}`;
+      const took = run.durationSeconds === undefined ? '' : ` in ${run.durationSeconds} s`;
+      const added = run.bytesAdded === undefined ? (took && `,${took}`) : `, +${formatBytes(run.bytesAdded)}${took}`;
       return `ok${run.end ? ` ${formatTime(run.end)}` : ''}${added}`;
     }
     case 'failed':
@@ -62,8 +63,28 @@ export function drillText(run: LastRun | undefined, withMessage = true): string 
 }
 const withDrill = (run: LastRun | undefined, text: string, withMessage = true): string => (run?.drill ? `${text}; ${drillText(run, withMessage)}` : text);
 
-/** The repository check's last run, on the client that runs it. */
-export const checkText = (h: HostSnapshots): string => (h.check ? `repository check (restic check --read-data-subset): ${lastRunText(h.check)}` : '');
+/** What a job is called in warnings and in fail-on-stale's list. */
+const JOB_LABEL: Record<RepositoryJob, string> = { check: 'repository check', prune: 'repository prune', rotation: 'rotation' };
+const JOB_TITLES: Record<RepositoryJob, string> = {
+  check: 'repository check (restic check --read-data-subset)',
+  prune: 'repository prune (restic prune, once for every client)',
+  rotation: 'rotation (restic forget)',
+};
+
+/**
+ * The maintenance jobs a host's report shows: the check and the prune always where they run
+ * (one client per repository), rotation when it failed or when it is the repository's prune
+ * (forget --prune, a repository of its own); a working forget on every client is noise.
+ */
+export function jobLines(h: HostSnapshots): Array<{ job: RepositoryJob; label: string; run: LastRun; text: string }> {
+  return REPOSITORY_JOBS.flatMap((job) => {
+    const run = h[job];
+    const prunes = job === 'rotation' && h.rotation?.prunes;
+    if (!run || (job === 'rotation' && run.status !== 'failed' && !prunes)) return [];
+    const title = prunes ? 'rotation and prune (restic forget --prune)' : JOB_TITLES[job];
+    return [{ job, label: JOB_LABEL[job], run, text: `${title}: ${lastRunText(run)}` }];
+  });
+}
 
 const flags = (s: SetStatus): string[] => [...(s.stale ? ['STALE'] : []), ...(s.failing ? ['FAILING'] : [])];
 
@@ -99,7 +120,7 @@ function hostLogLines(h: HostSnapshots): string[] {
     if (s.lastRun?.message) lines.push(`      last run said: ${oneLine(s.lastRun.message, 300)}`);
     if (s.lastRun?.drill?.message && s.lastRun.drill.result !== 'ok') lines.push(`      drill said: ${oneLine(s.lastRun.drill.message, 300)}`);
   });
-  if (h.check) lines.push(`  ${checkText(h)}`);
+  for (const j of jobLines(h)) lines.push(`  ${j.text}`);
   return lines;
 }
 
@@ -151,8 +172,8 @@ function hostSummaryHtml(h: HostSnapshots): string {
     );
   });
   // No blank lines inside: a blank line would end the HTML block in the summary's markdown.
-  const check = h.check ? `\n<p>${h.check.status === 'failed' ? '❌' : h.check.status === 'ok' ? '✅' : '⏳'} ${htmlText(checkText(h))}</p>` : '';
-  return `${title}\n<table>\n${header}\n${rows.join('\n')}\n</table>${check}`;
+  const jobs = jobLines(h).map((j) => `\n<p>${j.run.status === 'failed' ? '❌' : j.run.status === 'ok' ? '✅' : '⏳'} ${htmlText(j.text)}</p>`);
+  return `${title}\n<table>\n${header}\n${rows.join('\n')}\n</table>${jobs.join('')}`;
 }
 
 // ---- annotations --------------------------------------------------------------------
@@ -204,8 +225,8 @@ export function staleWarnings(report: SnapshotReport): HealthWarning[] {
         message: redact(`${h.host}: backup set "${oneLine(s.setId, 60)}": ${why.join('; ')}`),
       });
     }
-    if (h.check?.status === 'failed') {
-      out.push({ host: h.host, problems: ['failing'], title: `Repository check failing on ${h.host}`, message: redact(`${h.host}: ${checkText(h)}`) });
+    for (const j of jobLines(h).filter((x) => x.run.status === 'failed')) {
+      out.push({ host: h.host, problems: ['failing'], title: `${j.label[0]!.toUpperCase()}${j.label.slice(1)} failing on ${h.host}`, message: redact(`${h.host}: ${j.text}`) });
     }
   }
   return out;

@@ -52,9 +52,17 @@ export interface HostSnapshots {
   status: 'ok' | 'failed';
   reason?: string; // why the host could not be read
   sets: SetStatus[];
-  /** The repository check's last run, on the client that runs it (drill-jobs.ts). */
+  /** The repository check's last run, on the one client of a repository that runs it (drill-jobs.ts). */
   check?: LastRun;
+  /** The prune's last run, on the one client of a shared repository that prunes it (set-jobs.ts). */
+  prune?: LastRun;
+  /** Rotation's last run (restic forget); with --prune on a repository of its own. */
+  rotation?: LastRun & { prunes?: boolean };
 }
+
+/** The maintenance jobs a client's report may carry, by their status record's name. */
+export const REPOSITORY_JOBS = ['check', 'prune', 'rotation'] as const;
+export type RepositoryJob = (typeof REPOSITORY_JOBS)[number];
 
 export interface SnapshotReport {
   generatedAt: string; // ISO 8601

@@ -4,7 +4,7 @@
 #   run backup --host H --set SLUG [--type T] [type options] [--pre] [--post] [--hook-timeout S] [--ping] [--tag TAG]...
 #     --type docker-volume --volume VOLUME [--stop | --stop-container NAME...]
 #     --type path --path PATH... [--exclude PATTERN...]
-#     --type postgres|mysql|mariadb --container NAME [--database DB]
+#     --type postgres|mysql|mariadb --container NAME [--database DB] [--dump-timeout S]
 #   run forget --host H --daily N --weekly N --monthly N [--prune]
 #   run prune --host H            (one designated client per shared repository)
 #   run drill ... / run check ...  (restore drills and repository checks: runner-drill.sh)
@@ -210,21 +210,31 @@ cleanup() {
 }
 
 # The dump command that runs inside the database container (sh -c there): credentials come
-# from that container's own environment, never from our argv. $1 is the database ('' = all).
+# from that container's own environment, never from our argv. $1 is the database ('' = all),
+# $2 the dump's time limit: enforced inside the container, because killing the docker exec
+# client would leave the dump running there (with no timeout in the image, the host's
+# backstop in dump_command still ends the run).
 dump_script() {
+  # shellcheck disable=SC2016 # expanded inside the container
+  printf '%s' 'w=; if timeout 5 true > /dev/null 2>&1; then w="timeout $2"; fi
+'
   case "$TYPE" in
     postgres)
       # shellcheck disable=SC2016 # expanded inside the container
       printf '%s' 'if [ -n "${POSTGRES_PASSWORD:-}" ]; then PGPASSWORD=$POSTGRES_PASSWORD; export PGPASSWORD; fi
 u=${POSTGRES_USER:-postgres}
-if [ -n "$1" ]; then exec pg_dump -U "$u" --no-password "$1"; else exec pg_dumpall -U "$u" --no-password; fi' ;;
+if [ -n "$1" ]; then exec $w pg_dump -U "$u" --no-password "$1"; else exec $w pg_dumpall -U "$u" --no-password; fi' ;;
     mysql | mariadb)
       # shellcheck disable=SC2016 # expanded inside the container
       printf '%s' 'p=${MARIADB_ROOT_PASSWORD:-${MYSQL_ROOT_PASSWORD:-}}
 if [ -n "$p" ]; then MYSQL_PWD=$p; export MYSQL_PWD; fi
 d=mysqldump; command -v mariadb-dump > /dev/null 2>&1 && d=mariadb-dump
-if [ -n "$1" ]; then exec "$d" -uroot --single-transaction --routines --events --databases "$1"; else exec "$d" -uroot --single-transaction --routines --events --all-databases; fi' ;;
+if [ -n "$1" ]; then exec $w "$d" -uroot --single-transaction --routines --events --databases "$1"; else exec $w "$d" -uroot --single-transaction --routines --events --all-databases; fi' ;;
   esac
+}
+# The dump as one command: the host's timeout is a backstop a minute after the container's.
+dump_command() {
+  timeout --kill-after=10 "$((DUMP_TIMEOUT + 60))" docker exec -u "$(dump_user)" "$CONTAINER" sh -c "$(dump_script)" dump "$DATABASE" "$DUMP_TIMEOUT"
 }
 # postgres dumps as the postgres OS user (peer authentication on Debian's package, trust in the official image).
 dump_user() { if [ "$TYPE" = postgres ]; then echo postgres; else echo root; fi; }
@@ -238,7 +248,7 @@ stream_backup_fifo() {
   restic "$@" < "$fifo" > "$OUT" 2> "$ERR" &
   r_pid=$!
   exec 8> "$fifo"
-  docker exec -u "$(dump_user)" "$CONTAINER" sh -c "$(dump_script)" dump "$DATABASE" >&8 2> "$WORK/dump.err"
+  dump_command >&8 2> "$WORK/dump.err"
   DUMP_RC=$?
   if [ "$DUMP_RC" -ne 0 ]; then kill -INT "$r_pid" 2> /dev/null; sleep 1; kill -TERM "$r_pid" 2> /dev/null; fi
   exec 8>&-
@@ -256,7 +266,7 @@ database_backup() {
   name=${DATABASE:-all-databases}
   set -- backup --json --host "$HOST" --tag "restic-fleet:set=$SET" "$@" --stdin-filename "$SET-$name.sql"
   if version_at_least "$RESTIC_VERSION" 0.17.0; then
-    restic_retry "$@" --stdin-from-command -- docker exec -u "$(dump_user)" "$CONTAINER" sh -c "$(dump_script)" dump "$DATABASE"
+    restic_retry "$@" --stdin-from-command -- timeout --kill-after=10 "$((DUMP_TIMEOUT + 60))" docker exec -u "$(dump_user)" "$CONTAINER" sh -c "$(dump_script)" dump "$DATABASE" "$DUMP_TIMEOUT"
     return
   fi
   n=0
@@ -326,7 +336,7 @@ begin_job() { # name
 
 cmd=${1:-}; [ -n "$cmd" ] && shift
 HOST='' SET='' VOLUME='' TAGS='' DAILY='' WEEKLY='' MONTHLY='' PRUNE='' TYPE=docker-volume STOP=0 STOP_LIST=''
-PATHS='' CONTAINER='' DATABASE='' PRE=0 POST=0 HOOK_TIMEOUT=300 PING=0
+PATHS='' CONTAINER='' DATABASE='' DUMP_TIMEOUT=21600 PRE=0 POST=0 HOOK_TIMEOUT=300 PING=0
 DURATION='' FILES_NEW='' FILES_CHANGED='' BYTES_ADDED='' STOPPED='' UNLOCKED='' HOOK_MSG='' MSG='' DUMP_RC=0 LOG=/dev/null
 WORK=$(mktemp -d) || die "mktemp failed"
 trap cleanup EXIT
@@ -348,6 +358,7 @@ while [ $# -gt 0 ]; do
     --exclude) printf '%s\n' "$2" >> "$WORK/exclude"; shift 2 ;;
     --container) CONTAINER=$2; shift 2 ;;
     --database) DATABASE=$2; shift 2 ;;
+    --dump-timeout) DUMP_TIMEOUT=$2; shift 2 ;;
     --pre) PRE=1; shift ;;
     --post) POST=1; shift ;;
     --hook-timeout) HOOK_TIMEOUT=$2; shift 2 ;;
@@ -374,6 +385,7 @@ for v in $PATHS; do
   case "$v" in *[!A-Za-z0-9_.@+/-]*) die "unsafe path: $v" ;; esac
 done
 case "$HOOK_TIMEOUT" in '' | *[!0-9]*) die "--hook-timeout needs seconds" ;; esac
+case "$DUMP_TIMEOUT" in '' | *[!0-9]*) die "--dump-timeout needs seconds" ;; esac
 set -f # paths and names are words, never globs
 
 mkdir -p "$LOG_DIR" "$STATUS_DIR" /var/lock
@@ -432,7 +444,13 @@ backup)
       [ "$rc" -ne 0 ] || record_manifest
       ;;
     *)
+      D_S=$(date +%s)
       database_backup "$@"; rc=$?
+      # A dump ended at its limit exits 124 (coreutils) or 143 (busybox), and restic >= 0.17
+      # reports that in its own words: a failure at the limit (not a lock wait) is the timeout.
+      if [ "$rc" -ne 0 ] && [ "$(($(date +%s) - D_S))" -ge "$DUMP_TIMEOUT" ] && ! grep -q locked "$ERR"; then
+        MSG="dump in container $CONTAINER timed out after ${DUMP_TIMEOUT}s"
+      fi
       ;;
   esac
   SUMMARY=$(grep '"message_type":"summary"' "$OUT" 2> /dev/null | tail -n 1)
@@ -441,7 +459,7 @@ backup)
   FILES_CHANGED=$(printf '%s' "$SUMMARY" | sed -n 's/.*"files_changed":\([0-9]*\).*/\1/p')
   BYTES_ADDED=$(printf '%s' "$SUMMARY" | sed -n 's/.*"data_added":\([0-9]*\).*/\1/p')
   if [ "${DUMP_RC:-0}" -ne 0 ]; then
-    MSG="dump in container $CONTAINER failed (exit $DUMP_RC): $(last_error "$WORK/dump.err")"
+    [ -n "$MSG" ] || MSG="dump in container $CONTAINER failed (exit $DUMP_RC): $(last_error "$WORK/dump.err")"
     [ -s "$ERR" ] && MSG="$MSG; restic: $(last_error "$ERR")"
     if [ -n "$SNAP" ]; then # the interrupt came too late: the snapshot of a failed dump must not stay
       if restic forget "$SNAP" >> "$LOG" 2>&1; then MSG="$MSG; its snapshot $SNAP was forgotten"; else MSG="$MSG; FORGETTING ITS SNAPSHOT $SNAP FAILED"; fi
@@ -449,7 +467,8 @@ backup)
     fi
     [ "$rc" -ne 0 ] || rc=1
   elif [ "$rc" -ne 0 ] && [ -z "${MSG:-}" ]; then
-    MSG=$(last_error "$ERR")
+    # restic >= 0.17 prefixes the dump's stderr with "subprocess <its command>:" (timeout, the wrapper).
+    MSG=$(last_error "$ERR" | sed 's/subprocess [A-Za-z0-9_.-]*: //g')
     [ -s "$WORK/dump.err" ] && MSG="$MSG $(last_error "$WORK/dump.err")"
   fi
   if [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ]; then mark_verified; fi

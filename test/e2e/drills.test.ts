@@ -9,7 +9,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { countRows, dbTarget, dropTable, ensureDatabases, insertRows, rowsDigest, sqlClient, tableExists } from './support/databases.js';
 import type { DbEngine } from '../../lab/db-config.js';
-import { cli, cliConverge } from './support/doors.js';
+import { actionStep, cli, cliConverge } from './support/doors.js';
 import { copyLabInventory, type InventoryCopy } from './support/engine.js';
 import { hostExec, labState, resetLab } from './support/lab.js';
 
@@ -209,6 +209,11 @@ describe('the check job of the shared repository', () => {
     expect(report.hosts.filter((h) => h.check).map((h) => [h.host, h.check!.status])).toEqual([[CLIENTS[0], 'ok']]);
     const text = await cli(copy, 'snapshots', [], { env: labState().secretsEnv });
     expect(text.stdout + text.stderr).toContain('repository check (restic check --read-data-subset): ok');
+    // The action's job summary: the check's line under its one client.
+    const step = await actionStep(copy, 'snapshots', 'push.main');
+    expect(step.code, step.stdout.slice(-3000)).toBe(0);
+    expect(step.summary.match(/repository check/g)).toHaveLength(1);
+    expect(step.summary).toMatch(new RegExp(`<h3><code>${CLIENTS[0]!.replace(/\./g, '\\.')}</code></h3>[^]*?<p>✅ repository check \\(restic check --read-data-subset\\): ok \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC, in \\d+ s</p>[^]*?<h3>`));
   });
 
   it('prints what a drill costs compared with the backup', () => {

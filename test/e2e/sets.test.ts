@@ -8,7 +8,8 @@
 // known rows (or fails for the database "missing"), run as the postgres user docker exec asks for.
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, cliConverge } from './support/doors.js';
+import { withoutMaskLines, workflowCommands } from './support/action.js';
+import { actionStep, cli, cliConverge } from './support/doors.js';
 import { copyLabInventory, type InventoryCopy } from './support/engine.js';
 import { hostExec, labState, resetLab } from './support/lab.js';
 import { writeFileSync } from 'node:fs';
@@ -26,13 +27,15 @@ async function sh(host: string, cmd: string): Promise<string> {
   return r.stdout;
 }
 
-// The fake postgres: pg_dump prints rows and the end marker, or fails for database "missing".
+// The fake postgres: pg_dump prints rows and the end marker, fails for database "missing",
+// and hangs for database "slow" (one process, as a real pg_dump is).
 const FAKE_PG_DUMP = `#!/bin/sh
 [ "$(id -un)" = postgres ] || { echo "pg_dump: run as $(id -un), not postgres" >&2; exit 1; }
 [ "$PGPASSWORD" = "$POSTGRES_PASSWORD" ] || { echo "pg_dump: no password from the environment" >&2; exit 1; }
 for a; do db=$a; done
 echo "-- PostgreSQL database dump of $db"
 if [ "$db" = missing ]; then echo 'pg_dump: error: connection to server failed: FATAL:  database "missing" does not exist' >&2; exit 1; fi
+if [ "$db" = slow ]; then exec sleep 600; fi
 echo "COPY public.items (id, name) FROM stdin;"
 i=1; while [ $i -le 50 ]; do echo "$i	row-$i"; i=$((i + 1)); done
 echo "-- PostgreSQL database dump complete"
@@ -72,6 +75,7 @@ restic_backup_sets:
     hour: "2"
   - {id: pg app, type: postgres, container: fakepg, database: app, hour: "3", pre: "test -S /var/run/docker.sock", ping_url: "{{ ${v('pg')} }}"}
   - {id: pg broken, type: postgres, container: fakepg, database: missing, hour: "3", minute: "30", ping_url: "{{ ${v('broken')} }}"}
+  - {id: pg slow, type: postgres, container: fakepg, database: slow, dump_timeout: 10, hour: "4", minute: "30"}
 restic_backup_rotation: {daily: 7, weekly: 4, monthly: 1}
 `,
   );
@@ -177,6 +181,17 @@ kill -9 $pid; i=0; while pgrep -x restic > /dev/null && [ $i -lt 600 ]; do sleep
     expect(String(st.message)).toMatch(/database "missing" does not exist/);
   });
 
+  it('a dump past its dump_timeout is ended inside the container: the run fails, leaves no snapshot and nothing running', async () => {
+    expect(await sh(host, 'cat /etc/cron.d/restic-fleet')).toMatch(/ --set pg-slow --type postgres --container fakepg --database slow --dump-timeout 10 >>/);
+    expect(await runJob(host, 'pg-slow')).not.toBe(0); // runJob gives up after 280 s: the dump alone would take 600
+    expect(await snapshots(host, 'pg-slow')).toEqual([]);
+    const st = await status(host, 'pg-slow');
+    expect(st).toMatchObject({ status: 'failed', snapshot: '' });
+    expect(String(st.message)).toContain('dump in container fakepg timed out after 10s');
+    // The dump inside the container is gone too, not only the docker exec client on the host.
+    expect(await sh(host, 'docker exec fakepg ps')).not.toContain('sleep 600');
+  });
+
   it('pings the listener (start, success, the exit code), the URLs only in root-only files', async () => {
     const requests = await sh(host, 'docker exec pinger cat /tmp/requests.log');
     expect(requests).toContain(`GET /ping/${pingUuid('all', 'app')}/start HTTP/1.0`);
@@ -242,5 +257,29 @@ describe('shared repository and status', () => {
       expect(sets['pg-app']!.failing).toBe(false);
       expect(sets['pg-app']!.lastRun).toMatchObject({ status: 'ok', type: 'postgres', bytesAdded: expect.any(Number) });
     }
+  });
+
+  it('the action\'s `snapshots` step: the broken dump is failing in the job summary and a warning annotation; the prune shows on its one client', async () => {
+    const r = await actionStep(copy, 'snapshots', 'push.main', { env: env() });
+    expect(r.code, r.stdout.slice(-3000)).toBe(0);
+    const warnings = workflowCommands(r.stdout, 'warning');
+    const sections = r.summary.split('<h3>').slice(1);
+    for (const host of CLIENTS) {
+      const w = warnings.find((x) => x.props.title === `Backup stale and failing: pg broken on ${host}`);
+      expect(w?.message, r.stdout.slice(-3000)).toContain('database "missing" does not exist');
+      const section = sections.find((x) => x.startsWith(`<code>${host}</code>`))!;
+      expect(section).toMatch(/<tr><td>pg broken<\/td>.*<td>failed \(exit \d+\) [^<]*database "missing" does not exist[^<]*<\/td><td>⚠️ stale ❌ failing<\/td><\/tr>/);
+      expect(section).toMatch(/<tr><td>pg app<\/td>.*<td>✅ ok<\/td><\/tr>/);
+      // The one pruner of the shared repository shows its prune (run above); nobody else has one.
+      if (host === CLIENTS[0]) expect(section).toMatch(/<p>✅ repository prune \(restic prune, once for every client\): ok \d{4}-\d\d-\d\d \d\d:\d\d UTC, in \d+ s<\/p>/);
+      else expect(section).not.toContain('prune');
+    }
+    expect(r.summary.match(/repository prune/g)).toHaveLength(1);
+    // The check has not run on this lab yet: the pruner says so rather than showing nothing.
+    expect(r.summary.match(/repository check/g)).toHaveLength(1);
+    expect(sections.find((x) => x.startsWith(`<code>${CLIENTS[0]}</code>`))).toContain('⏳ repository check (restic check --read-data-subset): skipped: no check has run yet');
+    // The ping URLs are secrets: registered with the runner's masking, and nowhere else in what the step wrote.
+    expect(workflowCommands(r.stdout, 'add-mask').map((c) => c.message)).toContain(env().VAULT_PING_BROKEN);
+    for (const text of [withoutMaskLines(r.stdout), r.stderr, r.summary, r.outputsFile]) expect(text).not.toContain('7c1e9d0a');
   });
 });

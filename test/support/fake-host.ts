@@ -57,6 +57,7 @@ T=__T__
 echo "$(basename $0) $* PGPASSWORD=\${PGPASSWORD:-} MYSQL_PWD=\${MYSQL_PWD:-}" >> $T/dump.calls
 echo "-- dump of $*"
 if [ -f $T/dump-fail ]; then echo 'pg_dump: error: connection to server failed' >&2; exit 1; fi
+[ -f $T/dump-hang ] && sleep 30
 echo "-- PostgreSQL database dump complete"
 `;
 

@@ -148,6 +148,23 @@ describe.each(['0.14.0', '0.18.0'])('runner: database sets on restic %s', (versi
     expect(String(s.message)).not.toContain('[2K');
   });
 
+  it('a dump past dump_timeout is ended inside the container, fails the run and leaves no snapshot', async () => {
+    const h = host(version);
+    h.write('dump-hang', '');
+    const t0 = Date.now();
+    const r = await h.runner([...pg, '--dump-timeout', '1']);
+    expect(Date.now() - t0).toBeLessThan(20_000); // not the dump's 30 s
+    expect(r.code).not.toBe(0);
+    expect(h.read('snapshots')).toBe('');
+    expect(h.status('db')).toMatchObject({ status: 'failed', snapshot: '', message: 'dump in container pg timed out after 1s' });
+  });
+
+  it('refuses a dump timeout that is not a number of seconds', async () => {
+    const r = await host(version).runner([...pg, '--dump-timeout', '1h']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--dump-timeout needs seconds');
+  });
+
   it('all databases (pg_dumpall, mariadb --all-databases) when no database is named', async () => {
     const h = host(version);
     expect((await h.runner(['backup', '--host', 'c1', '--set', 'db', '--type', 'postgres', '--container', 'pg'])).code).toBe(0);

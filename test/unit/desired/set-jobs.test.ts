@@ -25,7 +25,7 @@ const sets: BackupSetConfig[] = [
     hour: '3',
     minute: '0',
   },
-  { id: 'maria', type: 'mariadb', container: 'maria', tags: [], hour: '3', minute: '30' },
+  { id: 'maria', type: 'mariadb', container: 'maria', dumpTimeout: 7200, tags: [], hour: '3', minute: '30' },
 ];
 
 const client = (name = 'c1', over = {}) => buildDesired([serverHost('server.example.com'), clientHost(name, { sets, ...over })]).hosts.find((h) => h.name === name)!.client!;
@@ -40,7 +40,7 @@ describe('desired state of the set types', () => {
       '5 1 * * * root /usr/local/lib/restic-fleet/run backup --host c1 --set web --volume webdata --stop-container nginx --manifest >> /var/log/restic-fleet/web.log 2>&1',
       "0 2 * * * root /usr/local/lib/restic-fleet/run backup --host c1 --set files --type path --path /etc --path /srv/app --exclude '*.tmp' --exclude 'cache dir' --manifest --tag t1 >> /var/log/restic-fleet/files.log 2>&1",
       '0 3 * * * root /usr/local/lib/restic-fleet/run backup --host c1 --set pg-main --type postgres --container db --database app --pre --post --hook-timeout 60 --ping >> /var/log/restic-fleet/pg-main.log 2>&1',
-      '30 3 * * * root /usr/local/lib/restic-fleet/run backup --host c1 --set maria --type mariadb --container maria >> /var/log/restic-fleet/maria.log 2>&1',
+      '30 3 * * * root /usr/local/lib/restic-fleet/run backup --host c1 --set maria --type mariadb --container maria --dump-timeout 7200 >> /var/log/restic-fleet/maria.log 2>&1',
       '17 23 * * * root /usr/local/lib/restic-fleet/run forget --host c1 --daily 7 --weekly 4 --monthly 1 --prune >> /var/log/restic-fleet/rotation.log 2>&1',
     ]);
     expect(cron).toContain('# backup set "pg main" (postgres: db app)');

@@ -49,6 +49,28 @@ describe('apply reports snapshots from the status records its probe read', () =>
     }
   });
 
+  it('the shared repository\'s prune and check records show on its one client, from the same probe', async () => {
+    const rotation = 'restic_backup_rotation: {daily: 7, weekly: 4, monthly: 1}\n';
+    const rotating = await writeFleet({ clients: ['c1', 'c2'], clientVars: { c1: rotation, c2: rotation } });
+    const fleet = (await loadDesired(remoteOptions(rotating, new FakeFleet({})))).desired;
+    const c1 = fleet.find((d) => d.name === 'c1')!;
+    expect(c1.client!.prune).toBeDefined(); // c1 and c2 share one repository: c1 prunes and checks it
+    const prune = { name: 'prune', status: 'failed', exit: 11, end: '2026-12-02T01:30:00Z', message: 'repository is already locked', type: 'prune' };
+    const f = new FakeFleet(
+      Object.fromEntries(fleet.map((d) => [d.name, fakeHost(d, 'converged', d.client ? { statusRecords: { ...recordsOf(d), ...(d === c1 ? { prune } : {}) } } : {})])),
+    );
+    const out = await applyCommand(remoteOptions(rotating, f), undefined, { staleAfterSeconds: 26 * 3600, now: NOW });
+    expect(f.order('snapshots')).toEqual([]);
+    const [h1, h2] = out.snapshots!.hosts;
+    expect(h1!.prune).toMatchObject({ status: 'failed', exitCode: 11, message: 'repository is already locked' });
+    expect(h1!.check).toMatchObject({ status: 'skipped', message: 'no check has run yet' });
+    expect(h2!.prune).toBeUndefined();
+    expect(h2!.check).toBeUndefined();
+    // Every client has a rotation record slot; a shared repository's forget does not prune.
+    expect(h2!.rotation).toMatchObject({ status: 'skipped', message: 'no rotation has run yet' });
+    expect(h2!.rotation!.prunes).toBeUndefined();
+  });
+
   it('a failed last run keeps the snapshot the runner carried over, and counts as failing', async () => {
     const c1 = desired.find((d) => d.name === 'c1')!;
     const failed = { status: 'failed', exit: 1, snapshot: '', message: 'repository locked', last_snapshot: 'abcdef12'.padEnd(64, '0'), last_snapshot_time: '2026-11-30T01:00:00Z' };

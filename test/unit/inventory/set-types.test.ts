@@ -71,6 +71,18 @@ restic_backup_sets:
     ]);
   });
 
+  it('dump_timeout: a database set\'s own field, in seconds, passed to the runner', async () => {
+    const { hosts } = await config('restic_backup_sets:\n  - {id: pg, type: postgres, container: db, dump_timeout: 3600}\n  - {id: my, type: mysql, container: db}\n');
+    const [pg, my] = hosts[0]!.client!.sets;
+    expect(pg!.dumpTimeout).toBe(3600);
+    expect(my!.dumpTimeout).toBeUndefined(); // the runner's default, DEFAULT_DUMP_TIMEOUT
+    const ds = await problems('restic_backup_sets:\n  - {id: a, type: postgres, container: db, dump_timeout: 5}\n  - {id: b, type: path, paths: [/etc], dump_timeout: 60}\n');
+    expect(ds).toEqual([
+      'inv/group_vars/all.yml:4:58 error restic_backup_sets[0].dump_timeout: must be a timeout in seconds: an integer from 10 to 604800',
+      'inv/group_vars/all.yml:5:54 error restic_backup_sets[1].dump_timeout: is a field of postgres/mysql/mariadb sets, not of type path',
+    ]);
+  });
+
   it('an unknown set key still gets its did-you-mean', async () => {
     const ds = await problems('restic_backup_sets:\n  - {id: a, type: docker-volume, volume: vv, stop_container: [x]}\n');
     expect(ds).toEqual(['inv/group_vars/all.yml:4:46 error restic_backup_sets[0].stop_container: unknown key "stop_container" (did you mean "stop_containers"?)']);

@@ -19,13 +19,14 @@ const record = (drill: string) =>
   `{"name":"odoo-volume","status":"ok","start":"2026-12-02T01:00:00Z","end":"2026-12-02T01:00:09Z","exit":0,"snapshot":"aaaaaaaa","message":"","type":"docker-volume","duration":9,"files_new":1,"files_changed":0,"bytes_added":10,"stopped":"","unlocked":"","drill":${drill},"check":null}`;
 const FAILED_DRILL = '{"time":"2026-12-02T03:00:00Z","result":"failed","message":"content differs from the manifest: first at /v/odoo/a.txt (snapshot aaaa)","duration":4,"snapshot":"aaaa","files":3,"bytes":16}';
 
-function report(drill: string, check?: string): SnapshotReport {
-  const hosts = buildDesired([serverHost('server.example.com'), clientHost('c1')]).hosts;
+function report(drill: string, check?: string, jobs: Record<string, string> = {}, shared = false): SnapshotReport {
+  const hosts = buildDesired([serverHost('server.example.com'), clientHost('c1'), ...(shared ? [clientHost('c2')] : [])]).hosts;
   const d = hosts.find((h) => h.name === 'c1')!;
   const out = [
     '@@rf snapshots-exit', '0', '@@rf snapshots', b64(JSON.stringify(snaps)), '@@rf snapshots-err', '',
     '@@rf status odoo-volume', b64(record(drill)), '@@rf status postgres-volume', '',
-    ...(check === undefined ? [] : ['@@rf status check', b64(check)]), '',
+    ...(check === undefined ? [] : ['@@rf status check', b64(check)]),
+    ...Object.entries(jobs).flatMap(([job, json]) => [`@@rf status ${job}`, b64(json)]), '',
   ].join('\n');
   return { generatedAt: now.toISOString(), staleAfterSeconds: 86400, hosts: [parseSnapshots(d, out, now, 86400)] };
 }
@@ -33,9 +34,10 @@ function report(drill: string, check?: string): SnapshotReport {
 describe('drill results in the snapshot report', () => {
   it('the probe reads the check record only on the client that runs the check', () => {
     const hosts = buildDesired([serverHost('server.example.com'), clientHost('a1'), clientHost('b1')]).hosts;
-    // The check job's record is named "check": asked for with the sets' records.
-    expect(buildSnapshotsProbe(hosts.find((h) => h.name === 'a1')!).text).toMatch(/^status_of .* check$/m);
-    expect(buildSnapshotsProbe(hosts.find((h) => h.name === 'b1')!).text).not.toMatch(/^status_of .* check$/m);
+    // The check and prune jobs' records are named after them: asked for with the sets' records,
+    // only on the repository's designated client; every client with a policy has a rotation record.
+    expect(buildSnapshotsProbe(hosts.find((h) => h.name === 'a1')!).text).toMatch(/^status_of odoo-volume postgres-volume check prune rotation$/m);
+    expect(buildSnapshotsProbe(hosts.find((h) => h.name === 'b1')!).text).toMatch(/^status_of odoo-volume postgres-volume rotation$/m);
   });
 
   it('an ok drill keeps the set ok and shows in the last-run column', () => {
@@ -70,5 +72,37 @@ describe('drill results in the snapshot report', () => {
     expect(staleWarnings(bad).find((w) => w.title.startsWith('Repository check'))?.message).toContain('Pack ID does not match');
     const none = report('null', '');
     expect(none.hosts[0]!.check).toMatchObject({ status: 'skipped', message: 'no check has run yet' });
+  });
+
+  it('the prune shows on the shared repository\'s one pruner; rotation when it prunes or failed', () => {
+    const PRUNE_OK = '{"name":"prune","status":"ok","start":"2026-12-02T00:30:00Z","end":"2026-12-02T00:30:07Z","exit":0,"message":"","type":"prune","duration":7}';
+    const ROTATION_OK = '{"name":"rotation","status":"ok","start":"2026-12-01T23:30:00Z","end":"2026-12-01T23:30:02Z","exit":0,"message":"","type":"rotation","duration":2}';
+    const shared = report('null', '', { prune: PRUNE_OK, rotation: ROTATION_OK }, true);
+    expect(shared.hosts[0]!.prune).toMatchObject({ status: 'ok', type: 'prune', durationSeconds: 7 });
+    const log = snapshotLogText(shared);
+    expect(log).toContain('repository prune (restic prune, once for every client): ok 2026-12-02 00:30 UTC, in 7 s');
+    // A shared repository's forget does not prune: a working one is not worth a line per client.
+    expect(log).not.toContain('rotation');
+    expect(snapshotSummaryHtml(shared)).toContain('✅ repository prune (restic prune, once for every client): ok');
+    expect(staleWarnings(shared)).toEqual([]);
+
+    const neverPruned = report('null', '', {}, true);
+    expect(neverPruned.hosts[0]!.prune).toMatchObject({ status: 'skipped', message: 'no prune has run yet' });
+    expect(snapshotSummaryHtml(neverPruned)).toContain('⏳ repository prune (restic prune, once for every client): skipped: no prune has run yet');
+
+    const failed = report('null', '', { prune: '{"name":"prune","status":"failed","exit":11,"end":"2026-12-02T00:31:00Z","message":"repository is already locked exclusively","type":"prune"}' }, true);
+    expect(snapshotSummaryHtml(failed)).toContain('❌ repository prune (restic prune, once for every client): failed (exit 11)');
+    const w = staleWarnings(failed).find((x) => x.title === 'Repository prune failing on c1')!;
+    expect(w.problems).toEqual(['failing']);
+    expect(w.message).toContain('already locked exclusively');
+
+    // A repository of its own: the client's forget --prune is its prune, shown always.
+    const own = report('null', '', { rotation: ROTATION_OK });
+    expect(own.hosts[0]!.prune).toBeUndefined();
+    expect(own.hosts[0]!.rotation).toMatchObject({ status: 'ok', prunes: true });
+    expect(snapshotLogText(own)).toContain('rotation and prune (restic forget --prune): ok 2026-12-01 23:30 UTC, in 2 s');
+    const badForget = report('null', '', { rotation: '{"name":"rotation","status":"failed","exit":1,"end":"2026-12-01T23:30:02Z","message":"Fatal: wrong password","type":"rotation"}' }, true);
+    expect(snapshotLogText(badForget)).toContain('rotation (restic forget): failed (exit 1) 2026-12-01 23:30 UTC: Fatal: wrong password');
+    expect(staleWarnings(badForget).map((x) => x.title)).toContain('Rotation failing on c1');
   });
 });
