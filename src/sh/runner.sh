@@ -213,7 +213,7 @@ cleanup() {
 # from that container's own environment, never from our argv. $1 is the database ('' = all),
 # $2 the dump's time limit: enforced inside the container, because killing the docker exec
 # client would leave the dump running there (with no timeout in the image, the host's
-# backstop in dump_command still ends the run).
+# backstop, a minute later, still ends the run).
 dump_script() {
   # shellcheck disable=SC2016 # expanded inside the container
   printf '%s' 'w=; if timeout 5 true > /dev/null 2>&1; then w="timeout $2"; fi

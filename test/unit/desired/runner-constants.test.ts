@@ -2,6 +2,7 @@
 // the TypeScript constants are what the rest of the tool uses: they must agree.
 import { describe, expect, it } from 'vitest';
 import * as c from '../../../src/desired/runner-script.js';
+import { DEFAULT_DUMP_TIMEOUT, DEFAULT_HOOK_TIMEOUT } from '../../../src/inventory/set-types.js';
 
 describe('runner script: literals equal the TypeScript constants', () => {
   it.each([
@@ -12,6 +13,11 @@ describe('runner script: literals equal the TypeScript constants', () => {
     ['LOG_DIR', c.LOG_DIR],
   ])('%s=%s', (name, value) => {
     expect(c.RUNNER_SCRIPT).toMatch(new RegExp(`^(export )?${name}=${value}$`, 'm'));
+  });
+
+  it('defaults the hook and dump timeouts as the inventory documents them', () => {
+    expect(c.RUNNER_SCRIPT).toMatch(new RegExp(` DUMP_TIMEOUT=${DEFAULT_DUMP_TIMEOUT} `));
+    expect(c.RUNNER_SCRIPT).toMatch(new RegExp(` HOOK_TIMEOUT=${DEFAULT_HOOK_TIMEOUT} `));
   });
 
   it('uses the verified-file path and the tags', () => {
