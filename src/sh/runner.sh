@@ -21,6 +21,7 @@ export RESTIC_CACHE_DIR=/var/cache/restic-fleet
 ETC_DIR=/etc/restic-fleet
 STATUS_DIR=/var/lib/restic-fleet/status
 LOG_DIR=/var/log/restic-fleet
+CRON_FILE=/etc/cron.d/restic-fleet
 # Containers a backup stopped, one file per set: the next run starts them if this one was killed.
 STOPPED_DIR=/var/lib/restic-fleet/stopped
 LOCK_RETRIES=${RESTIC_FLEET_LOCK_RETRIES:-6}
@@ -306,9 +307,22 @@ write_textfile() {
   (umask 022 && mkdir -p "$(dirname "$TEXTFILE")") || return 0
   tmp="$TEXTFILE.$$.tmp"
   # Sorted, one TYPE line per family: the text format wants a family's samples together.
-  set +f # the one glob of the runner
-  cat "$STATUS_DIR"/*.prom 2> /dev/null | LC_ALL=C sort | awk '{ m = $0; sub(/[{ ].*/, "", m); if (m != last) { print "# TYPE " m " gauge"; last = m } print }' > "$tmp" &&
+  scheduled_fragments | LC_ALL=C sort | awk '{ m = $0; sub(/[{ ].*/, "", m); if (m != last) { print "# TYPE " m " gauge"; last = m } print }' > "$tmp" &&
     chmod 0644 "$tmp" && mv -f "$tmp" "$TEXTFILE"
+}
+# The fragments of the jobs the cron file still schedules (all of them without one): a
+# removed set's fragment stays on disk but leaves the textfile, or its last success would
+# grow old and fire "backup stopped" alerts for a set nobody backs up any more.
+scheduled_fragments() {
+  jobs=''
+  [ -f "$CRON_FILE" ] && jobs=$(sed -n -e 's/.* --set \([^ ]*\) .*/\1/p' -e 's/.*\/run forget .*/rotation/p' -e 's/.*\/run prune .*/prune/p' -e 's/.*\/run check .*/check/p' "$CRON_FILE")
+  set +f # the one glob of the runner
+  for f in "$STATUS_DIR"/*.prom; do
+    [ -f "$f" ] || continue
+    j=${f##*/}; j=${j%.prom}; j=${j%.drill}
+    if [ ! -f "$CRON_FILE" ] || printf '%s\n' "$jobs" | grep -qxF -- "$j"; then cat "$f"; fi
+  done
+  set -f
 }
 
 # Job bookkeeping: the record, the metrics and the exit.

@@ -94,7 +94,8 @@ export function fakeHost(resticVersion = '0.14.0'): FakeHost {
   tool('curl', CURL);
   writeFileSync(join(dir, 'restic-version'), resticVersion);
   writeFileSync(join(dir, 'vol', 'data.txt'), 'hello');
-  const script = RUNNER_SCRIPT.replaceAll('/etc/restic-fleet', `${dir}/etc`)
+  const script = RUNNER_SCRIPT.replaceAll('/etc/cron.d/restic-fleet', `${dir}/cron`)
+    .replaceAll('/etc/restic-fleet', `${dir}/etc`)
     .replaceAll('/var/lib/restic-fleet', `${dir}/lib`)
     .replaceAll('/var/log/restic-fleet', `${dir}/log`)
     .replaceAll('/var/cache/restic-fleet', `${dir}/cache`)

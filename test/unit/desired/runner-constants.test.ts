@@ -11,6 +11,7 @@ describe('runner script: literals equal the TypeScript constants', () => {
     ['RESTIC_CACHE_DIR', c.CACHE_DIR],
     ['STATUS_DIR', c.STATUS_DIR],
     ['LOG_DIR', c.LOG_DIR],
+    ['CRON_FILE', c.CRON_FILE],
   ])('%s=%s', (name, value) => {
     expect(c.RUNNER_SCRIPT).toMatch(new RegExp(`^(export )?${name}=${value}$`, 'm'));
   });

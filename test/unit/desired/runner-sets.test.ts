@@ -313,4 +313,28 @@ describe('runner: node_exporter textfile', () => {
     expect(Number(value('restic_fleet_last_success_timestamp_seconds', 'app'))).toBeGreaterThan(Date.now() / 1000 - 120);
     expect(value('restic_fleet_last_bytes_added', 'db')).toBe('4096');
   });
+
+  it('leaves out the jobs the cron file no longer schedules (a removed set would look like a stopped backup)', async () => {
+    const h = host();
+    h.write('etc/runner.conf', `TEXTFILE='${h.dir}/node/restic.prom'\n`);
+    await h.runner(['backup', '--host', 'c1', '--set', 'old', '--volume', 'v1']);
+    await h.runner(['forget', '--host', 'c1', '--daily', '7', '--weekly', '0', '--monthly', '0']);
+    expect(h.read('node/restic.prom')).toContain('job="old"'); // no cron file yet: every fragment
+    // Apply removed the set "old": its cron line is gone, its fragment stays on disk.
+    h.write('cron', [
+      '0 1 * * * root /usr/local/lib/restic-fleet/run backup --host c1 --set app --volume v1 --manifest >> /var/log/restic-fleet/app.log 2>&1',
+      '0 3 * * 0 root /usr/local/lib/restic-fleet/run drill --host c1 --set app --type docker-volume --volume v1 >> /var/log/restic-fleet/app.drill.log 2>&1',
+      '17 23 * * * root /usr/local/lib/restic-fleet/run forget --host c1 --daily 7 --weekly 0 --monthly 0 >> /var/log/restic-fleet/rotation.log 2>&1',
+      '',
+    ].join('\n'));
+    await h.runner(['backup', '--host', 'c1', '--set', 'app', '--volume', 'v1']);
+    h.write('lib/status/app.drill.prom', 'restic_fleet_drill_ok{job="app",type="docker-volume"} 1\n');
+    await h.runner(['forget', '--host', 'c1', '--daily', '7', '--weekly', '0', '--monthly', '0']);
+    const text = h.read('node/restic.prom');
+    expect(h.has('lib/status/old.prom')).toBe(true);
+    expect(text).not.toContain('job="old"');
+    const jobs = new Set(parsePrometheusTextFormat(text).flatMap((f) => f.metrics.map((m) => m.labels?.job)));
+    expect([...jobs].sort()).toEqual(['app', 'rotation']);
+    expect(text).toContain('restic_fleet_drill_ok{job="app",type="docker-volume"} 1');
+  });
 });
