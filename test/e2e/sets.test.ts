@@ -12,7 +12,7 @@ import { withoutMaskLines, workflowCommands } from './support/action.js';
 import { actionStep, cli, cliConverge } from './support/doors.js';
 import { copyLabInventory, type InventoryCopy } from './support/engine.js';
 import { hostExec, labState, resetLab } from './support/lab.js';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const SERVER = 'server.example.com';
@@ -281,5 +281,20 @@ describe('shared repository and status', () => {
     // The ping URLs are secrets: registered with the runner's masking, and nowhere else in what the step wrote.
     expect(workflowCommands(r.stdout, 'add-mask').map((c) => c.message)).toContain(env().VAULT_PING_BROKEN);
     for (const text of [withoutMaskLines(r.stdout), r.stderr, r.summary, r.outputsFile]) expect(text).not.toContain('7c1e9d0a');
+  });
+
+  it('a set removed from the inventory leaves the textfile at the next job run (its fragment stays on disk)', async () => {
+    const host = CLIENTS.at(-1)!;
+    expect(await sh(host, `cat ${TEXTFILE}`)).toContain('job="pg-slow"');
+    const file = path.join(copy.dir, 'host_vars', `${host}.yml`);
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^ {2}- \{id: pg slow.*\n/m, ''));
+    const r = await cliConverge(copy, 'apply', { env: env() });
+    expect(r.code, r.stderr + r.stdout.slice(-3000)).toBe(0);
+    expect(await sh(host, 'cat /etc/cron.d/restic-fleet')).not.toContain('pg-slow');
+    expect(await runJob(host, 'ssh-config')).toBe(0);
+    const text = await sh(host, `cat ${TEXTFILE}`);
+    expect(text).toContain('job="ssh-config"');
+    expect(text).not.toContain('job="pg-slow"');
+    expect(await sh(host, 'ls /var/lib/restic-fleet/status')).toContain('pg-slow.prom');
   });
 });
