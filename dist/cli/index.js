@@ -45226,11 +45226,13 @@ function hostLogLines(h) {
 function overviewText(report) {
     const sets = report.hosts.flatMap((h) => h.sets);
     const failedHosts = report.hosts.filter((h) => h.status === 'failed').length;
+    const failedJobs = report.hosts.flatMap(jobLines).filter((j) => j.run.status === 'failed').length;
     return [
         plan_stats_plural(report.hosts.length, 'host'),
         plan_stats_plural(sets.length, 'backup set'),
         `${sets.filter((s) => s.stale).length} stale`,
         `${sets.filter((s) => s.failing).length} failing`,
+        ...(failedJobs ? [`${plan_stats_plural(failedJobs, 'repository job')} failing`] : []),
         ...(failedHosts ? [`${plan_stats_plural(failedHosts, 'host')} unreadable`] : []),
     ].join(', ');
 }

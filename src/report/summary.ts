@@ -127,11 +127,13 @@ function hostLogLines(h: HostSnapshots): string[] {
 function overviewText(report: SnapshotReport): string {
   const sets = report.hosts.flatMap((h) => h.sets);
   const failedHosts = report.hosts.filter((h) => h.status === 'failed').length;
+  const failedJobs = report.hosts.flatMap(jobLines).filter((j) => j.run.status === 'failed').length;
   return [
     plural(report.hosts.length, 'host'),
     plural(sets.length, 'backup set'),
     `${sets.filter((s) => s.stale).length} stale`,
     `${sets.filter((s) => s.failing).length} failing`,
+    ...(failedJobs ? [`${plural(failedJobs, 'repository job')} failing`] : []),
     ...(failedHosts ? [`${plural(failedHosts, 'host')} unreadable`] : []),
   ].join(', ');
 }

@@ -92,6 +92,9 @@ describe('drill results in the snapshot report', () => {
 
     const failed = report('null', '', { prune: '{"name":"prune","status":"failed","exit":11,"end":"2026-12-02T00:31:00Z","message":"repository is already locked exclusively","type":"prune"}' }, true);
     expect(snapshotSummaryHtml(failed)).toContain('❌ repository prune (restic prune, once for every client): failed (exit 11)');
+    // The overview line at the top counts it too, not only the sets.
+    expect(snapshotLogText(failed).trim().split('\n').at(-1)).toBe('1 host, 2 backup sets, 0 stale, 0 failing, 1 repository job failing');
+    expect(snapshotLogText(shared).trim().split('\n').at(-1)).toBe('1 host, 2 backup sets, 0 stale, 0 failing');
     const w = staleWarnings(failed).find((x) => x.title === 'Repository prune failing on c1')!;
     expect(w.problems).toEqual(['failing']);
     expect(w.message).toContain('already locked exclusively');
