@@ -26,7 +26,8 @@ const digest = (parts: Array<string | Buffer>): string => {
 };
 
 /** The debootstrapped base: changes with the suite, the packages or the build script (minutes to rebuild). */
-const baseRecipe = (): string => digest([SUITE, DB_PACKAGES.join(','), readFileSync(join(dbImageDir, 'build-db-rootfs.sh'))]);
+const baseRecipe = (): string =>
+  digest([SUITE, DB_PACKAGES.join(','), readFileSync(join(dbImageDir, 'build-db-rootfs.sh')), readFileSync(join(LAB_DIR, 'images', 'rootfs-lib.sh'))]);
 
 /** The images: the base plus the finishing step and the entrypoints (seconds to redo). */
 export const dbRecipe = (): string => digest([baseRecipe(), ...FINISH_SCRIPTS.map((f) => readFileSync(join(dbImageDir, f)))]);

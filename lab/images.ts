@@ -32,7 +32,7 @@ export const imageRecipe = async (ref: string): Promise<string | undefined> => {
 };
 
 export function hostImageTag(kind: HostKind): string {
-  const script = readFileSync(join(LAB_DIR, 'images', 'build-host-rootfs.sh'), 'utf8');
+  const script = ['build-host-rootfs.sh', 'rootfs-lib.sh'].map((f) => readFileSync(join(LAB_DIR, 'images', f), 'utf8')).join('\0');
   return `${IMAGES.hostRepo}:${kind}-${sha(kind, hostPackages(kind).join(','), script)}`;
 }
 

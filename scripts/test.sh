@@ -10,7 +10,7 @@ rm -f .tmp/unit.json .tmp/node24.json .tmp/e2e.json
 
 echo "== remote shell scripts: generated module fresh, shellcheck clean"
 node scripts/gen-sh.mjs --check
-shellcheck --severity=style src/sh/*.sh scripts/*.sh .ci/run test/fixtures/*.sh
+shellcheck -x --severity=style src/sh/*.sh scripts/*.sh .ci/run test/fixtures/*.sh lab/images/*.sh lab/db-image/build-db-rootfs.sh
 
 echo "== type check"
 npx tsc --noEmit
