@@ -110,7 +110,7 @@ mark_verified() {
 
 # The last lines of a tool's stderr for the status message, without terminal escapes (restic 0.14's "\e[2K").
 ESC=$(printf '\033')
-last_error() { grep -v '^\s*$' "$1" | sed "s/${ESC}\[[0-9;]*[A-Za-z]//g" | tail -n 3 | tr '\n' ' ' | cut -c1-300; }
+last_error() { grep -v '^\s*$' "$1" | sed "s/${ESC}\[[0-9;]*[A-Za-z]//g" | tail -n 3 | tr '\n' ' ' | cut -c1-300 | sed 's/ *$//'; }
 
 # Stale locks: a lock older than STALE_LOCK_AGE whose holder ran on this host and is gone
 # (a killed run) blocks every later job. Plain `restic unlock` removes only stale locks
@@ -268,7 +268,12 @@ database_backup() {
   set -- backup --json --host "$HOST" --tag "restic-fleet:set=$SET" "$@" --stdin-filename "$SET-$name.sql"
   if version_at_least "$RESTIC_VERSION" 0.17.0; then
     restic_retry "$@" --stdin-from-command -- timeout --kill-after=10 "$((DUMP_TIMEOUT + 60))" docker exec -u "$(dump_user)" "$CONTAINER" sh -c "$(dump_script)" dump "$DATABASE" "$DUMP_TIMEOUT"
-    return
+    rc=$?
+    # restic relays the dump's stderr as "subprocess <its command>: …" lines, before or after its
+    # own errors: kept apart, so the status message can give the dump's words first.
+    sed -n 's/^subprocess [A-Za-z0-9_.-]*: //p' "$ERR" > "$WORK/dump.err"
+    grep -v '^subprocess ' "$ERR" > "$WORK/err.restic"; mv -f "$WORK/err.restic" "$ERR"
+    return "$rc"
   fi
   n=0
   while :; do
@@ -481,9 +486,8 @@ backup)
     fi
     [ "$rc" -ne 0 ] || rc=1
   elif [ "$rc" -ne 0 ] && [ -z "${MSG:-}" ]; then
-    # restic >= 0.17 prefixes the dump's stderr with "subprocess <its command>:" (timeout, the wrapper).
-    MSG=$(last_error "$ERR" | sed 's/subprocess [A-Za-z0-9_.-]*: //g')
-    [ -s "$WORK/dump.err" ] && MSG="$MSG $(last_error "$WORK/dump.err")"
+    MSG=$(last_error "$ERR")
+    [ -s "$WORK/dump.err" ] && MSG="$(last_error "$WORK/dump.err"); restic: $MSG"
   fi
   if [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ]; then mark_verified; fi
   [ "$rc" -eq 3 ] && MSG="incomplete snapshot: some files could not be read"

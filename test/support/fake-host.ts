@@ -27,7 +27,12 @@ case "$1" in
     case " $* " in
       *" --stdin-from-command "*)
         while [ "$1" != "--" ]; do shift; done; shift
-        "$@" > $T/stdin.data || { echo "Fatal: unable to save snapshot: command exited non-zero" >&2; exit 1; }
+        # Like restic 0.17+: the command's stderr relayed as "subprocess <command>: …" lines,
+        # here after restic's own error (the order the runner must not depend on).
+        "$@" > $T/stdin.data 2> $T/subprocess.err || { rc=$?
+          echo "{\\"message_type\\":\\"error\\",\\"error\\":{\\"message\\":\\"Fatal: command failed: exit status $rc\\"}}" >&2
+          sed "s/^/subprocess $(basename "$1"): /" $T/subprocess.err >&2
+          echo "Fatal: unable to save snapshot: command exited non-zero" >&2; exit 1; }
         snap ;;
       *" --stdin "*)
         trap 'printf "\\033[2Ksignal interrupt received, cleaning up\\n" >&2; exit 130' INT
