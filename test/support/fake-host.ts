@@ -52,7 +52,8 @@ case "$1" in
   inspect) echo true ;;
   stop) shift; for c; do echo "stop $c" >> $T/docker.calls; echo "$c"; done ;;
   start) echo "start $2" >> $T/docker.calls; echo "$2" ;;
-  exec) shift; [ "$1" = -u ] && { echo "exec-user $2" >> $T/docker.calls; shift 2; }; echo "exec $1" >> $T/docker.calls; shift
+  exec) shift; [ "$1" = -u ] && { echo "exec-user $2" >> $T/docker.calls; shift 2; }; echo "exec $1" >> $T/docker.calls
+    [ "$1" = gone ] && { echo "Error response from daemon: No such container: gone" >&2; exit 1; }; shift
     POSTGRES_PASSWORD=pg-env-secret MARIADB_ROOT_PASSWORD=maria-env-secret exec "$@" ;;
 esac
 `;

@@ -150,6 +150,15 @@ describe.each(['0.14.0', '0.18.0'])('runner: database sets on restic %s', (versi
     if (version === '0.18.0') expect(String(s.message)).toMatch(/^pg_dump: error: connection to server failed; restic: .*exit status 1/);
   });
 
+  it('a dump from a container that is not there fails the run and leaves no snapshot', async () => {
+    const h = host(version);
+    const r = await h.runner(['backup', '--host', 'c1', '--set', 'db', '--type', 'postgres', '--container', 'gone', '--database', 'app']);
+    expect(r.code).not.toBe(0);
+    expect(h.read('snapshots')).toBe('');
+    expect(h.status('db')).toMatchObject({ status: 'failed', snapshot: '' });
+    expect(String(h.status('db').message)).toMatch(/^(dump in container gone failed \(exit 1\): )?Error response from daemon: No such container: gone/);
+  });
+
   it('a dump past dump_timeout is ended inside the container, fails the run and leaves no snapshot', async () => {
     const h = host(version);
     h.write('dump-hang', '');
